@@ -1,0 +1,63 @@
+// The numbers the wasm and its hosts agree on. src/format/abi.ts is the source of truth;
+// test/format/abi-sync.test.ts checks that these copies match it.
+
+/** Kernel ABI version: raised whenever an opcode, activation or record field is added or changed. */
+export const ABI_VERSION: u32 = 1;
+
+// Packed image header: byte offsets of the fields the interpreter reads.
+export const H_N_STEPS: usize = 24;
+export const H_STEPS_OFFSET: usize = 28;
+export const H_BATCH_ROWS: usize = 52;
+export const H_INPUT_OFFSET: usize = 56;
+export const H_N_INPUT: usize = 60;
+export const H_OUTPUT_OFFSET: usize = 64;
+export const H_OUTPUT_STRIDE: usize = 68;
+
+// Step record: 52 bytes, little-endian.
+export const STEP_BYTES: usize = 52;
+export const S_OPCODE: usize = 0;   // u8
+export const S_ACT: usize = 1;      // u8
+export const S_SRC: usize = 4;      // u32 arena byte offset of row 0 of the input
+export const S_SRC_STRIDE: usize = 8; // u32 floats between rows of the input
+export const S_DST: usize = 12;
+export const S_DST_STRIDE: usize = 16;
+export const S_N_IN: usize = 20;
+export const S_N_OUT: usize = 24;
+export const S_W: usize = 28;       // u32 image byte offsets of the parameters
+export const S_B: usize = 32;
+export const S_AUX: usize = 36;
+export const S_SCRATCH: usize = 40; // u32 arena byte offset of scratch
+export const S_ALPHA: usize = 44;   // f32 activation parameters
+export const S_BETA: usize = 48;
+
+// Opcodes.
+export const OP_DENSE: u32 = 1;
+export const OP_DENSE_Q8: u32 = 2;
+export const OP_AFFINE: u32 = 3;
+export const OP_ACT: u32 = 4;
+export const OP_ARGMAX: u32 = 5;
+export const OP_NORMALIZE: u32 = 6;
+export const OP_COPY: u32 = 7;
+
+// Activations, fused into DENSE, DENSE_Q8, AFFINE and ACT.
+export const ACT_NONE: u32 = 0;
+export const ACT_RELU: u32 = 1;
+export const ACT_LEAKY_RELU: u32 = 2; // alpha = slope for x < 0
+export const ACT_SIGMOID: u32 = 3;
+export const ACT_TANH: u32 = 4;
+export const ACT_SOFTMAX: u32 = 5;
+export const ACT_LOG_SOFTMAX: u32 = 6;
+export const ACT_HARD_SIGMOID: u32 = 7; // max(0, min(1, alpha*x + beta))
+
+// NORMALIZE modes (in the act byte).
+export const NORM_MAX: u32 = 0;
+export const NORM_L1: u32 = 1;
+export const NORM_L2: u32 = 2;
+
+// run / runBatch flags.
+export const FLAG_CHECK_NAN: u32 = 1;
+
+// Status codes returned by run / runBatch.
+export const STATUS_OK: i32 = 0;
+export const STATUS_NAN_INPUT: i32 = 1;
+export const STATUS_BAD_OPCODE: i32 = 2;

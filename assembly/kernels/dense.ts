@@ -1,0 +1,126 @@
+// Dense (fully connected) f32: y[o] = b[o] + Σ_i W[o][i] · x[i], for one row or a block of rows.
+//
+// Layout contract (written by src/plan, checked at load by src/format/read.ts):
+//   w  f32[nOut][nIn]  one contiguous row per output (PyTorch's Linear.weight order), block 16-byte aligned
+//   b  f32[nOut];  x f32[nIn] per row, rows xStride floats apart;  y likewise with yStride
+//   x and y do not overlap.
+// No shape or bounds checks here: the plan was proved when the model was loaded.
+// Inputs are read only up to nIn (tails are scalar), so a row may sit inside a wider buffer.
+
+/** Scalar reference for one row. Every faster variant is tested against it. */
+export function denseF32Ref(x: usize, w: usize, b: usize, y: usize, nIn: i32, nOut: i32): void {
+  for (let o = 0; o < nOut; o++) {
+    const row = w + ((<usize>o * <usize>nIn) << 2);
+    let acc: f32 = 0;
+    for (let i = 0; i < nIn; i++) acc += load<f32>(row + (<usize>i << 2)) * load<f32>(x + (<usize>i << 2));
+    store<f32>(y + (<usize>o << 2), acc + load<f32>(b + (<usize>o << 2)));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+// @ts-ignore: decorator
+@inline function dotTail(row: usize, x: usize, from: i32, nIn: i32): f32 {
+  let acc: f32 = 0;
+  for (let i = from; i < nIn; i++) acc += load<f32>(row + (<usize>i << 2)) * load<f32>(x + (<usize>i << 2));
+  return acc;
+}
+
+/** One row. SIMD: four output rows at a time share each load of x. */
+export function denseF32(x: usize, w: usize, b: usize, y: usize, nIn: i32, nOut: i32): void {
+  if (ASC_FEATURE_SIMD) {
+    const nIn4 = nIn & ~3;
+    const rowBytes = <usize>nIn << 2;
+    let o = 0;
+    for (; o + 4 <= nOut; o += 4) {
+      const r0 = w + <usize>o * rowBytes;
+      const r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      for (let i = 0; i < nIn4; i += 4) {
+        const p = <usize>i << 2;
+        const xv = v128.load(x + p);
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(r0 + p), xv));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(r1 + p), xv));
+        a2 = f32x4.add(a2, f32x4.mul(v128.load(r2 + p), xv));
+        a3 = f32x4.add(a3, f32x4.mul(v128.load(r3 + p), xv));
+      }
+      const bo = b + (<usize>o << 2), yo = y + (<usize>o << 2);
+      store<f32>(yo, hsum(a0) + dotTail(r0, x, nIn4, nIn) + load<f32>(bo));
+      store<f32>(yo, hsum(a1) + dotTail(r1, x, nIn4, nIn) + load<f32>(bo, 4), 4);
+      store<f32>(yo, hsum(a2) + dotTail(r2, x, nIn4, nIn) + load<f32>(bo, 8), 8);
+      store<f32>(yo, hsum(a3) + dotTail(r3, x, nIn4, nIn) + load<f32>(bo, 12), 12);
+    }
+    for (; o < nOut; o++) {
+      const r = w + <usize>o * rowBytes;
+      let a = f32x4.splat(0);
+      for (let i = 0; i < nIn4; i += 4) {
+        const p = <usize>i << 2;
+        a = f32x4.add(a, f32x4.mul(v128.load(r + p), v128.load(x + p)));
+      }
+      store<f32>(y + (<usize>o << 2), hsum(a) + dotTail(r, x, nIn4, nIn) + load<f32>(b + (<usize>o << 2)));
+    }
+  } else {
+    denseF32Ref(x, w, b, y, nIn, nOut);
+  }
+}
+
+/** Scalar reference for a block of rows: the one-row reference, row by row. */
+export function denseF32BatchRef(x: usize, xStride: i32, w: usize, b: usize, y: usize, yStride: i32,
+                                 nIn: i32, nOut: i32, nRows: i32): void {
+  for (let r = 0; r < nRows; r++) {
+    denseF32Ref(x + ((<usize>r * <usize>xStride) << 2), w, b, y + ((<usize>r * <usize>yStride) << 2), nIn, nOut);
+  }
+}
+
+/**
+ * A block of rows. Four rows at a time share each load of a weight row, so the weights are
+ * streamed from memory a quarter as often as with repeated single rows; the scalar build
+ * gets the same reuse from registers. Leftover rows take the one-row kernel.
+ */
+export function denseF32Batch(x: usize, xStride: i32, w: usize, b: usize, y: usize, yStride: i32,
+                              nIn: i32, nOut: i32, nRows: i32): void {
+  const xs = <usize>xStride << 2, ys = <usize>yStride << 2;
+  const rowBytes = <usize>nIn << 2;
+  let r = 0;
+  for (; r + 4 <= nRows; r += 4) {
+    const x0 = x + <usize>r * xs, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
+    const y0 = y + <usize>r * ys, y1 = y0 + ys, y2 = y1 + ys, y3 = y2 + ys;
+    for (let o = 0; o < nOut; o++) {
+      const wr = w + <usize>o * rowBytes;
+      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+      let i = 0;
+      if (ASC_FEATURE_SIMD) {
+        const nIn4 = nIn & ~3;
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+        for (; i < nIn4; i += 4) {
+          const p = <usize>i << 2;
+          const wv = v128.load(wr + p);
+          a0 = f32x4.add(a0, f32x4.mul(wv, v128.load(x0 + p)));
+          a1 = f32x4.add(a1, f32x4.mul(wv, v128.load(x1 + p)));
+          a2 = f32x4.add(a2, f32x4.mul(wv, v128.load(x2 + p)));
+          a3 = f32x4.add(a3, f32x4.mul(wv, v128.load(x3 + p)));
+        }
+        s0 = hsum(a0); s1 = hsum(a1); s2 = hsum(a2); s3 = hsum(a3);
+      }
+      let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
+      for (; i < nIn; i++) {
+        const p = <usize>i << 2;
+        const wv = load<f32>(wr + p);
+        t0 += wv * load<f32>(x0 + p);
+        t1 += wv * load<f32>(x1 + p);
+        t2 += wv * load<f32>(x2 + p);
+        t3 += wv * load<f32>(x3 + p);
+      }
+      const bo = load<f32>(b + (<usize>o << 2));
+      const q = <usize>o << 2;
+      store<f32>(y0 + q, s0 + t0 + bo);
+      store<f32>(y1 + q, s1 + t1 + bo);
+      store<f32>(y2 + q, s2 + t2 + bo);
+      store<f32>(y3 + q, s3 + t3 + bo);
+    }
+  }
+  for (; r < nRows; r++) denseF32(x + <usize>r * xs, w, b, y + <usize>r * ys, nIn, nOut);
+}

@@ -1,0 +1,126 @@
+// The plan interpreter: walks a packed image's step records and calls one kernel per step.
+// The image was validated when it was loaded (src/format/read.ts), so nothing here checks a
+// bound: every offset is known to be inside the image or the arena, every size to fit.
+import {
+  H_N_STEPS, H_STEPS_OFFSET, H_BATCH_ROWS, H_INPUT_OFFSET, H_N_INPUT, H_OUTPUT_OFFSET, H_OUTPUT_STRIDE,
+  STEP_BYTES, S_OPCODE, S_ACT, S_SRC, S_SRC_STRIDE, S_DST, S_DST_STRIDE, S_N_IN, S_N_OUT, S_W, S_B, S_AUX,
+  S_SCRATCH, S_ALPHA, S_BETA,
+  OP_DENSE, OP_DENSE_Q8, OP_AFFINE, OP_ACT, OP_ARGMAX, OP_NORMALIZE, OP_COPY, ACT_NONE,
+  FLAG_CHECK_NAN, STATUS_OK, STATUS_NAN_INPUT, STATUS_BAD_OPCODE,
+} from "./abi";
+import { denseF32, denseF32Batch } from "./kernels/dense";
+import { denseQ8 } from "./kernels/dense-q8";
+import { affineF32 } from "./kernels/affine";
+import { applyAct } from "./kernels/activations";
+import { argmaxF32, normalizeF32, findNaNF32 } from "./kernels/reduce";
+
+// Where the last non-OK status came from: row of the batch, column (feature) and step index.
+let errRow: i32 = -1;
+let errColumn: i32 = -1;
+let errStep: i32 = -1;
+
+export function lastErrorRow(): i32 { return errRow; }
+export function lastErrorColumn(): i32 { return errColumn; }
+export function lastErrorStep(): i32 { return errStep; }
+
+/** Runs every step over nRows rows held in the arena (nRows ≤ the image's batchRows). */
+function exec(image: usize, arena: usize, nRows: i32): i32 {
+  const nSteps = load<u32>(image + H_N_STEPS);
+  let s = image + <usize>load<u32>(image + H_STEPS_OFFSET);
+  for (let k: u32 = 0; k < nSteps; k++, s += STEP_BYTES) {
+    const op = <u32>load<u8>(s + S_OPCODE);
+    const act = <u32>load<u8>(s + S_ACT);
+    const src = arena + <usize>load<u32>(s + S_SRC);
+    const srcStep = <usize>load<u32>(s + S_SRC_STRIDE) << 2;
+    const dst = arena + <usize>load<u32>(s + S_DST);
+    const dstStep = <usize>load<u32>(s + S_DST_STRIDE) << 2;
+    const nIn = <i32>load<u32>(s + S_N_IN);
+    const nOut = <i32>load<u32>(s + S_N_OUT);
+    const w = image + <usize>load<u32>(s + S_W);
+    const b = image + <usize>load<u32>(s + S_B);
+    const alpha = load<f32>(s + S_ALPHA);
+    const beta = load<f32>(s + S_BETA);
+
+    if (op == OP_DENSE) {
+      if (nRows == 1) denseF32(src, w, b, dst, nIn, nOut);
+      else denseF32Batch(src, <i32>(srcStep >> 2), w, b, dst, <i32>(dstStep >> 2), nIn, nOut, nRows);
+    } else if (op == OP_DENSE_Q8) {
+      const aux = image + <usize>load<u32>(s + S_AUX);
+      const q = arena + <usize>load<u32>(s + S_SCRATCH);
+      for (let r = 0; r < nRows; r++) denseQ8(src + <usize>r * srcStep, q, w, aux, b, dst + <usize>r * dstStep, nIn, nOut);
+    } else if (op == OP_AFFINE) {
+      for (let r = 0; r < nRows; r++) affineF32(src + <usize>r * srcStep, w, b, dst + <usize>r * dstStep, nIn);
+    } else if (op == OP_ACT) {
+      for (let r = 0; r < nRows; r++) applyAct(act, src + <usize>r * srcStep, dst + <usize>r * dstStep, nIn, alpha, beta);
+      continue; // the activation was the step
+    } else if (op == OP_ARGMAX) {
+      for (let r = 0; r < nRows; r++) argmaxF32(src + <usize>r * srcStep, dst + <usize>r * dstStep, nIn);
+      continue;
+    } else if (op == OP_NORMALIZE) {
+      for (let r = 0; r < nRows; r++) normalizeF32(act, src + <usize>r * srcStep, dst + <usize>r * dstStep, nIn);
+      continue;
+    } else if (op == OP_COPY) {
+      for (let r = 0; r < nRows; r++) memory.copy(dst + <usize>r * dstStep, src + <usize>r * srcStep, <usize>nIn << 2);
+      continue;
+    } else {
+      errStep = <i32>k;
+      return STATUS_BAD_OPCODE;
+    }
+    // DENSE, DENSE_Q8 and AFFINE carry a fused activation over their nOut outputs.
+    if (act != ACT_NONE) {
+      for (let r = 0; r < nRows; r++) {
+        const y = dst + <usize>r * dstStep;
+        applyAct(act, y, y, nOut, alpha, beta);
+      }
+    }
+  }
+  return STATUS_OK;
+}
+
+// @ts-ignore: decorator
+@inline function checkNaN(rows: usize, nRows: i32, nInput: i32, firstRow: i32): i32 {
+  const at = findNaNF32(rows, nRows * nInput);
+  if (at < 0) return STATUS_OK;
+  errRow = firstRow + at / nInput;
+  errColumn = at % nInput;
+  errStep = -1;
+  return STATUS_NAN_INPUT;
+}
+
+/**
+ * One row: the input is already in the arena at the image's inputOffset; the outputs land at
+ * outputOffset. flags bit 0 (FLAG_CHECK_NAN) refuses a row holding a NaN.
+ */
+export function run(image: usize, arena: usize, flags: u32): i32 {
+  if (flags & FLAG_CHECK_NAN) {
+    const st = checkNaN(arena + <usize>load<u32>(image + H_INPUT_OFFSET), 1, <i32>load<u32>(image + H_N_INPUT), 0);
+    if (st != STATUS_OK) return st;
+  }
+  return exec(image, arena, 1);
+}
+
+/**
+ * nRows rows from rowsPtr (f32[nRows][nInput]) to outPtr (f32[nRows][outputStride]), in blocks
+ * of the image's batchRows through the arena. rowsPtr and outPtr are anywhere in memory outside
+ * the image and arena; they may be the same buffer only if outputStride ≤ nInput.
+ */
+export function runBatch(image: usize, arena: usize, rowsPtr: usize, outPtr: usize, nRows: i32, flags: u32): i32 {
+  const block = <i32>load<u32>(image + H_BATCH_ROWS);
+  const nInput = <i32>load<u32>(image + H_N_INPUT);
+  const inRowBytes = <usize>nInput << 2;
+  const outRowBytes = <usize>load<u32>(image + H_OUTPUT_STRIDE) << 2;
+  const input = arena + <usize>load<u32>(image + H_INPUT_OFFSET);
+  const output = arena + <usize>load<u32>(image + H_OUTPUT_OFFSET);
+  for (let start = 0; start < nRows; start += block) {
+    const n = min(block, nRows - start);
+    memory.copy(input, rowsPtr + <usize>start * inRowBytes, <usize>n * inRowBytes);
+    if (flags & FLAG_CHECK_NAN) {
+      const st = checkNaN(input, n, nInput, start);
+      if (st != STATUS_OK) return st;
+    }
+    const st = exec(image, arena, n);
+    if (st != STATUS_OK) return st;
+    memory.copy(outPtr + <usize>start * outRowBytes, output, <usize>n * outRowBytes);
+  }
+  return STATUS_OK;
+}

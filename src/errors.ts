@@ -1,0 +1,81 @@
+/**
+ * Every error edgeinfer throws. Each class has a stable `code` (what the CLI prints as
+ * `error[CODE]`) and structured fields; the message is built from those fields in the
+ * constructor, so what a program reads and what a person reads cannot disagree.
+ */
+
+export abstract class EdgeInferError extends Error {
+  abstract readonly code: string;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+const hex = (n: number) => "0x" + n.toString(16).toUpperCase().padStart(4, "0");
+
+/** A packed image that is corrupt, truncated or inconsistent: names the field and its byte offset. */
+export class FormatError extends EdgeInferError {
+  readonly code = "E_FORMAT";
+  constructor(
+    /** The field at fault, e.g. `header.crc32` or `steps[2].w`. */
+    readonly field: string,
+    /** Byte offset of that field in the image. */
+    readonly byteOffset: number,
+    readonly detail: string,
+  ) {
+    super(`image byte ${hex(byteOffset)} (${field}): ${detail}`);
+  }
+}
+
+/** The image needs a newer format or kernel ABI than this runtime has. */
+export class VersionError extends EdgeInferError {
+  readonly code = "E_VERSION";
+  constructor(readonly what: "format" | "abi", readonly found: number, readonly supported: string) {
+    super(`image needs ${what} version ${found}; this runtime supports ${supported}`);
+  }
+}
+
+/** A model description (JSON, or an option of pack) that cannot be packed: names the field. */
+export class ModelSpecError extends EdgeInferError {
+  readonly code = "E_MODEL";
+  constructor(
+    /** Path of the offending field, e.g. `layers[1].weights[3]`. */
+    readonly path: string,
+    readonly detail: string,
+  ) {
+    super(`${path || "model"}: ${detail}`);
+  }
+}
+
+/** A row with the wrong number of features. */
+export class InputLengthError extends EdgeInferError {
+  readonly code = "E_INPUT";
+  constructor(readonly expected: number, readonly actual: number, readonly what = "row") {
+    super(`${what} has ${actual} values; the model takes ${expected}`);
+  }
+}
+
+/** A NaN in an input row (refused unless the model was loaded with `allowNaN`). */
+export class NaNInputError extends EdgeInferError {
+  readonly code = "E_INPUT";
+  constructor(readonly row: number, readonly column: number, readonly feature: string | undefined) {
+    super(`row ${row}, feature ${column}${feature === undefined ? "" : ` (${JSON.stringify(feature)})`} is NaN`);
+  }
+}
+
+/** The wasm returned a status the validated plan should never produce (a bug, not bad input). */
+export class KernelError extends EdgeInferError {
+  readonly code = "E_KERNEL";
+  constructor(readonly status: number, readonly step: number) {
+    super(`kernel status ${status} at step ${step}`);
+  }
+}
+
+/** The host cannot run the requested build (e.g. `simd: "require"` where SIMD is missing). */
+export class HostError extends EdgeInferError {
+  readonly code = "E_HOST";
+  constructor(readonly detail: string) {
+    super(detail);
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The numbers shared by the packed format, the TypeScript runtime and the wasm interpreter.
+ * This file is the source of truth (docs/format.md describes it); assembly/abi.ts repeats the
+ * numbers the wasm needs and test/format/abi-sync.test.ts checks that they agree.
+ */
+
+/** "EIM\0": edgeinfer model. */
+export const MAGIC = 0x004d4945;
+/** A reader refuses an image with another major version. */
+export const FORMAT_MAJOR = 1;
+/** A reader accepts a higher minor version (additions only: new opcodes need a newer ABI anyway). */
+export const FORMAT_MINOR = 0;
+/** Kernel ABI of this package's wasm. An image records the lowest ABI that can run it. */
+export const ABI_VERSION = 1;
+
+export const HEADER_BYTES = 80;
+export const STEP_BYTES = 52;
+export const OUTPUT_RECORD_BYTES = 8;
+/** Weights start 16-byte aligned in the image, and images are placed 16-byte aligned in memory. */
+export const WEIGHTS_ALIGN = 16;
+
+/** Header fields: byte offset and name, in file order. */
+export const Header = {
+  magic: 0,
+  formatMajor: 4, // u16
+  formatMinor: 6, // u16
+  crc32: 8, // over bytes [12, imageBytes)
+  imageBytes: 12,
+  abiVersion: 16,
+  flags: 20,
+  nSteps: 24,
+  stepsOffset: 28,
+  metaOffset: 32,
+  metaBytes: 36,
+  weightsOffset: 40,
+  weightsBytes: 44,
+  arenaBytes: 48,
+  batchRows: 52,
+  inputOffset: 56,
+  nInput: 60,
+  outputOffset: 64,
+  outputStride: 68,
+  nOutputs: 72,
+  outputsOffset: 76,
+} as const;
+export type HeaderField = keyof typeof Header;
+
+/** Step record fields: byte offset within the 52-byte record. */
+export const Step = {
+  opcode: 0, // u8
+  act: 1, // u8 (NORMALIZE: the norm)
+  reserved: 2, // u16, zero
+  src: 4, // arena byte offset of row 0 of the input
+  srcStride: 8, // floats between input rows
+  dst: 12,
+  dstStride: 16,
+  nIn: 20,
+  nOut: 24,
+  w: 28, // image byte offsets of the parameters (0 when unused)
+  b: 32,
+  aux: 36,
+  scratch: 40, // arena byte offset of scratch (DENSE_Q8)
+  alpha: 44, // f32
+  beta: 48, // f32
+} as const;
+export type StepField = keyof typeof Step;
+
+export enum Opcode {
+  Dense = 1,
+  DenseQ8 = 2,
+  Affine = 3,
+  Act = 4,
+  Argmax = 5,
+  Normalize = 6,
+  Copy = 7,
+}
+
+export enum Act {
+  None = 0,
+  Relu = 1,
+  LeakyRelu = 2,
+  Sigmoid = 3,
+  Tanh = 4,
+  Softmax = 5,
+  LogSoftmax = 6,
+  HardSigmoid = 7,
+}
+
+export enum Norm {
+  Max = 0,
+  L1 = 1,
+  L2 = 2,
+}
+
+export const FLAG_CHECK_NAN = 1;
+
+export enum Status {
+  Ok = 0,
+  NaNInput = 1,
+  BadOpcode = 2,
+}
+
+export const OPCODE_NAMES: Record<number, string> = {
+  [Opcode.Dense]: "DENSE",
+  [Opcode.DenseQ8]: "DENSE_Q8",
+  [Opcode.Affine]: "AFFINE",
+  [Opcode.Act]: "ACT",
+  [Opcode.Argmax]: "ARGMAX",
+  [Opcode.Normalize]: "NORMALIZE",
+  [Opcode.Copy]: "COPY",
+};
+
+export const ACT_NAMES: Record<number, string> = {
+  [Act.None]: "none",
+  [Act.Relu]: "relu",
+  [Act.LeakyRelu]: "leaky_relu",
+  [Act.Sigmoid]: "sigmoid",
+  [Act.Tanh]: "tanh",
+  [Act.Softmax]: "softmax",
+  [Act.LogSoftmax]: "log_softmax",
+  [Act.HardSigmoid]: "hard_sigmoid",
+};
+
+export const NORM_NAMES: Record<number, string> = { [Norm.Max]: "max", [Norm.L1]: "l1", [Norm.L2]: "l2" };

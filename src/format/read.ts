@@ -1,0 +1,256 @@
+/**
+ * Packed image → ImageInfo, validating everything the wasm interpreter will trust: versions,
+ * checksum, section bounds, every step's opcode, sizes, parameter ranges (in the weights
+ * section, aligned) and arena ranges (inside the arena for every row of a block, with no
+ * overlap a kernel cannot handle). After readImage() succeeds the kernels run without checks.
+ * Every failure is a FormatError naming the field and its byte offset.
+ */
+import {
+  ABI_VERSION, Act, FORMAT_MAJOR, HEADER_BYTES, Header, type HeaderField, MAGIC, Norm, Opcode, OUTPUT_RECORD_BYTES,
+  STEP_BYTES, Step, type StepField, WEIGHTS_ALIGN,
+} from "./abi.js";
+import { crc32 } from "./crc32.js";
+import { FormatError, VersionError } from "../errors.js";
+import type { ImageInfo, Label, OutputInfo, StepRecord } from "./types.js";
+import { ByteReader } from "./varint.js";
+
+/** Largest block of rows an image may ask for (bounds the arena and the overlap checks). */
+export const MAX_BATCH_ROWS = 256;
+/** Largest arena an image may ask for: 1 GiB. */
+export const MAX_ARENA_BYTES = 1 << 30;
+
+const fail = (field: string, at: number, detail: string): never => {
+  throw new FormatError(field, at, detail);
+};
+
+export function readImage(bytes: Uint8Array): ImageInfo {
+  if (bytes.length < HEADER_BYTES) {
+    fail("header", bytes.length, `truncated: ${bytes.length} bytes, a header alone is ${HEADER_BYTES}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const h = (f: HeaderField) => view.getUint32(Header[f], true);
+
+  if (h("magic") !== MAGIC) fail("header.magic", 0, "not an edgeinfer model (expected the bytes 45 49 4D 00, \"EIM\\0\")");
+  const major = view.getUint16(Header.formatMajor, true);
+  const minor = view.getUint16(Header.formatMinor, true);
+  if (major !== FORMAT_MAJOR) throw new VersionError("format", major, `${FORMAT_MAJOR}.x`);
+  const imageBytes = h("imageBytes");
+  if (imageBytes > bytes.length) {
+    fail("header.imageBytes", Header.imageBytes, `truncated: the image is ${imageBytes} bytes, only ${bytes.length} are present`);
+  }
+  if (imageBytes < bytes.length) {
+    fail("header.imageBytes", Header.imageBytes, `the image is ${imageBytes} bytes but ${bytes.length} were given (trailing data)`);
+  }
+  const stored = h("crc32");
+  const actual = crc32(bytes, 12, imageBytes);
+  if (stored !== actual) {
+    fail("header.crc32", Header.crc32, `checksum mismatch: stored 0x${stored.toString(16)}, computed 0x${actual.toString(16)}`);
+  }
+  const abiVersion = h("abiVersion");
+  if (abiVersion > ABI_VERSION || abiVersion === 0) throw new VersionError("abi", abiVersion, `1 to ${ABI_VERSION}`);
+  if (h("flags") !== 0) fail("header.flags", Header.flags, `unknown flag bits 0x${h("flags").toString(16)}`);
+
+  // Sections inside the image.
+  const section = (offField: HeaderField, bytesNeeded: number, name: string) => {
+    const off = h(offField);
+    if (off < HEADER_BYTES || off + bytesNeeded > imageBytes) {
+      fail(`header.${offField}`, Header[offField], `${name} [${off}, ${off + bytesNeeded}) is outside the image body [${HEADER_BYTES}, ${imageBytes})`);
+    }
+    return off;
+  };
+  const nSteps = h("nSteps");
+  const nOutputs = h("nOutputs");
+  if (nSteps > (imageBytes - HEADER_BYTES) / STEP_BYTES) fail("header.nSteps", Header.nSteps, `${nSteps} steps cannot fit in ${imageBytes} bytes`);
+  if (nOutputs === 0 || nOutputs > (imageBytes - HEADER_BYTES) / OUTPUT_RECORD_BYTES) {
+    fail("header.nOutputs", Header.nOutputs, `${nOutputs} outputs: need at least 1 and they must fit in the image`);
+  }
+  const stepsOffset = section("stepsOffset", nSteps * STEP_BYTES, "the step records");
+  const outputsOffset = section("outputsOffset", nOutputs * OUTPUT_RECORD_BYTES, "the output records");
+  const metaBytes = h("metaBytes");
+  const metaOffset = section("metaOffset", metaBytes, "the metadata");
+  const weightsOffset = h("weightsOffset");
+  const weightsBytes = h("weightsBytes");
+  if (weightsOffset % WEIGHTS_ALIGN !== 0) fail("header.weightsOffset", Header.weightsOffset, `${weightsOffset} is not ${WEIGHTS_ALIGN}-byte aligned`);
+  if (weightsOffset < HEADER_BYTES || weightsOffset + weightsBytes !== imageBytes) {
+    fail("header.weightsBytes", Header.weightsBytes, `the weights [${weightsOffset}, ${weightsOffset + weightsBytes}) must end the image at ${imageBytes}`);
+  }
+  for (const [name, off, len] of [["stepsOffset", stepsOffset, nSteps * STEP_BYTES], ["outputsOffset", outputsOffset, nOutputs * OUTPUT_RECORD_BYTES], ["metaOffset", metaOffset, metaBytes]] as const) {
+    if (len > 0 && off < weightsOffset && off + len > weightsOffset) fail(`header.${name}`, Header[name], "overlaps the weights section");
+  }
+
+  // The arena: sizes and the input and output regions.
+  const arenaBytes = h("arenaBytes");
+  if (arenaBytes > MAX_ARENA_BYTES || arenaBytes % 16 !== 0) fail("header.arenaBytes", Header.arenaBytes, `${arenaBytes} must be a multiple of 16 up to ${MAX_ARENA_BYTES}`);
+  const batchRows = h("batchRows");
+  if (batchRows < 1 || batchRows > MAX_BATCH_ROWS) fail("header.batchRows", Header.batchRows, `${batchRows} is outside 1..${MAX_BATCH_ROWS}`);
+  const inputLength = h("nInput");
+  const outputLength = h("outputStride");
+  if (inputLength < 1) fail("header.nInput", Header.nInput, "a model takes at least one value");
+  if (outputLength < 1) fail("header.outputStride", Header.outputStride, "a model gives at least one value");
+  const region = (offField: HeaderField, width: number, what: string): [number, number] => {
+    const off = h(offField);
+    const end = off + batchRows * width * 4;
+    if (off % 4 !== 0 || end > arenaBytes) fail(`header.${offField}`, Header[offField], `${what} [${off}, ${end}) is not 4-aligned inside the ${arenaBytes}-byte arena`);
+    return [off, end];
+  };
+  const [inputOffset, inputEnd] = region("inputOffset", inputLength, "the input rows");
+  const [outputOffset, outputEnd] = region("outputOffset", outputLength, "the output rows");
+  if (inputOffset < outputEnd && outputOffset < inputEnd) fail("header.outputOffset", Header.outputOffset, "the output rows overlap the input rows");
+
+  // Output records.
+  const outputs: OutputInfo[] = [];
+  for (let i = 0; i < nOutputs; i++) {
+    const at = outputsOffset + i * OUTPUT_RECORD_BYTES;
+    const offset = view.getUint32(at, true), length = view.getUint32(at + 4, true);
+    if (length < 1 || offset + length > outputLength) fail(`outputs[${i}]`, at, `columns [${offset}, ${offset + length}) are outside the output row of ${outputLength}`);
+    outputs.push({ name: "", offset, length });
+  }
+
+  // Step records.
+  const steps: StepRecord[] = [];
+  for (let k = 0; k < nSteps; k++) {
+    steps.push(readStep(view, stepsOffset + k * STEP_BYTES, k, { weightsOffset, imageBytes, arenaBytes, batchRows }));
+  }
+
+  // Metadata.
+  const r = new ByteReader(bytes, metaOffset, metaOffset + metaBytes, fail);
+  const producer = r.str("meta.producer");
+  const kind = r.str("meta.kind");
+  const inputName = r.str("meta.inputName");
+  const nNames = r.uvar("meta.featureNames", inputLength);
+  if (nNames !== 0 && nNames !== inputLength) fail("meta.featureNames", r.pos, `${nNames} names for ${inputLength} features`);
+  const featureNames = nNames ? Array.from({ length: nNames }, (_, i) => r.str(`meta.featureNames[${i}]`)) : undefined;
+  outputs.forEach((o, i) => {
+    o.name = r.str(`meta.outputs[${i}].name`);
+    const kindAt = r.pos;
+    const labelKind = r.u8(`meta.outputs[${i}].labelKind`);
+    if (labelKind > 2) fail(`meta.outputs[${i}].labelKind`, kindAt, `unknown label kind ${labelKind}`);
+    const nLabels = r.uvar(`meta.outputs[${i}].labels`, metaBytes);
+    if (labelKind === 0 && nLabels !== 0) fail(`meta.outputs[${i}].labels`, kindAt, "labels without a label kind");
+    if (labelKind !== 0) {
+      const labels: Label[] = [];
+      for (let j = 0; j < nLabels; j++) labels.push(labelKind === 1 ? r.svar(`meta.outputs[${i}].labels[${j}]`) : r.str(`meta.outputs[${i}].labels[${j}]`));
+      o.labels = labels;
+    }
+  });
+  if (r.remaining !== 0) fail("meta", r.pos, `${r.remaining} unread bytes at the end of the metadata`);
+  const seen = new Set<string>();
+  outputs.forEach((o, i) => {
+    if (seen.has(o.name)) fail(`meta.outputs[${i}].name`, metaOffset, `duplicate output name ${JSON.stringify(o.name)}`);
+    seen.add(o.name);
+  });
+
+  let parameterCount = 0;
+  for (const s of steps) {
+    if (s.opcode === Opcode.Dense || s.opcode === Opcode.DenseQ8) parameterCount += s.nIn * s.nOut + s.nOut;
+    else if (s.opcode === Opcode.Affine) parameterCount += 2 * s.nIn;
+  }
+  return {
+    formatVersion: `${major}.${minor}`, abiVersion, producer, kind, inputName, inputLength, featureNames, outputs, outputLength,
+    imageBytes, weightsBytes, arenaBytes, batchRows, inputOffset, outputOffset, parameterCount,
+    quantization: steps.some((s) => s.opcode === Opcode.DenseQ8) ? "int8" : "none",
+    steps,
+  };
+}
+
+interface Bounds { weightsOffset: number; imageBytes: number; arenaBytes: number; batchRows: number }
+
+const ELEMENTWISE_ACTS = new Set<number>([Act.None, Act.Relu, Act.LeakyRelu, Act.Sigmoid, Act.Tanh, Act.Softmax, Act.LogSoftmax, Act.HardSigmoid]);
+
+function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRecord {
+  const u = (f: StepField) => view.getUint32(at + Step[f], true);
+  const field = (f: StepField | "shape") => `steps[${k}].${f}`;
+  const bad = (f: StepField | "shape", detail: string): never => fail(field(f), f === "shape" ? at : at + Step[f], detail);
+  const s: StepRecord = {
+    opcode: view.getUint8(at + Step.opcode), act: view.getUint8(at + Step.act),
+    src: u("src"), srcStride: u("srcStride"), dst: u("dst"), dstStride: u("dstStride"), nIn: u("nIn"), nOut: u("nOut"),
+    w: u("w"), b: u("b"), aux: u("aux"), scratch: u("scratch"),
+    alpha: view.getFloat32(at + Step.alpha, true), beta: view.getFloat32(at + Step.beta, true),
+  };
+  if (view.getUint16(at + Step.reserved, true) !== 0) bad("reserved", "must be zero");
+  const { opcode, nIn, nOut } = s;
+  if (nIn < 1 || nIn > 1 << 24) bad("nIn", `${nIn} is outside 1..2^24`);
+  if (nOut < 1 || nOut > 1 << 24) bad("nOut", `${nOut} is outside 1..2^24`);
+
+  // Parameters: inside the weights section, 4-byte aligned.
+  const param = (f: "w" | "b" | "aux", bytesNeeded: number) => {
+    const off = s[f];
+    if (off % 4 !== 0 || off < bounds.weightsOffset || off + bytesNeeded > bounds.imageBytes) {
+      bad(f, `[${off}, ${off + bytesNeeded}) is not a 4-aligned range inside the weights [${bounds.weightsOffset}, ${bounds.imageBytes})`);
+    }
+  };
+  const unused = (...fs: StepField[]) => { for (const f of fs) if (u(f) !== 0) bad(f, "must be zero for this opcode"); };
+  const sameShape = () => { if (nIn !== nOut) bad("nOut", `${nOut} must equal nIn ${nIn} for this opcode`); };
+  const act = (allowed: Set<number>) => { if (!allowed.has(s.act)) bad("act", `unknown activation ${s.act}`); };
+
+  let disjoint = true; // must src and dst be disjoint? (elementwise ops may also run exactly in place)
+  switch (opcode) {
+    case Opcode.Dense:
+      act(ELEMENTWISE_ACTS);
+      param("w", nIn * nOut * 4); param("b", nOut * 4); unused("aux", "scratch");
+      break;
+    case Opcode.DenseQ8: {
+      act(ELEMENTWISE_ACTS);
+      param("w", nIn * nOut); param("aux", nOut * 8); param("b", nOut * 4);
+      const scratchEnd = s.scratch + Math.ceil(nIn / 4) * 4 + 4;
+      if (s.scratch % 4 !== 0 || scratchEnd > bounds.arenaBytes) bad("scratch", `[${s.scratch}, ${scratchEnd}) is not 4-aligned inside the ${bounds.arenaBytes}-byte arena`);
+      break;
+    }
+    case Opcode.Affine:
+      act(ELEMENTWISE_ACTS); sameShape(); param("w", nIn * 4); param("b", nIn * 4); unused("aux", "scratch");
+      disjoint = false;
+      break;
+    case Opcode.Act:
+      act(ELEMENTWISE_ACTS); sameShape(); unused("w", "b", "aux", "scratch");
+      disjoint = false;
+      break;
+    case Opcode.Argmax:
+      if (s.act !== 0) bad("act", "must be 0 for ARGMAX");
+      if (nOut !== 1) bad("nOut", "ARGMAX gives one value");
+      unused("w", "b", "aux", "scratch");
+      break;
+    case Opcode.Normalize:
+      if (s.act !== Norm.Max && s.act !== Norm.L1 && s.act !== Norm.L2) bad("act", `unknown norm ${s.act}`);
+      sameShape(); unused("w", "b", "aux", "scratch");
+      disjoint = false;
+      break;
+    case Opcode.Copy:
+      if (s.act !== 0) bad("act", "must be 0 for COPY");
+      sameShape(); unused("w", "b", "aux", "scratch");
+      break;
+    default:
+      bad("opcode", `unknown opcode ${opcode}`);
+  }
+
+  // Arena ranges for every row of a block.
+  const rows = (f: "src" | "dst", strideF: "srcStride" | "dstStride", width: number) => {
+    const off = s[f], stride = s[strideF];
+    if (stride < width) bad(strideF, `${stride} is less than the row width ${width}`);
+    const end = off + ((bounds.batchRows - 1) * stride + width) * 4;
+    if (off % 4 !== 0 || end > bounds.arenaBytes) bad(f, `rows [${off}, ${end}) are not 4-aligned inside the ${bounds.arenaBytes}-byte arena`);
+    return end;
+  };
+  const srcEnd = rows("src", "srcStride", nIn);
+  const dstEnd = rows("dst", "dstStride", nOut);
+  const inPlace = s.src === s.dst && s.srcStride === s.dstStride;
+  if ((disjoint || !inPlace) && s.src < dstEnd && s.dst < srcEnd && rowsOverlap(s, bounds.batchRows)) {
+    bad("dst", disjoint ? "output rows overlap the input rows" : "output rows overlap the input rows without being exactly in place");
+  }
+  if (opcode === Opcode.DenseQ8) {
+    const scratchEnd = s.scratch + Math.ceil(nIn / 4) * 4 + 4;
+    if ((s.scratch < srcEnd && s.src < scratchEnd) || (s.scratch < dstEnd && s.dst < scratchEnd)) bad("scratch", "overlaps the step's input or output rows");
+  }
+  return s;
+}
+
+/** Does any input row of the block overlap any output row? (Rows may interleave inside a wide buffer.) */
+function rowsOverlap(s: StepRecord, batchRows: number): boolean {
+  for (let r = 0; r < batchRows; r++) {
+    const a0 = s.src + r * s.srcStride * 4, a1 = a0 + s.nIn * 4;
+    for (let q = 0; q < batchRows; q++) {
+      const b0 = s.dst + q * s.dstStride * 4, b1 = b0 + s.nOut * 4;
+      if (a0 < b1 && b0 < a1) return true;
+    }
+  }
+  return false;
+}

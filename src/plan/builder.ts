@@ -1,0 +1,239 @@
+/**
+ * The planner: importers describe a model as a chain of edgeinfer operations on values
+ * (dense, int8 dense, affine, activation, argmax, normalize), name its outputs, and build()
+ * lays out the arena and writes the packed image. Every shape is checked here, at pack time,
+ * so the image's steps are right by construction (and checked again at load for corruption).
+ *
+ * Arena layout (all offsets 16-aligned, each buffer holds batchRows rows):
+ *   | input rows (nInput wide) | output rows (all outputs side by side) | intermediates … |
+ * Intermediates get offsets from a greedy first-fit over their lifetimes, so a deep MLP needs
+ * only about two layers' worth of activations. Element-wise steps whose input dies at that step
+ * run in place.
+ */
+import { Act, Norm, Opcode } from "../format/abi.js";
+import type { Label, OutputInfo } from "../format/types.js";
+import { writeImage, type PlannedStep, type Tensor } from "../format/write.js";
+import { ModelSpecError } from "../errors.js";
+
+/** A row-vector value flowing between steps. */
+export interface Value {
+  readonly id: number;
+  readonly width: number;
+}
+
+interface Op {
+  opcode: Opcode;
+  act: Act | Norm;
+  src: Value;
+  dst: Value;
+  w?: Tensor;
+  b?: Tensor;
+  aux?: Tensor;
+  alpha: number;
+  beta: number;
+  /** Scratch bytes per step (not per row), DENSE_Q8 only. */
+  scratchBytes: number;
+}
+
+export interface ActOptions {
+  /** LeakyRelu slope; HardSigmoid alpha. */
+  alpha?: number;
+  /** HardSigmoid beta. */
+  beta?: number;
+}
+
+export interface ModelMeta {
+  producer: string;
+  kind: string;
+  inputName?: string;
+  featureNames?: string[];
+}
+
+export interface BuildOptions {
+  /** Rows per block in predictBatch (default: as many as fit ~32 KiB of activations, 4..64). */
+  batchRows?: number;
+}
+
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
+const ACTIVATION_TARGET_BYTES = 32 * 1024;
+
+export class PlanBuilder {
+  readonly input: Value;
+  private readonly ops: Op[] = [];
+  private readonly outputs: Array<{ name: string; value: Value; labels?: Label[] }> = [];
+  private nextId = 1;
+
+  constructor(readonly inputLength: number, private readonly meta: ModelMeta) {
+    if (!Number.isInteger(inputLength) || inputLength < 1) throw new ModelSpecError("input", `length ${inputLength} must be a positive integer`);
+    if (meta.featureNames && meta.featureNames.length !== inputLength) {
+      throw new ModelSpecError("featureNames", `${meta.featureNames.length} names for ${inputLength} features`);
+    }
+    this.input = { id: 0, width: inputLength };
+  }
+
+  private value(width: number): Value {
+    return { id: this.nextId++, width };
+  }
+
+  private push(op: Omit<Op, "alpha" | "beta" | "scratchBytes"> & Partial<Op>): Value {
+    this.ops.push({ alpha: 0, beta: 0, scratchBytes: 0, ...op });
+    return op.dst;
+  }
+
+  /** y = act(W x + b); W is nOut×nIn row-major (PyTorch's Linear.weight, scikit-learn's coef_). */
+  dense(x: Value, w: Float32Array, b: Float32Array, act: Act = Act.None, o: ActOptions = {}, where = "dense"): Value {
+    const nOut = b.length;
+    if (nOut < 1 || w.length !== nOut * x.width) {
+      throw new ModelSpecError(where, `weights have ${w.length} values; expected ${nOut}×${x.width} (outputs × inputs)`);
+    }
+    return this.push({ opcode: Opcode.Dense, act, src: x, dst: this.value(nOut), w, b, alpha: o.alpha ?? 0, beta: o.beta ?? 0 });
+  }
+
+  /**
+   * Int8 dense: wq is nOut×nIn int8 (symmetric, per output channel), wScale the channel scales.
+   * The row is quantized to u8 on the fly at run time (ONNX DynamicQuantizeLinear).
+   */
+  denseQ8(x: Value, wq: Int8Array, wScale: Float32Array, b: Float32Array, act: Act = Act.None, o: ActOptions = {}, where = "dense"): Value {
+    const nOut = b.length, nIn = x.width;
+    if (wq.length !== nOut * nIn || wScale.length !== nOut) {
+      throw new ModelSpecError(where, `int8 weights ${wq.length} and scales ${wScale.length}; expected ${nOut}×${nIn} and ${nOut}`);
+    }
+    const aux = new Float32Array(2 * nOut); // wScale[nOut] then rowSum[nOut] as i32
+    aux.set(wScale);
+    const rowSums = new Int32Array(aux.buffer, nOut * 4, nOut);
+    for (let r = 0; r < nOut; r++) {
+      let sum = 0;
+      for (let i = 0; i < nIn; i++) sum += wq[r * nIn + i]!;
+      rowSums[r] = sum;
+    }
+    return this.push({
+      opcode: Opcode.DenseQ8, act, src: x, dst: this.value(nOut), w: wq, b, aux, alpha: o.alpha ?? 0, beta: o.beta ?? 0,
+      scratchBytes: Math.ceil(nIn / 4) * 4 + 4,
+    });
+  }
+
+  /** y = act(x ⊙ scale + shift), element-wise. */
+  affine(x: Value, scale: Float32Array, shift: Float32Array, act: Act = Act.None, o: ActOptions = {}, where = "affine"): Value {
+    if (scale.length !== x.width || shift.length !== x.width) {
+      throw new ModelSpecError(where, `scale ${scale.length} and shift ${shift.length} values for a row of ${x.width}`);
+    }
+    return this.push({ opcode: Opcode.Affine, act, src: x, dst: this.value(x.width), w: scale, b: shift, alpha: o.alpha ?? 0, beta: o.beta ?? 0 });
+  }
+
+  act(x: Value, act: Act, o: ActOptions = {}): Value {
+    return this.push({ opcode: Opcode.Act, act, src: x, dst: this.value(x.width), alpha: o.alpha ?? 0, beta: o.beta ?? 0 });
+  }
+
+  /** Index of the largest value (first one on ties), as a float. */
+  argmax(x: Value): Value {
+    return this.push({ opcode: Opcode.Argmax, act: 0, src: x, dst: this.value(1) });
+  }
+
+  normalize(x: Value, norm: Norm): Value {
+    return this.push({ opcode: Opcode.Normalize, act: norm, src: x, dst: this.value(x.width) });
+  }
+
+  /** Names a value as a model output; outputs appear in the output row in the order they are named. */
+  output(name: string, v: Value, labels?: Label[]): void {
+    if (this.outputs.some((o) => o.name === name)) throw new ModelSpecError(`outputs.${name}`, "duplicate output name");
+    if (labels && labels.length === 0) labels = undefined;
+    this.outputs.push({ name, value: v, labels });
+  }
+
+  /** Lays out the arena and writes the packed image. */
+  build(options: BuildOptions = {}): Uint8Array {
+    if (this.outputs.length === 0) throw new ModelSpecError("outputs", "a model needs at least one output");
+    const ops = [...this.ops];
+
+    // An output must be written by its own step into the output row: copy values that are
+    // the model input or that are named as an output twice.
+    const outputOf = new Map<number, number>(); // value id → output index
+    this.outputs.forEach((o, i) => {
+      if (o.value.id === 0 || outputOf.has(o.value.id)) {
+        const copy = this.value(o.value.width);
+        ops.push({ opcode: Opcode.Copy, act: 0, src: o.value, dst: copy, alpha: 0, beta: 0, scratchBytes: 0 });
+        o.value = copy;
+      }
+      outputOf.set(o.value.id, i);
+    });
+    // Drop steps whose results nothing reads (dead code), back to front.
+    const live = new Set<number>(this.outputs.map((o) => o.value.id));
+    const kept: Op[] = [];
+    for (let k = ops.length - 1; k >= 0; k--) {
+      const op = ops[k]!;
+      if (live.has(op.dst.id)) { kept.unshift(op); live.add(op.src.id); }
+    }
+
+    let outputLength = 0;
+    const outputs: OutputInfo[] = this.outputs.map((o) => {
+      const info: OutputInfo = { name: o.name, offset: outputLength, length: o.value.width, labels: o.labels };
+      outputLength += o.value.width;
+      return info;
+    });
+
+    // Intermediates: everything that is neither the input nor an output.
+    const widest = Math.max(this.inputLength, outputLength, ...kept.map((op) => op.dst.width));
+    const perRowFloats = this.inputLength + outputLength + 2 * widest;
+    const batchRows = options.batchRows ?? Math.max(4, Math.min(64, Math.floor(ACTIVATION_TARGET_BYTES / (4 * perRowFloats)) & ~3));
+    if (!Number.isInteger(batchRows) || batchRows < 1 || batchRows > 256) throw new ModelSpecError("batchRows", `${batchRows} is outside 1..256`);
+
+    const inputOffset = 0;
+    const outputOffset = align16(batchRows * this.inputLength * 4);
+    let arenaBytes = align16(outputOffset + batchRows * outputLength * 4);
+    const where = new Map<number, { offset: number; stride: number }>();
+    where.set(0, { offset: inputOffset, stride: this.inputLength });
+    outputs.forEach((o, i) => where.set(this.outputs[i]!.value.id, { offset: outputOffset + o.offset * 4, stride: outputLength }));
+
+    // Lifetimes of intermediate values (step that defines them .. last step that reads them),
+    // merged with their input when a step can run in place.
+    const lastUse = new Map<number, number>();
+    kept.forEach((op, k) => lastUse.set(op.src.id, k));
+    const group = new Map<number, number>(); // value id → buffer id
+    const buffers: Array<{ bytes: number; start: number; end: number; offset: number; stride: number }> = [];
+    kept.forEach((op, k) => {
+      if (where.has(op.dst.id)) return;
+      const inPlace = (op.opcode === Opcode.Act || op.opcode === Opcode.Affine || op.opcode === Opcode.Normalize)
+        && !where.has(op.src.id) && lastUse.get(op.src.id) === k;
+      if (inPlace) {
+        const g = group.get(op.src.id)!;
+        group.set(op.dst.id, g);
+        buffers[g]!.end = Math.max(buffers[g]!.end, lastUse.get(op.dst.id) ?? k);
+      } else {
+        group.set(op.dst.id, buffers.length);
+        buffers.push({ bytes: align16(batchRows * op.dst.width * 4), start: k, end: lastUse.get(op.dst.id) ?? k, offset: 0, stride: op.dst.width });
+      }
+    });
+    const scratch = kept.map((op, k) => op.scratchBytes > 0
+      ? buffers.push({ bytes: align16(op.scratchBytes), start: k, end: k, offset: 0, stride: 0 }) - 1
+      : -1);
+
+    // Greedy first-fit, largest first (TFLM's GreedyMemoryPlanner idea).
+    const base = arenaBytes;
+    const placed: typeof buffers = [];
+    for (const buf of [...buffers].sort((a, b) => b.bytes - a.bytes)) {
+      let offset = base;
+      for (const other of [...placed].sort((a, b) => a.offset - b.offset)) {
+        const liveTogether = buf.start <= other.end && other.start <= buf.end;
+        if (liveTogether && offset < other.offset + other.bytes && other.offset < offset + buf.bytes) offset = other.offset + other.bytes;
+      }
+      buf.offset = offset;
+      placed.push(buf);
+      arenaBytes = Math.max(arenaBytes, offset + buf.bytes);
+    }
+    for (const [id, g] of group) where.set(id, { offset: buffers[g]!.offset, stride: buffers[g]!.stride });
+
+    const steps: PlannedStep[] = kept.map((op, k) => {
+      const src = where.get(op.src.id)!, dst = where.get(op.dst.id)!;
+      return {
+        opcode: op.opcode, act: op.act, src: src.offset, srcStride: src.stride, dst: dst.offset, dstStride: dst.stride,
+        nIn: op.src.width, nOut: op.dst.width, w: op.w, b: op.b, aux: op.aux,
+        scratch: scratch[k]! >= 0 ? buffers[scratch[k]!]!.offset : 0, alpha: op.alpha, beta: op.beta,
+      };
+    });
+
+    return writeImage({
+      producer: this.meta.producer, kind: this.meta.kind, inputName: this.meta.inputName ?? "", featureNames: this.meta.featureNames,
+      inputLength: this.inputLength, outputs, outputLength, batchRows, arenaBytes, inputOffset, outputOffset, steps,
+    });
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The kernel modules: decoded from the embedded base64 once, compiled once per build and
+ * cached. SIMD is detected with WebAssembly.validate on the SIMD build itself, which is
+ * exactly the question ("can this engine run this module?").
+ */
+import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from "./wasm-binary.js";
+import { HostError } from "../errors.js";
+
+/** The wasm ABI (docs/abi.md): integers and pointers only. */
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  run(image: number, arena: number, flags: number): number;
+  runBatch(image: number, arena: number, rows: number, out: number, nRows: number, flags: number): number;
+  lastErrorRow(): number;
+  lastErrorColumn(): number;
+  lastErrorStep(): number;
+  abiVersion(): number;
+  heapBase(): number;
+}
+
+export type SimdOption = "auto" | "require" | "off";
+export type Build = "simd" | "scalar";
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+const bytesCache = new Map<Build, Uint8Array<ArrayBuffer>>();
+const moduleCache = new Map<Build, WebAssembly.Module>();
+let simdSupported: boolean | undefined;
+
+/** The release wasm of a build, as deployed to hosts without JavaScript. */
+export function kernelBytes(build: Build): Uint8Array<ArrayBuffer> {
+  let b = bytesCache.get(build);
+  if (!b) bytesCache.set(build, (b = decodeBase64(build === "simd" ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64)));
+  return b;
+}
+
+/** Can this engine run the SIMD build? */
+export function hasSimd(): boolean {
+  return (simdSupported ??= WebAssembly.validate(kernelBytes("simd")));
+}
+
+export function chooseBuild(simd: SimdOption = "auto"): Build {
+  if (simd === "off") return "scalar";
+  if (simd === "require" && !hasSimd()) throw new HostError("this engine cannot run the SIMD build (simd: \"require\")");
+  return hasSimd() ? "simd" : "scalar";
+}
+
+/** Compiles (once per build, synchronously: the modules are a few KB) and instantiates with no imports. */
+export function instantiate(build: Build): KernelExports {
+  let m = moduleCache.get(build);
+  if (!m) moduleCache.set(build, (m = new WebAssembly.Module(kernelBytes(build))));
+  return new WebAssembly.Instance(m, {}).exports as unknown as KernelExports;
+}
