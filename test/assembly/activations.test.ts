@@ -1,0 +1,146 @@
+// Activations and softmax of both builds against Math.* in float64, on awkward lengths and on
+// the edge values users feed them: ±Inf, NaN, ±100, ±1e-8, and the overflow boundaries of exp.
+import { describe, expect, it } from "vitest";
+import { BUILDS, KernelHarness } from "../helpers/kernels.js";
+import { logSoftmax, relu, sigmoid, softmax } from "../helpers/reference.js";
+import { seeded } from "../helpers/rng.js";
+import { expectAllClose, TOL } from "../helpers/close.js";
+import { Act } from "../../src/format/abi.js";
+
+const SIZES = [1, 3, 4, 5, 7, 15, 16, 17, 64, 784];
+const EDGES = [Infinity, -Infinity, NaN, 100, -100, 0, -0, 1e-8, -1e-8, 88.7, 89, -87.3, -104, 20, -20, 0.5, -0.5, 9, -9];
+
+const ELEMENTWISE: Array<[string, Act, (v: number) => number, number]> = [
+  ["relu", Act.Relu, relu, 0],
+  ["leaky_relu", Act.LeakyRelu, (v) => (v < 0 ? 0.1 * v : v), 0.1],
+  ["sigmoid", Act.Sigmoid, sigmoid, 0],
+  ["tanh", Act.Tanh, Math.tanh, 0],
+  // max(0, min(1, αx + β)) in f32, as ONNX and onnxruntime compute it: near 0 the f32 sum itself
+  // is only good to an ulp of β, so the reference rounds the same way.
+  ["hard_sigmoid", Act.HardSigmoid, (v) => Math.max(0, Math.min(1, Math.fround(Math.fround(Math.fround(0.2) * v) + 0.5))), 0.2],
+];
+
+/** Sigmoid of −Inf…: all references computed in float64 on the f32 inputs. */
+function refOf(f: (v: number) => number, x: Float32Array): Float64Array {
+  return Float64Array.from(x, (v) => f(v));
+}
+
+describe.each(BUILDS)("activations · %s build", (build) => {
+  const k = new KernelHarness(build);
+  const run = (name: string, act: Act, x: Float32Array, alpha = 0, beta = 0, inPlace = false): Float32Array => {
+    k.reset();
+    const px = k.f32(x);
+    const py = inPlace ? px : k.alloc(x.length * 4);
+    k.fn(name)(act, px, py, x.length, alpha, beta);
+    return k.read(py, x.length);
+  };
+
+  for (const [label, act, f, alpha] of ELEMENTWISE) {
+    const beta = act === Act.HardSigmoid ? 0.5 : 0;
+    it.each(SIZES)(`${label}: n=%i random values, fast and reference`, (n) => {
+      const x = seeded(`${label} ${n}`).floats(n, -12, 12);
+      for (const name of ["applyAct", "applyActRef"]) {
+        expectAllClose(run(name, act, x, alpha, beta), refOf(f, x), TOL.ulps, name);
+      }
+      expectAllClose(run("applyAct", act, x, alpha, beta, true), refOf(f, x), TOL.ulps, "in place");
+    });
+
+    it(`${label}: edge values (±Inf, NaN, ±100, tiny, exp's limits)`, () => {
+      const x = Float32Array.from(EDGES);
+      const want = refOf(f, x);
+      for (const name of ["applyAct", "applyActRef"]) {
+        const got = run(name, act, x, alpha, beta);
+        expectAllClose(got, want, { rtol: 4e-7, atol: 1e-37 }, name);
+      }
+    });
+
+    it(`${label}: SIMD lanes and scalar tails give the same bits`, () => {
+      const x = seeded(`${label} bits`).floats(37, -30, 30);
+      expect(Array.from(run("applyAct", act, x, alpha, beta))).toEqual(Array.from(run("applyActRef", act, x, alpha, beta)));
+    });
+  }
+
+  it("tanh keeps full relative accuracy near zero and saturates to exactly ±1", () => {
+    const x = Float32Array.of(1e-7, -1e-7, 1e-3, 0.01, 0.3, 9, 10, 50, -50);
+    const got = run("applyAct", Act.Tanh, x);
+    for (let i = 0; i < x.length; i++) expect(Math.abs(got[i]! - Math.tanh(x[i]!))).toBeLessThanOrEqual(2.5e-7 * Math.abs(Math.tanh(x[i]!)));
+    expect(got[7]).toBe(1);
+    expect(got[8]).toBe(-1);
+  });
+
+  it("sigmoid reaches exactly 0 and 1 at ∓Inf and stays in [0, 1] at ±100", () => {
+    const got = run("applyAct", Act.Sigmoid, Float32Array.of(-Infinity, Infinity, -100, 100));
+    expect(Array.from(got.subarray(0, 2))).toEqual([0, 1]);
+    expect(got[2]).toBeGreaterThanOrEqual(0);
+    expect(got[2]).toBeLessThan(1e-40);
+    expect(got[3]).toBe(1);
+  });
+
+  it.each(SIZES)("softmax n=%i: matches float64, sums to 1, fast and reference", (n) => {
+    const x = seeded(`softmax ${n}`).floats(n, -20, 20);
+    for (const name of ["applyAct", "applyActRef"]) {
+      const got = run(name, Act.Softmax, x);
+      expectAllClose(got, softmax(x), TOL.f32, name);
+      expect(Math.abs(got.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
+    }
+    expectAllClose(run("applyAct", Act.Softmax, x, 0, 0, true), softmax(x), TOL.f32, "in place");
+  });
+
+  it.each(SIZES)("log-softmax n=%i matches float64", (n) => {
+    const x = seeded(`logsoftmax ${n}`).floats(n, -20, 20);
+    for (const name of ["applyAct", "applyActRef"]) expectAllClose(run(name, Act.LogSoftmax, x), logSoftmax(x), { rtol: 1e-5, atol: 2e-6 }, name);
+  });
+
+  it("softmax is stable for large inputs and NaN poisons the whole row, as numpy does", () => {
+    const big = Float32Array.of(1000, 999, -1000, 1e30, 1e30 - 1e24);
+    expectAllClose(run("applyAct", Act.Softmax, big), softmax(big), TOL.f32);
+    const huge = Float32Array.of(100, 100, 100, 100, 100);
+    expectAllClose(run("applyAct", Act.Softmax, huge), [0.2, 0.2, 0.2, 0.2, 0.2], TOL.f32);
+    const withNaN = Float32Array.of(1, 2, NaN, 4, 5, 6);
+    expect(Array.from(run("applyAct", Act.Softmax, withNaN)).every(Number.isNaN)).toBe(true);
+    const withInf = Float32Array.of(1, Infinity, 3);
+    expectAllClose(run("applyAct", Act.Softmax, withInf), softmax(withInf), TOL.f32); // [NaN, NaN, NaN] like numpy
+    const negInf = Float32Array.of(-Infinity, 0, 0, -Infinity, 0);
+    expectAllClose(run("applyAct", Act.Softmax, negInf), [0, 1 / 3, 1 / 3, 0, 1 / 3], TOL.f32);
+  });
+});
+
+describe.each(BUILDS)("exp, expm1 and log · %s build", (build) => {
+  const k = new KernelHarness(build);
+  it("exp is within 2 ulp of Math.exp across its range, and exact at the limits", () => {
+    const exp = k.fn("expF32");
+    let worst = 0;
+    for (let v = -103; v < 88.7; v += 0.0137) {
+      const x = Math.fround(v), want = Math.exp(x), got = exp(x);
+      const ulp = want < 1.1754944e-38 ? 1.4e-45 : 2 ** (Math.floor(Math.log2(want)) - 23);
+      worst = Math.max(worst, Math.abs(got - want) / ulp);
+    }
+    expect(worst).toBeLessThanOrEqual(2);
+    expect(exp(Infinity)).toBe(Infinity);
+    expect(exp(89)).toBe(Infinity);
+    expect(exp(-Infinity)).toBe(0);
+    expect(exp(-105)).toBe(0);
+    expect(exp(0)).toBe(1);
+    expect(exp(NaN)).toBeNaN();
+  });
+
+  it("expm1 keeps relative accuracy near 0", () => {
+    const expm1 = k.fn("expm1F32");
+    for (const v of [1e-10, -1e-10, 1e-5, -3e-4, 0.01, -0.3, 0.34, 2, -5, -30]) {
+      const x = Math.fround(v);
+      expect(Math.abs(expm1(x) - Math.expm1(x))).toBeLessThanOrEqual(3e-7 * Math.abs(Math.expm1(x)));
+    }
+  });
+
+  it("log is within 2 ulp of Math.log, including subnormals, and IEEE at the edges", () => {
+    const log = k.fn("logF32");
+    for (const v of [1, 2, 0.5, 1.5, 3, 10, 1e-3, 1e10, 3.4e38, 1.2e-38, 1e-40, 1.4e-45, 7.389056, 1.0000001]) {
+      const x = Math.fround(v), want = Math.log(x);
+      expect(Math.abs(log(x) - want), `log(${x})`).toBeLessThanOrEqual(2.4e-7 * Math.max(Math.abs(want), 1e-30) + 1e-7 * (Math.abs(want) < 1 ? 1 : 0));
+    }
+    expect(log(0)).toBe(-Infinity);
+    expect(log(Infinity)).toBe(Infinity);
+    expect(log(-1)).toBeNaN();
+    expect(log(NaN)).toBeNaN();
+  });
+});

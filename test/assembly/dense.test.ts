@@ -1,0 +1,67 @@
+// f32 dense kernels of both builds against the float64 reference, on sizes around the 4-lane
+// boundary and the real layers of an MNIST MLP, one row and blocks of rows, aligned and not.
+import { describe, expect, it } from "vitest";
+import { BUILDS, KernelHarness } from "../helpers/kernels.js";
+import { denseErrorBound, denseRef } from "../helpers/reference.js";
+import { seeded } from "../helpers/rng.js";
+import { expectWithin } from "../helpers/close.js";
+
+const SIZES = [1, 3, 4, 5, 7, 15, 16, 17, 64, 784];
+const SHAPES: Array<[number, number]> = [
+  ...SIZES.map((n): [number, number] => [n, n === 784 ? 10 : n]),
+  [2, 1], [17, 3], [3, 17], [784, 128], [64, 5],
+];
+
+describe.each(BUILDS)("dense f32 · %s build", (build) => {
+  const k = new KernelHarness(build);
+
+  it.each(SHAPES)("one row, in=%i out=%i, fast and reference match float64", (nIn, nOut) => {
+    const rand = seeded(`dense ${nIn}x${nOut}`);
+    const x = rand.floats(nIn), w = rand.floats(nIn * nOut), b = rand.floats(nOut);
+    const want = denseRef(x, w, b, nIn, nOut), bound = denseErrorBound(x, w, b, nIn, nOut);
+    for (const [name, misalign] of [["denseF32", 0], ["denseF32", 4], ["denseF32Ref", 0]] as const) {
+      k.reset();
+      const px = k.f32(x, misalign), pw = k.f32(w, misalign), pb = k.f32(b), py = k.alloc(nOut * 4, misalign);
+      k.fn(name)(px, pw, pb, py, nIn, nOut);
+      expectWithin(k.read(py, nOut), want, bound, `${name} misalign ${misalign}`);
+    }
+  });
+
+  it.each([[1, 3, 2], [4, 5, 3], [5, 17, 4], [7, 16, 9], [13, 784, 10], [8, 64, 64]])(
+    "batch of %i rows, in=%i out=%i, equals the one-row kernel bit for bit, with row strides", (nRows, nIn, nOut) => {
+      const rand = seeded(`dense batch ${nRows} ${nIn}x${nOut}`);
+      const xStride = nIn + 3, yStride = nOut + 2; // rows inside wider buffers
+      const x = rand.floats(nRows * xStride), w = rand.floats(nIn * nOut), b = rand.floats(nOut);
+      k.reset();
+      const px = k.f32(x), pw = k.f32(w), pb = k.f32(b), py = k.alloc(nRows * yStride * 4);
+      k.fn("denseF32Batch")(px, xStride, pw, pb, py, yStride, nIn, nOut, nRows);
+      const batch = k.read(py, nRows * yStride);
+      const pyRef = k.alloc(nRows * yStride * 4);
+      k.fn("denseF32BatchRef")(px, xStride, pw, pb, pyRef, yStride, nIn, nOut, nRows);
+      const ref = k.read(pyRef, nRows * yStride);
+      for (let r = 0; r < nRows; r++) {
+        const row = x.subarray(r * xStride, r * xStride + nIn);
+        const py1 = k.alloc(nOut * 4);
+        k.fn("denseF32")(k.f32(row), pw, pb, py1, nIn, nOut);
+        const one = k.read(py1, nOut);
+        const got = batch.subarray(r * yStride, r * yStride + nOut);
+        expect(Array.from(got)).toEqual(Array.from(one));
+        const want = denseRef(row, w, b, nIn, nOut), bound = denseErrorBound(row, w, b, nIn, nOut);
+        expectWithin(got, want, bound, `row ${r}`);
+        expectWithin(ref.subarray(r * yStride, r * yStride + nOut), want, bound, `ref row ${r}`);
+        // The padding between rows is never written.
+        for (let j = nOut; j < yStride && r < nRows - 1; j++) expect(Number.isNaN(batch[r * yStride + j]!)).toBe(true);
+      }
+    });
+
+  it("propagates Inf and NaN from inputs like float64 does", () => {
+    const x = Float32Array.of(1, Infinity, 2, 3, NaN), w = new Float32Array(10).fill(1), b = Float32Array.of(0, 0);
+    w[5 + 4] = 0; // row 1 ignores the NaN … but 0·NaN is still NaN, as in IEEE
+    k.reset();
+    const py = k.alloc(8);
+    k.fn("denseF32")(k.f32(x), k.f32(w), k.f32(b), py, 5, 2);
+    const y = k.read(py, 2);
+    expect(Number.isNaN(y[0]!)).toBe(true);
+    expect(Number.isNaN(y[1]!)).toBe(true);
+  });
+});
