@@ -96,7 +96,7 @@ export const FLAG_CHECK_NAN = 1;
 
 export enum Status {
   Ok = 0,
-  NaNInput = 1,
+  NanInput = 1,
   BadOpcode = 2,
 }
 

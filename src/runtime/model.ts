@@ -174,7 +174,7 @@ export class Model {
   }
 
   #fail(status: number, firstRow: number): never {
-    if (status === Status.NaNInput) {
+    if (status === Status.NanInput) {
       const column = this.#exports.lastErrorColumn();
       throw new NaNInputError(firstRow + this.#exports.lastErrorRow(), column, this.info.featureNames?.[column]);
     }

@@ -1,0 +1,131 @@
+// The packed format at load: what a valid image says about itself, and every way a corrupt,
+// truncated or inconsistent one is refused with the field and byte offset named.
+import { describe, expect, it } from "vitest";
+import { inspect, FormatError, VersionError, Model } from "../../src/index.js";
+import { crc32 } from "../../src/format/crc32.js";
+import { Header, HEADER_BYTES, Opcode, STEP_BYTES, Step } from "../../src/format/abi.js";
+import { everyOpModel, seedModel } from "../helpers/models.js";
+
+/** Copy of an image with one u32 (or u8) changed and the checksum made right again. */
+function patched(image: Uint8Array, at: number, value: number, width: 1 | 2 | 4 = 4, fixCrc = true): Uint8Array {
+  const b = image.slice();
+  const v = new DataView(b.buffer);
+  if (width === 4) v.setUint32(at, value >>> 0, true); else if (width === 2) v.setUint16(at, value, true); else v.setUint8(at, value);
+  if (fixCrc) v.setUint32(Header.crc32, crc32(b, 12), true);
+  return b;
+}
+
+function formatError(image: Uint8Array): FormatError {
+  try {
+    inspect(image);
+  } catch (e) {
+    if (e instanceof FormatError) return e;
+    throw e;
+  }
+  throw new Error("image was accepted");
+}
+
+describe("a valid image", () => {
+  it("describes the seed model: sizes, names, labels, one fused step", () => {
+    const info = inspect(seedModel());
+    expect(info).toMatchObject({
+      formatVersion: "1.0", abiVersion: 1, kind: "logistic_regression", producer: "scikit-learn 1.2.1",
+      inputLength: 2, featureNames: ["x1", "x2"], outputLength: 2, quantization: "none", parameterCount: 6,
+      outputs: [{ name: "probabilities", offset: 0, length: 2, labels: [0, 1] }],
+    });
+    expect(info.steps).toHaveLength(1);
+    expect(info.steps[0]).toMatchObject({ opcode: Opcode.Dense, nIn: 2, nOut: 2 });
+    expect(info.imageBytes).toBeLessThanOrEqual(256);
+  });
+
+  it("round-trips every opcode, string labels and several outputs", () => {
+    const info = inspect(everyOpModel());
+    expect(info.outputs.map((o) => [o.name, o.offset, o.length])).toEqual([["probabilities", 0, 3], ["label", 3, 1], ["l2", 4, 5]]);
+    expect(info.outputs[0]!.labels).toEqual(["a", "b", "c"]);
+    expect(info.steps.map((s) => s.opcode).sort()).toEqual([1, 1, 2, 3, 4, 5, 6]);
+    expect(info.quantization).toBe("int8");
+    expect(info.batchRows).toBe(4);
+  });
+});
+
+describe("refusals name the field and byte offset", () => {
+  const image = everyOpModel();
+  const info = inspect(image);
+  const stepsAt = new DataView(image.buffer).getUint32(Header.stepsOffset, true);
+  const step = (k: number, f: keyof typeof Step) => stepsAt + k * STEP_BYTES + Step[f];
+  const denseQ8 = info.steps.findIndex((s) => s.opcode === Opcode.DenseQ8);
+  const dense = info.steps.findIndex((s) => s.opcode === Opcode.Dense);
+  const lastDense = info.steps.findIndex((s) => s.opcode === Opcode.Dense && s.nOut < s.nIn);
+  const inPlaceDense = patched(patched(image, step(lastDense, "dst"), info.steps[lastDense]!.src, 4, false),
+    step(lastDense, "dstStride"), info.steps[lastDense]!.srcStride);
+
+  it.each([
+    ["empty file", new Uint8Array(0), "header", 0, /truncated/],
+    ["short header", image.slice(0, 40), "header", 40, /truncated/],
+    ["bad magic", patched(image, 0, 0x12345678, 4, false), "header.magic", 0, /not an edgeinfer model/],
+    ["truncated body", image.slice(0, image.length - 5), "header.imageBytes", Header.imageBytes, /truncated: the image is \d+ bytes, only \d+/],
+    ["trailing data", Uint8Array.from([...image, 0, 0]), "header.imageBytes", Header.imageBytes, /trailing data/],
+    ["flipped weight bit", (() => { const b = image.slice(); b[b.length - 3]! ^= 4; return b; })(), "header.crc32", Header.crc32, /checksum mismatch/],
+    ["unknown flags", patched(image, Header.flags, 2), "header.flags", Header.flags, /unknown flag bits/],
+    ["steps past the end", patched(image, Header.stepsOffset, image.length - 10), "header.stepsOffset", Header.stepsOffset, /outside the image body/],
+    ["misaligned weights", patched(image, Header.weightsOffset, 161), "header.weightsOffset", Header.weightsOffset, /aligned/],
+    ["arena too small for the input", patched(image, Header.arenaBytes, 16), "header.inputOffset", Header.inputOffset, /inside the 16-byte arena/],
+    ["zero batch rows", patched(image, Header.batchRows, 0), "header.batchRows", Header.batchRows, /outside 1\.\.256/],
+    ["output record", patched(image, HEADER_BYTES, 99), "outputs[0]", HEADER_BYTES, /outside the output row/],
+    ["unknown opcode", patched(image, step(0, "opcode"), 99, 1), "steps[0].opcode", step(0, "opcode"), /unknown opcode 99/],
+    ["unknown activation", patched(image, step(dense, "act"), 42, 1), `steps[${dense}].act`, step(dense, "act"), /unknown activation 42/],
+    ["weights outside the weights section", patched(image, step(dense, "w"), 0), `steps[${dense}].w`, step(dense, "w"), /inside the weights/],
+    ["weights past the end", patched(image, step(dense, "w"), image.length - 16), `steps[${dense}].w`, step(dense, "w"), /inside the weights/],
+    ["huge nIn", patched(image, step(dense, "nIn"), 0xffffffff), `steps[${dense}].nIn`, step(dense, "nIn"), /outside 1\.\.2\^24/],
+    ["src past the arena", patched(image, step(dense, "src"), info.arenaBytes), `steps[${dense}].src`, step(dense, "src"), /inside the \d+-byte arena/],
+    ["stride narrower than the row", patched(image, step(dense, "srcStride"), 1), `steps[${dense}].srcStride`, step(dense, "srcStride"), /less than the row width/],
+    ["dense writing over its own input", inPlaceDense, `steps[${lastDense}].dst`, step(lastDense, "dst"), /output rows overlap the input rows/],
+    ["int8 scratch outside the arena", patched(image, step(denseQ8, "scratch"), info.arenaBytes), `steps[${denseQ8}].scratch`, step(denseQ8, "scratch"), /arena/],
+    ["metadata string past its end", patched(image, Header.metaBytes, 3), "meta.producer", -1, /past the end of the metadata/],
+  ])("%s", (_, bytes, field, offset, message) => {
+    const e = formatError(bytes as Uint8Array);
+    expect(e.field).toBe(field);
+    if ((offset as number) >= 0) expect(e.byteOffset).toBe(offset);
+    expect(e.message).toMatch(message as RegExp);
+    expect(e.message).toContain(`(${field})`);
+    expect(e.code).toBe("E_FORMAT");
+  });
+
+  it("a newer major format or kernel ABI is a VersionError", () => {
+    expect(() => inspect(patched(image, Header.formatMajor, 2, 2, false))).toThrow(VersionError);
+    expect(() => inspect(patched(image, Header.abiVersion, 99))).toThrow(/needs abi version 99/);
+  });
+});
+
+describe("ten thousand random corruptions never crash the process", () => {
+  // Each corrupted image either loads and predicts safely or throws a typed EdgeInferError.
+  // Half keep a correct checksum, so the structural checks behind the CRC are exercised too.
+  const image = everyOpModel();
+  const row = [0.1, -0.2, 0.3, 0.4, -0.5, 0.6];
+  it("bit flips, byte stores, u32 stores and truncations, with and without a fixed checksum", () => {
+    let s = 12345;
+    const rnd = (n: number) => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s % n; };
+    const counts = { loaded: 0, refused: 0 };
+    for (let i = 0; i < 10000; i++) {
+      let b = image.slice();
+      const kind = rnd(4);
+      if (kind === 0) b[rnd(b.length)]! ^= 1 << rnd(8);
+      else if (kind === 1) b[rnd(b.length)] = rnd(256);
+      else if (kind === 2) { const at = rnd(b.length - 4) & ~3; new DataView(b.buffer).setUint32(at, [0, 1, 0xffffffff, 0x7fffffff, rnd(4096), rnd(1 << 20)][rnd(6)]!, true); }
+      else b = b.slice(0, rnd(b.length));
+      if (i % 2 === 0 && b.length >= HEADER_BYTES) new DataView(b.buffer).setUint32(Header.crc32, crc32(b, 12), true);
+      try {
+        const m = Model.load(b);
+        const y = m.predict(row);
+        expect(y.length).toBe(m.info.outputLength);
+        m.predictBatch(Float32Array.from([...row, ...row, ...row, ...row, ...row]), 5);
+        counts.loaded++;
+      } catch (e) {
+        expect((e as { code?: string }).code, String(e)).toMatch(/^E_(FORMAT|VERSION|INPUT)$/);
+        counts.refused++;
+      }
+    }
+    expect(counts.loaded + counts.refused).toBe(10000);
+    expect(counts.refused).toBeGreaterThan(5000);
+  });
+});

@@ -1,0 +1,112 @@
+// JSON models packed and run against scikit-learn's own predictions (test/fixtures/json, made by
+// make_fixtures.py with scikit-learn), and every kind of bad field refused by name.
+import { readFileSync, readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { pack, packJson } from "../../src/pack.js";
+import { Model, ModelSpecError } from "../../src/index.js";
+import { maxAbsDiff } from "../helpers/close.js";
+
+const dir = new URL("../fixtures/json/", import.meta.url);
+const fixtures = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+
+interface Fixture {
+  model: Record<string, unknown>;
+  rows: number[][];
+  expected: { predict_proba?: number[][]; predict: Array<number | string> | number[][] };
+}
+
+describe.each(["simd", "scalar"] as const)("scikit-learn parity · %s build", (build) => {
+  it.each(fixtures)("%s: same probabilities/predictions (1e-5) and labels as scikit-learn", (file) => {
+    const fx = JSON.parse(readFileSync(new URL(file, dir), "utf8")) as Fixture;
+    const model = Model.load(pack(fx.model as never), { simd: build === "simd" ? "require" : "off" });
+    const rows = Float32Array.from(fx.rows.flat());
+    const batch = model.predictBatch(rows, fx.rows.length);
+    const n = model.info.outputLength;
+    fx.rows.forEach((row, r) => {
+      const one = model.predict(row);
+      expect(Array.from(batch.subarray(r * n, r * n + n))).toEqual(Array.from(one)); // batch = single, bit for bit
+      const want = fx.expected.predict_proba?.[r] ?? (fx.expected.predict as number[][])[r]!;
+      const tol = fx.expected.predict_proba ? 1e-5 : 1e-5 * Math.max(1, Math.abs(want[0]!)); // regression targets are ~100
+      expect(maxAbsDiff(one, want), `row ${r}`).toBeLessThanOrEqual(tol);
+      if (fx.expected.predict_proba) expect(model.predictLabel(row)).toEqual(fx.expected.predict[r]);
+    });
+  });
+});
+
+describe("the blog's logistic regression (examples/logistic-regression)", () => {
+  const ex = new URL("../../examples/logistic-regression/", import.meta.url);
+  const json = readFileSync(new URL("model.json", ex), "utf8");
+  const csv = (name: string) => readFileSync(new URL(name, ex), "utf8").trim().split("\n").slice(1).map((l) => l.split(",").map(Number));
+
+  it("packs to at most 256 bytes and matches scikit-learn's predict_proba within 1e-6 on all 1000 rows", () => {
+    const image = pack(json);
+    expect(image.length).toBeLessThanOrEqual(256);
+    const data = csv("data.csv"), proba = csv("proba.csv");
+    expect(data.length).toBe(1000);
+    for (const simd of ["auto", "off"] as const) {
+      const model = Model.load(image, { simd });
+      let worst = 0;
+      data.forEach(([x1, x2], r) => { worst = Math.max(worst, maxAbsDiff(model.predict([x1!, x2!]), proba[r]!)); });
+      expect(worst).toBeLessThanOrEqual(1e-6);
+      const batch = model.predictBatch(Float32Array.from(data.flatMap(([a, b]) => [a!, b!])), 1000);
+      expect(maxAbsDiff(batch, proba.flat())).toBeLessThanOrEqual(1e-6);
+    }
+  });
+});
+
+describe("int8 packing of a JSON MLP", () => {
+  it("stays close to scikit-learn's probabilities and mostly agrees on labels", () => {
+    const fx = JSON.parse(readFileSync(new URL("mlp_digits.json", dir), "utf8")) as Fixture;
+    const q = Model.load(pack(fx.model as never, { quantize: "int8" }));
+    expect(q.info.quantization).toBe("int8");
+    let agree = 0;
+    fx.rows.forEach((row, r) => {
+      expect(maxAbsDiff(q.predict(row), fx.expected.predict_proba![r]!)).toBeLessThan(0.1);
+      if (q.predictLabel(row) === fx.expected.predict[r]) agree++;
+    });
+    expect(agree / fx.rows.length).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
+describe("bad JSON models are refused with the field named", () => {
+  const lr = { kind: "logistic_regression", coefficients: [[1, 2]], intercept: [0.5], classes: [0, 1] };
+  const mlp = {
+    kind: "mlp", classes: ["a", "b", "c"],
+    layers: [{ weights: [[1, 2], [3, 4], [5, 6]], bias: [0, 0, 0], activation: "relu" }, { weights: [[1, 1, 1], [1, 1, 1], [1, 1, 1]], bias: [0, 0, 0], activation: "softmax" }],
+  };
+  const cases: Array<[string, unknown, string, RegExp]> = [
+    ["not JSON", "{nope", "", /not valid JSON/],
+    ["not an object", [1, 2], "", /expected a JSON object/],
+    ["unknown kind", { ...lr, kind: "svm" }, "kind", /expected "logistic_regression"/],
+    ["unknown field", { ...lr, coefs: [1] }, "coefs", /unknown field/],
+    ["missing coefficients", { ...lr, coefficients: undefined }, "coefficients", /needs its coefficients/],
+    ["non-finite coefficient", { ...lr, coefficients: [[1, "x"]] }, "coefficients[0][1]", /finite number/],
+    ["ragged coefficients", { kind: "linear_regression", coefficients: [[1, 2], [3]] }, "coefficients[1]", /expected 2 numbers, got 1/],
+    ["intercept length", { ...lr, intercept: [1, 2] }, "intercept", /2 values for 1 rows/],
+    ["missing classes", { ...lr, classes: undefined }, "classes", /needs its classes/],
+    ["duplicate classes", { ...lr, classes: [1, 1] }, "classes", /distinct/],
+    ["mixed label types", { ...lr, classes: [1, "b"] }, "classes", /all integers or all strings/],
+    ["classes vs rows", { ...lr, coefficients: [[1, 2], [3, 4], [5, 6]], intercept: [0, 0, 0], classes: [0, 1] }, "coefficients", /binary classifier has one row/],
+    ["bad multiClass", { ...lr, coefficients: [[1, 2], [3, 4], [5, 6]], intercept: [0, 0, 0], classes: [0, 1, 2], multiClass: "both" }, "multiClass", /expected "multinomial" or "ovr"/],
+    ["feature names", { ...lr, featureNames: ["a"] }, "featureNames", /expected 2 strings/],
+    ["scaler length", { ...lr, scaler: { mean: [0], scale: [1, 1] } }, "scaler.mean", /expected 2 numbers, got 1/],
+    ["zero scale", { ...lr, scaler: { mean: [0, 0], scale: [1, 0] } }, "scaler.scale[1]", /is zero/],
+    ["layer chain", { ...mlp, layers: [mlp.layers[0], { ...mlp.layers[1], weights: [[1, 1], [1, 1], [1, 1]] }] }, "layers[1].weights", /takes 2 inputs but the previous layer gives 3/],
+    ["bias length", { ...mlp, layers: [{ ...mlp.layers[0], bias: [0] }, mlp.layers[1]] }, "layers[0].bias", /expected 3 numbers, got 1/],
+    ["activation", { ...mlp, layers: [{ ...mlp.layers[0], activation: "swish" }, mlp.layers[1]] }, "layers[0].activation", /unknown activation "swish"/],
+    ["classes vs outputs", { ...mlp, classes: ["a", "b", "c", "d"] }, "classes", /4 classes for 3 outputs/],
+    ["regression with classes", { kind: "linear_regression", coefficients: [1, 2], classes: [0, 1] }, "classes", /no classes/],
+  ];
+  it.each(cases)("%s", (_, model, path, message) => {
+    let err: unknown;
+    try {
+      packJson(typeof model === "string" ? model : JSON.stringify(model));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ModelSpecError);
+    expect((err as ModelSpecError).path).toBe(path);
+    expect((err as ModelSpecError).message).toMatch(message);
+    expect((err as ModelSpecError).code).toBe("E_MODEL");
+  });
+});

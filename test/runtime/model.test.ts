@@ -1,0 +1,163 @@
+// The runtime: import-free modules, the predict family, memory that grows only at load,
+// many models in one runtime, disposal, and typed errors for bad rows.
+import { describe, expect, it } from "vitest";
+import { Model, Runtime, kernelBytes, InputLengthError, NaNInputError, HostError } from "../../src/index.js";
+import { pack } from "../../src/pack.js";
+import { everyOpModel, seedModel } from "../helpers/models.js";
+import { sigmoid } from "../helpers/reference.js";
+
+const ABI_EXPORTS = ["abiVersion", "heapBase", "lastErrorColumn", "lastErrorRow", "lastErrorStep", "memory", "run", "runBatch"];
+
+describe("the release modules", () => {
+  it.each(["simd", "scalar"] as const)("%s: no imports, only the documented exports, small", (build) => {
+    const m = new WebAssembly.Module(kernelBytes(build));
+    expect(WebAssembly.Module.imports(m)).toEqual([]);
+    expect(WebAssembly.Module.exports(m).map((e) => e.name).sort()).toEqual(ABI_EXPORTS);
+    expect(kernelBytes(build).length).toBeLessThanOrEqual(build === "simd" ? 16 * 1024 : 8 * 1024);
+    const inst = new WebAssembly.Instance(m, {}); // an empty import object is enough
+    expect((inst.exports.abiVersion as () => number)()).toBe(1);
+  });
+});
+
+describe("predict, predictInto, predictBatch", () => {
+  const w = [1.3954163099338572, -0.47393111533586635], b = 0.8457656325555406;
+  const p1 = (x1: number, x2: number) => sigmoid(w[0]! * x1 + w[1]! * x2 + b);
+
+  it.each(["auto", "off"] as const)("give the same answers (simd: %s), and predict reuses one view", (simd) => {
+    const model = Model.load(seedModel(), { simd });
+    const y = model.predict([0.5, -1]);
+    expect(y[1]).toBeCloseTo(p1(0.5, -1), 6);
+    expect(y[0]! + y[1]!).toBeCloseTo(1, 6);
+    expect(model.predict([1, 1])).toBe(y); // the same object, overwritten
+    const out = new Float32Array(2);
+    expect(model.predictInto([0.5, -1], out)).toBe(out);
+    expect(out[1]).toBeCloseTo(p1(0.5, -1), 6);
+    const rows = Float32Array.of(0.5, -1, 1, 1, -2, 2);
+    const batch = model.predictBatch(rows, 3);
+    expect(batch.length).toBe(6);
+    expect(batch[1]).toBe(out[1]);
+    expect(batch[5]).toBeCloseTo(p1(-2, 2), 6);
+    const into = new Float32Array(6);
+    expect(model.predictBatch(rows, 3, into)).toBe(into);
+    expect(Array.from(into)).toEqual(Array.from(batch));
+  });
+
+  it("batches of every length up to three blocks equal single predictions bit for bit, for every opcode", () => {
+    for (const simd of ["auto", "off"] as const) {
+      const model = Model.load(everyOpModel(), { simd });
+      const n = model.info.outputLength, rows = new Float32Array(13 * 6).map((_, i) => Math.sin(i) * 2);
+      for (let nRows = 0; nRows <= 13; nRows++) {
+        const batch = model.predictBatch(rows, nRows);
+        for (let r = 0; r < nRows; r++) {
+          expect(Array.from(batch.subarray(r * n, r * n + n))).toEqual(Array.from(model.predict(rows.subarray(r * 6, r * 6 + 6))));
+        }
+      }
+    }
+  });
+
+  it("a batch larger than the staging area goes through in chunks", () => {
+    const model = Model.load(seedModel());
+    const nRows = 100_000;
+    const rows = new Float32Array(2 * nRows).map((_, i) => ((i * 7919) % 401) / 100 - 2);
+    const out = model.predictBatch(rows, nRows);
+    for (const r of [0, 1, 32767, 32768, 65535, 99_999]) expect(out[2 * r + 1]).toBeCloseTo(p1(rows[2 * r]!, rows[2 * r + 1]!), 6);
+  });
+
+  it("rows and outputs already in wasm memory are used in place", () => {
+    const rt = new Runtime();
+    const model = rt.load(seedModel());
+    const input = model.input; // a view into wasm memory
+    input.set([0.25, 0.75]);
+    expect(model.run()[1]).toBeCloseTo(p1(0.25, 0.75), 6);
+    const out = new Float32Array(rt.memory.buffer, model.output.byteOffset, 2);
+    expect(model.predictBatch(input, 1, out)[1]).toBeCloseTo(p1(0.25, 0.75), 6);
+  });
+
+  it("named outputs, labels and several outputs", () => {
+    const model = Model.load(everyOpModel());
+    const y = model.predict([1, 2, 3, 4, 5, 6]);
+    const { probabilities, label, l2 } = model.outputs;
+    expect(probabilities!.length).toBe(3);
+    expect(label![0]).toBe(probabilities!.indexOf(Math.max(...probabilities!)));
+    expect(l2!.reduce((s, v) => s + v * v, 0)).toBeCloseTo(1, 5);
+    expect(y.length).toBe(9);
+    expect(model.predictLabel([1, 2, 3, 4, 5, 6])).toBe(["a", "b", "c"][label![0]!]);
+    expect(Model.load(seedModel()).predictLabel([2, 0])).toBe(1);
+  });
+});
+
+describe("bad rows get typed errors", () => {
+  const model = Model.load(seedModel());
+  it("wrong length", () => {
+    expect(() => model.predict([1])).toThrow(InputLengthError);
+    expect(() => model.predict([1, 2, 3])).toThrow("row has 3 values; the model takes 2");
+    expect(() => model.predictBatch(new Float32Array(5), 3)).toThrow(InputLengthError);
+    expect(() => model.predictInto([1, 2], new Float32Array(1))).toThrow(/output array has 1 values/);
+  });
+  it("NaN names the row and feature; allowNaN lets it through", () => {
+    expect(() => model.predict([1, NaN])).toThrow(NaNInputError);
+    expect(() => model.predict([1, NaN])).toThrow('row 0, feature 1 ("x2") is NaN');
+    const rows = new Float32Array(2 * 200).fill(0.5);
+    rows[2 * 150] = NaN;
+    expect(() => model.predictBatch(rows, 200)).toThrow('row 150, feature 0 ("x1") is NaN');
+    const lax = Model.load(seedModel(), { allowNaN: true });
+    expect(Array.from(lax.predict([NaN, 1])).every(Number.isNaN)).toBe(true);
+  });
+  it("a disposed model refuses to run", () => {
+    const m = Model.load(seedModel());
+    m.dispose();
+    expect(() => m.predict([1, 2])).toThrow(HostError);
+    expect(() => m.run()).toThrow("this model was disposed");
+  });
+});
+
+describe("memory", () => {
+  it("never changes during predict or predictBatch", () => {
+    const model = Model.load(everyOpModel());
+    const buffer = model.runtime.memory.buffer, bytes = buffer.byteLength;
+    const rows = new Float32Array(600).fill(0.3);
+    for (let i = 0; i < 10_000; i++) model.predict([i, 1, 2, 3, 4, 5]);
+    model.predictBatch(rows, 100);
+    expect(model.runtime.memory.buffer).toBe(buffer);
+    expect(model.runtime.memory.buffer.byteLength).toBe(bytes);
+  });
+
+  it("200 models in one runtime: all predict right, total memory reported, views survive growth", () => {
+    const rt = new Runtime();
+    const models = Array.from({ length: 200 }, (_, i) => rt.load(pack({ kind: "linear_regression", coefficients: [i, 1], intercept: [0.5] })));
+    const big = rt.load(pack({ kind: "mlp", layers: [{ weights: Array.from({ length: 512 }, () => new Array(512).fill(0.001)), bias: new Array(512).fill(0) }] }));
+    models.forEach((m, i) => expect(m.predict([2, 3])[0]).toBe(2 * i + 3.5));
+    expect(big.predict(new Float32Array(512).fill(1))[0]).toBeCloseTo(0.512, 5);
+    const report = rt.memoryReport();
+    expect(report.models).toHaveLength(201);
+    expect(report.usedBytes).toBe(report.models.reduce((s, m) => s + m.blockBytes, 0) + 256 * 1024);
+    expect(report.memoryBytes).toBeGreaterThanOrEqual(report.usedBytes + report.heapBaseBytes);
+    expect(models[0]!.info.memoryBytes).toBeLessThan(1024 + 256);
+  });
+
+  it("disposed models' memory is reused: replacing a model repeatedly does not grow memory", () => {
+    const rt = new Runtime();
+    let m = rt.load(everyOpModel());
+    const bytes = rt.memory.buffer.byteLength;
+    for (let i = 0; i < 100; i++) {
+      m.dispose();
+      m = rt.load(everyOpModel());
+      expect(m.predict([1, 2, 3, 4, 5, 6]).length).toBe(9);
+    }
+    expect(rt.memory.buffer.byteLength).toBe(bytes);
+    expect(rt.memoryReport().freeBytes).toBe(0);
+  });
+
+  it("a runtime's memory limit is enforced at load with a typed error", () => {
+    const rt = new Runtime({ maximumMemoryBytes: 512 * 1024 });
+    expect(() => rt.load(pack({ kind: "mlp", layers: [{ weights: Array.from({ length: 400 }, () => new Array(400).fill(0)), bias: new Array(400).fill(0) }] }))).toThrow(HostError);
+  });
+});
+
+describe("build selection", () => {
+  it("auto picks SIMD where the engine has it; off forces scalar; require insists", () => {
+    expect(new Runtime().build).toBe("simd"); // Node 20 has SIMD
+    expect(new Runtime({ simd: "off" }).build).toBe("scalar");
+    expect(new Runtime({ simd: "require" }).simd).toBe(true);
+  });
+});
