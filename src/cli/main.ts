@@ -1,0 +1,265 @@
+/**
+ * `edgeinfer` command line: pack, inspect, predict. Exit codes: 0 ok, 1 usage, 2 bad model or
+ * input (printed as `error[CODE]: message`).
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { Model, type ModelInfo } from "../runtime/model.js";
+import { readImage } from "../format/read.js";
+import type { ImageInfo, Label } from "../format/types.js";
+import { ACT_NAMES, NORM_NAMES, Opcode, OPCODE_NAMES } from "../format/abi.js";
+import { EdgeInferError } from "../errors.js";
+import { isPackedImage, pack } from "../pack.js";
+import type { PackOptions } from "../json/import.js";
+import { parseRows } from "./rows.js";
+import type { SimdOption } from "../runtime/wasm.js";
+
+export interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream;
+}
+
+const VERSION = "0.1.0";
+
+export const HELP = `edgeinfer ${VERSION}: pack trained models into small images and run them in WebAssembly
+
+Usage:
+  edgeinfer pack <model.json|model.eim> -o <out.eim> [--quantize int8] [--batch-rows N] [--strip-names]
+  edgeinfer inspect <model> [--json]
+  edgeinfer predict <model> <rows.csv|rows.json|-> [--format json|csv] [--allow-nan] [--simd auto|off|require]
+  edgeinfer --help | --version
+
+Commands:
+  pack      Packs a JSON model (docs/json-models.md) into a packed image (docs/format.md).
+  inspect   Validates a model and shows its inputs, outputs, sizes, steps and the memory it needs.
+  predict   Predicts every row of a CSV or JSON file (or stdin, "-") in one batch. JSON output maps
+            each output name to an array of per-row arrays; outputs that hold a class index are
+            printed as class labels, and a "label" array is added for classifiers.
+
+Options:
+  -o, --output <file>   where pack writes the image
+  --quantize int8       store dense weights as int8 with a scale per output and compute in int8
+  --batch-rows N        rows per block in batch prediction (default: sized to ~32 KiB of activations)
+  --strip-names         leave feature names out of the image
+  --json                inspect: print JSON instead of text
+  --format json|csv     predict: output format (default json)
+  --allow-nan           predict: let NaN inputs through instead of refusing the row
+  --simd auto|off|require  kernel build to run (default auto)
+
+CSV input: an optional header row; when it names the model's features, those columns are used
+in the model's order and others are ignored. Empty cells and "nan" are NaN.
+
+Exit status: 0 ok, 1 usage error, 2 bad model or input.`;
+
+class UsageError extends Error {}
+
+class IoError extends EdgeInferError {
+  readonly code = "E_IO";
+  constructor(readonly path: string, readonly detail: string) {
+    super(`${path}: ${detail}`);
+  }
+}
+
+interface Args {
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+const VALUE_FLAGS = new Set(["-o", "--output", "--quantize", "--batch-rows", "--format", "--simd"]);
+const BOOL_FLAGS = new Set(["--json", "--strip-names", "--allow-nan", "--help", "-h", "--version"]);
+
+function parseArgs(argv: string[]): Args {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "-" || !a.startsWith("-")) positional.push(a);
+    else if (VALUE_FLAGS.has(a)) {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      flags.set(a === "-o" ? "--output" : a, v);
+    } else if (BOOL_FLAGS.has(a)) flags.set(a === "-h" ? "--help" : a, true);
+    else throw new UsageError(`unknown option ${a}`);
+  }
+  return { positional, flags };
+}
+
+function readInput(path: string, io: Io): Promise<Buffer> | Buffer {
+  if (path === "-") {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      io.stdin.on("data", (c: Buffer) => chunks.push(c));
+      io.stdin.on("end", () => resolve(Buffer.concat(chunks)));
+      io.stdin.on("error", reject);
+    });
+  }
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new IoError(path, (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message);
+  }
+}
+
+function packOptions(a: Args): PackOptions {
+  const q = a.flags.get("--quantize");
+  if (q !== undefined && q !== "int8" && q !== "none") throw new UsageError(`--quantize takes int8 or none, not ${String(q)}`);
+  const br = a.flags.get("--batch-rows");
+  const batchRows = br === undefined ? undefined : Number(br);
+  if (batchRows !== undefined && !(Number.isInteger(batchRows) && batchRows >= 1 && batchRows <= 256)) throw new UsageError("--batch-rows takes an integer from 1 to 256");
+  return { quantize: q as PackOptions["quantize"], batchRows, stripNames: a.flags.has("--strip-names") };
+}
+
+/** A model argument: a packed image as it is, anything else packed in memory. */
+function modelImage(path: string, a: Args, io: Io): Uint8Array {
+  const bytes = readInput(path, io) as Buffer;
+  const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return isPackedImage(u8) ? u8 : pack(u8, packOptions(a));
+}
+
+function need(a: Args, n: number, usage: string): void {
+  if (a.positional.length - 1 !== n) throw new UsageError(`usage: ${usage}`);
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const out = (s: string) => io.stdout.write(s + "\n");
+  try {
+    const a = parseArgs(argv);
+    if (a.flags.has("--help") || argv.length === 0) { out(HELP); return argv.length === 0 ? 1 : 0; }
+    if (a.flags.has("--version")) { out(VERSION); return 0; }
+    const [command] = a.positional;
+    if (command === "pack") {
+      need(a, 1, "edgeinfer pack <model> -o <out.eim>");
+      const dest = a.flags.get("--output");
+      if (typeof dest !== "string") throw new UsageError("pack needs -o <out.eim>");
+      const image = modelImage(a.positional[1]!, a, io);
+      readImage(image); // never write an image that would not load
+      writeFileSync(dest, image);
+      out(`${dest}: ${image.length} bytes`);
+      return 0;
+    }
+    if (command === "inspect") {
+      need(a, 1, "edgeinfer inspect <model> [--json]");
+      const info = readImage(modelImage(a.positional[1]!, a, io));
+      out(a.flags.has("--json") ? JSON.stringify(info, null, 2) : describe(info));
+      return 0;
+    }
+    if (command === "predict") {
+      need(a, 2, "edgeinfer predict <model> <rows.csv|rows.json|->");
+      const format = a.flags.get("--format") ?? "json";
+      if (format !== "json" && format !== "csv") throw new UsageError(`--format takes json or csv, not ${String(format)}`);
+      const simd = (a.flags.get("--simd") ?? "auto") as SimdOption;
+      if (!["auto", "off", "require"].includes(simd)) throw new UsageError(`--simd takes auto, off or require, not ${simd}`);
+      const model = Model.load(modelImage(a.positional[1]!, a, io), { allowNaN: a.flags.has("--allow-nan"), simd });
+      const src = a.positional[2]!;
+      const text = (await readInput(src, io)).toString("utf8");
+      const rows = parseRows(text, model.info.inputLength, model.info.featureNames, src === "-" ? "stdin" : src);
+      const y = predictWithProgress(model, rows.values, rows.nRows, io);
+      io.stdout.write(format === "json" ? toJson(model.info, y, rows.nRows) : toCsv(model.info, y, rows.nRows));
+      return 0;
+    }
+    throw new UsageError(command === undefined ? "no command" : `unknown command ${command}`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`error[E_USAGE]: ${e.message}\nRun "edgeinfer --help" for usage.\n`);
+      return 1;
+    }
+    if (e instanceof EdgeInferError) {
+      io.stderr.write(`error[${e.code}]: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+/** predictBatch in slices, drawing a progress bar on stderr when it is a terminal and the input is long. */
+function predictWithProgress(model: Model, rows: Float32Array, nRows: number, io: Io): Float32Array {
+  const n = model.info.outputLength;
+  const out = new Float32Array(nRows * n);
+  const bar = io.stderr.isTTY === true && nRows >= 50_000;
+  if (!bar) return model.predictBatch(rows, nRows, out);
+  const slice = Math.ceil(nRows / 50);
+  for (let start = 0; start < nRows; start += slice) {
+    const k = Math.min(slice, nRows - start);
+    model.predictBatch(rows.subarray(start * model.info.inputLength), k, out.subarray(start * n));
+    const done = start + k, width = 30, filled = Math.round((width * done) / nRows);
+    io.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${Math.round((100 * done) / nRows)}% ${done}/${nRows} rows`);
+  }
+  io.stderr.write("\n");
+  return out;
+}
+
+/** Shortest decimal that reads back as the same f32 (0.75766844, not 0.7576684355735779). */
+export function f32String(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  for (let p = 1; p <= 9; p++) {
+    const s = v.toPrecision(p);
+    if (Math.fround(Number(s)) === v) return String(Number(s));
+  }
+  return String(v);
+}
+
+/** Outputs that hold a class index print as labels; a classifier without one gets "label" by argmax. */
+function columns(info: ImageInfo): Array<{ name: string; cols: (y: Float32Array, r: number) => Array<number | Label> }> {
+  const n = info.outputLength;
+  const cols = info.outputs.map((o) => ({
+    name: o.name,
+    cols: (y: Float32Array, r: number) => {
+      const v = Array.from(y.subarray(r * n + o.offset, r * n + o.offset + o.length));
+      return o.labels && o.length === 1 ? v.map((i) => o.labels![i] ?? i) : v;
+    },
+  }));
+  const scores = info.outputs.find((o) => o.labels && o.length === o.labels.length && o.length > 1);
+  if (scores && !info.outputs.some((o) => o.labels && o.length === 1) && !info.outputs.some((o) => o.name === "label")) {
+    cols.push({
+      name: "label",
+      cols: (y, r) => {
+        let at = 0;
+        for (let i = 1; i < scores.length; i++) if (y[r * n + scores.offset + i]! > y[r * n + scores.offset + at]!) at = i;
+        return [scores.labels![at]!];
+      },
+    });
+  }
+  return cols;
+}
+
+function toJson(info: ImageInfo, y: Float32Array, nRows: number): string {
+  const result: Record<string, Array<Array<number | Label>>> = {};
+  for (const c of columns(info)) result[c.name] = Array.from({ length: nRows }, (_, r) => c.cols(y, r));
+  // Numbers as their shortest f32 text; NaN and ±Infinity (not JSON) as strings.
+  const rows = Object.entries(result).map(([k, v]) => `${JSON.stringify(k)}:[${v.map((row) => `[${row.map((x) => (typeof x === "number" ? (Number.isFinite(x) ? f32String(x) : `"${x}"`) : JSON.stringify(x))).join(",")}]`).join(",")}]`);
+  return `{${rows.join(",")}}\n`;
+}
+
+function toCsv(info: ImageInfo, y: Float32Array, nRows: number): string {
+  const cols = columns(info);
+  const head = cols.flatMap((c) => {
+    const o = info.outputs.find((x) => x.name === c.name);
+    if (!o || o.length === 1) return [c.name];
+    return Array.from({ length: o.length }, (_, i) => `${c.name}_${o.labels?.[i] ?? i}`);
+  });
+  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const lines = [head.map(quote).join(",")];
+  for (let r = 0; r < nRows; r++) lines.push(cols.flatMap((c) => c.cols(y, r)).map((v) => quote(typeof v === "number" ? f32String(v) : v)).join(","));
+  return lines.join("\n") + "\n";
+}
+
+function describe(info: ImageInfo): string {
+  const kb = (n: number) => (n < 4096 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`);
+  const lines = [
+    `${info.kind} model, format ${info.formatVersion}, kernel ABI ${info.abiVersion}, made by ${info.producer || "(unknown)"}`,
+    `input:   ${info.inputName ? info.inputName + " " : ""}${info.inputLength} features${info.featureNames ? ` (${info.featureNames.join(", ")})` : ""}`,
+    "outputs:",
+    ...info.outputs.map((o) => `  ${o.name.padEnd(16)} ${o.length} value${o.length === 1 ? "" : "s"}${o.labels ? `, labels ${JSON.stringify(o.labels)}` : ""}`),
+    `size:    image ${kb(info.imageBytes)} (weights ${kb(info.weightsBytes)}), ${info.parameterCount} parameters, quantization ${info.quantization}`,
+    `memory:  arena ${kb(info.arenaBytes)} (${info.batchRows} rows per batch block); loaded: ${kb(Math.ceil(info.imageBytes / 16) * 16 + info.arenaBytes)}`,
+    `steps:   ${info.steps.length}`,
+    ...info.steps.map((s, k) => {
+      const op = OPCODE_NAMES[s.opcode]!;
+      const act = s.opcode === Opcode.Normalize ? NORM_NAMES[s.act] : s.opcode === Opcode.Argmax || s.opcode === Opcode.Copy ? undefined : ACT_NAMES[s.act];
+      return `  ${String(k).padStart(2)} ${op.padEnd(9)} ${String(s.nIn).padStart(5)} → ${String(s.nOut).padEnd(5)} ${act && act !== "none" ? act : ""}`.trimEnd();
+    }),
+  ];
+  return lines.join("\n");
+}
+
+export type { ModelInfo };

@@ -1,0 +1,124 @@
+// The CLI: pack, inspect, predict, their outputs and exit codes. Most cases call main() in
+// process; a few run the real bin to check exit codes and stdin.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { main, f32String } from "../../src/cli/main.js";
+import { inspect } from "../../src/index.js";
+import { maxAbsDiff } from "../helpers/close.js";
+
+const root = new URL("../../", import.meta.url).pathname;
+const ex = join(root, "examples/logistic-regression");
+const tmp = mkdtempSync(join(tmpdir(), "edgeinfer-cli-"));
+
+async function cli(args: string[], stdin = "") {
+  const stdout = new PassThrough(), stderr = new PassThrough(), input = new PassThrough();
+  let out = "", err = "";
+  stdout.on("data", (c) => (out += c));
+  stderr.on("data", (c) => (err += c));
+  input.end(stdin);
+  const code = await main(args, { stdout, stderr, stdin: input });
+  return { code, out, err };
+}
+
+const proba = readFileSync(join(ex, "proba.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(",").map(Number));
+
+describe("edgeinfer pack and inspect", () => {
+  it("packs the seed model and inspect describes it, as text and JSON", async () => {
+    const dest = join(tmp, "lr.eim");
+    const p = await cli(["pack", join(ex, "model.json"), "-o", dest]);
+    expect(p.code).toBe(0);
+    expect(p.out).toMatch(/lr\.eim: \d+ bytes/);
+    expect(readFileSync(dest).length).toBeLessThanOrEqual(256);
+    const text = await cli(["inspect", dest]);
+    expect(text.out).toContain("logistic_regression model");
+    expect(text.out).toContain("2 features (x1, x2)");
+    expect(text.out).toMatch(/DENSE\s+2 → 2\s+sigmoid/);
+    expect(text.out).toMatch(/memory:\s+arena/);
+    const json = JSON.parse((await cli(["inspect", dest, "--json"])).out);
+    expect(json).toMatchObject({ inputLength: 2, outputs: [{ name: "probabilities", labels: [0, 1] }] });
+  });
+
+  it("--quantize int8 packs int8 dense steps", async () => {
+    const model = { kind: "mlp", layers: [{ weights: [[1, 2], [3, 4]], bias: [0, 1], activation: "relu" }] };
+    const src = join(tmp, "mlp.json"), dest = join(tmp, "mlp.eim");
+    writeFileSync(src, JSON.stringify(model));
+    expect((await cli(["pack", src, "-o", dest, "--quantize", "int8"])).code).toBe(0);
+    expect(inspect(readFileSync(dest)).quantization).toBe("int8");
+  });
+});
+
+describe("edgeinfer predict", () => {
+  it("JSON output maps each output name to per-row arrays, plus labels, matching scikit-learn", async () => {
+    const r = await cli(["predict", join(ex, "model.json"), join(ex, "data.csv")]);
+    expect(r.code).toBe(0);
+    const y = JSON.parse(r.out) as { probabilities: number[][]; label: number[][] };
+    expect(y.probabilities).toHaveLength(1000);
+    expect(maxAbsDiff(y.probabilities.flat(), proba.flat())).toBeLessThanOrEqual(1e-6);
+    expect(y.label[0]).toEqual([proba[0]![1]! > 0.5 ? 1 : 0]);
+  });
+
+  it("CSV output, JSON rows (arrays and named objects), stdin", async () => {
+    const csv = await cli(["predict", join(ex, "model.json"), join(ex, "data.csv"), "--format", "csv"]);
+    const lines = csv.out.trim().split("\n");
+    expect(lines[0]).toBe("probabilities_0,probabilities_1,label");
+    expect(lines).toHaveLength(1001);
+    const rowsFile = join(tmp, "rows.json");
+    writeFileSync(rowsFile, JSON.stringify([[0.5, -1], { x1: 0.5, x2: -1 }]));
+    const j = JSON.parse((await cli(["predict", join(ex, "model.json"), rowsFile])).out);
+    expect(j.probabilities[0]).toEqual(j.probabilities[1]);
+    const piped = await cli(["predict", join(ex, "model.json"), "-"], "x2,x1\n-1,0.5\n");
+    expect(JSON.parse(piped.out).probabilities[0]).toEqual(j.probabilities[0]); // columns picked by name
+  });
+
+  it.each([
+    [["predict", "nope.eim", "x.csv"], 2, /error\[E_IO\]: nope\.eim: no such file/],
+    [["predict", join(ex, "model.json"), "-"], 2, /error\[E_INPUT\]: stdin line 2: 3 values; the model takes 2/, "1,2\n1,2,3\n"],
+    [["predict", join(ex, "model.json"), "-"], 2, /error\[E_INPUT\]: row 0, feature 1 \("x2"\) is NaN/, "1,nan\n"],
+    [["predict", join(ex, "model.json"), "-"], 2, /error\[E_INPUT\]: stdin line 1, column 2: "abc" is not a number/, "1,abc\n"],
+    [["predict", join(ex, "data.csv"), "-"], 2, /error\[E_MODEL\]: model: not a JSON model or a packed image/],
+    [["pack", join(ex, "model.json")], 1, /error\[E_USAGE\]: pack needs -o/],
+    [["frobnicate"], 1, /unknown command frobnicate/],
+    [["predict", join(ex, "model.json"), "-", "--format", "xml"], 1, /--format takes json or csv/],
+    [["inspect", join(ex, "model.json"), "--bogus"], 1, /unknown option --bogus/],
+  ])("%j exits %i with a typed message", async (args, code, message, stdin = "") => {
+    const r = await cli(args as string[], stdin as string);
+    expect(r.code).toBe(code);
+    expect(r.err).toMatch(message as RegExp);
+  });
+
+  it("--allow-nan lets NaN through to the output", async () => {
+    const r = await cli(["predict", join(ex, "model.json"), "-", "--allow-nan"], "1,nan\n");
+    expect(JSON.parse(r.out).probabilities[0]).toEqual(["NaN", "NaN"]);
+  });
+});
+
+describe("the installed bin", () => {
+  const bin = join(root, "bin/edgeinfer.js");
+  it("--help documents every command and exits 0; bad usage exits 1; bad input exits 2", () => {
+    const help = execFileSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
+    for (const word of ["pack", "inspect", "predict", "--quantize", "--format", "--allow-nan", "Exit status"]) expect(help).toContain(word);
+    expect(spawnSync(process.execPath, [bin, "pack"], { encoding: "utf8" }).status).toBe(1);
+    const bad = spawnSync(process.execPath, [bin, "inspect", join(ex, "data.csv")], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^error\[E_MODEL\]/);
+  });
+  it("reads rows from stdin", () => {
+    const r = spawnSync(process.execPath, [bin, "predict", join(ex, "model.json"), "-", "--format", "csv"], { input: "0.5,-1\n", encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout.split("\n")[1]).toMatch(/^0\.\d+,0\.\d+,[01]$/);
+  });
+});
+
+describe("f32String", () => {
+  it("prints the shortest text that reads back as the same f32", () => {
+    for (const v of [0.1, 1 / 3, 1e-30, 123456.789, -2.5, 0]) {
+      const f = Math.fround(v);
+      expect(Math.fround(Number(f32String(f)))).toBe(f);
+      expect(f32String(f).replace(/^-?0?\.?0*/, "").replace(/e.*/, "").replace(".", "").length).toBeLessThanOrEqual(9);
+    }
+  });
+});
