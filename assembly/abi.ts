@@ -38,6 +38,7 @@ export const OP_ACT: u32 = 4;
 export const OP_ARGMAX: u32 = 5;
 export const OP_NORMALIZE: u32 = 6;
 export const OP_COPY: u32 = 7;
+export const OP_DENSE_NARROW: u32 = 8; // nOut ≤ 4, weights transposed to [nIn][4]
 
 // Activations, fused into DENSE, DENSE_Q8, AFFINE and ACT.
 export const ACT_NONE: u32 = 0;

@@ -5,10 +5,10 @@ import {
   H_N_STEPS, H_STEPS_OFFSET, H_BATCH_ROWS, H_INPUT_OFFSET, H_N_INPUT, H_OUTPUT_OFFSET, H_OUTPUT_STRIDE,
   STEP_BYTES, S_OPCODE, S_ACT, S_SRC, S_SRC_STRIDE, S_DST, S_DST_STRIDE, S_N_IN, S_N_OUT, S_W, S_B, S_AUX,
   S_SCRATCH, S_ALPHA, S_BETA,
-  OP_DENSE, OP_DENSE_Q8, OP_AFFINE, OP_ACT, OP_ARGMAX, OP_NORMALIZE, OP_COPY, ACT_NONE,
+  OP_DENSE, OP_DENSE_Q8, OP_AFFINE, OP_ACT, OP_ARGMAX, OP_NORMALIZE, OP_COPY, OP_DENSE_NARROW, ACT_NONE, ACT_SOFTMAX, ACT_LOG_SOFTMAX,
   FLAG_CHECK_NAN, STATUS_OK, STATUS_NAN_INPUT, STATUS_BAD_OPCODE,
 } from "./abi";
-import { denseF32, denseF32Batch } from "./kernels/dense";
+import { denseF32, denseF32Batch, denseNarrowF32 } from "./kernels/dense";
 import { denseQ8 } from "./kernels/dense-q8";
 import { affineF32 } from "./kernels/affine";
 import { applyAct } from "./kernels/activations";
@@ -41,7 +41,10 @@ function exec(image: usize, arena: usize, nRows: i32): i32 {
     const alpha = load<f32>(s + S_ALPHA);
     const beta = load<f32>(s + S_BETA);
 
-    if (op == OP_DENSE) {
+    if (op == OP_DENSE_NARROW) {
+      denseNarrowF32(src, <i32>(srcStep >> 2), w, b, dst, <i32>(dstStep >> 2), nIn, nOut, nRows, act, alpha, beta);
+      if (act != ACT_SOFTMAX && act != ACT_LOG_SOFTMAX) continue; // element-wise ones were applied in registers
+    } else if (op == OP_DENSE) {
       if (nRows == 1) denseF32(src, w, b, dst, nIn, nOut);
       else denseF32Batch(src, <i32>(srcStep >> 2), w, b, dst, <i32>(dstStep >> 2), nIn, nOut, nRows);
     } else if (op == OP_DENSE_Q8) {
@@ -66,11 +69,16 @@ function exec(image: usize, arena: usize, nRows: i32): i32 {
       errStep = <i32>k;
       return STATUS_BAD_OPCODE;
     }
-    // DENSE, DENSE_Q8 and AFFINE carry a fused activation over their nOut outputs.
+    // DENSE, DENSE_Q8 and AFFINE carry a fused activation over their nOut outputs: over the
+    // whole block at once when the rows are contiguous and the activation is element-wise.
     if (act != ACT_NONE) {
-      for (let r = 0; r < nRows; r++) {
-        const y = dst + <usize>r * dstStep;
-        applyAct(act, y, y, nOut, alpha, beta);
+      if (dstStep == (<usize>nOut << 2) && act != ACT_SOFTMAX && act != ACT_LOG_SOFTMAX) {
+        applyAct(act, dst, dst, nOut * nRows, alpha, beta);
+      } else {
+        for (let r = 0; r < nRows; r++) {
+          const y = dst + <usize>r * dstStep;
+          applyAct(act, y, y, nOut, alpha, beta);
+        }
       }
     }
   }

@@ -30,20 +30,24 @@ import { expF32, expm1F32, logF32, expF32x4, expm1F32x4 } from "./math";
   return lo > 1 ? <f32>1 : lo;
 }
 
+/** One element through an element-wise activation (softmax kinds are row-wise: not here). */
+// @ts-ignore: decorator
+@inline export function actScalar(act: u32, v: f32, alpha: f32, beta: f32): f32 {
+  if (act == ACT_RELU) return reluS(v);
+  if (act == ACT_LEAKY_RELU) return leakyS(v, alpha);
+  if (act == ACT_SIGMOID) return sigmoidS(v);
+  if (act == ACT_TANH) return tanhS(v);
+  if (act == ACT_HARD_SIGMOID) return hardSigmoidS(v, alpha, beta);
+  return v;
+}
+
 /** Scalar reference for every activation kind. */
 export function applyActRef(act: u32, x: usize, y: usize, n: i32, alpha: f32, beta: f32): void {
   if (act == ACT_SOFTMAX) { softmaxRef(x, y, n); return; }
   if (act == ACT_LOG_SOFTMAX) { logSoftmaxRef(x, y, n); return; }
   for (let i = 0; i < n; i++) {
     const p = <usize>i << 2;
-    const v = load<f32>(x + p);
-    let r = v;
-    if (act == ACT_RELU) r = reluS(v);
-    else if (act == ACT_LEAKY_RELU) r = leakyS(v, alpha);
-    else if (act == ACT_SIGMOID) r = sigmoidS(v);
-    else if (act == ACT_TANH) r = tanhS(v);
-    else if (act == ACT_HARD_SIGMOID) r = hardSigmoidS(v, alpha, beta);
-    store<f32>(y + p, r);
+    store<f32>(y + p, actScalar(act, load<f32>(x + p), alpha, beta));
   }
 }
 
@@ -70,57 +74,88 @@ export function logSoftmaxRef(x: usize, y: usize, n: i32): void {
 
 // ---- 4-lane versions ----
 
-/** Four lanes at a time in the SIMD build; the reference otherwise. */
+// @ts-ignore: decorator
+@inline export function actVec(act: u32, v: v128, alpha: f32, beta: f32): v128 {
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  if (act == ACT_RELU) return f32x4.pmax(v, zero); // v < 0 ? 0 : v, NaN kept
+  if (act == ACT_LEAKY_RELU) return v128.bitselect(f32x4.mul(v, f32x4.splat(alpha)), v, f32x4.lt(v, zero));
+  if (act == ACT_SIGMOID) return f32x4.div(one, f32x4.add(one, expF32x4(f32x4.neg(v))));
+  if (act == ACT_TANH) {
+    const t = expm1F32x4(f32x4.mul(f32x4.splat(-2.0), f32x4.abs(v)));
+    const a = f32x4.div(f32x4.neg(t), f32x4.add(t, f32x4.splat(2.0)));
+    return v128.or(v128.andnot(a, i32x4.splat(0x80000000)), v128.and(v, i32x4.splat(0x80000000))); // copysign
+  }
+  if (act == ACT_HARD_SIGMOID) return f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.mul(f32x4.splat(alpha), v), f32x4.splat(beta)), zero), one);
+  return v;
+}
+
+/**
+ * Reads the last n < 4 values of a row into the low lanes of a vector (the other lanes hold
+ * `pad`), so short rows and row tails take the same 4-lane path as the rest.
+ */
+// @ts-ignore: decorator
+@inline export function loadTail(p: usize, n: i32, pad: f32): v128 {
+  let v = f32x4.splat(pad);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+// @ts-ignore: decorator
+@inline export function storeTail(p: usize, n: i32, v: v128): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+// @ts-ignore: decorator
+@inline function actRows(act: u32, x: usize, y: usize, n: i32, alpha: f32, beta: f32): void {
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const p = <usize>i << 2;
+    v128.store(y + p, actVec(act, v128.load(x + p), alpha, beta));
+  }
+  if (n4 < n) {
+    const p = <usize>n4 << 2;
+    storeTail(y + p, n - n4, actVec(act, loadTail(x + p, n - n4, 0), alpha, beta));
+  }
+}
+
+/**
+ * Four lanes at a time in the SIMD build (short tails too, as a partial vector); the reference
+ * otherwise. The common activations get a loop of their own (act constant inside it).
+ */
 export function applyAct(act: u32, x: usize, y: usize, n: i32, alpha: f32, beta: f32): void {
+  if (act == ACT_NONE) {
+    if (x != y) for (let i = 0; i < n; i++) store<f32>(y + (<usize>i << 2), load<f32>(x + (<usize>i << 2)));
+    return;
+  }
   if (ASC_FEATURE_SIMD) {
-    if (act == ACT_NONE) { if (x != y) memory.copy(y, x, <usize>n << 2); return; }
-    if (act == ACT_SOFTMAX) { softmax(x, y, n); return; }
-    if (act == ACT_LOG_SOFTMAX) { logSoftmaxRef(x, y, n); return; }
-    const n4 = n & ~3;
-    const zero = f32x4.splat(0);
-    const one = f32x4.splat(1);
-    const va = f32x4.splat(alpha);
-    const vb = f32x4.splat(beta);
-    for (let i = 0; i < n4; i += 4) {
-      const p = <usize>i << 2;
-      const v = v128.load(x + p);
-      let r = v;
-      if (act == ACT_RELU) {
-        r = f32x4.pmax(v, zero); // v < 0 ? 0 : v, NaN kept
-      } else if (act == ACT_LEAKY_RELU) {
-        r = v128.bitselect(f32x4.mul(v, va), v, f32x4.lt(v, zero));
-      } else if (act == ACT_SIGMOID) {
-        r = f32x4.div(one, f32x4.add(one, expF32x4(f32x4.neg(v))));
-      } else if (act == ACT_TANH) {
-        const t = expm1F32x4(f32x4.mul(f32x4.splat(-2.0), f32x4.abs(v)));
-        const a = f32x4.div(f32x4.neg(t), f32x4.add(t, f32x4.splat(2.0)));
-        const sign = v128.and(v, i32x4.splat(0x80000000));
-        r = v128.or(v128.andnot(a, i32x4.splat(0x80000000)), sign); // copysign
-      } else if (act == ACT_HARD_SIGMOID) {
-        r = f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.mul(va, v), vb), zero), one);
-      }
-      v128.store(y + p, r);
-    }
-    if (n4 < n) applyActRef(act, x + (<usize>n4 << 2), y + (<usize>n4 << 2), n - n4, alpha, beta);
+    if (act == ACT_SOFTMAX) softmax(x, y, n);
+    else if (act == ACT_LOG_SOFTMAX) logSoftmaxRef(x, y, n);
+    else if (act == ACT_SIGMOID) actRows(ACT_SIGMOID, x, y, n, alpha, beta);
+    else if (act == ACT_RELU) actRows(ACT_RELU, x, y, n, alpha, beta);
+    else if (act == ACT_TANH) actRows(ACT_TANH, x, y, n, alpha, beta);
+    else actRows(act, x, y, n, alpha, beta);
   } else {
-    if (act == ACT_NONE) { if (x != y) memory.copy(y, x, <usize>n << 2); return; }
     applyActRef(act, x, y, n, alpha, beta);
   }
 }
 
-/** Softmax with a 4-lane max and exp; the normalising sum runs in lane order, then the tail. */
+/**
+ * Softmax, 4 lanes at a time; the row's tail is a partial vector padded with −Inf (exp gives 0
+ * there, so the max and the sum are unchanged). The sum adds lanes in a fixed order.
+ */
 export function softmax(x: usize, y: usize, n: i32): void {
   if (ASC_FEATURE_SIMD) {
-    const n4 = n & ~3;
-    let m = load<f32>(x);
-    if (n4 > 0) {
-      let m4 = v128.load(x);
-      for (let i = 4; i < n4; i += 4) m4 = f32x4.max(m4, v128.load(x + (<usize>i << 2)));
-      m = max<f32>(max<f32>(f32x4.extract_lane(m4, 0), f32x4.extract_lane(m4, 1)),
-                   max<f32>(f32x4.extract_lane(m4, 2), f32x4.extract_lane(m4, 3)));
-    }
-    for (let i = n4; i < n; i++) m = max<f32>(m, load<f32>(x + (<usize>i << 2)));
-    const vm = f32x4.splat(m);
+    const n4 = n & ~3, rem = n - n4, pt = <usize>n4 << 2;
+    const tail = rem > 0 ? loadTail(x + pt, rem, -Infinity) : f32x4.splat(-Infinity);
+    let m4 = tail;
+    for (let i = 0; i < n4; i += 4) m4 = f32x4.max(m4, v128.load(x + (<usize>i << 2)));
+    const vm = f32x4.splat(max<f32>(max<f32>(f32x4.extract_lane(m4, 0), f32x4.extract_lane(m4, 1)),
+                                    max<f32>(f32x4.extract_lane(m4, 2), f32x4.extract_lane(m4, 3))));
     let s4 = f32x4.splat(0);
     for (let i = 0; i < n4; i += 4) {
       const p = <usize>i << 2;
@@ -128,18 +163,14 @@ export function softmax(x: usize, y: usize, n: i32): void {
       v128.store(y + p, e);
       s4 = f32x4.add(s4, e);
     }
-    let s = (f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1)) + (f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3));
-    for (let i = n4; i < n; i++) {
-      const e = expF32(load<f32>(x + (<usize>i << 2)) - m);
-      store<f32>(y + (<usize>i << 2), e);
-      s += e;
-    }
-    const vs = f32x4.splat(s);
+    const et = expF32x4(f32x4.sub(tail, vm));
+    if (rem > 0) s4 = f32x4.add(s4, et);
+    const vs = f32x4.splat((f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1)) + (f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3)));
     for (let i = 0; i < n4; i += 4) {
       const p = <usize>i << 2;
       v128.store(y + p, f32x4.div(v128.load(y + p), vs));
     }
-    for (let i = n4; i < n; i++) store<f32>(y + (<usize>i << 2), load<f32>(y + (<usize>i << 2)) / s);
+    if (rem > 0) storeTail(y + pt, rem, f32x4.div(et, vs));
   } else {
     softmaxRef(x, y, n);
   }

@@ -6,6 +6,8 @@
 //   x and y do not overlap.
 // No shape or bounds checks here: the plan was proved when the model was loaded.
 // Inputs are read only up to nIn (tails are scalar), so a row may sit inside a wider buffer.
+import { actScalar, actVec, storeTail } from "./activations";
+import { ACT_SIGMOID, ACT_RELU, ACT_TANH } from "../abi";
 
 /** Scalar reference for one row. Every faster variant is tested against it. */
 export function denseF32Ref(x: usize, w: usize, b: usize, y: usize, nIn: i32, nOut: i32): void {
@@ -123,4 +125,68 @@ export function denseF32Batch(x: usize, xStride: i32, w: usize, b: usize, y: usi
     }
   }
   for (; r < nRows; r++) denseF32(x + <usize>r * xs, w, b, y + <usize>r * ys, nIn, nOut);
+}
+
+// ---- Narrow dense: nOut ≤ 4, one vector of outputs per row ----
+//
+// Layout contract: wt f32[nIn][4], the weights transposed and each input's column padded to four
+// lanes with zeros; b f32[4], padded likewise. y[o] = act(b[o] + Σ_i x[i]·wt[i][o]) for o < nOut,
+// summed in i order (so both builds give the same bits). Linear and logistic regressions and the
+// last layer of small classifiers land here: no horizontal sums, and the element-wise
+// activation is applied in registers. Softmax kinds are applied after the store by the caller.
+
+// @ts-ignore: decorator
+@inline function narrowRowScalar(act: u32, x: usize, wt: usize, b: usize, y: usize, nIn: i32, nOut: i32, alpha: f32, beta: f32): void {
+  for (let o = 0; o < nOut; o++) {
+    let acc = load<f32>(b + (<usize>o << 2));
+    for (let i = 0; i < nIn; i++) acc += load<f32>(x + (<usize>i << 2)) * load<f32>(wt + (<usize>i << 4) + (<usize>o << 2));
+    store<f32>(y + (<usize>o << 2), actScalar(act, acc, alpha, beta));
+  }
+}
+
+/** Scalar reference, one row. */
+export function denseNarrowF32Ref(x: usize, wt: usize, b: usize, y: usize, nIn: i32, nOut: i32, act: u32, alpha: f32, beta: f32): void {
+  narrowRowScalar(act, x, wt, b, y, nIn, nOut, alpha, beta);
+}
+
+// @ts-ignore: decorator
+@inline function narrowRows(act: u32, x: usize, xs: usize, wt: usize, b: usize, y: usize, ys: usize,
+                            nIn: i32, nOut: i32, nRows: i32, alpha: f32, beta: f32): void {
+  const bias = v128.load(b);
+  for (let r = 0; r < nRows; r++) {
+    const xr = x + <usize>r * xs;
+    let acc = bias;
+    for (let i = 0; i < nIn; i++) {
+      acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(xr + (<usize>i << 2))), v128.load(wt + (<usize>i << 4))));
+    }
+    acc = actVec(act, acc, alpha, beta);
+    const yr = y + <usize>r * ys;
+    if (nOut == 4) v128.store(yr, acc);
+    else storeTail(yr, nOut, acc);
+  }
+}
+
+/**
+ * nRows rows (xStride, yStride in floats apart). SIMD: the four lanes are the outputs. One loop
+ * per activation (act is a constant in each inlined copy), so the loop body carries no branches
+ * on it: a single prediction then waits only for the arithmetic.
+ */
+export function denseNarrowF32(x: usize, xStride: i32, wt: usize, b: usize, y: usize, yStride: i32,
+                               nIn: i32, nOut: i32, nRows: i32, act: u32, alpha: f32, beta: f32): void {
+  const xs = <usize>xStride << 2, ys = <usize>yStride << 2;
+  // One row: scalar code in both builds. A lone 4-lane exp waits longer than two or three
+  // independent scalar ones (bench/predict.bench.ts: the seed model's single-row predict).
+  if (nRows == 1) {
+    if (act == ACT_SIGMOID) narrowRowScalar(ACT_SIGMOID, x, wt, b, y, nIn, nOut, alpha, beta);
+    else narrowRowScalar(act, x, wt, b, y, nIn, nOut, alpha, beta);
+    return;
+  }
+  if (ASC_FEATURE_SIMD) {
+    if (act == ACT_SIGMOID) narrowRows(ACT_SIGMOID, x, xs, wt, b, y, ys, nIn, nOut, nRows, alpha, beta);
+    else if (act == ACT_RELU) narrowRows(ACT_RELU, x, xs, wt, b, y, ys, nIn, nOut, nRows, alpha, beta);
+    else if (act == ACT_TANH) narrowRows(ACT_TANH, x, xs, wt, b, y, ys, nIn, nOut, nRows, alpha, beta);
+    else narrowRows(act, x, xs, wt, b, y, ys, nIn, nOut, nRows, alpha, beta);
+  } else {
+    for (let r = 0; r < nRows; r++) denseNarrowF32Ref(x + <usize>r * xs, wt, b, y + <usize>r * ys, nIn, nOut, act, alpha, beta);
+  }
 }

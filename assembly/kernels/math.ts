@@ -29,9 +29,14 @@ const C7: f32 = 0.0001984127;
   return reinterpret<f32>((n + 127) << 23);
 }
 
+// Estrin's scheme rather than Horner's: the same polynomial in 7 dependent steps instead of 14,
+// which is what a single prediction waits for (sigmoid latency, not throughput).
 // @ts-ignore: decorator
 @inline function expm1Poly(r: f32): f32 {
-  return r + r * r * (C2 + r * (C3 + r * (C4 + r * (C5 + r * (C6 + r * C7)))));
+  const r2 = r * r;
+  const r4 = r2 * r2;
+  const q = (C2 + C3 * r) + r2 * (C4 + C5 * r) + r4 * (C6 + C7 * r);
+  return r + r2 * q;
 }
 
 /** Clamp that keeps NaN (it fails both comparisons and falls through unchanged). */
@@ -41,7 +46,8 @@ const C7: f32 = 0.0001984127;
   return c > X_MAX ? X_MAX : c;
 }
 
-export function expF32(x: f32): f32 {
+// @ts-ignore: decorator
+@inline export function expF32(x: f32): f32 {
   const c = clampX(x);
   const nf = nearest<f32>(c * LOG2E);
   const r = (c - nf * LN2_HI) - nf * LN2_LO;
@@ -91,12 +97,13 @@ export function logF32(x: f32): f32 {
 
 // @ts-ignore: decorator
 @inline function expm1Poly4(r: v128): v128 {
-  let p = f32x4.add(f32x4.splat(C6), f32x4.mul(r, f32x4.splat(C7)));
-  p = f32x4.add(f32x4.splat(C5), f32x4.mul(r, p));
-  p = f32x4.add(f32x4.splat(C4), f32x4.mul(r, p));
-  p = f32x4.add(f32x4.splat(C3), f32x4.mul(r, p));
-  p = f32x4.add(f32x4.splat(C2), f32x4.mul(r, p));
-  return f32x4.add(r, f32x4.mul(f32x4.mul(r, r), p));
+  const r2 = f32x4.mul(r, r);
+  const r4 = f32x4.mul(r2, r2);
+  const a = f32x4.add(f32x4.splat(C2), f32x4.mul(f32x4.splat(C3), r));
+  const b = f32x4.add(f32x4.splat(C4), f32x4.mul(f32x4.splat(C5), r));
+  const c = f32x4.add(f32x4.splat(C6), f32x4.mul(f32x4.splat(C7), r));
+  const q = f32x4.add(f32x4.add(a, f32x4.mul(r2, b)), f32x4.mul(r4, c));
+  return f32x4.add(r, f32x4.mul(r2, q));
 }
 
 // pmax(x, lo) = x < lo ? lo : x and pmin(x, hi) = hi < x ? hi : x: one instruction each,

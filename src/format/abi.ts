@@ -73,6 +73,8 @@ export enum Opcode {
   Argmax = 5,
   Normalize = 6,
   Copy = 7,
+  /** DENSE for nOut ≤ 4: weights transposed to [nIn][4], one SIMD vector of outputs per row. */
+  DenseNarrow = 8,
 }
 
 export enum Act {
@@ -108,6 +110,7 @@ export const OPCODE_NAMES: Record<number, string> = {
   [Opcode.Argmax]: "ARGMAX",
   [Opcode.Normalize]: "NORMALIZE",
   [Opcode.Copy]: "COPY",
+  [Opcode.DenseNarrow]: "DENSE_NARROW",
 };
 
 export const ACT_NAMES: Record<number, string> = {

@@ -142,7 +142,7 @@ export function readImage(bytes: Uint8Array): ImageInfo {
 
   let parameterCount = 0;
   for (const s of steps) {
-    if (s.opcode === Opcode.Dense || s.opcode === Opcode.DenseQ8) parameterCount += s.nIn * s.nOut + s.nOut;
+    if (s.opcode === Opcode.Dense || s.opcode === Opcode.DenseNarrow || s.opcode === Opcode.DenseQ8) parameterCount += s.nIn * s.nOut + s.nOut;
     else if (s.opcode === Opcode.Affine) parameterCount += 2 * s.nIn;
   }
   return {
@@ -188,6 +188,11 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
     case Opcode.Dense:
       act(ELEMENTWISE_ACTS);
       param("w", nIn * nOut * 4); param("b", nOut * 4); unused("aux", "scratch");
+      break;
+    case Opcode.DenseNarrow:
+      act(ELEMENTWISE_ACTS);
+      if (nOut > 4) bad("nOut", `${nOut} is more than the 4 lanes of DENSE_NARROW`);
+      param("w", nIn * 16); param("b", 16); unused("aux", "scratch");
       break;
     case Opcode.DenseQ8: {
       act(ELEMENTWISE_ACTS);

@@ -55,6 +55,7 @@ export interface BuildOptions {
 }
 
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
+const NARROW_LANES = 4;
 const ACTIVATION_TARGET_BYTES = 32 * 1024;
 
 export class PlanBuilder {
@@ -86,7 +87,15 @@ export class PlanBuilder {
     if (nOut < 1 || w.length !== nOut * x.width) {
       throw new ModelSpecError(where, `weights have ${w.length} values; expected ${nOut}×${x.width} (outputs × inputs)`);
     }
-    return this.push({ opcode: Opcode.Dense, act, src: x, dst: this.value(nOut), w, b, alpha: o.alpha ?? 0, beta: o.beta ?? 0 });
+    const params = { act, src: x, dst: this.value(nOut), alpha: o.alpha ?? 0, beta: o.beta ?? 0 };
+    if (nOut > NARROW_LANES) return this.push({ opcode: Opcode.Dense, w, b, ...params });
+    // Up to four outputs: one SIMD vector per row, weights transposed into four padded lanes.
+    const wt = new Float32Array(x.width * NARROW_LANES), bt = new Float32Array(NARROW_LANES);
+    for (let o = 0; o < nOut; o++) {
+      bt[o] = b[o]!;
+      for (let i = 0; i < x.width; i++) wt[i * NARROW_LANES + o] = w[o * x.width + i]!;
+    }
+    return this.push({ opcode: Opcode.DenseNarrow, w: wt, b: bt, ...params });
   }
 
   /**
