@@ -65,3 +65,33 @@ describe.each(BUILDS)("dense f32 · %s build", (build) => {
     expect(Number.isNaN(y[1]!)).toBe(true);
   });
 });
+
+describe.each(BUILDS)("narrow dense (≤ 4 outputs, transposed weights) · %s build", (build) => {
+  const k = new KernelHarness(build);
+  const ACTS: Array<[number, (v: number) => number]> = [[0, (v) => v], [1, (v) => Math.max(0, v)], [3, (v) => 1 / (1 + Math.exp(-v)) ], [4, Math.tanh]];
+
+  it.each([[1, 1], [2, 2], [3, 4], [5, 3], [17, 4], [64, 1], [784, 2]])("in=%i out=%i, every activation, one row and blocks, fast = reference bit for bit", (nIn, nOut) => {
+    const rand = seeded(`narrow ${nIn}x${nOut}`);
+    const w = rand.floats(nIn * nOut), b = rand.floats(nOut);
+    const wt = new Float32Array(nIn * 4), bt = new Float32Array(4);
+    for (let o = 0; o < nOut; o++) { bt[o] = b[o]!; for (let i = 0; i < nIn; i++) wt[i * 4 + o] = w[o * nIn + i]!; }
+    const nRows = 7, xStride = nIn + 1, yStride = nOut + 1;
+    const x = rand.floats(nRows * xStride);
+    for (const [act, f] of ACTS) {
+      k.reset();
+      const px = k.f32(x), pwt = k.f32(wt), pb = k.f32(bt), py = k.alloc(nRows * yStride * 4), pyRef = k.alloc(nOut * 4);
+      k.fn("denseNarrowF32")(px, xStride, pwt, pb, py, yStride, nIn, nOut, nRows, act, 0, 0);
+      const got = k.read(py, nRows * yStride);
+      for (let r = 0; r < nRows; r++) {
+        const row = x.subarray(r * xStride, r * xStride + nIn);
+        const lin = denseRef(row, w, b, nIn, nOut), bound = denseErrorBound(row, w, b, nIn, nOut);
+        const y = got.subarray(r * yStride, r * yStride + nOut);
+        // Activations are 1-Lipschitz here: the linear part's bound carries over (plus the activation's own ulps).
+        expectWithin(y, Array.from(lin, f), Array.from(bound, (e, o) => e + 4e-7 * Math.abs(f(lin[o]!)) + 1e-30), `act ${act} row ${r}`);
+        k.fn("denseNarrowF32Ref")(k.f32(row), pwt, pb, pyRef, nIn, nOut, act, 0, 0);
+        expect(Array.from(y)).toEqual(Array.from(k.read(pyRef, nOut)));
+        expect(Number.isNaN(got[r * yStride + nOut]!) || r === nRows - 1).toBe(true); // the padding lane is never written
+      }
+    }
+  });
+});

@@ -34,7 +34,7 @@ describe("a valid image", () => {
       outputs: [{ name: "probabilities", offset: 0, length: 2, labels: [0, 1] }],
     });
     expect(info.steps).toHaveLength(1);
-    expect(info.steps[0]).toMatchObject({ opcode: Opcode.Dense, nIn: 2, nOut: 2 });
+    expect(info.steps[0]).toMatchObject({ opcode: Opcode.DenseNarrow, nIn: 2, nOut: 2 });
     expect(info.imageBytes).toBeLessThanOrEqual(256);
   });
 
@@ -42,7 +42,7 @@ describe("a valid image", () => {
     const info = inspect(everyOpModel());
     expect(info.outputs.map((o) => [o.name, o.offset, o.length])).toEqual([["probabilities", 0, 3], ["label", 3, 1], ["l2", 4, 5]]);
     expect(info.outputs[0]!.labels).toEqual(["a", "b", "c"]);
-    expect(info.steps.map((s) => s.opcode).sort()).toEqual([1, 1, 2, 3, 4, 5, 6]);
+    expect(info.steps.map((s) => s.opcode).sort()).toEqual([1, 2, 3, 4, 5, 6, 8]);
     expect(info.quantization).toBe("int8");
     expect(info.batchRows).toBe(4);
   });
@@ -55,7 +55,7 @@ describe("refusals name the field and byte offset", () => {
   const step = (k: number, f: keyof typeof Step) => stepsAt + k * STEP_BYTES + Step[f];
   const denseQ8 = info.steps.findIndex((s) => s.opcode === Opcode.DenseQ8);
   const dense = info.steps.findIndex((s) => s.opcode === Opcode.Dense);
-  const lastDense = info.steps.findIndex((s) => s.opcode === Opcode.Dense && s.nOut < s.nIn);
+  const lastDense = info.steps.findIndex((s) => s.opcode === Opcode.DenseNarrow && s.nOut < s.nIn);
   const inPlaceDense = patched(patched(image, step(lastDense, "dst"), info.steps[lastDense]!.src, 4, false),
     step(lastDense, "dstStride"), info.steps[lastDense]!.srcStride);
 
