@@ -43,7 +43,7 @@ function exec(image: usize, arena: usize, nRows: i32): i32 {
 
     if (op == OP_DENSE_NARROW) {
       denseNarrowF32(src, <i32>(srcStep >> 2), w, b, dst, <i32>(dstStep >> 2), nIn, nOut, nRows, act, alpha, beta);
-      if (act != ACT_SOFTMAX && act != ACT_LOG_SOFTMAX) continue; // element-wise ones were applied in registers
+      continue; // its activation included
     } else if (op == OP_DENSE) {
       if (nRows == 1) denseF32(src, w, b, dst, nIn, nOut);
       else denseF32Batch(src, <i32>(srcStep >> 2), w, b, dst, <i32>(dstStep >> 2), nIn, nOut, nRows);

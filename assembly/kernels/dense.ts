@@ -6,8 +6,8 @@
 //   x and y do not overlap.
 // No shape or bounds checks here: the plan was proved when the model was loaded.
 // Inputs are read only up to nIn (tails are scalar), so a row may sit inside a wider buffer.
-import { actScalar, actVec, storeTail } from "./activations";
-import { ACT_SIGMOID, ACT_RELU, ACT_TANH } from "../abi";
+import { actScalar, actVec, storeTail, applyAct } from "./activations";
+import { ACT_NONE, ACT_SIGMOID, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_LOGISTIC_PAIR } from "../abi";
 
 /** Scalar reference for one row. Every faster variant is tested against it. */
 export function denseF32Ref(x: usize, w: usize, b: usize, y: usize, nIn: i32, nOut: i32): void {
@@ -134,9 +134,18 @@ export function denseF32Batch(x: usize, xStride: i32, w: usize, b: usize, y: usi
 // summed in i order (so both builds give the same bits). Linear and logistic regressions and the
 // last layer of small classifiers land here: no horizontal sums, and the element-wise
 // activation is applied in registers. Softmax kinds are applied after the store by the caller.
+// LOGISTIC_PAIR (nOut = 2) reads the logit from lane 1 only and writes [1 − p, p].
 
 // @ts-ignore: decorator
 @inline function narrowRowScalar(act: u32, x: usize, wt: usize, b: usize, y: usize, nIn: i32, nOut: i32, alpha: f32, beta: f32): void {
+  if (act == ACT_LOGISTIC_PAIR) { // one logit in lane 1, one exp: [1 − p, p] as predict_proba computes it
+    let acc = load<f32>(b, 4);
+    for (let i = 0; i < nIn; i++) acc += load<f32>(x + (<usize>i << 2)) * load<f32>(wt + (<usize>i << 4), 4);
+    const p = actScalar(ACT_SIGMOID, acc, 0, 0);
+    store<f32>(y, <f32>1 - p);
+    store<f32>(y, p, 4);
+    return;
+  }
   for (let o = 0; o < nOut; o++) {
     let acc = load<f32>(b + (<usize>o << 2));
     for (let i = 0; i < nIn; i++) acc += load<f32>(x + (<usize>i << 2)) * load<f32>(wt + (<usize>i << 4) + (<usize>o << 2));
@@ -149,44 +158,59 @@ export function denseNarrowF32Ref(x: usize, wt: usize, b: usize, y: usize, nIn: 
   narrowRowScalar(act, x, wt, b, y, nIn, nOut, alpha, beta);
 }
 
-// @ts-ignore: decorator
-@inline function narrowRows(act: u32, x: usize, xs: usize, wt: usize, b: usize, y: usize, ys: usize,
-                            nIn: i32, nOut: i32, nRows: i32, alpha: f32, beta: f32): void {
-  const bias = v128.load(b);
-  for (let r = 0; r < nRows; r++) {
-    const xr = x + <usize>r * xs;
-    let acc = bias;
-    for (let i = 0; i < nIn; i++) {
-      acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(xr + (<usize>i << 2))), v128.load(wt + (<usize>i << 4))));
-    }
-    acc = actVec(act, acc, alpha, beta);
-    const yr = y + <usize>r * ys;
-    if (nOut == 4) v128.store(yr, acc);
-    else storeTail(yr, nOut, acc);
-  }
-}
-
 /**
- * nRows rows (xStride, yStride in floats apart). SIMD: the four lanes are the outputs. One loop
- * per activation (act is a constant in each inlined copy), so the loop body carries no branches
- * on it: a single prediction then waits only for the arithmetic.
+ * nRows rows (xStride, yStride in floats apart). One row: scalar code in both builds (a lone
+ * 4-lane exp costs more than the one or two scalar ones a small classifier needs: see
+ * bench/predict.bench.ts). Several rows, SIMD: the four lanes are the outputs of a row's linear
+ * part; the activation then runs over the block with full vectors (applyAct over contiguous
+ * rows, or four rows' logits at a time for logistic_pair).
  */
 export function denseNarrowF32(x: usize, xStride: i32, wt: usize, b: usize, y: usize, yStride: i32,
                                nIn: i32, nOut: i32, nRows: i32, act: u32, alpha: f32, beta: f32): void {
   const xs = <usize>xStride << 2, ys = <usize>yStride << 2;
-  // One row: scalar code in both builds. A lone 4-lane exp waits longer than two or three
-  // independent scalar ones (bench/predict.bench.ts: the seed model's single-row predict).
-  if (nRows == 1) {
-    if (act == ACT_SIGMOID) narrowRowScalar(ACT_SIGMOID, x, wt, b, y, nIn, nOut, alpha, beta);
-    else narrowRowScalar(act, x, wt, b, y, nIn, nOut, alpha, beta);
+  const rowwise = act == ACT_SOFTMAX || act == ACT_LOG_SOFTMAX; // over each row, after the linear part
+  if (nRows == 1 || !ASC_FEATURE_SIMD) {
+    for (let r = 0; r < nRows; r++) {
+      const xr = x + <usize>r * xs, yr = y + <usize>r * ys;
+      if (act == ACT_LOGISTIC_PAIR) narrowRowScalar(ACT_LOGISTIC_PAIR, xr, wt, b, yr, nIn, nOut, alpha, beta);
+      else if (act == ACT_SIGMOID) narrowRowScalar(ACT_SIGMOID, xr, wt, b, yr, nIn, nOut, alpha, beta);
+      else if (rowwise) { narrowRowScalar(ACT_NONE, xr, wt, b, yr, nIn, nOut, 0, 0); applyAct(act, yr, yr, nOut, 0, 0); }
+      else narrowRowScalar(act, xr, wt, b, yr, nIn, nOut, alpha, beta);
+    }
     return;
   }
   if (ASC_FEATURE_SIMD) {
-    if (act == ACT_SIGMOID) narrowRows(ACT_SIGMOID, x, xs, wt, b, y, ys, nIn, nOut, nRows, alpha, beta);
-    else if (act == ACT_RELU) narrowRows(ACT_RELU, x, xs, wt, b, y, ys, nIn, nOut, nRows, alpha, beta);
-    else if (act == ACT_TANH) narrowRows(ACT_TANH, x, xs, wt, b, y, ys, nIn, nOut, nRows, alpha, beta);
-    else narrowRows(act, x, xs, wt, b, y, ys, nIn, nOut, nRows, alpha, beta);
-  } else {
-    for (let r = 0; r < nRows; r++) denseNarrowF32Ref(x + <usize>r * xs, wt, b, y + <usize>r * ys, nIn, nOut, act, alpha, beta);
+    const bias = v128.load(b);
+    for (let r = 0; r < nRows; r++) {
+      const xr = x + <usize>r * xs;
+      let acc = bias;
+      for (let i = 0; i < nIn; i++) {
+        acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(xr + (<usize>i << 2))), v128.load(wt + (<usize>i << 4))));
+      }
+      const yr = y + <usize>r * ys;
+      if (nOut == 4) v128.store(yr, acc);
+      else storeTail(yr, nOut, acc);
+    }
+    if (act == ACT_LOGISTIC_PAIR) {
+      // Logits sit in column 1 of each row: four rows per vector of sigmoids.
+      for (let r = 0; r < nRows; r += 4) {
+        const n = min(4, nRows - r);
+        const yr = y + <usize>r * ys;
+        let z = f32x4.splat(0);
+        z = f32x4.replace_lane(z, 0, load<f32>(yr, 4));
+        if (n > 1) z = f32x4.replace_lane(z, 1, load<f32>(yr + ys, 4));
+        if (n > 2) z = f32x4.replace_lane(z, 2, load<f32>(yr + 2 * ys, 4));
+        if (n > 3) z = f32x4.replace_lane(z, 3, load<f32>(yr + 3 * ys, 4));
+        const p = actVec(ACT_SIGMOID, z, 0, 0);
+        const q = f32x4.sub(f32x4.splat(1), p);
+        store<f32>(yr, f32x4.extract_lane(q, 0)); store<f32>(yr, f32x4.extract_lane(p, 0), 4);
+        if (n > 1) { store<f32>(yr + ys, f32x4.extract_lane(q, 1)); store<f32>(yr + ys, f32x4.extract_lane(p, 1), 4); }
+        if (n > 2) { store<f32>(yr + 2 * ys, f32x4.extract_lane(q, 2)); store<f32>(yr + 2 * ys, f32x4.extract_lane(p, 2), 4); }
+        if (n > 3) { store<f32>(yr + 3 * ys, f32x4.extract_lane(q, 3)); store<f32>(yr + 3 * ys, f32x4.extract_lane(p, 3), 4); }
+      }
+    } else if (act != ACT_NONE) {
+      if (!rowwise && ys == (<usize>nOut << 2)) applyAct(act, y, y, nOut * nRows, alpha, beta);
+      else for (let r = 0; r < nRows; r++) applyAct(act, y + <usize>r * ys, y + <usize>r * ys, nOut, alpha, beta);
+    }
   }
 }

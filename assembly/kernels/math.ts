@@ -5,7 +5,7 @@
 // the module carries no lookup table, and Mathf's table/no-table split between -O3 and -Oz
 // (which changes results by up to 3 ulp) cannot reach us.
 //
-// exp(x) = 2^n · (1 + p(r)),  n = nearest(x·log2 e),  r = x − n·ln2 (Cody–Waite, two parts),
+// exp(x) = 2^n · (1 + p(r)),  n = nearest(x·log2 e) (half to even),  r = x − n·ln2 (Cody–Waite, two parts),
 // p(r) = expm1 on |r| ≤ ln2/2 by its Taylor series to r^7 (truncation < 2e-9 relative).
 // 2^n is applied as two factors 2^(n>>1) · 2^(n − n>>1) so every n in [−150, 129] is exact,
 // which lets results underflow to subnormals and overflow to +Inf the way IEEE exp does.
@@ -16,6 +16,12 @@ const LN2_HI: f32 = 0.693359375;      // few significant bits: n·LN2_HI is exac
 const LN2_LO: f32 = -2.12194440e-4;
 const X_MIN: f32 = -104.0;            // exp(x) < 2^-150 rounds to 0 below this
 const X_MAX: f32 = 89.0;              // exp(x) > FLT_MAX above 88.72
+
+// Adding 1.5·2^23 rounds a float below 2^22 in magnitude to an integer, half to even (the FPU's
+// rounding), and leaves that integer in the low mantissa bits: one add replaces f32.nearest and
+// the float→int conversion, whose saturating form costs V8 several instructions per lane.
+const ROUNDER: f32 = 12582912.0;
+const ROUNDER_BITS: i32 = 0x4b400000;
 
 const C2: f32 = 0.5;
 const C3: f32 = 0.16666667;
@@ -49,9 +55,10 @@ const C7: f32 = 0.0001984127;
 // @ts-ignore: decorator
 @inline export function expF32(x: f32): f32 {
   const c = clampX(x);
-  const nf = nearest<f32>(c * LOG2E);
+  const t = c * LOG2E + ROUNDER;
+  const nf = t - ROUNDER;                         // nearest(c·log2 e), exactly
+  const n = reinterpret<i32>(t) - ROUNDER_BITS;   // the same integer
   const r = (c - nf * LN2_HI) - nf * LN2_LO;
-  const n = <i32>nf;
   const h = n >> 1;
   return (<f32>1.0 + expm1Poly(r)) * pow2(h) * pow2(n - h);
 }
@@ -59,9 +66,10 @@ const C7: f32 = 0.0001984127;
 /** exp(x) − 1 with full relative accuracy near 0 (used by tanh). */
 export function expm1F32(x: f32): f32 {
   const c = clampX(x);
-  const nf = nearest<f32>(c * LOG2E);
+  const t = c * LOG2E + ROUNDER;
+  const nf = t - ROUNDER;
+  const n = reinterpret<i32>(t) - ROUNDER_BITS;
   const r = (c - nf * LN2_HI) - nf * LN2_LO;
-  const n = <i32>nf;
   const h = n >> 1;
   const s = pow2(h) * pow2(n - h); // 2^n
   return expm1Poly(r) * s + (s - <f32>1.0);
@@ -116,9 +124,10 @@ export function logF32(x: f32): f32 {
 // @ts-ignore: decorator
 @inline export function expF32x4(x: v128): v128 {
   const c = clampX4(x);
-  const nf = f32x4.nearest(f32x4.mul(c, f32x4.splat(LOG2E)));
+  const t = f32x4.add(f32x4.mul(c, f32x4.splat(LOG2E)), f32x4.splat(ROUNDER));
+  const nf = f32x4.sub(t, f32x4.splat(ROUNDER));
+  const n = i32x4.sub(t, i32x4.splat(ROUNDER_BITS));
   const r = f32x4.sub(f32x4.sub(c, f32x4.mul(nf, f32x4.splat(LN2_HI))), f32x4.mul(nf, f32x4.splat(LN2_LO)));
-  const n = i32x4.trunc_sat_f32x4_s(nf);
   const h = i32x4.shr_s(n, 1);
   const e = f32x4.mul(f32x4.add(f32x4.splat(1.0), expm1Poly4(r)), pow2x4(h));
   return f32x4.mul(e, pow2x4(i32x4.sub(n, h)));
@@ -127,9 +136,10 @@ export function logF32(x: f32): f32 {
 // @ts-ignore: decorator
 @inline export function expm1F32x4(x: v128): v128 {
   const c = clampX4(x);
-  const nf = f32x4.nearest(f32x4.mul(c, f32x4.splat(LOG2E)));
+  const t = f32x4.add(f32x4.mul(c, f32x4.splat(LOG2E)), f32x4.splat(ROUNDER));
+  const nf = f32x4.sub(t, f32x4.splat(ROUNDER));
+  const n = i32x4.sub(t, i32x4.splat(ROUNDER_BITS));
   const r = f32x4.sub(f32x4.sub(c, f32x4.mul(nf, f32x4.splat(LN2_HI))), f32x4.mul(nf, f32x4.splat(LN2_LO)));
-  const n = i32x4.trunc_sat_f32x4_s(nf);
   const h = i32x4.shr_s(n, 1);
   const s = f32x4.mul(pow2x4(h), pow2x4(i32x4.sub(n, h)));
   return f32x4.add(f32x4.mul(expm1Poly4(r), s), f32x4.sub(s, f32x4.splat(1.0)));

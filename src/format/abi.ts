@@ -86,6 +86,8 @@ export enum Act {
   Softmax = 5,
   LogSoftmax = 6,
   HardSigmoid = 7,
+  /** DENSE_NARROW with nOut = 2 only: p = sigmoid(output 1), y = [1 − p, p] (a binary classifier's predict_proba). */
+  LogisticPair = 8,
 }
 
 export enum Norm {
@@ -122,6 +124,7 @@ export const ACT_NAMES: Record<number, string> = {
   [Act.Softmax]: "softmax",
   [Act.LogSoftmax]: "log_softmax",
   [Act.HardSigmoid]: "hard_sigmoid",
+  [Act.LogisticPair]: "logistic_pair",
 };
 
 export const NORM_NAMES: Record<number, string> = { [Norm.Max]: "max", [Norm.L1]: "l1", [Norm.L2]: "l2" };

@@ -190,7 +190,9 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
       param("w", nIn * nOut * 4); param("b", nOut * 4); unused("aux", "scratch");
       break;
     case Opcode.DenseNarrow:
-      act(ELEMENTWISE_ACTS);
+      if (s.act === Act.LogisticPair) {
+        if (nOut !== 2) bad("act", "logistic_pair needs nOut = 2");
+      } else act(ELEMENTWISE_ACTS);
       if (nOut > 4) bad("nOut", `${nOut} is more than the 4 lanes of DENSE_NARROW`);
       param("w", nIn * 16); param("b", 16); unused("aux", "scratch");
       break;

@@ -154,7 +154,7 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
       if (last.act !== Act.Sigmoid && !(kind === "logistic_regression")) {
         throw new ModelSpecError(`${last.where}.activation`, "a binary classifier with one output unit needs the logistic activation");
       }
-      mirrorBinary(last); // [1 − p, p] as [σ(−z), σ(z)]: both columns exact, like predict_proba
+      mirrorBinary(last);
     } else if (last.nOut !== classes.length) {
       throw new ModelSpecError("classes", `${classes.length} classes for ${last.nOut} outputs of the last layer`);
     } else if (kind === "logistic_regression") {
@@ -250,12 +250,15 @@ function foldScaler(l: Layer, raw: unknown): void {
   }
 }
 
-/** One logistic unit → two: rows [−w; w], biases [−b; b], sigmoid gives [1 − p, p]. */
+/**
+ * One logistic unit → the two columns of predict_proba: the logit goes to output 1 and the
+ * logistic_pair activation writes [1 − p, p], as scikit-learn computes them (one exp).
+ */
 function mirrorBinary(l: Layer): void {
   const w = new Float64Array(2 * l.nIn);
-  for (let i = 0; i < l.nIn; i++) { w[i] = -l.w[i]!; w[l.nIn + i] = l.w[i]!; }
+  for (let i = 0; i < l.nIn; i++) w[l.nIn + i] = l.w[i]!;
   l.w = w;
-  l.b = Float64Array.of(-l.b[0]!, l.b[0]!);
+  l.b = Float64Array.of(0, l.b[0]!);
   l.nOut = 2;
-  l.act = Act.Sigmoid;
+  l.act = Act.LogisticPair;
 }

@@ -88,6 +88,7 @@ export class PlanBuilder {
       throw new ModelSpecError(where, `weights have ${w.length} values; expected ${nOut}×${x.width} (outputs × inputs)`);
     }
     const params = { act, src: x, dst: this.value(nOut), alpha: o.alpha ?? 0, beta: o.beta ?? 0 };
+    if (act === Act.LogisticPair && nOut !== 2) throw new ModelSpecError(where, "the logistic_pair activation needs exactly 2 outputs");
     if (nOut > NARROW_LANES) return this.push({ opcode: Opcode.Dense, w, b, ...params });
     // Up to four outputs: one SIMD vector per row, weights transposed into four padded lanes.
     const wt = new Float32Array(x.width * NARROW_LANES), bt = new Float32Array(NARROW_LANES);

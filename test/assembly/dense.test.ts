@@ -70,6 +70,46 @@ describe.each(BUILDS)("narrow dense (≤ 4 outputs, transposed weights) · %s bu
   const k = new KernelHarness(build);
   const ACTS: Array<[number, (v: number) => number]> = [[0, (v) => v], [1, (v) => Math.max(0, v)], [3, (v) => 1 / (1 + Math.exp(-v)) ], [4, Math.tanh]];
 
+  it.each([[2, 1], [3, 5], [17, 9], [784, 64]])("logistic_pair, in=%i, %i rows: [1 − p, p] from the logit in lane 1, one row = block", (nIn, nRows) => {
+    const rand = seeded(`pair ${nIn}`);
+    const w = rand.floats(nIn), b = 0.3;
+    const wt = new Float32Array(nIn * 4), bt = Float32Array.of(0, b, 0, 0);
+    for (let i = 0; i < nIn; i++) wt[i * 4 + 1] = w[i]!;
+    const x = rand.floats(nRows * nIn, -3, 3);
+    k.reset();
+    const px = k.f32(x), pwt = k.f32(wt), pb = k.f32(bt), py = k.alloc(nRows * 8), py1 = k.alloc(8);
+    k.fn("denseNarrowF32")(px, nIn, pwt, pb, py, 2, nIn, 2, nRows, 8, 0, 0);
+    const got = k.read(py, nRows * 2);
+    for (let r = 0; r < nRows; r++) {
+      const row = x.subarray(r * nIn, r * nIn + nIn);
+      const z = denseRef(row, w, [b], nIn, 1)[0]!, p = 1 / (1 + Math.exp(-z));
+      const bound = denseErrorBound(row, w, [b], nIn, 1)[0]! * 0.25 + 2e-7;
+      expectWithin(got.subarray(2 * r, 2 * r + 2), [1 - p, p], [bound, bound], `row ${r}`);
+      k.fn("denseNarrowF32")(k.f32(row), nIn, pwt, pb, py1, 2, nIn, 2, 1, 8, 0, 0);
+      expect(Array.from(k.read(py1, 2))).toEqual(Array.from(got.subarray(2 * r, 2 * r + 2)));
+    }
+  });
+
+  it("softmax over ≤ 4 outputs is applied per row, one row and blocks alike", () => {
+    const nIn = 5, nOut = 3, nRows = 6;
+    const rand = seeded("narrow softmax");
+    const w = rand.floats(nIn * nOut, -2, 2), b = rand.floats(nOut);
+    const wt = new Float32Array(nIn * 4), bt = new Float32Array(4);
+    for (let o = 0; o < nOut; o++) { bt[o] = b[o]!; for (let i = 0; i < nIn; i++) wt[i * 4 + o] = w[o * nIn + i]!; }
+    const x = rand.floats(nRows * nIn, -2, 2);
+    k.reset();
+    const pwt = k.f32(wt), pb = k.f32(bt), py = k.alloc(nRows * nOut * 4), py1 = k.alloc(nOut * 4);
+    k.fn("denseNarrowF32")(k.f32(x), nIn, pwt, pb, py, nOut, nIn, nOut, nRows, 5, 0, 0);
+    const got = k.read(py, nRows * nOut);
+    for (let r = 0; r < nRows; r++) {
+      const row = x.subarray(r * nIn, r * nIn + nIn);
+      const lin = denseRef(row, w, b, nIn, nOut), m = Math.max(...lin), e = Array.from(lin, (v) => Math.exp(v - m)), s = e.reduce((a, c) => a + c);
+      expectWithin(got.subarray(r * nOut, r * nOut + nOut), e.map((v) => v / s), [2e-6, 2e-6, 2e-6], `row ${r}`);
+      k.fn("denseNarrowF32")(k.f32(row), nIn, pwt, pb, py1, nOut, nIn, nOut, 1, 5, 0, 0);
+      expectWithin(k.read(py1, nOut), got.subarray(r * nOut, r * nOut + nOut), [1e-7, 1e-7, 1e-7], `one row ${r}`);
+    }
+  });
+
   it.each([[1, 1], [2, 2], [3, 4], [5, 3], [17, 4], [64, 1], [784, 2]])("in=%i out=%i, every activation, one row and blocks, fast = reference bit for bit", (nIn, nOut) => {
     const rand = seeded(`narrow ${nIn}x${nOut}`);
     const w = rand.floats(nIn * nOut), b = rand.floats(nOut);

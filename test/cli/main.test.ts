@@ -36,7 +36,7 @@ describe("edgeinfer pack and inspect", () => {
     const text = await cli(["inspect", dest]);
     expect(text.out).toContain("logistic_regression model");
     expect(text.out).toContain("2 features (x1, x2)");
-    expect(text.out).toMatch(/DENSE_NARROW\s+2 → 2\s+sigmoid/);
+    expect(text.out).toMatch(/DENSE_NARROW\s+2 → 2\s+logistic_pair/);
     expect(text.out).toMatch(/memory:\s+arena/);
     const json = JSON.parse((await cli(["inspect", dest, "--json"])).out);
     expect(json).toMatchObject({ inputLength: 2, outputs: [{ name: "probabilities", labels: [0, 1] }] });
