@@ -79,3 +79,25 @@ export class HostError extends EdgeInferError {
     super(detail);
   }
 }
+
+/** A file that is not a readable ONNX protobuf: names the byte offset where decoding failed. */
+export class OnnxDecodeError extends EdgeInferError {
+  readonly code = "E_ONNX";
+  constructor(readonly byteOffset: number, readonly detail: string) {
+    super(`ONNX byte ${byteOffset}: ${detail}`);
+  }
+}
+
+/** An ONNX node edgeinfer cannot run: names the node, operator, domain and opset. */
+export class UnsupportedOpError extends EdgeInferError {
+  readonly code = "E_UNSUPPORTED";
+  constructor(
+    readonly node: string,
+    readonly opType: string,
+    readonly domain: string,
+    readonly opset: number,
+    readonly detail: string,
+  ) {
+    super(`node ${JSON.stringify(node)} (${domain || "ai.onnx"}::${opType}, opset ${opset}): ${detail}`);
+  }
+}

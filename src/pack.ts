@@ -5,26 +5,37 @@
 import { packJson, type JsonModel, type PackOptions } from "./json/import.js";
 import { ModelSpecError } from "./errors.js";
 import { MAGIC } from "./format/abi.js";
+import { packOnnx, type OnnxPackOptions } from "./onnx/import.js";
 
 export { PlanBuilder, type Value, type ModelMeta, type BuildOptions } from "./plan/builder.js";
 export { packJson, type JsonModel, type JsonLayer, type JsonScaler, type PackOptions } from "./json/import.js";
 export { quantizeRows, roundHalfEven } from "./plan/quantize.js";
+export { packOnnx, listOnnxNodes, SUPPORTED_OPS, type OnnxPackOptions, type NodeSupport } from "./onnx/import.js";
 
 /** Is this already a packed image (starts with "EIM\0")? */
 export function isPackedImage(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === MAGIC;
 }
 
+/** Does this look like a JSON model (text starting with "{")? */
+export function isJsonModel(bytes: Uint8Array): boolean {
+  for (const b of bytes.subarray(0, 64)) {
+    if (b === 0x7b) return true; // "{"
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf) return false;
+  }
+  return false;
+}
+
 /**
- * Packs a model: a JSON model (object, or its text or UTF-8 bytes). A packed image is
- * returned unchanged.
+ * Packs a model: an ONNX file's bytes, or a JSON model (object, or its text or UTF-8 bytes).
+ * A packed image is returned unchanged.
  */
-export function pack(model: JsonModel | string | Uint8Array, options: PackOptions = {}): Uint8Array {
+export function pack(model: JsonModel | string | Uint8Array, options: OnnxPackOptions = {}): Uint8Array {
   if (model instanceof Uint8Array) {
     if (isPackedImage(model)) return model;
-    const text = new TextDecoder().decode(model);
-    if (!/^\s*\{/.test(text)) throw new ModelSpecError("", "not a JSON model or a packed image");
-    return packJson(text, options);
+    if (isJsonModel(model)) return packJson(new TextDecoder().decode(model), options);
+    if (model.length === 0) throw new ModelSpecError("", "empty file: not a model");
+    return packOnnx(model, options);
   }
   return packJson(model, options);
 }

@@ -33,6 +33,8 @@ interface Op {
   beta: number;
   /** Scratch bytes per step (not per row), DENSE_Q8 only. */
   scratchBytes: number;
+  /** Column of dst where this step writes (CONCAT parts); 0 otherwise. */
+  dstCol: number;
 }
 
 export interface ActOptions {
@@ -76,8 +78,8 @@ export class PlanBuilder {
     return { id: this.nextId++, width };
   }
 
-  private push(op: Omit<Op, "alpha" | "beta" | "scratchBytes"> & Partial<Op>): Value {
-    this.ops.push({ alpha: 0, beta: 0, scratchBytes: 0, ...op });
+  private push(op: Omit<Op, "alpha" | "beta" | "scratchBytes" | "dstCol"> & Partial<Op>): Value {
+    this.ops.push({ alpha: 0, beta: 0, scratchBytes: 0, dstCol: 0, ...op });
     return op.dst;
   }
 
@@ -143,6 +145,18 @@ export class PlanBuilder {
     return this.push({ opcode: Opcode.Normalize, act: norm, src: x, dst: this.value(x.width) });
   }
 
+  /** The values side by side in one row (ONNX Concat on the feature axis): a COPY per part. */
+  concat(parts: Value[]): Value {
+    if (parts.length === 0) throw new ModelSpecError("concat", "nothing to concatenate");
+    const dst = this.value(parts.reduce((w, p) => w + p.width, 0));
+    let col = 0;
+    for (const p of parts) {
+      this.ops.push({ opcode: Opcode.Copy, act: 0, src: p, dst, alpha: 0, beta: 0, scratchBytes: 0, dstCol: col });
+      col += p.width;
+    }
+    return dst;
+  }
+
   /** Names a value as a model output; outputs appear in the output row in the order they are named. */
   output(name: string, v: Value, labels?: Label[]): void {
     if (this.outputs.some((o) => o.name === name)) throw new ModelSpecError(`outputs.${name}`, "duplicate output name");
@@ -161,7 +175,7 @@ export class PlanBuilder {
     this.outputs.forEach((o, i) => {
       if (o.value.id === 0 || outputOf.has(o.value.id)) {
         const copy = this.value(o.value.width);
-        ops.push({ opcode: Opcode.Copy, act: 0, src: o.value, dst: copy, alpha: 0, beta: 0, scratchBytes: 0 });
+        ops.push({ opcode: Opcode.Copy, act: 0, src: o.value, dst: copy, alpha: 0, beta: 0, scratchBytes: 0, dstCol: 0 });
         o.value = copy;
       }
       outputOf.set(o.value.id, i);
@@ -201,9 +215,9 @@ export class PlanBuilder {
     const group = new Map<number, number>(); // value id → buffer id
     const buffers: Array<{ bytes: number; start: number; end: number; offset: number; stride: number }> = [];
     kept.forEach((op, k) => {
-      if (where.has(op.dst.id)) return;
+      if (where.has(op.dst.id) || group.has(op.dst.id)) return; // the input, an output, or a later part of a concat
       const inPlace = (op.opcode === Opcode.Act || op.opcode === Opcode.Affine || op.opcode === Opcode.Normalize)
-        && !where.has(op.src.id) && lastUse.get(op.src.id) === k;
+        && !where.has(op.src.id) && lastUse.get(op.src.id) === k && op.src.width === op.dst.width;
       if (inPlace) {
         const g = group.get(op.src.id)!;
         group.set(op.dst.id, g);
@@ -235,8 +249,8 @@ export class PlanBuilder {
     const steps: PlannedStep[] = kept.map((op, k) => {
       const src = where.get(op.src.id)!, dst = where.get(op.dst.id)!;
       return {
-        opcode: op.opcode, act: op.act, src: src.offset, srcStride: src.stride, dst: dst.offset, dstStride: dst.stride,
-        nIn: op.src.width, nOut: op.dst.width, w: op.w, b: op.b, aux: op.aux,
+        opcode: op.opcode, act: op.act, src: src.offset, srcStride: src.stride, dst: dst.offset + op.dstCol * 4, dstStride: dst.stride,
+        nIn: op.src.width, nOut: op.opcode === Opcode.Copy ? op.src.width : op.dst.width, w: op.w, b: op.b, aux: op.aux,
         scratch: scratch[k]! >= 0 ? buffers[scratch[k]!]!.offset : 0, alpha: op.alpha, beta: op.beta,
       };
     });
