@@ -11,6 +11,7 @@ export { PlanBuilder, type Value, type ModelMeta, type BuildOptions } from "./pl
 export { packJson, type JsonModel, type JsonLayer, type JsonScaler, type PackOptions } from "./json/import.js";
 export { quantizeRows, roundHalfEven } from "./plan/quantize.js";
 export { packOnnx, listOnnxNodes, SUPPORTED_OPS, type OnnxPackOptions, type NodeSupport } from "./onnx/import.js";
+export { decodeOnnx, decodeTensorProto, type Tensor, type OnnxModel } from "./onnx/decode.js";
 
 /** Is this already a packed image (starts with "EIM\0")? */
 export function isPackedImage(bytes: Uint8Array): boolean {

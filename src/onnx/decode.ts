@@ -193,3 +193,17 @@ export function decodeOnnx(bytes: Uint8Array): OnnxModel {
     outputs: arr(g.output).map((v) => valueInfo(v as Obj)),
   };
 }
+
+let tensorType: protobuf.Type | undefined;
+
+/** A serialized TensorProto (the ONNX backend tests' input_*.pb / output_*.pb files). */
+export function decodeTensorProto(bytes: Uint8Array): Tensor {
+  const T = (tensorType ??= protobuf.Root.fromJSON(ONNX_SCHEMA as unknown as protobuf.INamespace).lookupType("onnx.TensorProto"));
+  let obj: Obj;
+  try {
+    obj = T.toObject(T.decode(bytes), { longs: Number, enums: Number, bytes: Uint8Array, defaults: false, arrays: true }) as Obj;
+  } catch (e) {
+    throw new OnnxDecodeError(offsetOf((e as Error).message), `not a readable TensorProto (${(e as Error).message})`);
+  }
+  return decodeTensor(obj);
+}
