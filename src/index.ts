@@ -10,4 +10,5 @@ export type { ImageInfo, OutputInfo, StepRecord, Label } from "./format/types.js
 export { ABI_VERSION, FORMAT_MAJOR, FORMAT_MINOR, Opcode, Act, Norm } from "./format/abi.js";
 export {
   EdgeInferError, FormatError, VersionError, ModelSpecError, InputLengthError, NaNInputError, KernelError, HostError,
+  OnnxDecodeError, UnsupportedOpError,
 } from "./errors.js";

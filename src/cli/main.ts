@@ -8,8 +8,8 @@ import { readImage } from "../format/read.js";
 import type { ImageInfo, Label } from "../format/types.js";
 import { ACT_NAMES, NORM_NAMES, Opcode, OPCODE_NAMES } from "../format/abi.js";
 import { EdgeInferError } from "../errors.js";
-import { isPackedImage, pack } from "../pack.js";
-import type { PackOptions } from "../json/import.js";
+import { isJsonModel, isPackedImage, listOnnxNodes, pack } from "../pack.js";
+import type { OnnxPackOptions } from "../onnx/import.js";
 import { parseRows } from "./rows.js";
 import type { SimdOption } from "../runtime/wasm.js";
 
@@ -24,15 +24,18 @@ const VERSION = "0.1.0";
 export const HELP = `edgeinfer ${VERSION}: pack trained models into small images and run them in WebAssembly
 
 Usage:
-  edgeinfer pack <model.json|model.eim> -o <out.eim> [--quantize int8] [--batch-rows N] [--strip-names]
+  edgeinfer pack <model.onnx|model.json> -o <out.eim> [--quantize int8] [--batch-rows N] [--strip-names]
   edgeinfer inspect <model> [--json]
   edgeinfer predict <model> <rows.csv|rows.json|-> [--format json|csv] [--allow-nan] [--simd auto|off|require]
   edgeinfer --help | --version
 
 Commands:
-  pack      Packs a JSON model (docs/json-models.md) into a packed image (docs/format.md).
-  inspect   Validates a model and shows its inputs, outputs, sizes, steps and the memory it needs.
-  predict   Predicts every row of a CSV or JSON file (or stdin, "-") in one batch. JSON output maps
+  pack      Packs an ONNX model (docs/onnx.md) or a JSON model (docs/json-models.md) into a packed
+            image (docs/format.md).
+  inspect   Validates a model and shows its inputs, outputs, sizes, steps and the memory it needs;
+            for an ONNX file, first every node and whether edgeinfer supports it.
+  predict   Predicts every row of a CSV or JSON file (or stdin, "-") in one batch; an ONNX or JSON
+            model is packed in memory first. JSON output maps
             each output name to an array of per-row arrays; outputs that hold a class index are
             printed as class labels, and a "label" array is added for classifiers.
 
@@ -100,13 +103,13 @@ function readInput(path: string, io: Io): Promise<Buffer> | Buffer {
   }
 }
 
-function packOptions(a: Args): PackOptions {
+function packOptions(a: Args): OnnxPackOptions {
   const q = a.flags.get("--quantize");
   if (q !== undefined && q !== "int8" && q !== "none") throw new UsageError(`--quantize takes int8 or none, not ${String(q)}`);
   const br = a.flags.get("--batch-rows");
   const batchRows = br === undefined ? undefined : Number(br);
   if (batchRows !== undefined && !(Number.isInteger(batchRows) && batchRows >= 1 && batchRows <= 256)) throw new UsageError("--batch-rows takes an integer from 1 to 256");
-  return { quantize: q as PackOptions["quantize"], batchRows, stripNames: a.flags.has("--strip-names") };
+  return { quantize: q as OnnxPackOptions["quantize"], batchRows, stripNames: a.flags.has("--strip-names") };
 }
 
 /** A model argument: a packed image as it is, anything else packed in memory. */
@@ -139,8 +142,25 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     if (command === "inspect") {
       need(a, 1, "edgeinfer inspect <model> [--json]");
-      const info = readImage(modelImage(a.positional[1]!, a, io));
-      out(a.flags.has("--json") ? JSON.stringify(info, null, 2) : describe(info));
+      const path = a.positional[1]!;
+      const bytes = readInput(path, io) as Buffer;
+      const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      // An ONNX file: every node and whether edgeinfer supports it, then the packed result.
+      const onnx = !isPackedImage(u8) && !isJsonModel(u8) ? listOnnxNodes(u8) : undefined;
+      let info: ImageInfo | undefined, error: unknown;
+      try {
+        info = readImage(modelImage(path, a, io));
+      } catch (e) {
+        if (!onnx || !(e instanceof EdgeInferError)) throw e;
+        error = e;
+      }
+      if (a.flags.has("--json")) {
+        out(JSON.stringify(onnx ? { onnx: { producer: onnx.model.producer, opsets: Object.fromEntries(onnx.model.opsets), nodes: onnx.nodes }, packed: info ?? null } : info, null, 2));
+      } else {
+        if (onnx) out(describeOnnx(onnx));
+        if (info) out((onnx ? "\npacked:\n" : "") + describe(info));
+      }
+      if (error) throw error;
       return 0;
     }
     if (command === "predict") {
@@ -241,6 +261,18 @@ function toCsv(info: ImageInfo, y: Float32Array, nRows: number): string {
   const lines = [head.map(quote).join(",")];
   for (let r = 0; r < nRows; r++) lines.push(cols.flatMap((c) => c.cols(y, r)).map((v) => quote(typeof v === "number" ? f32String(v) : v)).join(","));
   return lines.join("\n") + "\n";
+}
+
+function describeOnnx(o: ReturnType<typeof listOnnxNodes>): string {
+  const opsets = [...o.model.opsets].map(([d, v]) => `${d || "ai.onnx"} ${v}`).join(", ");
+  const lines = [
+    `ONNX model by ${o.model.producer || "(unknown)"}, IR ${o.model.irVersion}, opsets ${opsets}`,
+    `inputs:  ${o.model.inputs.map((i) => `${i.name} ${i.typeText} [${i.dims.map((d) => d ?? "?").join(", ")}]`).join("; ")}`,
+    `outputs: ${o.model.outputs.map((i) => `${i.name} ${i.typeText}`).join("; ")}`,
+    `nodes:   ${o.nodes.length} (${o.nodes.filter((n) => !n.supported).length} unsupported)`,
+    ...o.nodes.map((n) => `  ${n.supported ? "ok " : "NO "} ${`${n.domain === "ai.onnx" ? "" : n.domain + "::"}${n.opType}`.padEnd(34)} ${n.node}${n.reason ? `: ${n.reason}` : ""}`),
+  ];
+  return lines.join("\n");
 }
 
 function describe(info: ImageInfo): string {

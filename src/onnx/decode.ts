@@ -65,10 +65,18 @@ function types(): protobuf.Type {
   return (modelType ??= protobuf.Root.fromJSON(ONNX_SCHEMA as unknown as protobuf.INamespace).lookupType("onnx.ModelProto"));
 }
 
-/** The offset protobufjs reports in its message, if any. */
-function offsetOf(message: string): number {
-  const m = /offset (\d+)/.exec(message) ?? /index out of range: (\d+)/.exec(message);
-  return m ? Number(m[1]) : 0;
+/**
+ * Decodes one message; a failure names the byte offset the reader had reached (nested
+ * messages share the one reader, so its position is the offset in the file).
+ */
+function decodeMessage(T: protobuf.Type, bytes: Uint8Array, what: string): Obj {
+  const reader = protobuf.Reader.create(bytes);
+  try {
+    return T.toObject(T.decode(reader), { longs: Number, enums: Number, bytes: Uint8Array, defaults: false, arrays: true }) as Obj;
+  } catch (e) {
+    const message = e instanceof RangeError && /call stack/i.test(e.message) ? "nesting too deep" : (e as Error).message;
+    throw new OnnxDecodeError(Math.min(reader.pos, bytes.length), `not a readable ${what} (${message})`);
+  }
 }
 
 type Obj = Record<string, unknown>;
@@ -160,14 +168,7 @@ function valueInfo(v: Obj): ValueInfo {
 }
 
 export function decodeOnnx(bytes: Uint8Array): OnnxModel {
-  let m: Obj;
-  try {
-    const T = types();
-    m = T.toObject(T.decode(bytes), { longs: Number, enums: Number, bytes: Uint8Array, defaults: false, arrays: true }) as Obj;
-  } catch (e) {
-    const message = e instanceof RangeError && /call stack/i.test(e.message) ? "nesting too deep" : (e as Error).message;
-    throw new OnnxDecodeError(offsetOf(message), `not a readable ONNX model (${message})`);
-  }
+  const m = decodeMessage(types(), bytes, "ONNX model");
   const g = m.graph as Obj | undefined;
   if (!g) throw new OnnxDecodeError(0, "no graph (is this an ONNX model?)");
   const opsets = new Map<string, number>();
@@ -199,11 +200,5 @@ let tensorType: protobuf.Type | undefined;
 /** A serialized TensorProto (the ONNX backend tests' input_*.pb / output_*.pb files). */
 export function decodeTensorProto(bytes: Uint8Array): Tensor {
   const T = (tensorType ??= protobuf.Root.fromJSON(ONNX_SCHEMA as unknown as protobuf.INamespace).lookupType("onnx.TensorProto"));
-  let obj: Obj;
-  try {
-    obj = T.toObject(T.decode(bytes), { longs: Number, enums: Number, bytes: Uint8Array, defaults: false, arrays: true }) as Obj;
-  } catch (e) {
-    throw new OnnxDecodeError(offsetOf((e as Error).message), `not a readable TensorProto (${(e as Error).message})`);
-  }
-  return decodeTensor(obj);
+  return decodeTensor(decodeMessage(T, bytes, "TensorProto"));
 }
