@@ -79,7 +79,7 @@ describe("edgeinfer predict", () => {
     [["predict", join(ex, "model.json"), "-"], 2, /error\[E_INPUT\]: stdin line 2: 3 values; the model takes 2/, "1,2\n1,2,3\n"],
     [["predict", join(ex, "model.json"), "-"], 2, /error\[E_INPUT\]: row 0, feature 1 \("x2"\) is NaN/, "1,nan\n"],
     [["predict", join(ex, "model.json"), "-"], 2, /error\[E_INPUT\]: stdin line 1, column 2: "abc" is not a number/, "1,abc\n"],
-    [["predict", join(ex, "data.csv"), "-"], 2, /error\[E_MODEL\]: model: not a JSON model or a packed image/],
+    [["predict", join(ex, "data.csv"), "-"], 2, /error\[E_ONNX\]: ONNX byte \d+: not a readable ONNX model/],
     [["pack", join(ex, "model.json")], 1, /error\[E_USAGE\]: pack needs -o/],
     [["frobnicate"], 1, /unknown command frobnicate/],
     [["predict", join(ex, "model.json"), "-", "--format", "xml"], 1, /--format takes json or csv/],
@@ -104,7 +104,7 @@ describe("the installed bin", () => {
     expect(spawnSync(process.execPath, [bin, "pack"], { encoding: "utf8" }).status).toBe(1);
     const bad = spawnSync(process.execPath, [bin, "inspect", join(ex, "data.csv")], { encoding: "utf8" });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/^error\[E_MODEL\]/);
+    expect(bad.stderr).toMatch(/^error\[E_ONNX\]/);
   });
   it("reads rows from stdin", () => {
     const r = spawnSync(process.execPath, [bin, "predict", join(ex, "model.json"), "-", "--format", "csv"], { input: "0.5,-1\n", encoding: "utf8" });
@@ -120,5 +120,39 @@ describe("f32String", () => {
       expect(Math.fround(Number(f32String(f)))).toBe(f);
       expect(f32String(f).replace(/^-?0?\.?0*/, "").replace(/e.*/, "").replace(".", "").length).toBeLessThanOrEqual(9);
     }
+  });
+});
+
+describe("ONNX through the CLI", () => {
+  const fx = join(root, "test/fixtures/onnx");
+  it("inspect lists every node and the packed result; pack writes an image; predict prints every output by name", async () => {
+    const text = await cli(["inspect", join(fx, "skl_scaler_lr_binary_bc.onnx")]);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/ONNX model by skl2onnx/);
+    expect(text.out).toMatch(/ok\s+ai\.onnx\.ml::LinearClassifier/);
+    expect(text.out).toMatch(/packed:\nonnx model/);
+    const dest = join(tmp, "bc.eim");
+    expect((await cli(["pack", join(fx, "skl_scaler_lr_binary_bc.onnx"), "-o", dest])).code).toBe(0);
+    const ref = JSON.parse(readFileSync(join(fx, "skl_scaler_lr_binary_bc.json"), "utf8")) as { inputs: number[][]; expected: { predict: number[]; predict_proba: number[][] } };
+    const rows = join(tmp, "bc.json");
+    writeFileSync(rows, JSON.stringify(ref.inputs));
+    for (const model of [dest, join(fx, "skl_scaler_lr_binary_bc.onnx")]) {
+      const r = await cli(["predict", model, rows, "--format", "json"]);
+      expect(r.code).toBe(0);
+      const y = JSON.parse(r.out) as Record<string, unknown[][]>;
+      expect(Object.keys(y)).toEqual(["output_label", "output_probability"]);
+      expect(y.output_label!.map((l) => l[0])).toEqual(ref.expected.predict);
+      expect(maxAbsDiff((y.output_probability as number[][]).flat(), ref.expected.predict_proba.flat())).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
+  it("an unsupported node is listed by inspect and refused with exit 2", async () => {
+    const { onnxModel } = await import("../helpers/onnx-builder.js");
+    const file = join(tmp, "conv.onnx");
+    writeFileSync(file, onnxModel({ nodes: [{ op: "Conv", name: "conv1", inputs: ["x", "W"], outputs: ["y"] }], outputs: ["y"], initializers: { W: { dims: [1], data: [1] } } }));
+    const r = await cli(["inspect", file]);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/NO\s+Conv\s+conv1: operator not supported/);
+    expect(r.err).toMatch(/^error\[E_UNSUPPORTED\]: node "conv1" \(ai\.onnx::Conv, opset 13\)/);
   });
 });
