@@ -24,24 +24,26 @@ export interface ModelInfo extends ImageInfo {
 }
 
 export class Model {
+  // Fields are TypeScript-private, not #private: on Node 20 a #field read costs a brand check,
+  // about 3 ns per predict on the seed model (bench/predict.bench.ts).
   readonly info: ModelInfo;
   readonly runtime: Runtime;
-  readonly #exports: KernelExports;
+  private readonly kernels: KernelExports;
   /** The run export itself: one property load less per prediction. */
-  readonly #run: KernelExports["run"];
-  readonly #imagePtr: number;
-  readonly #arenaPtr: number;
-  readonly #blockBytes: number;
-  readonly #flags: number;
-  #nIn: number;
-  readonly #nOut: number;
-  readonly #chunkRows: number;
+  private readonly runFn: KernelExports["run"];
+  private readonly imagePtr: number;
+  private readonly arenaPtr: number;
+  private readonly blockBytes: number;
+  private readonly flags: number;
+  private nIn: number;
+  private readonly nOut: number;
+  private readonly chunkRows: number;
   /** Where the label of predictLabel comes from: an output holding a class index, or a score vector. */
-  readonly #labelSource: { output: OutputInfo; labels: Label[]; argmax: boolean } | undefined;
-  #input!: Float32Array;
-  #output!: Float32Array;
-  #outputs!: Record<string, Float32Array>;
-  #disposed = false;
+  private readonly labelSource: { output: OutputInfo; labels: Label[]; argmax: boolean } | undefined;
+  private inputView!: Float32Array;
+  private outputView!: Float32Array;
+  private outputViews!: Record<string, Float32Array>;
+  private disposed = false;
 
   /** Loads a packed image into a runtime of its own. For many models, share one `Runtime`. */
   static load(bytes: Uint8Array, options: LoadOptions & RuntimeOptions = {}): Model {
@@ -51,31 +53,31 @@ export class Model {
   /** @internal Use Runtime.load or Model.load. */
   constructor(runtime: Runtime, info: ImageInfo, imagePtr: number, arenaPtr: number, blockBytes: number, options: LoadOptions) {
     this.runtime = runtime;
-    this.#exports = runtime.exports;
-    this.#run = runtime.exports.run;
-    this.#imagePtr = imagePtr;
-    this.#arenaPtr = arenaPtr;
-    this.#blockBytes = blockBytes;
-    this.#flags = options.allowNaN ? 0 : FLAG_CHECK_NAN;
-    this.#nIn = info.inputLength;
-    this.#nOut = info.outputLength;
-    this.#chunkRows = Math.max(1, Math.floor(STAGING_BYTES / (4 * (this.#nIn + this.#nOut))));
+    this.kernels = runtime.exports;
+    this.runFn = runtime.exports.run;
+    this.imagePtr = imagePtr;
+    this.arenaPtr = arenaPtr;
+    this.blockBytes = blockBytes;
+    this.flags = options.allowNaN ? 0 : FLAG_CHECK_NAN;
+    this.nIn = info.inputLength;
+    this.nOut = info.outputLength;
+    this.chunkRows = Math.max(1, Math.floor(STAGING_BYTES / (4 * (this.nIn + this.nOut))));
     this.info = Object.freeze({ ...info, memoryBytes: blockBytes, build: runtime.build });
     const byIndex = info.outputs.find((o) => o.labels && o.length === 1);
     const byScore = info.outputs.find((o) => o.labels && o.length === o.labels.length && o.length > 1);
     const src = byIndex ?? byScore;
-    this.#labelSource = src && { output: src, labels: src.labels!, argmax: src === byScore };
+    this.labelSource = src && { output: src, labels: src.labels!, argmax: src === byScore };
     this.rebind();
   }
 
   /** @internal Re-makes the views after memory grew (called by the runtime inside load only). */
   rebind(): void {
-    const buf = this.#exports.memory.buffer;
-    this.#input = new Float32Array(buf, this.#arenaPtr + this.info.inputOffset, this.#nIn);
-    this.#output = new Float32Array(buf, this.#arenaPtr + this.info.outputOffset, this.#nOut);
+    const buf = this.kernels.memory.buffer;
+    this.inputView = new Float32Array(buf, this.arenaPtr + this.info.inputOffset, this.nIn);
+    this.outputView = new Float32Array(buf, this.arenaPtr + this.info.outputOffset, this.nOut);
     const outputs: Record<string, Float32Array> = {};
-    for (const o of this.info.outputs) outputs[o.name] = this.#output.subarray(o.offset, o.offset + o.length);
-    this.#outputs = outputs;
+    for (const o of this.info.outputs) outputs[o.name] = this.outputView.subarray(o.offset, o.offset + o.length);
+    this.outputViews = outputs;
   }
 
   /**
@@ -83,17 +85,17 @@ export class Model {
    * Views are re-made when another load grows memory, so read this property again after a load.
    */
   get input(): Float32Array {
-    return this.#input;
+    return this.inputView;
   }
 
   /** All outputs of the last prediction, side by side (see info.outputs). Overwritten by the next call. */
   get output(): Float32Array {
-    return this.#output;
+    return this.outputView;
   }
 
   /** Views of each named output within `output`; overwritten by the next call. */
   get outputs(): Readonly<Record<string, Float32Array>> {
-    return this.#outputs;
+    return this.outputViews;
   }
 
   /**
@@ -103,44 +105,44 @@ export class Model {
    * @throws NaNInputError when the row holds a NaN (unless loaded with allowNaN)
    */
   predict(row: ArrayLike<number>): Float32Array {
-    const n = this.#nIn, input = this.#input;
-    if (row.length !== n) this.#badLength(row.length);
-    let flags = this.#flags;
+    const n = this.nIn, input = this.inputView;
+    if (row.length !== n) this.badLength(row.length);
+    let flags = this.flags;
     if (n <= 32) {
       // A short row is copied faster by a loop than by TypedArray.set, whose fixed cost
       // dominates, and checked for NaN on the way (so the wasm need not look again).
       for (let i = 0; i < n; i++) {
         const v = row[i]!;
-        if (v !== v && flags !== 0) this.#fail(Status.NanInput, 0, i);
+        if (v !== v && flags !== 0) this.fail(Status.NanInput, 0, i);
         input[i] = v;
       }
       flags = 0;
     } else {
       input.set(row);
     }
-    const status = this.#run(this.#imagePtr, this.#arenaPtr, flags);
-    if (status !== Status.Ok) this.#fail(status, 0);
-    return this.#output;
+    const status = this.runFn(this.imagePtr, this.arenaPtr, flags);
+    if (status !== Status.Ok) this.fail(status, 0);
+    return this.outputView;
   }
 
   /** Runs the model on whatever `input` holds now; returns the output view. */
   run(): Float32Array {
-    if (this.#disposed) throw new HostError("this model was disposed");
-    const status = this.#exports.run(this.#imagePtr, this.#arenaPtr, this.#flags);
-    if (status !== Status.Ok) this.#fail(status, 0);
-    return this.#output;
+    if (this.disposed) throw new HostError("this model was disposed");
+    const status = this.kernels.run(this.imagePtr, this.arenaPtr, this.flags);
+    if (status !== Status.Ok) this.fail(status, 0);
+    return this.outputView;
   }
 
   /** Like predict, but copies the result into a caller-owned array (length ≥ info.outputLength). */
   predictInto(row: ArrayLike<number>, out: Float32Array): Float32Array {
-    if (out.length < this.#nOut) throw new InputLengthError(this.#nOut, out.length, "output array");
+    if (out.length < this.nOut) throw new InputLengthError(this.nOut, out.length, "output array");
     out.set(this.predict(row));
     return out;
   }
 
   /** The predicted class label of one row (needs an output with class labels). */
   predictLabel(row: ArrayLike<number>): Label {
-    const src = this.#labelSource;
+    const src = this.labelSource;
     if (!src) throw new InputLengthError(1, 0, "label output (this model has no class labels)");
     const y = this.predict(row);
     let at = src.output.offset;
@@ -155,58 +157,58 @@ export class Model {
    * Runs in blocks of info.batchRows rows inside wasm, which is faster per row than predict().
    */
   predictBatch(rows: Float32Array, nRows: number, out?: Float32Array): Float32Array {
-    const nIn = this.#nIn, nOut = this.#nOut;
-    if (this.#disposed) throw new HostError("this model was disposed");
+    const nIn = this.nIn, nOut = this.nOut;
+    if (this.disposed) throw new HostError("this model was disposed");
     if (!Number.isInteger(nRows) || nRows < 0) throw new InputLengthError(rows.length / nIn, nRows, "nRows");
     if (rows.length < nRows * nIn) throw new InputLengthError(nRows * nIn, rows.length, "rows array");
     out ??= new Float32Array(nRows * nOut);
     if (out.length < nRows * nOut) throw new InputLengthError(nRows * nOut, out.length, "output array");
-    const mem = this.#exports.memory.buffer;
+    const mem = this.kernels.memory.buffer;
     // Rows and outputs already in wasm memory go straight through.
     if (rows.buffer === mem && out.buffer === mem) {
-      this.#batch(rows.byteOffset, out.byteOffset, nRows, 0);
+      this.runBlocks(rows.byteOffset, out.byteOffset, nRows, 0);
       return out;
     }
-    const staging = this.runtime.staging(this.#chunkRows * (nIn + nOut) * 4);
-    const inPtr = staging, outPtr = staging + this.#chunkRows * nIn * 4;
+    const staging = this.runtime.staging(this.chunkRows * (nIn + nOut) * 4);
+    const inPtr = staging, outPtr = staging + this.chunkRows * nIn * 4;
     const f32 = new Float32Array(mem); // one view per call, not per chunk
-    for (let start = 0; start < nRows; start += this.#chunkRows) {
-      const n = Math.min(this.#chunkRows, nRows - start);
+    for (let start = 0; start < nRows; start += this.chunkRows) {
+      const n = Math.min(this.chunkRows, nRows - start);
       f32.set(rows.subarray(start * nIn, (start + n) * nIn), inPtr >> 2);
-      this.#batch(inPtr, outPtr, n, start);
+      this.runBlocks(inPtr, outPtr, n, start);
       out.set(f32.subarray(outPtr >> 2, (outPtr >> 2) + n * nOut), start * nOut);
     }
     return out;
   }
 
-  #badLength(actual: number): never {
-    if (this.#disposed) throw new HostError("this model was disposed");
-    throw new InputLengthError(this.#nIn, actual);
+  private badLength(actual: number): never {
+    if (this.disposed) throw new HostError("this model was disposed");
+    throw new InputLengthError(this.nIn, actual);
   }
 
-  #batch(inPtr: number, outPtr: number, nRows: number, firstRow: number): void {
-    const status = this.#exports.runBatch(this.#imagePtr, this.#arenaPtr, inPtr, outPtr, nRows, this.#flags);
-    if (status !== Status.Ok) this.#fail(status, firstRow);
+  private runBlocks(inPtr: number, outPtr: number, nRows: number, firstRow: number): void {
+    const status = this.kernels.runBatch(this.imagePtr, this.arenaPtr, inPtr, outPtr, nRows, this.flags);
+    if (status !== Status.Ok) this.fail(status, firstRow);
   }
 
-  #fail(status: number, firstRow: number, column = -1): never {
+  private fail(status: number, firstRow: number, column = -1): never {
     if (status === Status.NanInput) {
-      const row = column >= 0 ? 0 : this.#exports.lastErrorRow();
-      if (column < 0) column = this.#exports.lastErrorColumn();
+      const row = column >= 0 ? 0 : this.kernels.lastErrorRow();
+      if (column < 0) column = this.kernels.lastErrorColumn();
       throw new NaNInputError(firstRow + row, column, this.info.featureNames?.[column]);
     }
-    throw new KernelError(status, this.#exports.lastErrorStep());
+    throw new KernelError(status, this.kernels.lastErrorStep());
   }
 
   /** Frees this model's memory for later loads into the same runtime. The model is unusable after. */
   dispose(): void {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    this.#nIn = -1; // predict's length check now fails, and reports the disposal
-    this.runtime.release(this, this.#imagePtr, this.#blockBytes);
+    if (this.disposed) return;
+    this.disposed = true;
+    this.nIn = -1; // predict's length check now fails, and reports the disposal
+    this.runtime.release(this, this.imagePtr, this.blockBytes);
     // Views of a freed block would alias the next model loaded there: cut them off.
-    this.#input = new Float32Array(0);
-    this.#output = new Float32Array(0);
-    this.#outputs = {};
+    this.inputView = new Float32Array(0);
+    this.outputView = new Float32Array(0);
+    this.outputViews = {};
   }
 }
