@@ -78,50 +78,81 @@ export function denseF32BatchRef(x: usize, xStride: i32, w: usize, b: usize, y: 
 }
 
 /**
- * A block of rows. Four rows at a time share each load of a weight row, so the weights are
- * streamed from memory a quarter as often as with repeated single rows; the scalar build
- * gets the same reuse from registers. Leftover rows take the one-row kernel.
+ * A block of rows. Four rows × two outputs at a time: each load of x serves two weight rows and
+ * each load of W serves four rows, 0.75 loads per multiply-add where a single row needs 1.25.
+ * Leftover outputs and rows take narrower loops; the sums are formed in the same order as
+ * denseF32's, so a row gives the same bits alone or in a batch.
  */
 export function denseF32Batch(x: usize, xStride: i32, w: usize, b: usize, y: usize, yStride: i32,
                               nIn: i32, nOut: i32, nRows: i32): void {
   const xs = <usize>xStride << 2, ys = <usize>yStride << 2;
   const rowBytes = <usize>nIn << 2;
+  if (!ASC_FEATURE_SIMD) {
+    // Scalar build: four rows share each weight load from registers.
+    let r = 0;
+    for (; r + 4 <= nRows; r += 4) {
+      const x0 = x + <usize>r * xs, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
+      const y0 = y + <usize>r * ys, y1 = y0 + ys, y2 = y1 + ys, y3 = y2 + ys;
+      for (let o = 0; o < nOut; o++) {
+        const wr = w + <usize>o * rowBytes;
+        let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
+        for (let i = 0; i < nIn; i++) {
+          const p = <usize>i << 2;
+          const wv = load<f32>(wr + p);
+          t0 += wv * load<f32>(x0 + p);
+          t1 += wv * load<f32>(x1 + p);
+          t2 += wv * load<f32>(x2 + p);
+          t3 += wv * load<f32>(x3 + p);
+        }
+        const bo = load<f32>(b + (<usize>o << 2)), q = <usize>o << 2;
+        store<f32>(y0 + q, t0 + bo); store<f32>(y1 + q, t1 + bo); store<f32>(y2 + q, t2 + bo); store<f32>(y3 + q, t3 + bo);
+      }
+    }
+    for (; r < nRows; r++) denseF32Ref(x + <usize>r * xs, w, b, y + <usize>r * ys, nIn, nOut);
+    return;
+  }
+  const nIn4 = nIn & ~3;
   let r = 0;
   for (; r + 4 <= nRows; r += 4) {
     const x0 = x + <usize>r * xs, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
     const y0 = y + <usize>r * ys, y1 = y0 + ys, y2 = y1 + ys, y3 = y2 + ys;
-    for (let o = 0; o < nOut; o++) {
-      const wr = w + <usize>o * rowBytes;
-      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
-      let i = 0;
-      if (ASC_FEATURE_SIMD) {
-        const nIn4 = nIn & ~3;
-        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-        for (; i < nIn4; i += 4) {
-          const p = <usize>i << 2;
-          const wv = v128.load(wr + p);
-          a0 = f32x4.add(a0, f32x4.mul(wv, v128.load(x0 + p)));
-          a1 = f32x4.add(a1, f32x4.mul(wv, v128.load(x1 + p)));
-          a2 = f32x4.add(a2, f32x4.mul(wv, v128.load(x2 + p)));
-          a3 = f32x4.add(a3, f32x4.mul(wv, v128.load(x3 + p)));
-        }
-        s0 = hsum(a0); s1 = hsum(a1); s2 = hsum(a2); s3 = hsum(a3);
-      }
-      let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
-      for (; i < nIn; i++) {
+    let o = 0;
+    for (; o + 2 <= nOut; o += 2) {
+      const wa = w + <usize>o * rowBytes, wb = wa + rowBytes;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+      for (let i = 0; i < nIn4; i += 4) {
         const p = <usize>i << 2;
-        const wv = load<f32>(wr + p);
-        t0 += wv * load<f32>(x0 + p);
-        t1 += wv * load<f32>(x1 + p);
-        t2 += wv * load<f32>(x2 + p);
-        t3 += wv * load<f32>(x3 + p);
+        const va = v128.load(wa + p), vb = v128.load(wb + p);
+        const v0 = v128.load(x0 + p), v1 = v128.load(x1 + p), v2 = v128.load(x2 + p), v3 = v128.load(x3 + p);
+        a0 = f32x4.add(a0, f32x4.mul(va, v0)); c0 = f32x4.add(c0, f32x4.mul(vb, v0));
+        a1 = f32x4.add(a1, f32x4.mul(va, v1)); c1 = f32x4.add(c1, f32x4.mul(vb, v1));
+        a2 = f32x4.add(a2, f32x4.mul(va, v2)); c2 = f32x4.add(c2, f32x4.mul(vb, v2));
+        a3 = f32x4.add(a3, f32x4.mul(va, v3)); c3 = f32x4.add(c3, f32x4.mul(vb, v3));
       }
-      const bo = load<f32>(b + (<usize>o << 2));
+      const ba = load<f32>(b + (<usize>o << 2)), bb = load<f32>(b + (<usize>o << 2), 4);
       const q = <usize>o << 2;
-      store<f32>(y0 + q, s0 + t0 + bo);
-      store<f32>(y1 + q, s1 + t1 + bo);
-      store<f32>(y2 + q, s2 + t2 + bo);
-      store<f32>(y3 + q, s3 + t3 + bo);
+      store<f32>(y0 + q, hsum(a0) + dotTail(wa, x0, nIn4, nIn) + ba); store<f32>(y0 + q, hsum(c0) + dotTail(wb, x0, nIn4, nIn) + bb, 4);
+      store<f32>(y1 + q, hsum(a1) + dotTail(wa, x1, nIn4, nIn) + ba); store<f32>(y1 + q, hsum(c1) + dotTail(wb, x1, nIn4, nIn) + bb, 4);
+      store<f32>(y2 + q, hsum(a2) + dotTail(wa, x2, nIn4, nIn) + ba); store<f32>(y2 + q, hsum(c2) + dotTail(wb, x2, nIn4, nIn) + bb, 4);
+      store<f32>(y3 + q, hsum(a3) + dotTail(wa, x3, nIn4, nIn) + ba); store<f32>(y3 + q, hsum(c3) + dotTail(wb, x3, nIn4, nIn) + bb, 4);
+    }
+    for (; o < nOut; o++) {
+      const wa = w + <usize>o * rowBytes;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      for (let i = 0; i < nIn4; i += 4) {
+        const p = <usize>i << 2;
+        const va = v128.load(wa + p);
+        a0 = f32x4.add(a0, f32x4.mul(va, v128.load(x0 + p)));
+        a1 = f32x4.add(a1, f32x4.mul(va, v128.load(x1 + p)));
+        a2 = f32x4.add(a2, f32x4.mul(va, v128.load(x2 + p)));
+        a3 = f32x4.add(a3, f32x4.mul(va, v128.load(x3 + p)));
+      }
+      const ba = load<f32>(b + (<usize>o << 2)), q = <usize>o << 2;
+      store<f32>(y0 + q, hsum(a0) + dotTail(wa, x0, nIn4, nIn) + ba);
+      store<f32>(y1 + q, hsum(a1) + dotTail(wa, x1, nIn4, nIn) + ba);
+      store<f32>(y2 + q, hsum(a2) + dotTail(wa, x2, nIn4, nIn) + ba);
+      store<f32>(y3 + q, hsum(a3) + dotTail(wa, x3, nIn4, nIn) + ba);
     }
   }
   for (; r < nRows; r++) denseF32(x + <usize>r * xs, w, b, y + <usize>r * ys, nIn, nOut);
