@@ -5,10 +5,10 @@ import {
   H_N_STEPS, H_STEPS_OFFSET, H_BATCH_ROWS, H_INPUT_OFFSET, H_N_INPUT, H_OUTPUT_OFFSET, H_OUTPUT_STRIDE,
   STEP_BYTES, S_OPCODE, S_ACT, S_SRC, S_SRC_STRIDE, S_DST, S_DST_STRIDE, S_N_IN, S_N_OUT, S_W, S_B, S_AUX,
   S_SCRATCH, S_ALPHA, S_BETA,
-  OP_DENSE, OP_DENSE_Q8, OP_AFFINE, OP_ACT, OP_ARGMAX, OP_NORMALIZE, OP_COPY, OP_DENSE_NARROW, ACT_NONE, ACT_SOFTMAX, ACT_LOG_SOFTMAX,
+  OP_DENSE, OP_DENSE_Q8, OP_AFFINE, OP_ACT, OP_ARGMAX, OP_NORMALIZE, OP_COPY, OP_DENSE_NARROW, ACT_NONE, ACT_LOGISTIC_PAIR, ACT_SOFTMAX, ACT_LOG_SOFTMAX,
   FLAG_CHECK_NAN, STATUS_OK, STATUS_NAN_INPUT, STATUS_BAD_OPCODE,
 } from "./abi";
-import { denseF32, denseF32Batch, denseNarrowF32 } from "./kernels/dense";
+import { denseF32, denseF32Batch, denseNarrowF32, narrowRowScalar } from "./kernels/dense";
 import { denseQ8 } from "./kernels/dense-q8";
 import { affineF32 } from "./kernels/affine";
 import { applyAct } from "./kernels/activations";
@@ -31,13 +31,22 @@ function exec(image: usize, arena: usize, nRows: i32): i32 {
     const op = <u32>load<u8>(s + S_OPCODE);
     const act = <u32>load<u8>(s + S_ACT);
     const src = arena + <usize>load<u32>(s + S_SRC);
-    const srcStep = <usize>load<u32>(s + S_SRC_STRIDE) << 2;
     const dst = arena + <usize>load<u32>(s + S_DST);
-    const dstStep = <usize>load<u32>(s + S_DST_STRIDE) << 2;
     const nIn = <i32>load<u32>(s + S_N_IN);
     const nOut = <i32>load<u32>(s + S_N_OUT);
     const w = image + <usize>load<u32>(s + S_W);
     const b = image + <usize>load<u32>(s + S_B);
+
+    // The single-row linear and logistic models, inlined here and before the other fields are
+    // read: a call into the kernel costs a prediction of the seed model about a third of its
+    // time (bench/predict.bench.ts).
+    if (op == OP_DENSE_NARROW && nRows == 1 && (act == ACT_LOGISTIC_PAIR || act == ACT_NONE)) {
+      if (act == ACT_LOGISTIC_PAIR) narrowRowScalar(ACT_LOGISTIC_PAIR, src, w, b, dst, nIn, nOut, 0, 0);
+      else narrowRowScalar(ACT_NONE, src, w, b, dst, nIn, nOut, 0, 0);
+      continue;
+    }
+    const srcStep = <usize>load<u32>(s + S_SRC_STRIDE) << 2;
+    const dstStep = <usize>load<u32>(s + S_DST_STRIDE) << 2;
     const alpha = load<f32>(s + S_ALPHA);
     const beta = load<f32>(s + S_BETA);
 

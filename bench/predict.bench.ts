@@ -2,6 +2,10 @@
  * Single-row predict of the seed model (the blog's logistic regression) against a hand-written
  * JavaScript function computing the same thing, and batch throughput against single rows.
  * Every case checks its answer against scikit-learn's predict_proba before it is timed.
+ *
+ * One kernel build per process (`--simd auto`, the default, or `--simd off`): two builds in one
+ * process make predict's call into wasm polymorphic, which alone costs ~10 ns a call on Node 20
+ * (as-notes pitfall 9), so a mixed run would measure the benchmark, not edgeinfer.
  */
 import { readFileSync } from "node:fs";
 import { Bench } from "tinybench";
@@ -18,8 +22,9 @@ const rows = data.map(([a, b]) => Float32Array.of(a!, b!));
 const flat = Float32Array.from(data.flatMap(([a, b]) => [a!, b!]));
 
 const image = pack(readFileSync(`${ex}/model.json`, "utf8"));
-const simd = Model.load(image, { simd: "auto" });
-const scalar = Model.load(image, { simd: "off" });
+const simdOption = process.argv.includes("off") ? "off" : "auto";
+const model = Model.load(image, { simd: simdOption });
+const build = model.info.build;
 
 // The hand-written JavaScript a user would write instead: predict_proba of one row into a reused array.
 const [w1, w2] = json.coefficients[0]!, b = json.intercept[0]!;
@@ -31,19 +36,16 @@ function jsPredict(x: Float32Array): Float64Array {
   return jsOut;
 }
 
-for (const [name, f] of [["edgeinfer simd", (x: Float32Array) => simd.predict(x)], ["edgeinfer scalar", (x: Float32Array) => scalar.predict(x)], ["plain JS", jsPredict]] as const) {
-  check(name, (r) => f(rows[r]!), proba, 1e-6);
-}
+check(`edgeinfer ${build}`, (r) => model.predict(rows[r]!), proba, 1e-6);
+check("plain JS", (r) => jsPredict(rows[r]!), proba, 1e-6);
 const out = new Float32Array(2 * N);
-check("edgeinfer simd batch", (r) => (r === 0 ? simd.predictBatch(flat, N, out) : out).subarray(2 * r, 2 * r + 2), proba, 1e-6);
+check(`edgeinfer ${build} batch`, (r) => (r === 0 ? model.predictBatch(flat, N, out) : out).subarray(2 * r, 2 * r + 2), proba, 1e-6);
 
 // Each task runs the 1000 rows once: per-row time = task time / 1000 (tinybench's timer costs ~40 ns).
-const bench = new Bench({ name: "seed model, 1000 rows per task", time: 1500, warmup: true, warmupTime: 300 });
+const bench = new Bench({ name: `seed model, ${build} build, 1000 rows per task`, time: 1500, warmup: true, warmupTime: 300 });
 bench
   .add("plain JS sigmoid(w·x + b), one row at a time", () => { for (let r = 0; r < N; r++) jsPredict(rows[r]!); })
-  .add("edgeinfer predict, simd build, one row at a time", () => { for (let r = 0; r < N; r++) simd.predict(rows[r]!); })
-  .add("edgeinfer predict, scalar build, one row at a time", () => { for (let r = 0; r < N; r++) scalar.predict(rows[r]!); })
-  .add("edgeinfer predictBatch, simd build, 1000 rows", () => { simd.predictBatch(flat, N, out); })
-  .add("edgeinfer predictBatch, scalar build, 1000 rows", () => { scalar.predictBatch(flat, N, out); });
+  .add(`edgeinfer predict, ${build} build, one row at a time`, () => { for (let r = 0; r < N; r++) model.predict(rows[r]!); })
+  .add(`edgeinfer predictBatch, ${build} build, 1000 rows`, () => { model.predictBatch(flat, N, out); });
 await bench.run();
-report(bench, { perTask: N, unit: "row", baseline: "plain JS sigmoid(w·x + b), one row at a time", json: "predict" });
+report(bench, { perTask: N, unit: "row", baseline: "plain JS sigmoid(w·x + b), one row at a time", json: `predict-${build}` });

@@ -168,7 +168,7 @@ export function denseF32Batch(x: usize, xStride: i32, w: usize, b: usize, y: usi
 // LOGISTIC_PAIR (nOut = 2) reads the logit from lane 1 only and writes [1 − p, p].
 
 // @ts-ignore: decorator
-@inline function narrowRowScalar(act: u32, x: usize, wt: usize, b: usize, y: usize, nIn: i32, nOut: i32, alpha: f32, beta: f32): void {
+@inline export function narrowRowScalar(act: u32, x: usize, wt: usize, b: usize, y: usize, nIn: i32, nOut: i32, alpha: f32, beta: f32): void {
   if (act == ACT_LOGISTIC_PAIR) { // one logit in lane 1, one exp: [1 − p, p] as predict_proba computes it
     let acc = load<f32>(b, 4);
     for (let i = 0; i < nIn; i++) acc += load<f32>(x + (<usize>i << 2)) * load<f32>(wt + (<usize>i << 4), 4);

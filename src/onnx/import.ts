@@ -233,6 +233,10 @@ class OnnxImporter {
       case "Identity": return [this.sym(0)];
       case "Dropout": {
         if (n.outputs[1]) this.refuse("the mask output of Dropout is not supported (inference only)");
+        // Opset 12 moved training_mode to input 2: dropping at random is training, not inference.
+        const training = this.opset >= 12 ? this.sym(2, true) : undefined;
+        if (training && (training.kind !== "const" || (training.t.data as Float64Array)[0] !== 0)) this.refuse("training_mode must be a constant false (inference only)");
+        if (this.opset < 7 && this.attr("is_test", 0) === 0) this.refuse("is_test = 0 is training mode (inference only)");
         return [this.sym(0)];
       }
       case "Constant": return [{ kind: "const", t: this.constantAttr() }];
@@ -313,7 +317,8 @@ class OnnxImporter {
       const data = INTS.has(to) ? (s.t.data as Float64Array).map(Math.trunc) : FLOATS.has(to) ? (s.t.data as Float64Array).map(Math.fround) : s.t.data;
       return { kind: "const", t: { ...s.t, dataType: to, data: data as Float64Array } };
     }
-    if (FLOATS.has(to)) return s; // rows are f32 already; a class index stays an exact integer
+    if (to === DataType.FLOAT16) this.refuse("a cast to float16 rounds every value; edgeinfer computes in float32 and does not emulate it");
+    if (FLOATS.has(to)) return s; // rows are f32 already (double rows are computed in f32); a class index stays exact
     if (INTS.has(to) && s.index) return s; // class indices (ArgMax) are exact in f32
     return this.refuse(`cast of a computed float row to ${DATA_TYPE_NAMES[to] ?? to} is not supported (only class indices may become integers)`);
   }
