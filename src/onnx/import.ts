@@ -175,6 +175,12 @@ class OnnxImporter {
     return v;
   }
 
+  private intsAttr(name: string): number[] | undefined {
+    const v = this.node.attrs.get(name);
+    if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === "number"))) this.refuse(`attribute ${name} must be a list of ints`);
+    return v as number[] | undefined;
+  }
+
   private floats(name: string): number[] {
     const v = this.node.attrs.get(name);
     return Array.isArray(v) ? (v as number[]) : [];
@@ -235,7 +241,9 @@ class OnnxImporter {
         if (n.outputs[1]) this.refuse("the mask output of Dropout is not supported (inference only)");
         // Opset 12 moved training_mode to input 2: dropping at random is training, not inference.
         const training = this.opset >= 12 ? this.sym(2, true) : undefined;
-        if (training && (training.kind !== "const" || (training.t.data as Float64Array)[0] !== 0)) this.refuse("training_mode must be a constant false (inference only)");
+        const ratio = this.opset >= 12 ? this.sym(1, true) : undefined;
+        const zeroRatio = ratio?.kind === "const" && (ratio.t.data as Float64Array)[0] === 0; // training with ratio 0 drops nothing
+        if (training && !zeroRatio && (training.kind !== "const" || (training.t.data as Float64Array)[0] !== 0)) this.refuse("training_mode must be a constant false (inference only)");
         if (this.opset < 7 && this.attr("is_test", 0) === 0) this.refuse("is_test = 0 is training mode (inference only)");
         return [this.sym(0)];
       }
@@ -314,7 +322,8 @@ class OnnxImporter {
     const s = this.sym(0)!;
     if (s.kind === "const") {
       if (to === DataType.STRING || s.t.dataType === DataType.STRING) this.refuse("casts to or from strings are not supported");
-      const data = INTS.has(to) ? (s.t.data as Float64Array).map(Math.trunc) : FLOATS.has(to) ? (s.t.data as Float64Array).map(Math.fround) : s.t.data;
+      if (to === DataType.FLOAT16) this.refuse("a cast to float16 rounds every value; edgeinfer computes in float32 and does not emulate it");
+      const data = INTS.has(to) ? (s.t.data as Float64Array).map(Math.trunc) : to === DataType.FLOAT ? (s.t.data as Float64Array).map(Math.fround) : s.t.data;
       return { kind: "const", t: { ...s.t, dataType: to, data: data as Float64Array } };
     }
     if (to === DataType.FLOAT16) this.refuse("a cast to float16 rounds every value; edgeinfer computes in float32 and does not emulate it");
@@ -455,7 +464,7 @@ class OnnxImporter {
     const axesInput = this.opset >= 13 ? this.sym(1, true) : undefined;
     let axes: number[] | undefined = this.opset >= 13
       ? (axesInput ? Array.from(this.numeric(this.constant(1, "axes"), "axes")) : undefined)
-      : (this.node.attrs.get("axes") as number[] | undefined);
+      : this.intsAttr("axes");
     if (x.kind === "const") {
       const dims = [...x.t.dims];
       if (isSqueeze) return { kind: "const", t: { ...x.t, dims: axes ? dims.filter((_, k) => !axes!.map((a) => (a < 0 ? a + dims.length : a)).includes(k)) : dims.filter((d) => d !== 1) } };
