@@ -156,3 +156,20 @@ describe("ONNX through the CLI", () => {
     expect(r.err).toMatch(/^error\[E_UNSUPPORTED\]: node "conv1" \(ai\.onnx::Conv, opset 13\)/);
   });
 });
+
+describe("progress", () => {
+  it("draws a progress bar on stderr when it is a terminal and the input is long, and not otherwise", async () => {
+    const rows = Array.from({ length: 60_000 }, (_, i) => `${(i % 400) / 100 - 2},${((i * 7) % 400) / 100 - 2}`).join("\n");
+    for (const tty of [true, false]) {
+      const stdout = new PassThrough(), stderr = Object.assign(new PassThrough(), { isTTY: tty }), input = new PassThrough();
+      let err = "", out = "";
+      stderr.on("data", (c) => (err += c));
+      stdout.on("data", (c) => (out += c));
+      input.end(rows);
+      expect(await main(["predict", join(ex, "model.json"), "-", "--format", "csv"], { stdout, stderr, stdin: input })).toBe(0);
+      expect(out.trim().split("\n")).toHaveLength(60_001);
+      if (tty) expect(err).toMatch(/\[#{30}\] 100% 60000\/60000 rows\n$/);
+      else expect(err).toBe("");
+    }
+  });
+});
