@@ -167,12 +167,14 @@ export class PlanBuilder {
   /** Lays out the arena and writes the packed image. */
   build(options: BuildOptions = {}): Uint8Array {
     if (this.outputs.length === 0) throw new ModelSpecError("outputs", "a model needs at least one output");
+    // build() may run more than once: it works on copies and leaves the builder as it was.
     const ops = [...this.ops];
+    const named = this.outputs.map((o) => ({ ...o }));
 
     // An output must be written by its own step into the output row: copy values that are
     // the model input or that are named as an output twice.
     const outputOf = new Map<number, number>(); // value id → output index
-    this.outputs.forEach((o, i) => {
+    named.forEach((o, i) => {
       if (o.value.id === 0 || outputOf.has(o.value.id)) {
         const copy = this.value(o.value.width);
         ops.push({ opcode: Opcode.Copy, act: 0, src: o.value, dst: copy, alpha: 0, beta: 0, scratchBytes: 0, dstCol: 0 });
@@ -181,7 +183,7 @@ export class PlanBuilder {
       outputOf.set(o.value.id, i);
     });
     // Drop steps whose results nothing reads (dead code), back to front.
-    const live = new Set<number>(this.outputs.map((o) => o.value.id));
+    const live = new Set<number>(named.map((o) => o.value.id));
     const kept: Op[] = [];
     for (let k = ops.length - 1; k >= 0; k--) {
       const op = ops[k]!;
@@ -189,7 +191,7 @@ export class PlanBuilder {
     }
 
     let outputLength = 0;
-    const outputs: OutputInfo[] = this.outputs.map((o) => {
+    const outputs: OutputInfo[] = named.map((o) => {
       const info: OutputInfo = { name: o.name, offset: outputLength, length: o.value.width, labels: o.labels };
       outputLength += o.value.width;
       return info;
@@ -206,7 +208,7 @@ export class PlanBuilder {
     let arenaBytes = align16(outputOffset + batchRows * outputLength * 4);
     const where = new Map<number, { offset: number; stride: number }>();
     where.set(0, { offset: inputOffset, stride: this.inputLength });
-    outputs.forEach((o, i) => where.set(this.outputs[i]!.value.id, { offset: outputOffset + o.offset * 4, stride: outputLength }));
+    outputs.forEach((o, i) => where.set(named[i]!.value.id, { offset: outputOffset + o.offset * 4, stride: outputLength }));
 
     // Lifetimes of intermediate values (step that defines them .. last step that reads them),
     // merged with their input when a step can run in place.

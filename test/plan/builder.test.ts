@@ -1,0 +1,78 @@
+// The planner: arena reuse, in-place steps, copies for outputs that are the input or named
+// twice, dead steps dropped, concatenation, shape checks at pack time.
+import { describe, expect, it } from "vitest";
+import { PlanBuilder } from "../../src/pack.js";
+import { inspect, Model, Act, Opcode, ModelSpecError } from "../../src/index.js";
+import { seeded } from "../helpers/rng.js";
+
+const meta = { producer: "test", kind: "mlp" };
+
+describe("arena planning", () => {
+  it("a deep MLP reuses activation buffers: the arena holds about two layers, not all of them", () => {
+    const r = seeded("deep");
+    const g = new PlanBuilder(64, meta);
+    let x = g.input;
+    for (let k = 0; k < 8; k++) x = g.dense(x, r.floats(64 * 64), r.floats(64), Act.Relu);
+    g.output("y", g.dense(x, r.floats(64 * 5), r.floats(5)));
+    const info = inspect(g.build({ batchRows: 4 }));
+    const layerBytes = 4 * 64 * 4;
+    expect(info.arenaBytes).toBeLessThanOrEqual(2 * layerBytes + 4 * 64 * 4 + 4 * 8 + 64); // input + 2 ping-pong + output
+    // Still right: every row computes the same as one at a time.
+    const m = Model.load(g.build({ batchRows: 4 }));
+    const rows = r.floats(6 * 64);
+    const batch = m.predictBatch(rows, 6);
+    for (let k = 0; k < 6; k++) expect(Array.from(batch.subarray(5 * k, 5 * k + 5))).toEqual(Array.from(m.predict(rows.subarray(64 * k, 64 * k + 64))));
+  });
+
+  it("an activation whose input dies there runs in place", () => {
+    const r = seeded("inplace");
+    const g = new PlanBuilder(8, meta);
+    const h = g.dense(g.input, r.floats(64), r.floats(8));
+    const a = g.act(h, Act.Tanh);
+    g.output("y", g.dense(a, r.floats(16), r.floats(2)));
+    const [dense, act] = inspect(g.build()).steps;
+    expect(act!.opcode).toBe(Opcode.Act);
+    expect(act!.src).toBe(act!.dst);
+    expect(dense!.dst).toBe(act!.src);
+  });
+
+  it("an output that is the input, or a value named twice, gets a copy; unused steps are dropped", () => {
+    const r = seeded("copy");
+    const g = new PlanBuilder(3, meta);
+    const y = g.dense(g.input, r.floats(6), r.floats(2));
+    g.dense(g.input, r.floats(30), r.floats(10)); // read by nothing
+    g.output("echo", g.input);
+    g.output("y", y);
+    g.output("y again", y);
+    const info = inspect(g.build());
+    expect(info.steps.map((s) => s.opcode)).toEqual([Opcode.DenseNarrow, Opcode.Copy, Opcode.Copy]);
+    const out = Model.load(g.build()).predict([1, 2, 3]);
+    expect(Array.from(out.subarray(0, 3))).toEqual([1, 2, 3]);
+    expect(Array.from(out.subarray(5, 7))).toEqual(Array.from(out.subarray(3, 5)));
+  });
+
+  it("concat places its parts side by side", () => {
+    const g = new PlanBuilder(2, meta);
+    const a = g.affine(g.input, Float32Array.of(2, 3), Float32Array.of(0, 0));
+    const b = g.act(g.input, Act.Relu);
+    g.output("c", g.concat([a, b, g.input]));
+    expect(Array.from(Model.load(g.build()).predict([1, -1]))).toEqual([2, -3, 1, 0, 1, -1]);
+  });
+
+  it("shapes are checked at pack time, naming the layer", () => {
+    const g = new PlanBuilder(3, meta);
+    expect(() => g.dense(g.input, new Float32Array(5), new Float32Array(2), Act.None, {}, "layers[0]")).toThrow(ModelSpecError);
+    expect(() => g.dense(g.input, new Float32Array(5), new Float32Array(2), Act.None, {}, "layers[0]")).toThrow(/^layers\[0\]: weights have 5 values; expected 2×3/);
+    expect(() => new PlanBuilder(0, meta)).toThrow(/length 0 must be a positive integer/);
+    expect(() => g.build()).toThrow(/at least one output/);
+  });
+
+  it("batchRows defaults to a block of about 32 KiB of activations", () => {
+    const small = new PlanBuilder(2, meta);
+    small.output("y", small.act(small.input, Act.Relu));
+    expect(inspect(small.build()).batchRows).toBe(64);
+    const wide = new PlanBuilder(784, meta);
+    wide.output("y", wide.dense(wide.input, new Float32Array(784 * 256), new Float32Array(256), Act.Relu));
+    expect(inspect(wide.build()).batchRows).toBe(4);
+  });
+});
