@@ -49,7 +49,7 @@ export const ACT_TANH: u32 = 4;
 export const ACT_SOFTMAX: u32 = 5;
 export const ACT_LOG_SOFTMAX: u32 = 6;
 export const ACT_HARD_SIGMOID: u32 = 7; // max(0, min(1, alpha*x + beta))
-export const ACT_LOGISTIC_PAIR: u32 = 8; // DENSE_NARROW, nOut = 2: p = sigmoid(lane 1), y = [1 - p, p]
+export const ACT_LOGISTIC_PAIR: u32 = 8; // nOut = 2: p = sigmoid(output 1), y = [1 - p, p]
 
 // NORMALIZE modes (in the act byte).
 export const NORM_MAX: u32 = 0;

@@ -73,7 +73,7 @@ function exec(image: usize, arena: usize, nRows: i32): i32 {
     // DENSE, DENSE_Q8 and AFFINE carry a fused activation over their nOut outputs: over the
     // whole block at once when the rows are contiguous and the activation is element-wise.
     if (act != ACT_NONE) {
-      if (dstStep == (<usize>nOut << 2) && act != ACT_SOFTMAX && act != ACT_LOG_SOFTMAX) {
+      if (dstStep == (<usize>nOut << 2) && act != ACT_SOFTMAX && act != ACT_LOG_SOFTMAX && act != ACT_LOGISTIC_PAIR) {
         applyAct(act, dst, dst, nOut * nRows, alpha, beta);
       } else {
         for (let r = 0; r < nRows; r++) {

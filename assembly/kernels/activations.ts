@@ -1,12 +1,13 @@
 // Activations over one row of n floats, x → y (y may equal x: in place).
 // Element-wise: relu, leaky relu (alpha), sigmoid, tanh, hard sigmoid (alpha, beta).
-// Row-wise: softmax and log-softmax (max-subtracted, so large inputs do not overflow).
+// Row-wise: softmax and log-softmax (max-subtracted, so large inputs do not overflow), and
+// logistic pair ([1 − p, p] from the logit in the second of two values).
 //
 // NaN propagates everywhere (NaN in → NaN out); softmax with a NaN anywhere gives all NaN,
 // as numpy and onnxruntime do. The scalar …Ref functions define the results; the 4-lane
 // versions run the same f32 operations per element, so both builds agree bit for bit on the
 // element-wise activations.
-import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_HARD_SIGMOID } from "../abi";
+import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_HARD_SIGMOID, ACT_LOGISTIC_PAIR } from "../abi";
 import { expF32, expm1F32, logF32, expF32x4, expm1F32x4 } from "./math";
 
 // ---- scalar element functions ----
@@ -41,10 +42,18 @@ import { expF32, expm1F32, logF32, expF32x4, expm1F32x4 } from "./math";
   return v;
 }
 
+/** Two-class probabilities from the logit in x[1]: y = [1 − p, p], p = sigmoid(x[1]) (n = 2). */
+export function logisticPair(x: usize, y: usize): void {
+  const p = sigmoidS(load<f32>(x, 4));
+  store<f32>(y, <f32>1 - p);
+  store<f32>(y, p, 4);
+}
+
 /** Scalar reference for every activation kind. */
 export function applyActRef(act: u32, x: usize, y: usize, n: i32, alpha: f32, beta: f32): void {
   if (act == ACT_SOFTMAX) { softmaxRef(x, y, n); return; }
   if (act == ACT_LOG_SOFTMAX) { logSoftmaxRef(x, y, n); return; }
+  if (act == ACT_LOGISTIC_PAIR) { logisticPair(x, y); return; }
   for (let i = 0; i < n; i++) {
     const p = <usize>i << 2;
     store<f32>(y + p, actScalar(act, load<f32>(x + p), alpha, beta));
@@ -135,6 +144,7 @@ export function applyAct(act: u32, x: usize, y: usize, n: i32, alpha: f32, beta:
   if (ASC_FEATURE_SIMD) {
     if (act == ACT_SOFTMAX) softmax(x, y, n);
     else if (act == ACT_LOG_SOFTMAX) logSoftmaxRef(x, y, n);
+    else if (act == ACT_LOGISTIC_PAIR) logisticPair(x, y);
     else if (act == ACT_SIGMOID) actRows(ACT_SIGMOID, x, y, n, alpha, beta);
     else if (act == ACT_RELU) actRows(ACT_RELU, x, y, n, alpha, beta);
     else if (act == ACT_TANH) actRows(ACT_TANH, x, y, n, alpha, beta);

@@ -86,7 +86,7 @@ export enum Act {
   Softmax = 5,
   LogSoftmax = 6,
   HardSigmoid = 7,
-  /** DENSE_NARROW with nOut = 2 only: p = sigmoid(output 1), y = [1 − p, p] (a binary classifier's predict_proba). */
+  /** Two outputs only: p = sigmoid(output 1), y = [1 − p, p] (a binary classifier's predict_proba). */
   LogisticPair = 8,
 }
 

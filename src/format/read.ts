@@ -155,7 +155,8 @@ export function readImage(bytes: Uint8Array): ImageInfo {
 
 interface Bounds { weightsOffset: number; imageBytes: number; arenaBytes: number; batchRows: number }
 
-const ELEMENTWISE_ACTS = new Set<number>([Act.None, Act.Relu, Act.LeakyRelu, Act.Sigmoid, Act.Tanh, Act.Softmax, Act.LogSoftmax, Act.HardSigmoid]);
+/** The activations a step may fuse (softmax, log-softmax and logistic pair act on the whole row). */
+const ACTS = new Set<number>([Act.None, Act.Relu, Act.LeakyRelu, Act.Sigmoid, Act.Tanh, Act.Softmax, Act.LogSoftmax, Act.HardSigmoid, Act.LogisticPair]);
 
 function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRecord {
   const u = (f: StepField) => view.getUint32(at + Step[f], true);
@@ -181,34 +182,35 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
   };
   const unused = (...fs: StepField[]) => { for (const f of fs) if (u(f) !== 0) bad(f, "must be zero for this opcode"); };
   const sameShape = () => { if (nIn !== nOut) bad("nOut", `${nOut} must equal nIn ${nIn} for this opcode`); };
-  const act = (allowed: Set<number>) => { if (!allowed.has(s.act)) bad("act", `unknown activation ${s.act}`); };
+  const act = (allowed: Set<number>) => {
+    if (!allowed.has(s.act)) bad("act", `unknown activation ${s.act}`);
+    if (s.act === Act.LogisticPair && nOut !== 2) bad("act", "logistic_pair needs nOut = 2");
+  };
 
   let disjoint = true; // must src and dst be disjoint? (elementwise ops may also run exactly in place)
   switch (opcode) {
     case Opcode.Dense:
-      act(ELEMENTWISE_ACTS);
+      act(ACTS);
       param("w", nIn * nOut * 4); param("b", nOut * 4); unused("aux", "scratch");
       break;
     case Opcode.DenseNarrow:
-      if (s.act === Act.LogisticPair) {
-        if (nOut !== 2) bad("act", "logistic_pair needs nOut = 2");
-      } else act(ELEMENTWISE_ACTS);
+      act(ACTS);
       if (nOut > 4) bad("nOut", `${nOut} is more than the 4 lanes of DENSE_NARROW`);
       param("w", nIn * 16); param("b", 16); unused("aux", "scratch");
       break;
     case Opcode.DenseQ8: {
-      act(ELEMENTWISE_ACTS);
+      act(ACTS);
       param("w", nIn * nOut); param("aux", nOut * 8); param("b", nOut * 4);
       const scratchEnd = s.scratch + Math.ceil(nIn / 4) * 4 + 4;
       if (s.scratch % 4 !== 0 || scratchEnd > bounds.arenaBytes) bad("scratch", `[${s.scratch}, ${scratchEnd}) is not 4-aligned inside the ${bounds.arenaBytes}-byte arena`);
       break;
     }
     case Opcode.Affine:
-      act(ELEMENTWISE_ACTS); sameShape(); param("w", nIn * 4); param("b", nIn * 4); unused("aux", "scratch");
+      act(ACTS); sameShape(); param("w", nIn * 4); param("b", nIn * 4); unused("aux", "scratch");
       disjoint = false;
       break;
     case Opcode.Act:
-      act(ELEMENTWISE_ACTS); sameShape(); unused("w", "b", "aux", "scratch");
+      act(ACTS); sameShape(); unused("w", "b", "aux", "scratch");
       disjoint = false;
       break;
     case Opcode.Argmax:

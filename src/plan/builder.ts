@@ -110,6 +110,7 @@ export class PlanBuilder {
     if (wq.length !== nOut * nIn || wScale.length !== nOut) {
       throw new ModelSpecError(where, `int8 weights ${wq.length} and scales ${wScale.length}; expected ${nOut}×${nIn} and ${nOut}`);
     }
+    if (act === Act.LogisticPair && nOut !== 2) throw new ModelSpecError(where, "the logistic_pair activation needs exactly 2 outputs");
     const aux = new Float32Array(2 * nOut); // wScale[nOut] then rowSum[nOut] as i32
     aux.set(wScale);
     const rowSums = new Int32Array(aux.buffer, nOut * 4, nOut);
@@ -133,6 +134,7 @@ export class PlanBuilder {
   }
 
   act(x: Value, act: Act, o: ActOptions = {}): Value {
+    if (act === Act.LogisticPair && x.width !== 2) throw new ModelSpecError("act", "the logistic_pair activation needs exactly 2 values");
     return this.push({ opcode: Opcode.Act, act, src: x, dst: this.value(x.width), alpha: o.alpha ?? 0, beta: o.beta ?? 0 });
   }
 

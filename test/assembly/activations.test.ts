@@ -68,6 +68,18 @@ describe.each(BUILDS)("activations · %s build", (build) => {
     expect(got[8]).toBe(-1);
   });
 
+  it("logistic pair: [1 − p, p] from the second of two values, fast and reference, edge values too", () => {
+    for (const z of [0, 2.5, -2.5, 30, -30, 100, -100, Infinity, -Infinity]) {
+      for (const name of ["applyAct", "applyActRef"]) {
+        const got = run(name, Act.LogisticPair, Float32Array.of(123, z));
+        const p = 1 / (1 + Math.exp(-z));
+        expect(Math.abs(got[1]! - p), `${name} z=${z}`).toBeLessThanOrEqual(2e-7 * p + 1e-30);
+        expect(got[0]).toBe(Math.fround(1 - got[1]!));
+      }
+    }
+    expect(Array.from(run("applyAct", Act.LogisticPair, Float32Array.of(0, NaN))).every(Number.isNaN)).toBe(true);
+  });
+
   it("sigmoid reaches exactly 0 and 1 at ∓Inf and stays in [0, 1] at ±100", () => {
     const got = run("applyAct", Act.Sigmoid, Float32Array.of(-Infinity, Infinity, -100, 100));
     expect(Array.from(got.subarray(0, 2))).toEqual([0, 1]);

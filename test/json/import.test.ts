@@ -110,3 +110,18 @@ describe("bad JSON models are refused with the field named", () => {
     expect((err as ModelSpecError).code).toBe("E_MODEL");
   });
 });
+
+describe("int8 packing of a binary logistic regression", () => {
+  it("keeps the logistic pair: [1 − p, p] close to scikit-learn's", () => {
+    const ex = new URL("../../examples/logistic-regression/", import.meta.url);
+    const model = Model.load(pack(readFileSync(new URL("model.json", ex), "utf8"), { quantize: "int8" }));
+    const csv = (name: string) => readFileSync(new URL(name, ex), "utf8").trim().split("\n").slice(1, 201).map((l) => l.split(",").map(Number));
+    const data = csv("data.csv"), proba = csv("proba.csv");
+    expect(model.info.quantization).toBe("int8");
+    data.forEach(([a, b], r) => {
+      const y = model.predict([a!, b!]);
+      expect(y[0]! + y[1]!).toBeCloseTo(1, 6);
+      expect(maxAbsDiff(y, proba[r]!)).toBeLessThan(0.02);
+    });
+  });
+});
