@@ -1,9 +1,9 @@
 /**
  * Model: one packed image placed in a Runtime's memory, and the allocation-free call path.
  *
- * predict() may only: compare a length, copy the row into wasm memory (TypedArray.set), call
- * one wasm export, check its status and return a view made at load. No objects, closures or
- * strings are created per call (test/runtime/no-gc.test.ts counts GC events to prove it).
+ * predict() may only: compare a length, copy the row into wasm memory (checking it for NaN),
+ * call one wasm export, check its status and return a view made at load. No objects, closures
+ * or strings are created per call (test/runtime/no-gc.test.ts counts GC events to prove it).
  */
 import { FLAG_CHECK_NAN, Status } from "../format/abi.js";
 import type { ImageInfo, Label, OutputInfo } from "../format/types.js";
