@@ -63,7 +63,11 @@ const C7: f32 = 0.0001984127;
   return (<f32>1.0 + expm1Poly(r)) * pow2(h) * pow2(n - h);
 }
 
-/** exp(x) − 1 with full relative accuracy near 0 (used by tanh). */
+/**
+ * exp(x) − 1 with full relative accuracy near 0 (used by tanh). It repeats exp's range
+ * reduction on purpose: sharing it through a helper would cost the hot sigmoid a global write
+ * (AssemblyScript returns one value), and exp − 1 loses the accuracy near 0 this is for.
+ */
 export function expm1F32(x: f32): f32 {
   const c = clampX(x);
   const t = c * LOG2E + ROUNDER;
