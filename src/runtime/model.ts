@@ -133,11 +133,15 @@ export class Model {
     // dominates, and checked for NaN on the way (so the wasm need not look again).
     return (row) => {
       if (row.length !== n) this.badLength(row.length);
+      // One comparison for the whole row: the sum is NaN if a value is (or if +Inf meets −Inf,
+      // which the slow path tells apart).
+      let sum = 0;
       for (let i = 0; i < n; i++) {
         const v = row[i]!;
-        if (v !== v && checkNaN) this.fail(Status.NanInput, 0, i);
+        sum += v;
         input[i] = v;
       }
+      if (sum !== sum && checkNaN) this.failOnNaN(row);
       const status = run(imagePtr, arenaPtr, 0);
       if (status !== 0) this.fail(status, 0);
       return output;
@@ -198,6 +202,11 @@ export class Model {
       out.set(f32.subarray(outPtr >> 2, (outPtr >> 2) + n * nOut), start * nOut);
     }
     return out;
+  }
+
+  /** Throws NaNInputError for the first NaN in the row, if there is one (else it was Inf − Inf). */
+  private failOnNaN(row: ArrayLike<number>): void {
+    for (let i = 0; i < row.length; i++) if (Number.isNaN(row[i])) this.fail(Status.NanInput, 0, i);
   }
 
   private badLength(actual: number): never {
