@@ -100,6 +100,8 @@ describe("bad rows get typed errors", () => {
     const rows = new Float32Array(2 * 200).fill(0.5);
     rows[2 * 150] = NaN;
     expect(() => model.predictBatch(rows, 200)).toThrow('row 150, feature 0 ("x1") is NaN');
+    expect(() => model.predict([Infinity, -Infinity])).not.toThrow(); // infinities are values, not NaN
+    expect(() => model.predict(Float32Array.of(NaN, 1))).toThrow('row 0, feature 0 ("x1") is NaN');
     const lax = Model.load(seedModel(), { allowNaN: true });
     expect(Array.from(lax.predict([NaN, 1])).every(Number.isNaN)).toBe(true);
   });
