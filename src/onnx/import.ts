@@ -86,6 +86,7 @@ export function packOnnx(bytes: Uint8Array, options: OnnxPackOptions = {}): Uint
 class OnnxImporter {
   private readonly syms = new Map<string, Sym>();
   private readonly low: Lowering;
+  private readonly inputName: string;
   private node!: OnnxNode;
   private opset = 0;
 
@@ -112,8 +113,6 @@ class OnnxImporter {
     this.syms.set(chosen.name, { kind: "row", v: this.low.input, shape });
     this.inputName = chosen.name;
   }
-
-  private readonly inputName: string;
 
   run(): Uint8Array {
     for (const n of this.model.nodes) {
@@ -231,10 +230,7 @@ class OnnxImporter {
 
   private lower(n: OnnxNode): Array<Sym | undefined> {
     const L = this.low;
-    switch (n.domain === "ai.onnx" ? "" : n.domain) {
-      case ML: return this.lowerMl(n);
-      default: break;
-    }
+    if (n.domain === ML) return this.lowerMl(n);
     switch (n.opType) {
       case "Identity": return [this.sym(0)];
       case "Dropout": {
@@ -273,11 +269,9 @@ class OnnxImporter {
       case "Flatten": {
         const x = this.row(0);
         const axis = this.axis(this.attr("axis", 1), x.shape.length + 1);
-        if (axis !== 1 && !(axis === 0 && false)) {
-          if (axis === 0) this.refuse("Flatten at axis 0 mixes the batch into the row");
-          // [N, a, b, c] at axis 2 → [N·a, b·c]: a new batch, unless a is 1.
-          if (prod(x.shape.slice(0, axis - 1)) !== 1) this.refuse(`Flatten at axis ${axis} of [N, ${x.shape}] changes the batch`);
-        }
+        if (axis === 0) this.refuse("Flatten at axis 0 mixes the batch into the row");
+        // [N, a, b, c] at axis 2 → [N·a, b·c]: a new batch, unless a is 1.
+        if (prod(x.shape.slice(0, axis - 1)) !== 1) this.refuse(`Flatten at axis ${axis} of [N, ${x.shape}] changes the batch`);
         return [{ ...x, shape: [prod(x.shape)] }];
       }
       case "Reshape": return [this.reshape()];
@@ -426,7 +420,7 @@ class OnnxImporter {
   private reshape(): Sym {
     const x = this.sym(0)!;
     const target = Array.from(this.numeric(this.constant(1, "shape"), "shape"));
-    if (x.kind === "const") return { kind: "const", t: { ...x.t, dims: this.resolveShape(target, x.t.dims, true) } };
+    if (x.kind === "const") return { kind: "const", t: { ...x.t, dims: this.resolveShape(target, x.t.dims) } };
     const width = prod(x.shape);
     const allowZero = this.attr("allowzero", 0) !== 0;
     // Dim 0 of the result must still be the batch: 0 (copy), −1 with a fixed rest, or the rest
@@ -452,9 +446,10 @@ class OnnxImporter {
     return { ...x, shape: rest };
   }
 
-  private resolveShape(target: number[], from: number[], allowCopy: boolean): number[] {
+  /** A constant's new dims: 0 copies the old dimension, −1 takes what is left. */
+  private resolveShape(target: number[], from: number[]): number[] {
     const total = prod(from);
-    const out = target.map((d, k) => (d === 0 && allowCopy ? from[k]! : d));
+    const out = target.map((d, k) => (d === 0 ? from[k]! : d));
     const known = prod(out.filter((d) => d !== -1));
     return out.map((d) => (d === -1 ? total / known : d));
   }
