@@ -2,7 +2,7 @@
  * edgeinfer importer: model descriptions → packed images. Node, CLI and build tools use this;
  * devices and pages that only predict import "edgeinfer" and never load this code.
  */
-import { packJson, type JsonModel, type PackOptions } from "./json/import.js";
+import { packJson, type JsonModel } from "./json/import.js";
 import { ModelSpecError } from "./errors.js";
 import { MAGIC } from "./format/abi.js";
 import { packOnnx, type OnnxPackOptions } from "./onnx/import.js";

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { Model, type ModelInfo } from "../runtime/model.js";
 import { readImage } from "../format/read.js";
 import type { ImageInfo, Label } from "../format/types.js";
+import { labelOf, labelSource } from "../format/labels.js";
 import { ACT_NAMES, NORM_NAMES, Opcode, OPCODE_NAMES } from "../format/abi.js";
 import { EdgeInferError } from "../errors.js";
 import { isJsonModel, isPackedImage, listOnnxNodes, pack } from "../pack.js";
@@ -228,17 +229,8 @@ function columns(info: ImageInfo): Array<{ name: string; cols: (y: Float32Array,
       return o.labels && o.length === 1 ? v.map((i) => o.labels![i] ?? i) : v;
     },
   }));
-  const scores = info.outputs.find((o) => o.labels && o.length === o.labels.length && o.length > 1);
-  if (scores && !info.outputs.some((o) => o.labels && o.length === 1) && !info.outputs.some((o) => o.name === "label")) {
-    cols.push({
-      name: "label",
-      cols: (y, r) => {
-        let at = 0;
-        for (let i = 1; i < scores.length; i++) if (y[r * n + scores.offset + i]! > y[r * n + scores.offset + at]!) at = i;
-        return [scores.labels![at]!];
-      },
-    });
-  }
+  const src = labelSource(info.outputs);
+  if (src?.argmax && !info.outputs.some((o) => o.name === "label")) cols.push({ name: "label", cols: (y, r) => [labelOf(src, y, r * n)] });
   return cols;
 }
 

@@ -116,7 +116,7 @@ function activation(v: unknown, path: string): Act {
   return ACTS[v as JsonActivation];
 }
 
-const KNOWN_FIELDS = new Set(["kind", "producer", "featureNames", "scaler", "coefficients", "intercept", "classes", "multiClass", "layers", "weightsLayout", "outputName", "format", "version"]);
+const KNOWN_FIELDS = new Set(["kind", "producer", "featureNames", "scaler", "coefficients", "intercept", "classes", "multiClass", "layers", "weightsLayout", "outputName"]);
 
 /** A dense layer in float64 before it is rounded into the image. */
 interface Layer { w: Float64Array; b: Float64Array; nIn: number; nOut: number; act: Act; alpha: number; beta: number; where: string }
@@ -154,7 +154,7 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
       if (last.act !== Act.Sigmoid && !(kind === "logistic_regression")) {
         throw new ModelSpecError(`${last.where}.activation`, "a binary classifier with one output unit needs the logistic activation");
       }
-      mirrorBinary(last);
+      binaryLogisticLayer(last);
     } else if (last.nOut !== classes.length) {
       throw new ModelSpecError("classes", `${classes.length} classes for ${last.nOut} outputs of the last layer`);
     } else if (kind === "logistic_regression") {
@@ -254,7 +254,7 @@ function foldScaler(l: Layer, raw: unknown): void {
  * One logistic unit → the two columns of predict_proba: the logit goes to output 1 and the
  * logistic_pair activation writes [1 − p, p], as scikit-learn computes them (one exp).
  */
-function mirrorBinary(l: Layer): void {
+function binaryLogisticLayer(l: Layer): void {
   const w = new Float64Array(2 * l.nIn);
   for (let i = 0; i < l.nIn; i++) w[l.nIn + i] = l.w[i]!;
   l.w = w;

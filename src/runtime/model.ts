@@ -6,7 +6,8 @@
  * or strings are created per call (test/runtime/no-gc.test.ts counts GC events to prove it).
  */
 import { FLAG_CHECK_NAN, Status } from "../format/abi.js";
-import type { ImageInfo, Label, OutputInfo } from "../format/types.js";
+import type { ImageInfo, Label } from "../format/types.js";
+import { labelOf, labelSource, type LabelSource } from "../format/labels.js";
 import { HostError, InputLengthError, KernelError, NaNInputError } from "../errors.js";
 import type { KernelExports } from "./wasm.js";
 import { Runtime, STAGING_BYTES, type RuntimeOptions } from "./runtime.js";
@@ -35,11 +36,11 @@ export class Model {
   private readonly arenaPtr: number;
   private readonly blockBytes: number;
   private readonly flags: number;
-  private nIn: number;
+  private readonly nIn: number;
   private readonly nOut: number;
   private readonly chunkRows: number;
   /** Where the label of predictLabel comes from: an output holding a class index, or a score vector. */
-  private readonly labelSource: { output: OutputInfo; labels: Label[]; argmax: boolean } | undefined;
+  private readonly labelSource: LabelSource | undefined;
   private inputView!: Float32Array;
   private outputView!: Float32Array;
   private outputViews!: Record<string, Float32Array>;
@@ -63,10 +64,7 @@ export class Model {
     this.nOut = info.outputLength;
     this.chunkRows = Math.max(1, Math.floor(STAGING_BYTES / (4 * (this.nIn + this.nOut))));
     this.info = Object.freeze({ ...info, memoryBytes: blockBytes, build: runtime.build });
-    const byIndex = info.outputs.find((o) => o.labels && o.length === 1);
-    const byScore = info.outputs.find((o) => o.labels && o.length === o.labels.length && o.length > 1);
-    const src = byIndex ?? byScore;
-    this.labelSource = src && { output: src, labels: src.labels!, argmax: src === byScore };
+    this.labelSource = labelSource(info.outputs);
     this.rebind();
   }
 
@@ -167,11 +165,7 @@ export class Model {
   predictLabel(row: ArrayLike<number>): Label {
     const src = this.labelSource;
     if (!src) throw new InputLengthError(1, 0, "label output (this model has no class labels)");
-    const y = this.predict(row);
-    let at = src.output.offset;
-    if (!src.argmax) return src.labels[y[at]!]!;
-    for (let i = 1; i < src.output.length; i++) if (y[src.output.offset + i]! > y[at]!) at = src.output.offset + i;
-    return src.labels[at - src.output.offset]!;
+    return labelOf(src, this.predict(row));
   }
 
   /**
@@ -232,7 +226,6 @@ export class Model {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.nIn = -1;
     this.predictRow = () => { throw new HostError("this model was disposed"); };
     this.runtime.release(this, this.imagePtr, this.blockBytes);
     // Views of a freed block would alias the next model loaded there: cut them off.
