@@ -13,6 +13,7 @@ import { denseQ8 } from "./kernels/dense-q8";
 import { affineF32 } from "./kernels/affine";
 import { applyAct } from "./kernels/activations";
 import { argmaxF32, normalizeF32, findNaNF32 } from "./kernels/reduce";
+import { isOp, isAct } from "./config";
 
 // Where the last non-OK status came from: row of the batch, column (feature) and step index.
 let errRow: i32 = -1;
@@ -42,28 +43,28 @@ function exec(image: usize, arena: usize, nRows: i32): i32 {
     const alpha = load<f32>(s + S_ALPHA);
     const beta = load<f32>(s + S_BETA);
 
-    if (op == OP_DENSE_NARROW) {
+    if (isOp(op, OP_DENSE_NARROW)) {
       denseNarrowF32(src, <i32>(srcStep >> 2), w, b, dst, <i32>(dstStep >> 2), nIn, nOut, nRows, act, alpha, beta);
       continue; // its activation included
-    } else if (op == OP_DENSE) {
+    } else if (isOp(op, OP_DENSE)) {
       if (nRows == 1) denseF32(src, w, b, dst, nIn, nOut);
       else denseF32Batch(src, <i32>(srcStep >> 2), w, b, dst, <i32>(dstStep >> 2), nIn, nOut, nRows);
-    } else if (op == OP_DENSE_Q8) {
+    } else if (isOp(op, OP_DENSE_Q8)) {
       const aux = image + <usize>load<u32>(s + S_AUX);
       const q = arena + <usize>load<u32>(s + S_SCRATCH);
       for (let r = 0; r < nRows; r++) denseQ8(src + <usize>r * srcStep, q, w, aux, b, dst + <usize>r * dstStep, nIn, nOut);
-    } else if (op == OP_AFFINE) {
+    } else if (isOp(op, OP_AFFINE)) {
       for (let r = 0; r < nRows; r++) affineF32(src + <usize>r * srcStep, w, b, dst + <usize>r * dstStep, nIn);
-    } else if (op == OP_ACT) {
+    } else if (isOp(op, OP_ACT)) {
       for (let r = 0; r < nRows; r++) applyAct(act, src + <usize>r * srcStep, dst + <usize>r * dstStep, nIn, alpha, beta);
       continue; // the activation was the step
-    } else if (op == OP_ARGMAX) {
+    } else if (isOp(op, OP_ARGMAX)) {
       for (let r = 0; r < nRows; r++) argmaxF32(src + <usize>r * srcStep, dst + <usize>r * dstStep, nIn);
       continue;
-    } else if (op == OP_NORMALIZE) {
+    } else if (isOp(op, OP_NORMALIZE)) {
       for (let r = 0; r < nRows; r++) normalizeF32(act, src + <usize>r * srcStep, dst + <usize>r * dstStep, nIn);
       continue;
-    } else if (op == OP_COPY) {
+    } else if (isOp(op, OP_COPY)) {
       for (let r = 0; r < nRows; r++) memory.copy(dst + <usize>r * dstStep, src + <usize>r * srcStep, <usize>nIn << 2);
       continue;
     } else {
@@ -111,12 +112,12 @@ export function run(image: usize, arena: usize, flags: u32): i32 {
   const s = image + <usize>load<u32>(image + H_STEPS_OFFSET);
   if (load<u32>(image + H_N_STEPS) == 1 && <u32>load<u8>(s + S_OPCODE) == OP_DENSE_NARROW) {
     const act = <u32>load<u8>(s + S_ACT);
-    if (act == ACT_LOGISTIC_PAIR || act == ACT_NONE || act == ACT_SIGMOID) {
+    if (isAct(act, ACT_LOGISTIC_PAIR) || isAct(act, ACT_NONE) || isAct(act, ACT_SIGMOID)) {
       const x = arena + <usize>load<u32>(s + S_SRC), y = arena + <usize>load<u32>(s + S_DST);
       const w = image + <usize>load<u32>(s + S_W), b = image + <usize>load<u32>(s + S_B);
       const nIn = <i32>load<u32>(s + S_N_IN), nOut = <i32>load<u32>(s + S_N_OUT);
-      if (act == ACT_LOGISTIC_PAIR) narrowRowScalar(ACT_LOGISTIC_PAIR, x, w, b, y, nIn, nOut, 0, 0);
-      else if (act == ACT_SIGMOID) narrowRowScalar(ACT_SIGMOID, x, w, b, y, nIn, nOut, 0, 0);
+      if (isAct(act, ACT_LOGISTIC_PAIR)) narrowRowScalar(ACT_LOGISTIC_PAIR, x, w, b, y, nIn, nOut, 0, 0);
+      else if (isAct(act, ACT_SIGMOID)) narrowRowScalar(ACT_SIGMOID, x, w, b, y, nIn, nOut, 0, 0);
       else narrowRowScalar(ACT_NONE, x, w, b, y, nIn, nOut, 0, 0);
       return STATUS_OK;
     }

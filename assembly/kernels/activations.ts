@@ -9,6 +9,7 @@
 // element-wise activations.
 import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_HARD_SIGMOID, ACT_LOGISTIC_PAIR } from "../abi";
 import { expF32, expm1F32, logF32, expF32x4, expm1F32x4 } from "./math";
+import { isAct } from "../config";
 
 // ---- scalar element functions ----
 
@@ -34,11 +35,11 @@ import { expF32, expm1F32, logF32, expF32x4, expm1F32x4 } from "./math";
 /** One element through an element-wise activation (softmax kinds are row-wise: not here). */
 // @ts-ignore: decorator
 @inline export function actScalar(act: u32, v: f32, alpha: f32, beta: f32): f32 {
-  if (act == ACT_RELU) return reluS(v);
-  if (act == ACT_LEAKY_RELU) return leakyS(v, alpha);
-  if (act == ACT_SIGMOID) return sigmoidS(v);
-  if (act == ACT_TANH) return tanhS(v);
-  if (act == ACT_HARD_SIGMOID) return hardSigmoidS(v, alpha, beta);
+  if (isAct(act, ACT_RELU)) return reluS(v);
+  if (isAct(act, ACT_LEAKY_RELU)) return leakyS(v, alpha);
+  if (isAct(act, ACT_SIGMOID)) return sigmoidS(v);
+  if (isAct(act, ACT_TANH)) return tanhS(v);
+  if (isAct(act, ACT_HARD_SIGMOID)) return hardSigmoidS(v, alpha, beta);
   return v;
 }
 
@@ -51,9 +52,9 @@ export function logisticPair(x: usize, y: usize): void {
 
 /** Scalar reference for every activation kind. */
 export function applyActRef(act: u32, x: usize, y: usize, n: i32, alpha: f32, beta: f32): void {
-  if (act == ACT_SOFTMAX) { softmaxRef(x, y, n); return; }
-  if (act == ACT_LOG_SOFTMAX) { logSoftmaxRef(x, y, n); return; }
-  if (act == ACT_LOGISTIC_PAIR) { logisticPair(x, y); return; }
+  if (isAct(act, ACT_SOFTMAX)) { softmaxRef(x, y, n); return; }
+  if (isAct(act, ACT_LOG_SOFTMAX)) { logSoftmaxRef(x, y, n); return; }
+  if (isAct(act, ACT_LOGISTIC_PAIR)) { logisticPair(x, y); return; }
   for (let i = 0; i < n; i++) {
     const p = <usize>i << 2;
     store<f32>(y + p, actScalar(act, load<f32>(x + p), alpha, beta));
@@ -87,15 +88,15 @@ export function logSoftmaxRef(x: usize, y: usize, n: i32): void {
 @inline export function actVec(act: u32, v: v128, alpha: f32, beta: f32): v128 {
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
-  if (act == ACT_RELU) return f32x4.pmax(v, zero); // v < 0 ? 0 : v, NaN kept
-  if (act == ACT_LEAKY_RELU) return v128.bitselect(f32x4.mul(v, f32x4.splat(alpha)), v, f32x4.lt(v, zero));
-  if (act == ACT_SIGMOID) return f32x4.div(one, f32x4.add(one, expF32x4(f32x4.neg(v))));
-  if (act == ACT_TANH) {
+  if (isAct(act, ACT_RELU)) return f32x4.pmax(v, zero); // v < 0 ? 0 : v, NaN kept
+  if (isAct(act, ACT_LEAKY_RELU)) return v128.bitselect(f32x4.mul(v, f32x4.splat(alpha)), v, f32x4.lt(v, zero));
+  if (isAct(act, ACT_SIGMOID)) return f32x4.div(one, f32x4.add(one, expF32x4(f32x4.neg(v))));
+  if (isAct(act, ACT_TANH)) {
     const t = expm1F32x4(f32x4.mul(f32x4.splat(-2.0), f32x4.abs(v)));
     const a = f32x4.div(f32x4.neg(t), f32x4.add(t, f32x4.splat(2.0)));
     return v128.or(v128.andnot(a, i32x4.splat(0x80000000)), v128.and(v, i32x4.splat(0x80000000))); // copysign
   }
-  if (act == ACT_HARD_SIGMOID) return f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.mul(f32x4.splat(alpha), v), f32x4.splat(beta)), zero), one);
+  if (isAct(act, ACT_HARD_SIGMOID)) return f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.mul(f32x4.splat(alpha), v), f32x4.splat(beta)), zero), one);
   return v;
 }
 
@@ -137,17 +138,17 @@ export function logSoftmaxRef(x: usize, y: usize, n: i32): void {
  * otherwise. The common activations get a loop of their own (act constant inside it).
  */
 export function applyAct(act: u32, x: usize, y: usize, n: i32, alpha: f32, beta: f32): void {
-  if (act == ACT_NONE) {
+  if (isAct(act, ACT_NONE)) {
     if (x != y) for (let i = 0; i < n; i++) store<f32>(y + (<usize>i << 2), load<f32>(x + (<usize>i << 2)));
     return;
   }
   if (ASC_FEATURE_SIMD) {
-    if (act == ACT_SOFTMAX) softmax(x, y, n);
-    else if (act == ACT_LOG_SOFTMAX) logSoftmaxRef(x, y, n);
-    else if (act == ACT_LOGISTIC_PAIR) logisticPair(x, y);
-    else if (act == ACT_SIGMOID) actRows(ACT_SIGMOID, x, y, n, alpha, beta);
-    else if (act == ACT_RELU) actRows(ACT_RELU, x, y, n, alpha, beta);
-    else if (act == ACT_TANH) actRows(ACT_TANH, x, y, n, alpha, beta);
+    if (isAct(act, ACT_SOFTMAX)) softmax(x, y, n);
+    else if (isAct(act, ACT_LOG_SOFTMAX)) logSoftmaxRef(x, y, n);
+    else if (isAct(act, ACT_LOGISTIC_PAIR)) logisticPair(x, y);
+    else if (isAct(act, ACT_SIGMOID)) actRows(ACT_SIGMOID, x, y, n, alpha, beta);
+    else if (isAct(act, ACT_RELU)) actRows(ACT_RELU, x, y, n, alpha, beta);
+    else if (isAct(act, ACT_TANH)) actRows(ACT_TANH, x, y, n, alpha, beta);
     else actRows(act, x, y, n, alpha, beta);
   } else {
     applyActRef(act, x, y, n, alpha, beta);

@@ -7,6 +7,7 @@
 // No shape or bounds checks here: the plan was proved when the model was loaded.
 // Inputs are read only up to nIn (tails are scalar), so a row may sit inside a wider buffer.
 import { actScalar, actVec, storeTail, applyAct } from "./activations";
+import { isAct } from "../config";
 import { ACT_NONE, ACT_SIGMOID, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_LOGISTIC_PAIR } from "../abi";
 
 /** Scalar reference for one row. Every faster variant is tested against it. */
@@ -169,7 +170,7 @@ export function denseF32Batch(x: usize, xStride: i32, w: usize, b: usize, y: usi
 
 // @ts-ignore: decorator
 @inline export function narrowRowScalar(act: u32, x: usize, wt: usize, b: usize, y: usize, nIn: i32, nOut: i32, alpha: f32, beta: f32): void {
-  if (act == ACT_LOGISTIC_PAIR) { // one logit in lane 1, one exp: [1 − p, p] as predict_proba computes it
+  if (isAct(act, ACT_LOGISTIC_PAIR)) { // one logit in lane 1, one exp: [1 − p, p] as predict_proba computes it
     let acc = load<f32>(b, 4);
     for (let i = 0; i < nIn; i++) acc += load<f32>(x + (<usize>i << 2)) * load<f32>(wt + (<usize>i << 4), 4);
     const p = actScalar(ACT_SIGMOID, acc, 0, 0);
@@ -199,12 +200,12 @@ export function denseNarrowF32Ref(x: usize, wt: usize, b: usize, y: usize, nIn: 
 export function denseNarrowF32(x: usize, xStride: i32, wt: usize, b: usize, y: usize, yStride: i32,
                                nIn: i32, nOut: i32, nRows: i32, act: u32, alpha: f32, beta: f32): void {
   const xs = <usize>xStride << 2, ys = <usize>yStride << 2;
-  const rowwise = act == ACT_SOFTMAX || act == ACT_LOG_SOFTMAX; // over each row, after the linear part
+  const rowwise = isAct(act, ACT_SOFTMAX) || isAct(act, ACT_LOG_SOFTMAX); // over each row, after the linear part
   if (nRows == 1 || !ASC_FEATURE_SIMD) {
     for (let r = 0; r < nRows; r++) {
       const xr = x + <usize>r * xs, yr = y + <usize>r * ys;
-      if (act == ACT_LOGISTIC_PAIR) narrowRowScalar(ACT_LOGISTIC_PAIR, xr, wt, b, yr, nIn, nOut, alpha, beta);
-      else if (act == ACT_SIGMOID) narrowRowScalar(ACT_SIGMOID, xr, wt, b, yr, nIn, nOut, alpha, beta);
+      if (isAct(act, ACT_LOGISTIC_PAIR)) narrowRowScalar(ACT_LOGISTIC_PAIR, xr, wt, b, yr, nIn, nOut, alpha, beta);
+      else if (isAct(act, ACT_SIGMOID)) narrowRowScalar(ACT_SIGMOID, xr, wt, b, yr, nIn, nOut, alpha, beta);
       else if (rowwise) { narrowRowScalar(ACT_NONE, xr, wt, b, yr, nIn, nOut, 0, 0); applyAct(act, yr, yr, nOut, 0, 0); }
       else narrowRowScalar(act, xr, wt, b, yr, nIn, nOut, alpha, beta);
     }
@@ -222,7 +223,7 @@ export function denseNarrowF32(x: usize, xStride: i32, wt: usize, b: usize, y: u
       if (nOut == 4) v128.store(yr, acc);
       else storeTail(yr, nOut, acc);
     }
-    if (act == ACT_LOGISTIC_PAIR) {
+    if (isAct(act, ACT_LOGISTIC_PAIR)) {
       // Logits sit in column 1 of each row: four rows per vector of sigmoids.
       for (let r = 0; r < nRows; r += 4) {
         const n = min(4, nRows - r);
