@@ -63,3 +63,4 @@ export const FLAG_CHECK_NAN: u32 = 1;
 export const STATUS_OK: i32 = 0;
 export const STATUS_NAN_INPUT: i32 = 1;
 export const STATUS_BAD_OPCODE: i32 = 2;
+export const STATUS_BAD_BATCH: i32 = 3;  // standalone modules: predict_batch(n) beyond batch_capacity()

@@ -1,5 +1,5 @@
 /**
- * `edgeinfer` command line: pack, inspect, predict. Exit codes: 0 ok, 1 usage, 2 bad model or
+ * `edgeinfer` command line: pack, inspect, predict, build. Exit codes: 0 ok, 1 usage, 2 bad model or
  * input (printed as `error[CODE]: message`).
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -28,6 +28,7 @@ Usage:
   edgeinfer pack <model.onnx|model.json> -o <out.eim> [--quantize int8] [--batch-rows N] [--strip-names]
   edgeinfer inspect <model> [--json]
   edgeinfer predict <model> <rows.csv|rows.json|-> [--format json|csv] [--allow-nan] [--simd auto|off|require]
+  edgeinfer build <model> -o <model.wasm> [--no-simd] [--batch-capacity N] [--allow-nan]
   edgeinfer --help | --version
 
 Commands:
@@ -39,6 +40,9 @@ Commands:
             model is packed in memory first. JSON output maps
             each output name to an array of per-row arrays; outputs that hold a class index are
             printed as class labels, and a "label" array is added for classifiers.
+  build     Compiles one model into a self-contained .wasm: only the kernels it uses, the packed
+            image as a data segment, no imports, and the C-style ABI of docs/standalone.md
+            (input_ptr, input_len, output_ptr, output_len, predict, predict_batch, …).
 
 Options:
   -o, --output <file>   where pack writes the image
@@ -49,6 +53,9 @@ Options:
   --format json|csv     predict: output format (default json)
   --allow-nan           predict: let NaN inputs through instead of refusing the row
   --simd auto|off|require  kernel build to run (default auto)
+  --no-simd             build: the scalar module, for engines without SIMD (wasm2c, wasm3)
+  --batch-capacity N    build: rows predict_batch takes at most (default: the image's batch rows)
+  --allow-nan           build: predict lets NaN through instead of returning status 1
 
 CSV input: an optional header row; when it names the model's features, those columns are used
 in the model's order and others are ignored. Empty cells and "nan" are NaN.
@@ -69,8 +76,8 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(["-o", "--output", "--quantize", "--batch-rows", "--format", "--simd"]);
-const BOOL_FLAGS = new Set(["--json", "--strip-names", "--allow-nan", "--help", "-h", "--version"]);
+const VALUE_FLAGS = new Set(["-o", "--output", "--quantize", "--batch-rows", "--format", "--simd", "--batch-capacity"]);
+const BOOL_FLAGS = new Set(["--json", "--strip-names", "--allow-nan", "--no-simd", "--help", "-h", "--version"]);
 
 function parseArgs(argv: string[]): Args {
   const positional: string[] = [];
@@ -176,6 +183,23 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const rows = parseRows(text, model.info.inputLength, model.info.featureNames, src === "-" ? "stdin" : src);
       const y = predictWithProgress(model, rows.values, rows.nRows, io);
       io.stdout.write(format === "json" ? toJson(model.info, y, rows.nRows) : toCsv(model.info, y, rows.nRows));
+      return 0;
+    }
+    if (command === "build") {
+      need(a, 1, "edgeinfer build <model> -o <model.wasm>");
+      const dest = a.flags.get("--output");
+      if (typeof dest !== "string") throw new UsageError("build needs -o <model.wasm>");
+      const cap = a.flags.get("--batch-capacity");
+      const batchCapacity = cap === undefined ? undefined : Number(cap);
+      if (batchCapacity !== undefined && !(Number.isInteger(batchCapacity) && batchCapacity >= 1 && batchCapacity <= 1 << 20)) {
+        throw new UsageError(`--batch-capacity takes an integer from 1 to ${1 << 20}`);
+      }
+      const { buildStandalone } = await import("../build/standalone.js"); // loads the compiler only when asked
+      const m = await buildStandalone(modelImage(a.positional[1]!, a, io), { simd: !a.flags.has("--no-simd"), batchCapacity, allowNaN: a.flags.has("--allow-nan") });
+      writeFileSync(dest, m.wasm);
+      const l = m.layout;
+      out(`${dest}: ${m.wasm.length} bytes (${a.flags.has("--no-simd") ? "scalar" : "SIMD"}), no imports; kernels: ${m.opcodes.join(", ")}; activations: ${m.activations.join(", ")}`);
+      out(`  input_ptr ${l.input} (${l.inputLength} f32), output_ptr ${l.output} (${l.outputLength} f32), batch ${l.batchCapacity} rows at ${l.batchInput} → ${l.batchOutput}, memory ${Math.ceil(l.memoryBase / 65536)} page(s)`);
       return 0;
     }
     throw new UsageError(command === undefined ? "no command" : `unknown command ${command}`);

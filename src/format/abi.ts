@@ -102,6 +102,8 @@ export enum Status {
   Ok = 0,
   NanInput = 1,
   BadOpcode = 2,
+  /** Standalone modules only: predict_batch(n) with n outside 0..batch_capacity(). */
+  BadBatch = 3,
 }
 
 export const OPCODE_NAMES: Record<number, string> = {

@@ -7,8 +7,10 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { main, f32String } from "../../src/cli/main.js";
-import { inspect } from "../../src/index.js";
+import { inspect, Model } from "../../src/index.js";
+import { pack } from "../../src/pack.js";
 import { maxAbsDiff } from "../helpers/close.js";
+import { instantiateStandalone, predictRows } from "../helpers/standalone.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const ex = join(root, "examples/logistic-regression");
@@ -100,7 +102,7 @@ describe("the installed bin", () => {
   const bin = join(root, "bin/edgeinfer.js");
   it("--help documents every command and exits 0; bad usage exits 1; bad input exits 2", () => {
     const help = execFileSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
-    for (const word of ["pack", "inspect", "predict", "--quantize", "--format", "--allow-nan", "Exit status"]) expect(help).toContain(word);
+    for (const word of ["pack", "inspect", "predict", "build", "--no-simd", "--batch-capacity", "--quantize", "--format", "--allow-nan", "Exit status"]) expect(help).toContain(word);
     expect(spawnSync(process.execPath, [bin, "pack"], { encoding: "utf8" }).status).toBe(1);
     const bad = spawnSync(process.execPath, [bin, "inspect", join(ex, "data.csv")], { encoding: "utf8" });
     expect(bad.status).toBe(2);
@@ -110,6 +112,30 @@ describe("the installed bin", () => {
     const r = spawnSync(process.execPath, [bin, "predict", join(ex, "model.json"), "-", "--format", "csv"], { input: "0.5,-1\n", encoding: "utf8" });
     expect(r.status).toBe(0);
     expect(r.stdout.split("\n")[1]).toMatch(/^0\.\d+,0\.\d+,[01]$/);
+  });
+});
+
+describe("edgeinfer build", () => {
+  it("writes a standalone .wasm that imports nothing and predicts through its ABI", async () => {
+    const dest = join(tmp, "lr.wasm");
+    const r = await cli(["build", join(ex, "model.json"), "-o", dest, "--no-simd", "--batch-capacity", "8"]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/lr\.wasm: \d+ bytes \(scalar\), no imports; kernels: DenseNarrow/);
+    const wasm = readFileSync(dest);
+    expect(WebAssembly.Module.imports(new WebAssembly.Module(wasm))).toEqual([]);
+    const e = instantiateStandalone(wasm);
+    expect(e.batch_capacity()).toBe(8);
+    const { status, y } = predictRows(e, [[0.5, -1]]);
+    expect(status).toEqual([0]);
+    const model = Model.load(pack(readFileSync(join(ex, "model.json"), "utf8")), { simd: "off" });
+    expect(Array.from(y)).toEqual(Array.from(model.predict([0.5, -1]))); // the same build: the same bits
+  });
+  it("usage errors exit 1, a bad model exits 2", async () => {
+    expect((await cli(["build", join(ex, "model.json")])).code).toBe(1);
+    expect((await cli(["build", join(ex, "model.json"), "-o", join(tmp, "x.wasm"), "--batch-capacity", "0"])).code).toBe(1);
+    const bad = await cli(["build", join(ex, "data.csv"), "-o", join(tmp, "x.wasm")]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^error\[E_ONNX\]/);
   });
 });
 
