@@ -9,10 +9,11 @@
  *   3. then the same rows in blocks of batch_capacity() through predict_batch(n), and check
  *      that both paths agree bit for bit.
  *
- * usage: predict [DATA.csv|-] [--first-columns]
+ * usage: predict [DATA.csv|-] [--first-columns] [--bits]
  *   Rows of numbers, one per line (a first line that does not start like a number is a
  *   header). A row has input_len() fields; with --first-columns extra fields are ignored.
- *   Prints each row's outputs as %.9g (which reads back as the same f32), comma-separated.
+ *   Prints each row's outputs as %.9g (which reads back as the same f32), comma-separated;
+ *   with --bits, as the f32 bit patterns in hex (what the cross-host tests compare).
  * Exit status: 0 ok, 1 prediction failed (e.g. NaN input) or the paths differ, 2 bad input.
  */
 #define _POSIX_C_SOURCE 200809L /* getline */
@@ -68,9 +69,10 @@ static int parse_row(char *line, float *out, uint32_t n, int firstColumns) {
 
 int main(int argc, char **argv) {
   const char *path = "-";
-  int firstColumns = 0;
+  int firstColumns = 0, bits = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--first-columns") == 0) firstColumns = 1;
+    else if (strcmp(argv[i], "--bits") == 0) bits = 1;
     else path = argv[i];
   }
   FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -114,7 +116,11 @@ int main(int argc, char **argv) {
     CALL(status = Z_modelZ_predict(&m), "predict");
     if (status != 0) fail_status("predict", status, r);
     memcpy(single + r * nOut, output, nOut * sizeof(float));
-    for (uint32_t c = 0; c < nOut; c++) printf(c ? ",%.9g" : "%.9g", (double)single[r * nOut + c]);
+    for (uint32_t c = 0; c < nOut; c++) {
+      if (c) putchar(',');
+      if (bits) { uint32_t u; memcpy(&u, &single[r * nOut + c], 4); printf("%08x", u); }
+      else printf("%.9g", (double)single[r * nOut + c]);
+    }
     putchar('\n');
   }
 
