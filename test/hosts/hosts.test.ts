@@ -8,7 +8,7 @@
 // test/hosts`), Debian's chromium, wabt and gcc; `.ci/run` installs them all. A host that is
 // missing is skipped, by name, and listed on stderr.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { extname, join } from "node:path";
 import { createRequire } from "node:module";
@@ -18,6 +18,7 @@ import { pack } from "../../src/pack.js";
 import { readImage } from "../../src/format/read.js";
 import { everyOpModel, seedModel } from "../helpers/models.js";
 import { instantiateStandalone } from "../helpers/standalone.js";
+import { Model } from "../../src/index.js";
 import { parseProbeOutput, probeModule } from "./interp-probe.js";
 // @ts-expect-error: plain JavaScript shared with the other hosts
 import { runCases } from "./run-cases.mjs";
@@ -87,6 +88,10 @@ beforeAll(async () => {
 }, 180_000);
 
 describe("Node: the reference every other host must match", () => {
+  it("examples/node: online, batch and streaming", () => {
+    const out = execFileSync(process.execPath, [join(root, "dist/examples/node/predict.js")], { input: readFileSync(join(root, "examples/logistic-regression/data.csv")), encoding: "utf8" });
+    expect(out).toMatch(/^online: p = \[0\.117388, 0\.882612\], label 1\nbatch: .*\nstream: 1000 rows scored, \d+ predicted 1\n$/);
+  });
   it("standalone modules and library agree with each other, single rows and batches", () => {
     for (const [name, builds] of Object.entries(node)) {
       for (const [build, r] of Object.entries(builds)) {
@@ -108,6 +113,13 @@ describe("JavaScript hosts", () => {
   it.skipIf(!deno)("Deno: the library unbundled and the standalone modules, bit for bit", () => {
     expect(runHost(deno!, ["run", "--allow-read", "--no-prompt", "test/hosts/main.mjs", dir])).toEqual(node);
   });
+  it.skipIf(!deno)("examples/deno/gateway.js: JSON lines in, the library's predictions out, bad readings reported", () => {
+    const input = '{"x1":0.5,"x2":-1}\n[1,2]\n{"x1":1}\n[0.2]\n';
+    const out = execFileSync(deno!, ["run", "--allow-read", "--no-prompt", "examples/deno/gateway.js", "examples/deno/model.eim"], { cwd: root, input, encoding: "utf8" });
+    const model = Model.load(new Uint8Array(readFileSync(join(root, "examples/deno/model.eim"))));
+    const want = [[0.5, -1], [1, 2]].map((r) => ({ probabilities: Array.from(model.predict(r)), label: model.predictLabel(r) }));
+    expect(out.trim().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual([...want, { error: 'missing feature "x2"' }, { error: "expected 2 values, got 1" }]);
+  });
   it.skipIf(!bun)("Bun: bit for bit", () => {
     expect(runHost(bun!, ["test/hosts/main.mjs", dir])).toEqual(node);
   });
@@ -118,8 +130,9 @@ describe("JavaScript hosts", () => {
     beforeAll(async () => {
       const types: Record<string, string> = { ".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript", ".json": "application/json", ".wasm": "application/wasm" };
       server = createServer((req, res) => {
-        const path = join(root, decodeURIComponent(new URL(req.url!, "http://x").pathname));
-        if (!path.startsWith(root) || !existsSync(path)) { res.writeHead(404).end(); return; }
+        let path = join(root, decodeURIComponent(new URL(req.url!, "http://x").pathname));
+        if (path.endsWith("/")) path += "index.html";
+        if (!path.startsWith(root) || !existsSync(path) || statSync(path).isDirectory()) { res.writeHead(404).end(); return; }
         res.writeHead(200, { "content-type": types[extname(path)] ?? "application/octet-stream" }).end(readFileSync(path));
       });
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -142,6 +155,24 @@ describe("JavaScript hosts", () => {
         expect(got.page).toEqual(node);
         expect(got.worker).toEqual(node);
         expect(got.serviceWorker).toEqual(node);
+      } finally {
+        await browser.close();
+      }
+    });
+
+    it("examples/browser: the form predicts what the library predicts in Node", async () => {
+      const { chromium: pw } = createRequire(import.meta.url)(playwright!) as typeof import("playwright-core");
+      const browser = await pw.launch({ executablePath: chromium, args: ["--no-sandbox"] });
+      try {
+        const page = await browser.newPage();
+        await page.goto(url.replace("/test/hosts/page.html", "/examples/browser/"));
+        await page.fill("input[name=x1]", "0.5");
+        await page.fill("input[name=x2]", "-1");
+        await page.click("button[type=submit]");
+        const model = Model.load(new Uint8Array(readFileSync(join(root, "examples/browser/model.eim"))));
+        const p = Array.from(model.predict([0.5, -1]), (v) => v.toFixed(6)).join(", ");
+        await page.waitForFunction((want) => document.getElementById("result")!.textContent!.includes(want), p, { timeout: 10_000 });
+        expect(await page.textContent("#result")).toBe(`probabilities: ${p}\nlabel: ${model.predictLabel([0.5, -1])}`);
       } finally {
         await browser.close();
       }
