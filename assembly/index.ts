@@ -2,7 +2,7 @@
 // integers and pointers only (docs/abi.md), so wasm3, WAMR or wasm2c-compiled C can drive it.
 import { ABI_VERSION } from "./abi";
 
-export { run, runBatch, lastErrorRow, lastErrorColumn, lastErrorStep } from "./run";
+export { run, runBatch, runNarrowPair, runNarrow, lastErrorRow, lastErrorColumn, lastErrorStep } from "./run";
 
 /** Kernel ABI version this module implements; a packed image needs abiVersion ≤ this. */
 export function abiVersion(): u32 { return ABI_VERSION; }

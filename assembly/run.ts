@@ -126,6 +126,22 @@ export function run(image: usize, arena: usize, flags: u32): i32 {
 }
 
 /**
+ * One-step plans, called directly. A host that has read a one-step DENSE_NARROW image (linear
+ * and logistic regressions) may call these with the step's pointers instead of run(): the same
+ * kernel and the same bits, without decoding the header and step on every call, which is a
+ * fifth of a 2-feature model's prediction (bench/predict.bench.ts). x, y: arena addresses of
+ * the step's src and dst; wt, b: image addresses of its w and b. No NaN check: the caller does it.
+ */
+export function runNarrowPair(x: usize, wt: usize, b: usize, y: usize, nIn: i32): void {
+  narrowRowScalar(ACT_LOGISTIC_PAIR, x, wt, b, y, nIn, 2, 0, 0);
+}
+
+/** The same for the other activations a one-step narrow plan may have (NONE, SIGMOID, …). */
+export function runNarrow(x: usize, wt: usize, b: usize, y: usize, nIn: i32, nOut: i32, act: u32, alpha: f32, beta: f32): void {
+  denseNarrowF32(x, 0, wt, b, y, 0, nIn, nOut, 1, act, alpha, beta);
+}
+
+/**
  * nRows rows from rowsPtr (f32[nRows][nInput]) to outPtr (f32[nRows][outputStride]), in blocks
  * of the image's batchRows through the arena. rowsPtr and outPtr are anywhere in memory outside
  * the image and arena; they may be the same buffer only if outputStride ≤ nInput.

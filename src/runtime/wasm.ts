@@ -11,6 +11,9 @@ export interface KernelExports {
   memory: WebAssembly.Memory;
   run(image: number, arena: number, flags: number): number;
   runBatch(image: number, arena: number, rows: number, out: number, nRows: number, flags: number): number;
+  /** One-step DENSE_NARROW plans, called with the step's pointers (docs/abi.md). */
+  runNarrowPair(x: number, wt: number, b: number, y: number, nIn: number): void;
+  runNarrow(x: number, wt: number, b: number, y: number, nIn: number, nOut: number, act: number, alpha: number, beta: number): void;
   lastErrorRow(): number;
   lastErrorColumn(): number;
   lastErrorStep(): number;

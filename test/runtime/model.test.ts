@@ -5,8 +5,9 @@ import { Model, Runtime, kernelBytes, InputLengthError, NaNInputError, HostError
 import { pack } from "../../src/pack.js";
 import { everyOpModel, seedModel } from "../helpers/models.js";
 import { sigmoid } from "../helpers/reference.js";
+import { seeded } from "../helpers/rng.js";
 
-const ABI_EXPORTS = ["abiVersion", "heapBase", "lastErrorColumn", "lastErrorRow", "lastErrorStep", "memory", "run", "runBatch"];
+const ABI_EXPORTS = ["abiVersion", "heapBase", "lastErrorColumn", "lastErrorRow", "lastErrorStep", "memory", "run", "runBatch", "runNarrow", "runNarrowPair"];
 
 describe("the release modules", () => {
   it.each(["simd", "scalar"] as const)("%s: no imports, only the documented exports, small", (build) => {
@@ -83,6 +84,49 @@ describe("predict, predictInto, predictBatch", () => {
     expect(y.length).toBe(9);
     expect(model.predictLabel([1, 2, 3, 4, 5, 6])).toBe(["a", "b", "c"][label![0]!]);
     expect(Model.load(seedModel()).predictLabel([2, 0])).toBe(1);
+  });
+});
+
+describe("predict's specialised paths", () => {
+  // predict picks its code by row width (1–4 unrolled, a loop to 32, TypedArray.set above) and by
+  // plan (one narrow step called directly, else run()); predictBatch always goes through
+  // runBatch. Every combination must give predictBatch's bits and the same typed errors.
+  const r = seeded("predict paths");
+  const linear = (nIn: number, nOut: number, extra: object) => {
+    const coefficients = Array.from({ length: nOut }, () => Array.from(r.floats(nIn, -2, 2)));
+    return { coefficients, intercept: Array.from(r.floats(nOut)), ...extra };
+  };
+  const models: Array<[string, object]> = [];
+  for (const nIn of [1, 2, 3, 4, 5, 40]) {
+    models.push([`logistic pair, ${nIn} features`, { kind: "logistic_regression", classes: [0, 1], ...linear(nIn, 1, {}) }]);
+    models.push([`linear, ${nIn} features, 3 targets`, { kind: "linear_regression", ...linear(nIn, 3, {}) }]);
+    models.push([`one-vs-rest sigmoid, ${nIn} features`, { kind: "logistic_regression", multiClass: "ovr", classes: [0, 1, 2], ...linear(nIn, 3, {}) }]);
+    models.push([`multinomial softmax, ${nIn} features`, { kind: "logistic_regression", classes: [0, 1, 2, 3], ...linear(nIn, 4, {}) }]);
+    models.push([`mlp (interpreter), ${nIn} features`, { kind: "mlp", layers: [
+      { weights: [Array.from(r.floats(nIn))], bias: [0.1], activation: "tanh" },
+      { weights: [[1.5], [-1]], bias: [0, 0.2], activation: "softmax" }] }]);
+  }
+  it.each(models)("%s", (_, json) => {
+    for (const simd of ["auto", "off"] as const) {
+      const model = Model.load(pack(json as Parameters<typeof pack>[0]), { simd });
+      const n = model.info.inputLength, nOut = model.info.outputLength;
+      const rows = Array.from({ length: 7 }, () => Array.from(r.floats(n, -3, 3)));
+      rows.push(Array(n).fill(0), Array(n).fill(1e30));
+      const batch = model.predictBatch(Float32Array.from(rows.flat()), rows.length);
+      rows.forEach((row, i) => {
+        expect(Array.from(model.predict(row)), `row ${i}`).toEqual(Array.from(batch.subarray(i * nOut, (i + 1) * nOut)));
+        expect(Array.from(model.predict(Float32Array.from(row)))).toEqual(Array.from(batch.subarray(i * nOut, (i + 1) * nOut)));
+      });
+      expect(() => model.predict(Array(n + 1).fill(0))).toThrow(InputLengthError);
+      expect(() => model.predict(Array(n - 1).fill(0))).toThrow(InputLengthError);
+      const nan = Array(n).fill(0.5);
+      nan[n - 1] = NaN;
+      expect(() => model.predict(nan)).toThrow(`row 0, feature ${n - 1}`);
+      const inf = Array(n).fill(0);
+      inf[0] = Infinity;
+      if (n > 1) inf[1] = -Infinity; // the row's sum is NaN, but no value is: not an error
+      expect(() => model.predict(inf)).not.toThrow();
+    }
   });
 });
 
