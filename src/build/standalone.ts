@@ -18,8 +18,11 @@ import { readImage } from "../format/read.js";
 import type { ImageInfo } from "../format/types.js";
 import { HostError, ModelSpecError } from "../errors.js";
 import { addDataSegment, ensureMemoryPages, joinSections, splitSections } from "./wasm-sections.js";
+import { pack } from "../pack.js";
+import type { JsonModel } from "../json/import.js";
+import type { OnnxPackOptions } from "../onnx/import.js";
 
-export interface StandaloneOptions {
+export interface StandaloneOptions extends OnnxPackOptions {
   /** The SIMD build (default) or the scalar one, for engines without SIMD (wasm2c, older wasm3). */
   simd?: boolean;
   /** Rows predict_batch(n) takes at most (default: the image's batchRows). */
@@ -113,8 +116,13 @@ function assemblyDir(): string {
   return resolve(here, up, "assembly");
 }
 
-/** Compiles one model's module. Needs the assemblyscript package (a dependency of edgeinfer). */
-export async function buildStandalone(image: Uint8Array, options: StandaloneOptions = {}): Promise<StandaloneModule> {
+/**
+ * Compiles one model's module: a packed image, an ONNX file's bytes or a JSON model (packed
+ * first, with the pack options given here). Needs the assemblyscript package (a dependency of
+ * edgeinfer).
+ */
+export async function buildStandalone(model: Uint8Array | JsonModel | string, options: StandaloneOptions = {}): Promise<StandaloneModule> {
+  const image = pack(model, options);
   const info = readImage(image);
   const simd = options.simd ?? true;
   const layout = standaloneLayout(info, options.batchCapacity ?? info.batchRows);

@@ -112,6 +112,19 @@ describe.each([true, false])("standalone module · simd %s", (simd) => {
   });
 });
 
+describe("standalone build input", () => {
+  it("takes an ONNX file or a JSON model as well as a packed image, with pack's options", async () => {
+    const onnx = readFileSync(new URL("skl_lr_binary_bc4_nozipmap.onnx", fixtureDir));
+    const a = await buildStandalone(onnx, { simd: false });
+    const b = await buildStandalone(pack(onnx), { simd: false });
+    expect(a.wasm).toEqual(b.wasm);
+    const json = readFileSync(new URL("model.json", ex), "utf8");
+    expect((await buildStandalone(json, { simd: false })).wasm).toEqual((await buildStandalone(seedModel(), { simd: false })).wasm);
+    const q = await buildStandalone(readFileSync(new URL("skl_mlp_iris_relu_nozipmap.onnx", fixtureDir)), { quantize: "int8" });
+    expect(q.opcodes).toContain("DenseQ8");
+  });
+});
+
 describe("standalone layout options", () => {
   it("refuses a batch capacity that is not a positive integer", async () => {
     await expect(buildStandalone(seedModel(), { batchCapacity: 0 })).rejects.toThrow(/batchCapacity/);
