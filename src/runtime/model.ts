@@ -2,8 +2,9 @@
  * Model: one packed image placed in a Runtime's memory, and the allocation-free call path.
  *
  * predict() may only: compare a length, copy the row into wasm memory (checking it for NaN),
- * call one wasm export, check its status and return a view made at load. No objects, closures
- * or strings are created per call (test/runtime/no-gc.test.ts counts GC events to prove it).
+ * call one wasm export (run, or the step kernel of a one-step plan), check a status where there
+ * is one, and return a view made at load. No objects, closures or strings are created per call
+ * (test/runtime/no-gc.test.ts counts GC events to prove it).
  */
 import { Act, FLAG_CHECK_NAN, Opcode, Status } from "../format/abi.js";
 import type { ImageInfo, Label } from "../format/types.js";
