@@ -4,8 +4,8 @@
 // with no JavaScript at all: WABT's reference interpreter (both builds) and wasm2c + gcc (scalar:
 // wasm2c 1.0.32 cannot translate SIMD). Every host must print exactly Node's bit patterns.
 //
-// Hosts come from test/hosts/package.json (deno, bun, playwright-core: `npm ci --prefix
-// test/hosts`), Debian's chromium, wabt and gcc; `.ci/run` installs them all. A host that is
+// Hosts come from test/hosts/package.json (deno, bun, playwright-core: `cd test/hosts &&
+// npm install`), Debian's chromium, wabt and gcc; `.ci/run` installs them all. A host that is
 // missing is skipped, by name, and listed on stderr.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -41,8 +41,8 @@ const deno = which("deno"), bun = which("bun"), wasmInterp = which("wasm-interp"
 const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
 const playwright = existsSync(join(hostModules, "playwright-core")) ? join(hostModules, "playwright-core") : undefined;
 const missing = [
-  !deno && "deno (npm ci --prefix test/hosts)", !bun && "bun (npm ci --prefix test/hosts)",
-  !(chromium && playwright) && "chromium (apt-get install chromium; npm ci --prefix test/hosts for playwright-core)",
+  !deno && "deno (cd test/hosts && npm install)", !bun && "bun (cd test/hosts && npm install)",
+  !(chromium && playwright) && "chromium (apt-get install chromium; cd test/hosts && npm install for playwright-core)",
   !wasmInterp && "wasm-interp (apt-get install wabt)", !(wasm2c && gcc && make) && "wasm2c + gcc + make (apt-get install wabt gcc make)",
 ].filter(Boolean);
 if (missing.length) process.stderr.write(`test/hosts: skipping hosts not installed here: ${missing.join("; ")}\n`);
