@@ -9,14 +9,20 @@
 // Layout contract: w i8[nOut][nIn] (symmetric per output channel), aux = f32 wScale[nOut]
 // followed by i32 rowSum[nOut], b f32[nOut], q = nIn bytes of scratch. x, y, q disjoint.
 
-/** Quantizes one row into q; returns the scale and writes the zero point to zpOut. Shared by both paths. */
-export function quantizeRowU8(x: usize, q: usize, n: i32, zpOut: usize): f32 {
+/** Scalar reference of quantizeRowU8. */
+export function quantizeRowU8Ref(x: usize, q: usize, n: i32, zpOut: usize): f32 {
   let lo: f32 = 0, hi: f32 = 0; // the range always includes 0
   for (let i = 0; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2));
     lo = min<f32>(lo, v);
     hi = max<f32>(hi, v);
   }
+  return quantizeTail(x, q, n, zpOut, lo, hi, 0);
+}
+
+/** Scale and zero point from the range, then q[from..n) one value at a time. Returns the scale. */
+// @ts-ignore: decorator
+@inline function quantizeTail(x: usize, q: usize, n: i32, zpOut: usize, lo: f32, hi: f32, from: i32): f32 {
   const scale = (hi - lo) / <f32>255.0;
   if (!(scale > 0) || scale == Infinity) { // all zeros (or NaN/Inf): every product is 0 and y = b (NaN when x has NaN)
     memory.fill(q, 0, <usize>n);
@@ -26,13 +32,59 @@ export function quantizeRowU8(x: usize, q: usize, n: i32, zpOut: usize): f32 {
   const zpf = nearest<f32>(<f32>0 - lo / scale);
   const zp = <i32>(zpf < 0 ? <f32>0 : zpf > 255 ? <f32>255 : zpf);
   const zpv = <f32>zp;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < n; i++) {
     let v = nearest<f32>(load<f32>(x + (<usize>i << 2)) / scale) + zpv;
     v = v < 0 ? <f32>0 : v > 255 ? <f32>255 : v;
     store<u8>(q + <usize>i, <u8><i32>v);
   }
   store<i32>(zpOut, zp);
   return scale;
+}
+
+/**
+ * Quantizes one row into q; returns the scale and writes the zero point to zpOut.
+ * SIMD: the range four lanes at a time, then sixteen values per step (divide, round to even,
+ * add the zero point, clamp, narrow to u8): the same IEEE operations as the reference, so the
+ * same bytes.
+ */
+export function quantizeRowU8(x: usize, q: usize, n: i32, zpOut: usize): f32 {
+  if (ASC_FEATURE_SIMD) {
+    let vlo = f32x4.splat(0), vhi = f32x4.splat(0);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const v = v128.load(x + (<usize>i << 2));
+      vlo = f32x4.min(vlo, v);
+      vhi = f32x4.max(vhi, v);
+    }
+    let lo = min<f32>(min<f32>(f32x4.extract_lane(vlo, 0), f32x4.extract_lane(vlo, 1)), min<f32>(f32x4.extract_lane(vlo, 2), f32x4.extract_lane(vlo, 3)));
+    let hi = max<f32>(max<f32>(f32x4.extract_lane(vhi, 0), f32x4.extract_lane(vhi, 1)), max<f32>(f32x4.extract_lane(vhi, 2), f32x4.extract_lane(vhi, 3)));
+    for (; i < n; i++) {
+      const v = load<f32>(x + (<usize>i << 2));
+      lo = min<f32>(lo, v);
+      hi = max<f32>(hi, v);
+    }
+    const scale = (hi - lo) / <f32>255.0;
+    if (!(scale > 0) || scale == Infinity) return quantizeTail(x, q, n, zpOut, lo, hi, 0);
+    // No NaN or infinity past this point: the range would have been NaN or infinite.
+    const zpf = nearest<f32>(<f32>0 - lo / scale);
+    const vs = f32x4.splat(scale);
+    const vz = f32x4.splat(zpf < 0 ? <f32>0 : zpf > 255 ? <f32>255 : zpf);
+    const v0 = f32x4.splat(0), v255 = f32x4.splat(255);
+    let j = 0;
+    for (; j + 16 <= n; j += 16) {
+      const p = x + (<usize>j << 2);
+      const a0 = f32x4.max(v0, f32x4.min(v255, f32x4.add(f32x4.nearest(f32x4.div(v128.load(p), vs)), vz)));
+      const a1 = f32x4.max(v0, f32x4.min(v255, f32x4.add(f32x4.nearest(f32x4.div(v128.load(p, 16), vs)), vz)));
+      const a2 = f32x4.max(v0, f32x4.min(v255, f32x4.add(f32x4.nearest(f32x4.div(v128.load(p, 32), vs)), vz)));
+      const a3 = f32x4.max(v0, f32x4.min(v255, f32x4.add(f32x4.nearest(f32x4.div(v128.load(p, 48), vs)), vz)));
+      const h0 = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(a0), i32x4.trunc_sat_f32x4_s(a1));
+      const h1 = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(a2), i32x4.trunc_sat_f32x4_s(a3));
+      v128.store(q + <usize>j, i8x16.narrow_i16x8_u(h0, h1));
+    }
+    return quantizeTail(x, q, n, zpOut, lo, hi, j);
+  } else {
+    return quantizeRowU8Ref(x, q, n, zpOut);
+  }
 }
 
 /** Scalar reference: integer dot products on already quantized input. */
@@ -48,30 +100,59 @@ export function denseQ8DotRef(q: usize, w: usize, aux: usize, b: usize, y: usize
   }
 }
 
-/** SIMD: eight u8×i8 products widened to i16 and paired into i32 lanes by i32x4.dot_i16x8_s. */
+// @ts-ignore: decorator
+@inline function finish(acc: i32, o: i32, aux: usize, rowSums: usize, b: usize, y: usize, zp: i32, xScale: f32): void {
+  acc -= zp * load<i32>(rowSums + (<usize>o << 2));
+  const s = xScale * load<f32>(aux + (<usize>o << 2));
+  store<f32>(y + (<usize>o << 2), <f32>acc * s + load<f32>(b + (<usize>o << 2)));
+}
+
+// @ts-ignore: decorator
+@inline function hsumI32(a: v128): i32 {
+  return i32x4.extract_lane(a, 0) + i32x4.extract_lane(a, 1) + i32x4.extract_lane(a, 2) + i32x4.extract_lane(a, 3);
+}
+
+// @ts-ignore: decorator
+@inline function dotTailI8(q: usize, row: usize, from: i32, nIn: i32): i32 {
+  let acc: i32 = 0;
+  for (let i = from; i < nIn; i++) acc += <i32>load<u8>(q + <usize>i) * <i32>load<i8>(row + <usize>i);
+  return acc;
+}
+
+/**
+ * SIMD: eight u8×i8 products widened to i16 and paired into i32 lanes by i32x4.dot_i16x8_s;
+ * four output rows per pass share each widened load of the quantized row.
+ */
 export function denseQ8Dot(q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32, zp: i32, xScale: f32): void {
   if (ASC_FEATURE_SIMD) {
     const rowSums = aux + (<usize>nOut << 2);
-    const nIn16 = nIn & ~15;
     const nIn8 = nIn & ~7;
-    for (let o = 0; o < nOut; o++) {
-      const row = w + <usize>o * <usize>nIn;
-      // Products fit i16 pairs: 255·127·2 = 64770 < 2^31 after the i32 pairwise add.
-      let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
-      let i = 0;
-      for (; i < nIn16; i += 16) {
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load8x8_u(q + <usize>i), v128.load8x8_s(row + <usize>i)));
-        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load8x8_u(q + <usize>i, 8), v128.load8x8_s(row + <usize>i, 8)));
+    const rowBytes = <usize>nIn;
+    // Products fit i16 pairs: 255·127·2 = 64770 < 2^31 after the i32 pairwise add.
+    let o = 0;
+    for (; o + 4 <= nOut; o += 4) {
+      const r0 = w + <usize>o * rowBytes;
+      const r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+      let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+      for (let i = 0; i < nIn8; i += 8) {
+        const qv = v128.load8x8_u(q + <usize>i);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r0 + <usize>i)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r1 + <usize>i)));
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r2 + <usize>i)));
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r3 + <usize>i)));
       }
-      for (; i < nIn8; i += 8) {
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load8x8_u(q + <usize>i), v128.load8x8_s(row + <usize>i)));
+      finish(hsumI32(a0) + dotTailI8(q, r0, nIn8, nIn), o, aux, rowSums, b, y, zp, xScale);
+      finish(hsumI32(a1) + dotTailI8(q, r1, nIn8, nIn), o + 1, aux, rowSums, b, y, zp, xScale);
+      finish(hsumI32(a2) + dotTailI8(q, r2, nIn8, nIn), o + 2, aux, rowSums, b, y, zp, xScale);
+      finish(hsumI32(a3) + dotTailI8(q, r3, nIn8, nIn), o + 3, aux, rowSums, b, y, zp, xScale);
+    }
+    for (; o < nOut; o++) {
+      const row = w + <usize>o * rowBytes;
+      let a = i32x4.splat(0);
+      for (let i = 0; i < nIn8; i += 8) {
+        a = i32x4.add(a, i32x4.dot_i16x8_s(v128.load8x8_u(q + <usize>i), v128.load8x8_s(row + <usize>i)));
       }
-      const a = i32x4.add(a0, a1);
-      let acc = i32x4.extract_lane(a, 0) + i32x4.extract_lane(a, 1) + i32x4.extract_lane(a, 2) + i32x4.extract_lane(a, 3);
-      for (; i < nIn; i++) acc += <i32>load<u8>(q + <usize>i) * <i32>load<i8>(row + <usize>i);
-      acc -= zp * load<i32>(rowSums + (<usize>o << 2));
-      const s = xScale * load<f32>(aux + (<usize>o << 2));
-      store<f32>(y + (<usize>o << 2), <f32>acc * s + load<f32>(b + (<usize>o << 2)));
+      finish(hsumI32(a) + dotTailI8(q, row, nIn8, nIn), o, aux, rowSums, b, y, zp, xScale);
     }
   } else {
     denseQ8DotRef(q, w, aux, b, y, nIn, nOut, zp, xScale);
@@ -87,6 +168,6 @@ export function denseQ8(x: usize, q: usize, w: usize, aux: usize, b: usize, y: u
 
 export function denseQ8Ref(x: usize, q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32): void {
   const zpSlot = q + ((<usize>nIn + 3) & ~3);
-  const scale = quantizeRowU8(x, q, nIn, zpSlot);
+  const scale = quantizeRowU8Ref(x, q, nIn, zpSlot);
   denseQ8DotRef(q, w, aux, b, y, nIn, nOut, load<i32>(zpSlot), scale);
 }

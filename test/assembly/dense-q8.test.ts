@@ -28,15 +28,20 @@ describe.each(BUILDS)("int8 dense · %s build", (build) => {
     ["all negative (zero point 255)", [-3, -2, -0.1]],
     ["halves that round to even", [-1.275, 0, 1.275, 0.0050000004, 0.015, 2.55]],
     ["all zero", [0, 0, 0, 0, 0]],
+    ["37 values, halves included (SIMD body and tail)", Array.from({ length: 37 }, (_, i) => (i - 12) * 0.255)],
+    ["784 random values", Array.from(seeded("q row 784").floats(784, -3, 5))],
+    ["33 non-negative values (zero point 0)", Array.from({ length: 33 }, (_, i) => i * 0.1)],
   ])("quantizes a row like DynamicQuantizeLinear: %s", (_, values) => {
     const x = Float32Array.from(values as number[]);
-    k.reset();
-    const q = k.alloc(x.length), zp = k.alloc(4);
-    const scale = k.fn("quantizeRowU8")(k.f32(x), q, x.length, zp);
-    const want = dynamicQuantize(x);
-    expect(scale).toBe(want.scale);
-    expect(k.readI32(zp)).toBe(want.zp);
-    expect(Array.from(k.readU8(q, x.length))).toEqual(Array.from(want.q));
+    for (const name of ["quantizeRowU8", "quantizeRowU8Ref"]) {
+      k.reset();
+      const q = k.alloc(x.length), zp = k.alloc(4);
+      const scale = k.fn(name)(k.f32(x), q, x.length, zp);
+      const want = dynamicQuantize(x);
+      expect(scale, name).toBe(want.scale);
+      expect(k.readI32(zp), name).toBe(want.zp);
+      expect(Array.from(k.readU8(q, x.length)), name).toEqual(Array.from(want.q));
+    }
   });
 
   it.each(SIZES.map((n) => [n, n === 784 ? 16 : n + 2]))("in=%i out=%i matches the onnxruntime computation, fast and reference", (nIn, nOut) => {
