@@ -7,7 +7,10 @@
 //   3. y[o] = f32(acc[o]) · (scale · wScale[o]) + b[o]
 //
 // Layout contract: w i8[nOut][nIn] (symmetric per output channel), aux = f32 wScale[nOut]
-// followed by i32 rowSum[nOut], b f32[nOut], q = nIn bytes of scratch. x, y, q disjoint.
+// followed by i32 rowSum[nOut] (and, with a static input, f32 xScale and i32 xZeroPoint),
+// b f32[nOut], q = nIn bytes of scratch. x, y, q disjoint.
+import { STEP_FLAG_Q8_STATIC_INPUT } from "../abi";
+
 
 /** Scalar reference of quantizeRowU8. */
 export function quantizeRowU8Ref(x: usize, q: usize, n: i32, zpOut: usize): f32 {
@@ -21,8 +24,7 @@ export function quantizeRowU8Ref(x: usize, q: usize, n: i32, zpOut: usize): f32 
 }
 
 /** Scale and zero point from the range, then q[from..n) one value at a time. Returns the scale. */
-// @ts-ignore: decorator
-@inline function quantizeTail(x: usize, q: usize, n: i32, zpOut: usize, lo: f32, hi: f32, from: i32): f32 {
+function quantizeTail(x: usize, q: usize, n: i32, zpOut: usize, lo: f32, hi: f32, from: i32): f32 {
   const scale = (hi - lo) / <f32>255.0;
   if (!(scale > 0) || scale == Infinity) { // all zeros (or NaN/Inf): every product is 0 and y = b (NaN when x has NaN)
     memory.fill(q, 0, <usize>n);
@@ -156,6 +158,69 @@ export function denseQ8Dot(q: usize, w: usize, aux: usize, b: usize, y: usize, n
     }
   } else {
     denseQ8DotRef(q, w, aux, b, y, nIn, nOut, zp, xScale);
+  }
+}
+
+/**
+ * Scalar reference of quantizeRowStatic: q[i] = sat_u8(round(x[i] / scale) + zp) with a scale
+ * and zero point fixed at pack time (calibrated, or from a QuantizeLinear). Returns the scale,
+ * or NaN when the row holds a NaN (so that the outputs are NaN, as with dynamic quantization).
+ */
+export function quantizeRowStaticRef(x: usize, q: usize, n: i32, scale: f32, zp: i32): f32 {
+  const zpv = <f32>zp;
+  let nan = false;
+  for (let i = 0; i < n; i++) {
+    const xi = load<f32>(x + (<usize>i << 2));
+    nan = nan || xi != xi;
+    let v = nearest<f32>(xi / scale) + zpv;
+    v = v < 0 ? <f32>0 : v > 255 ? <f32>255 : v;
+    store<u8>(q + <usize>i, <u8><i32>v);
+  }
+  return nan ? NaN : scale;
+}
+
+export function quantizeRowStatic(x: usize, q: usize, n: i32, scale: f32, zp: i32): f32 {
+  if (ASC_FEATURE_SIMD) {
+    const vs = f32x4.splat(scale), vz = f32x4.splat(<f32>zp);
+    const v0 = f32x4.splat(0), v255 = f32x4.splat(255);
+    let m = f32x4.splat(0); // NaN-propagating max: NaN if the row has one
+    let j = 0;
+    for (; j + 16 <= n; j += 16) {
+      const p = x + (<usize>j << 2);
+      const x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32), x3 = v128.load(p, 48);
+      m = f32x4.max(m, f32x4.max(f32x4.max(x0, x1), f32x4.max(x2, x3)));
+      const a0 = f32x4.max(v0, f32x4.min(v255, f32x4.add(f32x4.nearest(f32x4.div(x0, vs)), vz)));
+      const a1 = f32x4.max(v0, f32x4.min(v255, f32x4.add(f32x4.nearest(f32x4.div(x1, vs)), vz)));
+      const a2 = f32x4.max(v0, f32x4.min(v255, f32x4.add(f32x4.nearest(f32x4.div(x2, vs)), vz)));
+      const a3 = f32x4.max(v0, f32x4.min(v255, f32x4.add(f32x4.nearest(f32x4.div(x3, vs)), vz)));
+      const h0 = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(a0), i32x4.trunc_sat_f32x4_s(a1));
+      const h1 = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(a2), i32x4.trunc_sat_f32x4_s(a3));
+      v128.store(q + <usize>j, i8x16.narrow_i16x8_u(h0, h1));
+    }
+    const rest = quantizeRowStaticRef(x + (<usize>j << 2), q + <usize>j, n - j, scale, zp);
+    const mm = f32x4.extract_lane(m, 0) + f32x4.extract_lane(m, 1) + f32x4.extract_lane(m, 2) + f32x4.extract_lane(m, 3);
+    return mm != mm ? NaN : rest;
+  } else {
+    return quantizeRowStaticRef(x, q, n, scale, zp);
+  }
+}
+
+/**
+ * The DENSE_Q8 step over nRows rows (xStep, yStep in bytes). flags & STEP_FLAG_Q8_STATIC_INPUT:
+ * the row's scale (f32) and zero point (i32) follow the row sums in aux; otherwise each row is
+ * quantized dynamically.
+ */
+export function denseQ8Rows(x: usize, xStep: usize, q: usize, w: usize, aux: usize, b: usize, y: usize, yStep: usize,
+                            nIn: i32, nOut: i32, nRows: i32, flags: u32): void {
+  if (flags & STEP_FLAG_Q8_STATIC_INPUT) {
+    const params = aux + (<usize>nOut << 3);
+    const scale = load<f32>(params), zp = load<i32>(params, 4);
+    for (let r = 0; r < nRows; r++) {
+      const s = quantizeRowStatic(x + <usize>r * xStep, q, nIn, scale, zp);
+      denseQ8Dot(q, w, aux, b, y + <usize>r * yStep, nIn, nOut, zp, s);
+    }
+  } else {
+    for (let r = 0; r < nRows; r++) denseQ8(x + <usize>r * xStep, q, w, aux, b, y + <usize>r * yStep, nIn, nOut);
   }
 }
 

@@ -7,7 +7,7 @@ import { Act, Norm } from "../format/abi.js";
 import type { Label } from "../format/types.js";
 import { ModelSpecError } from "../errors.js";
 import { PlanBuilder, type Value } from "../plan/builder.js";
-import { quantizeRows } from "../plan/quantize.js";
+import { buildQuantized } from "../plan/int8.js";
 
 export interface JsonScaler {
   /** StandardScaler.mean_: subtracted first. */
@@ -50,8 +50,19 @@ export interface JsonModel {
 }
 
 export interface PackOptions {
-  /** "int8": dense weights stored as int8 with one scale per output, computed in int8 (DENSE_Q8). */
+  /**
+   * "int8": dense weights stored as int8 with one scale per output channel, computed in int8
+   * (DENSE_Q8); a small final layer stays f32 (docs/quantization.md).
+   */
   quantize?: "none" | "int8";
+  /**
+   * Rows of the model's input: with quantize "int8", each int8 layer's input range is
+   * calibrated on them (static quantization), and the image records the largest output
+   * difference to the float model and the top-class agreement on them.
+   */
+  calibration?: ArrayLike<ArrayLike<number>>;
+  /** With quantize "int8": "auto" (default) keeps a small final layer in f32; "all" quantizes every dense layer. */
+  int8Layers?: "auto" | "all";
   /** Rows per block in predictBatch. */
   batchRows?: number;
   /** Leave feature names out of the image. */
@@ -174,18 +185,11 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
   });
   let x: Value = g.input;
   for (const l of layers) {
-    const w = Float32Array.from(l.w), b = Float32Array.from(l.b);
-    const o = { alpha: l.alpha, beta: l.beta };
-    if (options.quantize === "int8") {
-      const q = quantizeRows(l.w, l.nOut, l.nIn);
-      x = g.denseQ8(x, q.values, q.scales, b, l.act, o, l.where);
-    } else {
-      x = g.dense(x, w, b, l.act, o, l.where);
-    }
+    x = g.dense(x, Float32Array.from(l.w), Float32Array.from(l.b), l.act, { alpha: l.alpha, beta: l.beta }, l.where);
   }
   if (ovr) x = g.normalize(x, Norm.L1); // scikit-learn's ovr: sigmoids scaled to sum to 1
   g.output((m.outputName as string | undefined) ?? (classes ? "probabilities" : "predictions"), x, classes);
-  return g.build({ batchRows: options.batchRows });
+  return buildQuantized(g, options);
 }
 
 function linearLayer(m: Record<string, unknown>, kind: string, classes: Label[] | undefined): Layer {

@@ -10,7 +10,7 @@
 import { Act, Norm } from "../format/abi.js";
 import type { Label } from "../format/types.js";
 import { PlanBuilder, type Value } from "../plan/builder.js";
-import { quantizeRows } from "../plan/quantize.js";
+import { buildQuantized } from "../plan/int8.js";
 import type { PackOptions } from "../json/import.js";
 import { ModelSpecError } from "../errors.js";
 
@@ -86,14 +86,7 @@ export class Lowering {
       const x = srcs[0]!, o = { alpha: n.alpha, beta: n.beta };
       let v: Value;
       switch (n.kind) {
-        case "dense":
-          if (options.quantize === "int8") {
-            const q = quantizeRows(n.w!, n.width, x.width);
-            v = g.denseQ8(x, q.values, q.scales, f32(n.b!), n.act, o);
-          } else {
-            v = g.dense(x, f32(n.w!), f32(n.b!), n.act, o);
-          }
-          break;
+        case "dense": v = g.dense(x, f32(n.w!), f32(n.b!), n.act, o); break;
         case "affine": v = g.affine(x, f32(n.w!), f32(n.b!), n.act, o); break;
         case "act": v = g.act(x, n.act, o); break;
         case "argmax": v = g.argmax(x); break;
@@ -108,7 +101,7 @@ export class Lowering {
       if (!v) throw new ModelSpecError(`outputs.${o.name}`, "internal: output lost in lowering");
       g.output(o.name, v, o.labels);
     }
-    return g.build({ batchRows: options.batchRows });
+    return buildQuantized(g, options);
   }
 
   /** Nodes reachable from the outputs, in creation (topological) order. */

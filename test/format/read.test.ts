@@ -29,7 +29,7 @@ describe("a valid image", () => {
   it("describes the seed model: sizes, names, labels, one fused step", () => {
     const info = inspect(seedModel());
     expect(info).toMatchObject({
-      formatVersion: "1.0", abiVersion: 1, kind: "logistic_regression", producer: "scikit-learn 1.2.1",
+      formatVersion: "1.1", abiVersion: 1, kind: "logistic_regression", producer: "scikit-learn 1.2.1",
       inputLength: 2, featureNames: ["x1", "x2"], outputLength: 2, quantization: "none", parameterCount: 6,
       outputs: [{ name: "probabilities", offset: 0, length: 2, labels: [0, 1] }],
     });
