@@ -47,18 +47,20 @@ const argmax = (v: ArrayLike<number>) => { let k = 0; for (let i = 1; i < v.leng
 const ROWS = 256;
 const digits = JSON.parse(readFileSync(root("test/fixtures/json/mlp_digits.json"), "utf8")) as { model: JsonModel; rows: number[][] };
 const r = rand(7);
-const cases: Array<[string, JsonModel, Float32Array, number]> = [
-  ["784-256-128-10", mnistShapedMlp(), Float32Array.from({ length: ROWS * 784 }, () => (r() + 1) / 2), 784],
-  ["digits 64-32-16-10", digits.model, Float32Array.from({ length: ROWS * 64 }, (_, i) => digits.rows[Math.floor(i / 64) % digits.rows.length]![i % 64]!), 64],
+const cases: Array<[string, JsonModel, Float32Array, number, number[][]]> = [
+  ["784-256-128-10", mnistShapedMlp(), Float32Array.from({ length: ROWS * 784 }, () => (r() + 1) / 2), 784,
+    Array.from({ length: 256 }, () => Array.from({ length: 784 }, () => (r() + 1) / 2))], // calibration rows, not the timed ones
+  ["digits 64-32-16-10", digits.model, Float32Array.from({ length: ROWS * 64 }, (_, i) => digits.rows[Math.floor(i / 64) % digits.rows.length]![i % 64]!), 64,
+    digits.rows],
 ];
 
 const bench = new Bench({ name: `f32 vs int8 MLPs, ${ROWS} rows per task`, time: 1500, warmup: true, warmupTime: 300 });
 const sizes: string[] = [];
-for (const [name, json, rows, nIn] of cases) {
+for (const [name, json, rows, nIn, calibration] of cases) {
   const want = Array.from({ length: ROWS }, (_, k) => forward(json, rows.subarray(k * nIn, (k + 1) * nIn)));
   const bytes: Record<string, number> = {};
-  for (const kind of ["f32", "int8"] as const) {
-    const image = pack(json, { quantize: kind === "int8" ? "int8" : "none" });
+  for (const kind of ["f32", "int8", "int8 calibrated"] as const) {
+    const image = pack(json, kind === "f32" ? {} : kind === "int8" ? { quantize: "int8" } : { quantize: "int8", calibration });
     const model = Model.load(image);
     bytes[kind] = model.info.weightsBytes;
     const out = new Float32Array(ROWS * model.info.outputLength);
@@ -76,7 +78,7 @@ for (const [name, json, rows, nIn] of cases) {
     const views = Array.from({ length: ROWS }, (_, k) => rows.subarray(k * nIn, (k + 1) * nIn));
     bench.add(`${name} ${kind}, one row at a time`, () => { for (let k = 0; k < ROWS; k++) model.predict(views[k]!); });
     bench.add(`${name} ${kind}, predictBatch`, () => { model.predictBatch(rows, ROWS, out); });
-    if (kind === "int8") sizes.push(`${name}: weights ${bytes.f32} B f32, ${bytes.int8} B int8 (${((100 * bytes.int8!) / bytes.f32!).toFixed(1)} %); int8 max |diff| to float64 ${worst.toExponential(2)}, top class ${agree}/${ROWS}`);
+    if (kind !== "f32") sizes.push(`${name} ${kind}: weights ${bytes.f32} B f32, ${bytes[kind]} B int8 (${((100 * bytes[kind]!) / bytes.f32!).toFixed(1)} %); max |diff| to float64 ${worst.toExponential(2)}, top class ${agree}/${ROWS}`);
   }
 }
 
@@ -86,6 +88,6 @@ for (const s of sizes) console.log(`  ${s}`);
 const ns = (t: string) => { const x = bench.tasks.find((k) => k.name === t)?.result as { latency?: { p50?: number } } | undefined; return x?.latency?.p50 ?? NaN; };
 for (const [name] of cases) {
   for (const mode of ["one row at a time", "predictBatch"]) {
-    console.log(`  ${name} ${mode}: int8 is ${(ns(`${name} f32, ${mode}`) / ns(`${name} int8, ${mode}`)).toFixed(2)}× f32`);
+    for (const kind of ["int8", "int8 calibrated"]) console.log(`  ${name} ${mode}: ${kind} is ${(ns(`${name} f32, ${mode}`) / ns(`${name} ${kind}, ${mode}`)).toFixed(2)}× f32`);
   }
 }

@@ -59,6 +59,11 @@ export interface DenseLayer {
 /** Settings for a layer made int8 by withInt8: a static input range (calibrated), or none (dynamic). */
 export interface Int8Choice {
   input?: { scale: number; zeroPoint: number };
+  /**
+   * Bias correction: the mean of the layer's input over calibration rows. The bias absorbs the
+   * mean error of the rounded weights, b'[o] = b[o] + Σ_i (W − Ŵ)[o][i] · mean[i].
+   */
+  inputMean?: Float64Array;
 }
 
 export interface ActOptions {
@@ -205,8 +210,17 @@ export class PlanBuilder {
       if (typeof c === "number") return { ...op, decision: c };
       const f = op.float, nIn = op.src.width, nOut = op.dst.width;
       const q = quantizeRows(f.w, nOut, nIn);
+      let b = f.b;
+      if (c.inputMean) {
+        b = Float32Array.from(f.b, (bo, o) => {
+          let shift = 0;
+          for (let i = 0; i < nIn; i++) shift += (f.w[o * nIn + i]! - q.values[o * nIn + i]! * q.scales[o]!) * c.inputMean![i]!;
+          return bo + shift;
+        });
+      }
       const tmp = new PlanBuilder(nIn, { ...this.meta, featureNames: undefined });
-      tmp.denseQ8(tmp.input, q.values, q.scales, f.b, f.act, { alpha: f.alpha, beta: f.beta }, f.where, c.input);
+      tmp.denseQ8(tmp.input, q.values, q.scales, b, f.act, { alpha: f.alpha, beta: f.beta }, f.where, c.input);
+      tmp.ops[0]!.float = { ...f }; // the float model stays the original one
       return { ...tmp.ops[0]!, src: op.src, dst: op.dst };
     });
     return this.copy(ops);

@@ -6,7 +6,8 @@
  *     its error lands directly on the outputs and int8 would save a few hundred bytes;
  *   - without calibration rows, each row is quantized on the fly (DynamicQuantizeLinear);
  *     with them, each int8 layer's input range is the range seen on those rows through the
- *     float model (min/max, 0 included), fixed at pack time;
+ *     float model (min/max, 0 included), fixed at pack time, and its bias absorbs the mean
+ *     error of the rounded weights on those inputs (bias correction: b += (W − Ŵ)·mean(x));
  *   - with calibration rows, the packed int8 model and the float model both run on them and the
  *     image records the largest absolute output difference and how often the top class agrees.
  */
@@ -30,15 +31,16 @@ export interface QuantizeOptions {
 }
 
 /** The decision for one f32 layer under `--quantize int8`. */
-function choose(layer: DenseLayer, all: boolean, ranges?: Array<{ lo: number; hi: number }>): Int8Choice | QuantDecision {
+function choose(layer: DenseLayer, all: boolean, ranges?: Array<{ lo: number; hi: number; mean: Float64Array }>): Int8Choice | QuantDecision {
   if (!all && layer.final && layer.nIn * layer.nOut <= SMALL_FINAL_WEIGHTS) return QuantDecision.F32SmallFinal;
   const r = ranges?.[layer.index];
   if (!r) return {};
+  const inputMean = r.mean;
   // As DynamicQuantizeLinear computes them, from the calibrated range instead of the row's.
   const scale = Math.fround(Math.fround(r.hi - r.lo) / 255);
-  if (!(scale > 0) || !Number.isFinite(scale)) return {}; // a constant-zero input: nothing to calibrate
+  if (!(scale > 0) || !Number.isFinite(scale)) return { inputMean }; // a constant-zero input: nothing to calibrate
   const zp = Math.max(0, Math.min(255, roundHalfEven(Math.fround(-Math.fround(r.lo / scale)))));
-  return { input: { scale, zeroPoint: zp } };
+  return { input: { scale, zeroPoint: zp }, inputMean };
 }
 
 function roundHalfEven(v: number): number {
@@ -78,7 +80,7 @@ export function buildQuantized(g: PlanBuilder, options: QuantizeOptions): Uint8A
 
   let q = g;
   if (options.quantize === "int8") {
-    let ranges: Array<{ lo: number; hi: number }> | undefined;
+    let ranges: Array<{ lo: number; hi: number; mean: Float64Array }> | undefined;
     if (cal) {
       // Input ranges of every dense layer, through the float model.
       const { builder, names } = g.asFloat().withProbes();
@@ -86,11 +88,13 @@ export function buildQuantized(g: PlanBuilder, options: QuantizeOptions): Uint8A
       ranges = names.map((name) => {
         const o = model.info.outputs.find((x) => x.name === name)!;
         let lo = 0, hi = 0;
+        const mean = new Float64Array(o.length);
         for (let r = 0; r < nRows; r++) for (let j = 0; j < o.length; j++) {
           const v = out[r * stride + o.offset + j]!;
           lo = Math.min(lo, v); hi = Math.max(hi, v);
+          mean[j] = mean[j]! + v / nRows;
         }
-        return { lo, hi };
+        return { lo, hi, mean };
       });
       model.dispose();
     }
