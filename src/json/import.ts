@@ -155,7 +155,9 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
   const layers: Layer[] = kind === "mlp" ? mlpLayers(m) : [linearLayer(m, kind, classes)];
   const nInput = layers[0]!.nIn;
   const featureNames = m.featureNames === undefined ? undefined : strings(m.featureNames, "featureNames", nInput);
-  if (m.scaler !== undefined) foldScaler(layers[0]!, m.scaler);
+  // Quantizing, the scaler stays an f32 AFFINE step in front of the int8 layer (see src/plan/int8.ts).
+  const scaler = m.scaler !== undefined && options.quantize === "int8" ? scalerAffine(m.scaler, nInput) : undefined;
+  if (m.scaler !== undefined && !scaler) foldScaler(layers[0]!, m.scaler);
 
   const last = layers[layers.length - 1]!;
   let ovr = false;
@@ -183,7 +185,7 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
     kind,
     featureNames: options.stripNames ? undefined : featureNames,
   });
-  let x: Value = g.input;
+  let x: Value = scaler ? g.affine(g.input, scaler.s, scaler.t, Act.None, {}, "scaler") : g.input;
   for (const l of layers) {
     x = g.dense(x, Float32Array.from(l.w), Float32Array.from(l.b), l.act, { alpha: l.alpha, beta: l.beta }, l.where);
   }
@@ -235,6 +237,14 @@ function mlpLayers(m: Record<string, unknown>): Layer[] {
     const beta = (raw.beta as number | undefined) ?? (act === Act.HardSigmoid ? 0.5 : 0);
     return { w: Float64Array.from(w.flat()), b: Float64Array.from(b), nIn: lIn, nOut: lOut, act, alpha, beta, where };
   });
+}
+
+/** (x − mean) / scale as an element-wise step: x · (1/scale) + (−mean/scale). */
+function scalerAffine(raw: unknown, nIn: number): { s: Float32Array; t: Float32Array } {
+  if (!isObject(raw)) throw new ModelSpecError("scaler", `expected { mean, scale }, got ${describe(raw)}`);
+  const mean = numbers(raw.mean, "scaler.mean", nIn), scale = numbers(raw.scale, "scaler.scale", nIn);
+  scale.forEach((v, i) => { if (v === 0) throw new ModelSpecError(`scaler.scale[${i}]`, "is zero"); });
+  return { s: Float32Array.from(scale, (v) => 1 / v), t: Float32Array.from(mean, (m, i) => -m / scale[i]!) };
 }
 
 /** (x − mean) / scale folded into W x + b, in float64: W' = W / scale, b' = b − W' · mean. */

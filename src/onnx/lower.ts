@@ -89,7 +89,10 @@ export class Lowering {
   /** Runs the passes and writes the image. */
   build(meta: { producer: string; kind: string; inputName: string }, outputs: Array<{ name: string; v: IrValue; labels?: Label[] }>, options: PackOptions): Uint8Array {
     const outs = outputs.map((o) => ({ ...o, v: resolve(o.v) }));
-    this.optimize(outs);
+    // Quantizing: a scaler or batch norm in front of a dense layer stays a separate f32 step, so
+    // the int8 layer sees standardized inputs (folded in, features of very different scales
+    // would share one row scale and the small ones would round to nothing).
+    this.optimize(outs, options.quantize !== "int8");
     const live = this.liveNodes(outs.map((o) => resolve(o.v)));
     const g = new PlanBuilder(this.input.width, { producer: meta.producer, kind: meta.kind, inputName: meta.inputName });
     const values = new Map<number, Value>([[this.input.id, g.input]]);
@@ -133,7 +136,7 @@ export class Lowering {
     return this.nodes.filter((n) => live.has(n.id) && !n.forward);
   }
 
-  private optimize(outputs: Array<{ v: IrValue }>): void {
+  private optimize(outputs: Array<{ v: IrValue }>, foldIntoDense = true): void {
     for (let changed = true; changed;) {
       changed = false;
       const live = this.liveNodes(outputs.map((o) => o.v));
@@ -161,7 +164,7 @@ export class Lowering {
           src.act = n.act; src.alpha = n.alpha; src.beta = n.beta;
           n.forward = src;
           changed = true;
-        } else if (n.kind === "dense" && src.kind === "affine") {
+        } else if (n.kind === "dense" && src.kind === "affine" && foldIntoDense) {
           foldAffineIntoDense(n, src);
           n.srcs = [src.srcs[0]!];
           changed = true;

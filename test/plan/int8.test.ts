@@ -1,0 +1,111 @@
+// pack --quantize int8 against references: an int8 emulation in plain JavaScript (exact), the
+// float model as its framework computed it (scikit-learn, torch through onnxruntime) within the
+// difference the quantization report states, top-class agreement, and the bytes it saves.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { pack, quantizeRows, type JsonModel } from "../../src/pack.js";
+import { Model } from "../../src/index.js";
+import { QuantDecision } from "../../src/format/abi.js";
+import { dynamicQuantize } from "../helpers/reference.js";
+
+const argmax = (v: ArrayLike<number>) => { let k = 0; for (let j = 1; j < v.length; j++) if (v[j]! > v[k]!) k = j; return k; };
+const json = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8"));
+
+describe("int8 emulation in plain JavaScript", () => {
+  it("the digits MLP, every layer int8 with dynamic rows: equal to the emulation", () => {
+    const fx = json("../fixtures/json/mlp_digits.json") as { model: JsonModel; rows: number[][] };
+    const layers = fx.model.layers!.map((l) => ({ ...l, w: l.weights[0]!.map((_, o) => l.weights.map((row) => row[o]!)) })); // in_out → out_in
+    for (const simd of ["auto", "off"] as const) {
+      const model = Model.load(pack(fx.model, { quantize: "int8", int8Layers: "all" }), { simd });
+      expect(model.info.steps.map((s) => s.opcode)).toEqual([2, 2, 2]);
+      for (const row of fx.rows) {
+        const f = Math.fround;
+        let x = row.map(f);
+        for (const l of layers) {
+          const nOut = l.w.length, nIn = l.w[0]!.length;
+          const q = quantizeRows(l.w.flat(), nOut, nIn), d = dynamicQuantize(x);
+          x = Array.from({ length: nOut }, (_, o) => {
+            let acc = 0;
+            for (let i = 0; i < nIn; i++) acc += (d.q[i]! - d.zp) * q.values[o * nIn + i]!;
+            const y = f(f(acc) * f(d.scale * q.scales[o]!) + f(l.bias[o]!));
+            return l.activation === "relu" ? Math.max(0, y) : y;
+          });
+        }
+        const mx = Math.max(...x), e = x.map((v) => Math.exp(v - mx)), s = e.reduce((a, v) => a + v);
+        Array.from(model.predict(row)).forEach((v, j) => expect(Math.abs(v - e[j]! / s)).toBeLessThan(1e-6));
+      }
+    }
+  });
+});
+
+describe("int8 against the float model as its framework computed it", () => {
+  const data = json("../fixtures/onnx-quant/rows.json") as Record<string, { rows: number[][]; calibration: number[][] }>;
+  const refs = (json("../fixtures/onnx-quant/refs.json") as { models: Record<string, number[][]> }).models;
+
+  it.each([["digits", "torch 64-32-16-10"], ["cancer", "scikit-learn 30-16-8-2"]])("%s (%s) on its held-out rows: ≥ 99 % same top class, probabilities within 0.1", (name) => {
+    const bytes = new Uint8Array(readFileSync(new URL(`../fixtures/onnx-quant/${name}_float.onnx`, import.meta.url)));
+    const set = data[name]!, float = refs[`${name}_float`]!;
+    for (const options of [{ quantize: "int8" as const }, { quantize: "int8" as const, calibration: set.calibration }, { quantize: "int8" as const, int8Layers: "all" as const }]) {
+      const model = Model.load(pack(bytes, options));
+      let worst = 0, agree = 0;
+      set.rows.forEach((row, r) => {
+        const y = model.predict(row);
+        y.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - float[r]![j]!)); });
+        if (argmax(y) === argmax(float[r]!)) agree++;
+      });
+      const what = `${name} ${options.calibration ? "calibrated" : JSON.stringify(options)}: max |diff| ${worst}, agree ${agree}/${set.rows.length}`;
+      expect(agree / set.rows.length, what).toBeGreaterThanOrEqual(0.99);
+      expect(worst, what).toBeLessThan(0.1); // measured 0.013 to 0.075 (probabilities; near-tied rows move most)
+    }
+  });
+
+  it("calibrated on the held-out rows, the recorded difference bounds the difference to the framework's float model there", () => {
+    for (const name of ["digits", "cancer"]) {
+      const bytes = new Uint8Array(readFileSync(new URL(`../fixtures/onnx-quant/${name}_float.onnx`, import.meta.url)));
+      const set = data[name]!, float = refs[`${name}_float`]!;
+      const model = Model.load(pack(bytes, { quantize: "int8", calibration: set.rows }));
+      const c = model.info.quantReport!.calibration!;
+      expect(c.rows).toBe(set.rows.length);
+      let worst = 0, agree = 0;
+      set.rows.forEach((row, r) => {
+        const y = model.predict(row);
+        y.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - float[r]![j]!)); });
+        if (argmax(y) === argmax(float[r]!)) agree++;
+      });
+      // Our float model is within 1e-5 of onnxruntime's (test/onnx/quantized.test.ts).
+      expect(worst).toBeLessThanOrEqual(c.maxAbsDiff + 1e-5);
+      expect(Math.abs(agree - c.agreeingRows!)).toBeLessThanOrEqual(1); // a tie in float may break either way
+    }
+  });
+
+  it.each(["mlp_digits", "mlp_binary_tanh_scaled", "mlp_regressor"])("JSON %s: int8 within the recorded difference of scikit-learn, same classes", (name) => {
+    const fx = json(`../fixtures/json/${name}.json`) as { model: JsonModel; rows: number[][]; expected: { predict_proba?: number[][]; predict: number[] } };
+    const model = Model.load(pack(fx.model, { quantize: "int8", int8Layers: "all", calibration: fx.rows }));
+    const c = model.info.quantReport!.calibration!;
+    const want = fx.expected.predict_proba ?? fx.expected.predict.map((v) => [v]);
+    fx.rows.forEach((row, r) => {
+      const y = model.predict(row);
+      y.forEach((v, j) => expect(Math.abs(v - want[r]![j]!)).toBeLessThanOrEqual(c.maxAbsDiff * (1 + 1e-6) + 1e-5 * (1 + Math.abs(want[r]![j]!))));
+      if (fx.expected.predict_proba) expect(argmax(y)).toBe(argmax(want[r]!));
+    });
+    if (!fx.expected.predict_proba) expect(c.agreeingRows).toBeUndefined();
+  });
+});
+
+describe("bytes", () => {
+  it("a 784-256-128-10 MLP: int8 weights take at most 27 % of the f32 weights", () => {
+    let s = 1;
+    const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+    const sizes = [784, 256, 128, 10];
+    const model: JsonModel = {
+      kind: "mlp",
+      layers: sizes.slice(1).map((nOut, k) => ({ weights: Array.from({ length: nOut }, () => Array.from({ length: sizes[k]! }, rnd)), bias: Array.from({ length: nOut }, rnd), activation: k < 2 ? "relu" : "softmax" })),
+    };
+    const f32 = Model.load(pack(model)).info, int8 = Model.load(pack(model, { quantize: "int8" })).info;
+    expect(int8.weightsBytes / f32.weightsBytes).toBeLessThanOrEqual(0.27);
+    expect(int8.quantReport!.floatWeightsBytes).toBe(f32.weightsBytes);
+    expect(int8.quantReport!.layers.map((l) => l.decision)).toEqual([QuantDecision.Int8Dynamic, QuantDecision.Int8Dynamic, QuantDecision.F32SmallFinal]);
+    const all = Model.load(pack(model, { quantize: "int8", int8Layers: "all" })).info;
+    expect(all.weightsBytes / f32.weightsBytes).toBeLessThanOrEqual(0.26);
+  });
+});
