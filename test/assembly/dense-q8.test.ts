@@ -3,7 +3,7 @@
 // onnxruntime's MatMulInteger → Cast → Mul → Add computed in JavaScript.
 import { describe, expect, it } from "vitest";
 import { BUILDS, KernelHarness } from "../helpers/kernels.js";
-import { denseQ8Ref, denseRef, dynamicQuantize } from "../helpers/reference.js";
+import { denseQ8Ref, denseRef, dynamicQuantize, rint } from "../helpers/reference.js";
 import { seeded } from "../helpers/rng.js";
 import { expectAllClose, TOL } from "../helpers/close.js";
 import { quantizeRows } from "../../src/plan/quantize.js";
@@ -67,6 +67,63 @@ describe.each(BUILDS)("int8 dense · %s build", (build) => {
     const py = k.alloc(8);
     k.fn("denseQ8")(k.f32(x), k.alloc(16), k.bytes(wq), k.f32(aux(scales, wq, 3)), k.f32([0, 0]), py, 3, 2);
     expect(Array.from(k.read(py, 2)).every(Number.isNaN)).toBe(true);
+  });
+});
+
+/** QuantizeLinear to uint8 as ONNX defines it, f32 division, round half to even, saturation. */
+function quantizeStatic(x: ArrayLike<number>, scale: number, zp: number): number[] {
+  return Array.from(x, (v) => Math.max(0, Math.min(255, rint(Math.fround(v / scale)) + zp)));
+}
+
+describe.each(BUILDS)("static row quantization and QUANTIZE · %s build", (build) => {
+  const k = new KernelHarness(build);
+
+  it.each([[5, 0.02, 0], [16, 0.013, 128], [37, 0.0075, 3], [784, 0.021, 200]])("%i values, scale %f, zero point %i: like QuantizeLinear, fast and reference", (n, scale, zp) => {
+    const x = seeded(`static ${n}`).floats(n, -3, 4);
+    x[0] = 1.5 * scale; x[1] = -2.5 * scale; // halves: round to even
+    const want = quantizeStatic(x, Math.fround(scale), zp);
+    for (const name of ["quantizeRowStatic", "quantizeRowStaticRef"]) {
+      k.reset();
+      const q = k.alloc(n);
+      const s = k.fn(name)(k.f32(x), q, n, Math.fround(scale), zp);
+      expect(s, name).toBe(Math.fround(scale));
+      expect(Array.from(k.readU8(q, n)), name).toEqual(want);
+    }
+  });
+
+  it("a NaN anywhere in the row makes the returned scale NaN (so the outputs are NaN)", () => {
+    for (const at of [0, 17, 36]) {
+      const x = Array.from({ length: 37 }, (_, i) => (i === at ? NaN : i / 10));
+      for (const name of ["quantizeRowStatic", "quantizeRowStaticRef"]) {
+        k.reset();
+        expect(Number.isNaN(k.fn(name)(k.f32(x), k.alloc(37), 37, 0.1, 0)), `${name} NaN at ${at}`).toBe(true);
+      }
+    }
+  });
+
+  it("QUANTIZE divide and multiply: per-element scale and zero point, int8 and uint8 saturation", () => {
+    const x = [0, 2, 3, 1000, -254, -1000, 2.5, -2.5];
+    const sc = [2, 2, 2, 2, 2, 2, 1, 1], zp = [128, 128, 128, 128, 128, 128, 0, 0];
+    k.reset();
+    const py = k.alloc(32);
+    k.fn("quantizeF32")(0, k.f32(x), k.f32(sc), k.f32(zp), py, 8, 0, 255);
+    expect(Array.from(k.read(py, 8))).toEqual([128, 129, 130, 255, 1, 0, 2, 0]); // ONNX test_quantizelinear, halves to even
+    k.fn("quantizeF32")(4, k.f32(x), k.f32(sc), k.f32(zp), py, 8, -128, 127);
+    expect(Array.from(k.read(py, 8))).toEqual([127, 127, 127, 127, -128, -128, 2, -2]);
+  });
+
+  it("QUANTIZE dynamic: the values, scale and zero point of DynamicQuantizeLinear", () => {
+    const x = [0, 2, -3, -2.5, 1.34, 0.5]; // ONNX test_dynamicquantizelinear
+    const want = dynamicQuantize(x);
+    k.reset();
+    const px = k.f32(x), py = k.alloc(24);
+    k.fn("quantizeF32")(1, px, 0, 0, py, 6, 0, 0);
+    expect(Array.from(k.read(py, 6))).toEqual(Array.from(want.q));
+    expect(Array.from(want.q)).toEqual([153, 255, 0, 26, 221, 179]);
+    k.fn("quantizeF32")(2, px, 0, 0, py, 6, 0, 0);
+    expect(k.read(py, 1)[0]).toBe(want.scale);
+    k.fn("quantizeF32")(3, px, 0, 0, py, 6, 0, 0);
+    expect(k.read(py, 1)[0]).toBe(153);
   });
 });
 
