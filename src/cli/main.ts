@@ -323,7 +323,8 @@ function describe(info: ImageInfo): string {
       const op = OPCODE_NAMES[s.opcode]!;
       const act = s.opcode === Opcode.Normalize ? NORM_NAMES[s.act] : s.opcode === Opcode.Quantize ? QUANT_MODE_NAMES[s.act]
         : s.opcode === Opcode.Argmax || s.opcode === Opcode.Copy ? undefined : ACT_NAMES[s.act];
-      return `  ${String(k).padStart(2)} ${op.padEnd(9)} ${String(s.nIn).padStart(5)} → ${String(s.nOut).padEnd(5)} ${act && act !== "none" ? act : ""}`.trimEnd();
+      const extra = s.opcode === Opcode.DenseQ8 ? (s.flags ? " (static input scale)" : " (dynamic rows)") : "";
+      return `  ${String(k).padStart(2)} ${op.padEnd(9)} ${String(s.nIn).padStart(5)} → ${String(s.nOut).padEnd(5)} ${act && act !== "none" ? act : ""}${extra}`.trimEnd();
     }),
   ];
   return lines.join("\n");

@@ -2,8 +2,9 @@
  * Post-training int8 quantization of a plan, and the honest report of what it cost.
  *
  *   - every f32 dense layer becomes int8 (symmetric weights, one scale per output channel,
- *     biases exact), except a small final layer (≤ SMALL_FINAL_WEIGHTS weights), which stays f32:
- *     its error lands directly on the outputs and int8 would save a few hundred bytes;
+ *     biases exact), except a small final layer (≤ SMALL_FINAL_WEIGHTS weights, or ≤ 1 % of all
+ *     dense weights), which stays f32: its error lands directly on the outputs (top-class
+ *     agreement) and int8 would save little;
  *   - without calibration rows, each row is quantized on the fly (DynamicQuantizeLinear);
  *     with them, each int8 layer's input range is the range seen on those rows through the
  *     float model (min/max, 0 included), fixed at pack time, and its bias absorbs the mean
@@ -17,8 +18,9 @@ import { Model } from "../runtime/model.js";
 import { ModelSpecError } from "../errors.js";
 import type { BuildOptions, DenseLayer, Int8Choice, PlanBuilder } from "./builder.js";
 
-/** A final dense layer with at most this many weights stays f32. */
+/** A final dense layer with at most this many weights, or this fraction of all dense weights, stays f32. */
 export const SMALL_FINAL_WEIGHTS = 2048;
+export const SMALL_FINAL_FRACTION = 0.01;
 
 export interface QuantizeOptions {
   /** "int8": dense layers stored and computed in int8 (DENSE_Q8). */
@@ -31,8 +33,9 @@ export interface QuantizeOptions {
 }
 
 /** The decision for one f32 layer under `--quantize int8`. */
-function choose(layer: DenseLayer, all: boolean, ranges?: Array<{ lo: number; hi: number; mean: Float64Array }>): Int8Choice | QuantDecision {
-  if (!all && layer.final && layer.nIn * layer.nOut <= SMALL_FINAL_WEIGHTS) return QuantDecision.F32SmallFinal;
+function choose(layer: DenseLayer, all: boolean, totalWeights: number, ranges?: Array<{ lo: number; hi: number; mean: Float64Array }>): Int8Choice | QuantDecision {
+  const w = layer.nIn * layer.nOut;
+  if (!all && layer.final && (w <= SMALL_FINAL_WEIGHTS || w <= SMALL_FINAL_FRACTION * totalWeights)) return QuantDecision.F32SmallFinal;
   const r = ranges?.[layer.index];
   if (!r) return {};
   const inputMean = r.mean;
@@ -98,7 +101,8 @@ export function buildQuantized(g: PlanBuilder, options: QuantizeOptions): Uint8A
       });
       model.dispose();
     }
-    q = g.withInt8((layer) => choose(layer, options.int8Layers === "all", ranges));
+    const totalWeights = g.denseLayers().reduce((sum, l) => sum + l.nIn * l.nOut, 0);
+    q = g.withInt8((layer) => choose(layer, options.int8Layers === "all", totalWeights, ranges));
   } else if (!g.quantized) {
     throw new ModelSpecError("calibration", "calibration rows are only used with quantize: \"int8\" or an already quantized graph");
   }
