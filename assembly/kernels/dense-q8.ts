@@ -67,23 +67,13 @@ export function quantizeRowU8(x: usize, q: usize, n: i32, zpOut: usize): f32 {
     }
     const scale = (hi - lo) / <f32>255.0;
     if (!(scale > 0) || scale == Infinity) return quantizeTail(x, q, n, zpOut, lo, hi, 0);
-    // No NaN or infinity past this point: the range would have been NaN or infinite.
+    // No NaN or infinity past this point (the range would have been NaN or infinite): the
+    // static quantizer with this scale and zero point writes the same bytes.
     const zpf = nearest<f32>(<f32>0 - lo / scale);
-    const vs = f32x4.splat(scale);
-    const vz = f32x4.splat(zpf < 0 ? <f32>0 : zpf > 255 ? <f32>255 : zpf);
-    const v0 = f32x4.splat(0), v255 = f32x4.splat(255);
-    let j = 0;
-    for (; j + 16 <= n; j += 16) {
-      const p = x + (<usize>j << 2);
-      const a0 = f32x4.max(v0, f32x4.min(v255, f32x4.add(f32x4.nearest(f32x4.div(v128.load(p), vs)), vz)));
-      const a1 = f32x4.max(v0, f32x4.min(v255, f32x4.add(f32x4.nearest(f32x4.div(v128.load(p, 16), vs)), vz)));
-      const a2 = f32x4.max(v0, f32x4.min(v255, f32x4.add(f32x4.nearest(f32x4.div(v128.load(p, 32), vs)), vz)));
-      const a3 = f32x4.max(v0, f32x4.min(v255, f32x4.add(f32x4.nearest(f32x4.div(v128.load(p, 48), vs)), vz)));
-      const h0 = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(a0), i32x4.trunc_sat_f32x4_s(a1));
-      const h1 = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(a2), i32x4.trunc_sat_f32x4_s(a3));
-      v128.store(q + <usize>j, i8x16.narrow_i16x8_u(h0, h1));
-    }
-    return quantizeTail(x, q, n, zpOut, lo, hi, j);
+    const zp = <i32>(zpf < 0 ? <f32>0 : zpf > 255 ? <f32>255 : zpf);
+    quantizeRowStatic(x, q, n, scale, zp);
+    store<i32>(zpOut, zp);
+    return scale;
   } else {
     return quantizeRowU8Ref(x, q, n, zpOut);
   }
