@@ -44,6 +44,7 @@ export const OP_QUANTIZE: u32 = 9;      // act = QUANT_* mode
 
 // Step flags.
 export const STEP_FLAG_Q8_STATIC_INPUT: u32 = 1; // DENSE_Q8: the row's scale and zero point are in aux, after the row sums
+export const STEP_FLAG_Q8_I16_INPUT: u32 = 2;    // DENSE_Q8: the row is quantized to i16, symmetric (int8 weights × int16 activations)
 
 // QUANTIZE modes (in the act byte).
 export const QUANT_DIVIDE: u32 = 0;

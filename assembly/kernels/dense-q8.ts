@@ -9,7 +9,7 @@
 // Layout contract: w i8[nOut][nIn] (symmetric per output channel), aux = f32 wScale[nOut]
 // followed by i32 rowSum[nOut] (and, with a static input, f32 xScale and i32 xZeroPoint),
 // b f32[nOut], q = nIn bytes of scratch. x, y, q disjoint.
-import { STEP_FLAG_Q8_STATIC_INPUT } from "../abi";
+import { STEP_FLAG_Q8_STATIC_INPUT, STEP_FLAG_Q8_I16_INPUT } from "../abi";
 
 
 /** Scalar reference of quantizeRowU8. */
@@ -20,25 +20,24 @@ export function quantizeRowU8Ref(x: usize, q: usize, n: i32, zpOut: usize): f32 
     lo = min<f32>(lo, v);
     hi = max<f32>(hi, v);
   }
-  return quantizeTail(x, q, n, zpOut, lo, hi, 0);
+  return quantizeInRange(x, q, n, zpOut, lo, hi);
 }
 
-/** Scale and zero point from the range, then q[from..n) one value at a time. Returns the scale. */
-function quantizeTail(x: usize, q: usize, n: i32, zpOut: usize, lo: f32, hi: f32, from: i32): f32 {
+/**
+ * Scale and zero point from the range, then the row quantized with them (the static
+ * quantizer: round half to even, saturate). Returns the scale.
+ */
+function quantizeInRange(x: usize, q: usize, n: i32, zpOut: usize, lo: f32, hi: f32): f32 {
   const scale = (hi - lo) / <f32>255.0;
   if (!(scale > 0) || scale == Infinity) { // all zeros (or NaN/Inf): every product is 0 and y = b (NaN when x has NaN)
     memory.fill(q, 0, <usize>n);
     store<i32>(zpOut, 0);
     return scale == 0 ? <f32>0 : NaN;
   }
+  // No NaN or infinity past this point (the range would have been NaN or infinite).
   const zpf = nearest<f32>(<f32>0 - lo / scale);
   const zp = <i32>(zpf < 0 ? <f32>0 : zpf > 255 ? <f32>255 : zpf);
-  const zpv = <f32>zp;
-  for (let i = from; i < n; i++) {
-    let v = nearest<f32>(load<f32>(x + (<usize>i << 2)) / scale) + zpv;
-    v = v < 0 ? <f32>0 : v > 255 ? <f32>255 : v;
-    store<u8>(q + <usize>i, <u8><i32>v);
-  }
+  quantizeRowStatic(x, q, n, scale, zp);
   store<i32>(zpOut, zp);
   return scale;
 }
@@ -65,15 +64,7 @@ export function quantizeRowU8(x: usize, q: usize, n: i32, zpOut: usize): f32 {
       lo = min<f32>(lo, v);
       hi = max<f32>(hi, v);
     }
-    const scale = (hi - lo) / <f32>255.0;
-    if (!(scale > 0) || scale == Infinity) return quantizeTail(x, q, n, zpOut, lo, hi, 0);
-    // No NaN or infinity past this point (the range would have been NaN or infinite): the
-    // static quantizer with this scale and zero point writes the same bytes.
-    const zpf = nearest<f32>(<f32>0 - lo / scale);
-    const zp = <i32>(zpf < 0 ? <f32>0 : zpf > 255 ? <f32>255 : zpf);
-    quantizeRowStatic(x, q, n, scale, zp);
-    store<i32>(zpOut, zp);
-    return scale;
+    return quantizeInRange(x, q, n, zpOut, lo, hi);
   } else {
     return quantizeRowU8Ref(x, q, n, zpOut);
   }
@@ -92,8 +83,7 @@ export function denseQ8DotRef(q: usize, w: usize, aux: usize, b: usize, y: usize
   }
 }
 
-// @ts-ignore: decorator
-@inline function finish(acc: i32, o: i32, aux: usize, rowSums: usize, b: usize, y: usize, zp: i32, xScale: f32): void {
+function finish(acc: i32, o: i32, aux: usize, rowSums: usize, b: usize, y: usize, zp: i32, xScale: f32): void {
   acc -= zp * load<i32>(rowSums + (<usize>o << 2));
   const s = xScale * load<f32>(aux + (<usize>o << 2));
   store<f32>(y + (<usize>o << 2), <f32>acc * s + load<f32>(b + (<usize>o << 2)));
@@ -104,8 +94,7 @@ export function denseQ8DotRef(q: usize, w: usize, aux: usize, b: usize, y: usize
   return i32x4.extract_lane(a, 0) + i32x4.extract_lane(a, 1) + i32x4.extract_lane(a, 2) + i32x4.extract_lane(a, 3);
 }
 
-// @ts-ignore: decorator
-@inline function dotTailI8(q: usize, row: usize, from: i32, nIn: i32): i32 {
+function dotTailI8(q: usize, row: usize, from: i32, nIn: i32): i32 {
   let acc: i32 = 0;
   for (let i = from; i < nIn; i++) acc += <i32>load<u8>(q + <usize>i) * <i32>load<i8>(row + <usize>i);
   return acc;
@@ -121,10 +110,12 @@ export function denseQ8Dot(q: usize, w: usize, aux: usize, b: usize, y: usize, n
     const nIn8 = nIn & ~7;
     const rowBytes = <usize>nIn;
     // Products fit i16 pairs: 255·127·2 = 64770 < 2^31 after the i32 pairwise add.
-    let o = 0;
-    for (; o + 4 <= nOut; o += 4) {
+    // Four output rows per pass; the last pass repeats the last row in place of missing ones
+    // (computed, not stored), so that one loop serves every nOut.
+    const last = nOut - 1;
+    for (let o = 0; o < nOut; o += 4) {
       const r0 = w + <usize>o * rowBytes;
-      const r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+      const r1 = w + <usize>min(o + 1, last) * rowBytes, r2 = w + <usize>min(o + 2, last) * rowBytes, r3 = w + <usize>min(o + 3, last) * rowBytes;
       let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
       for (let i = 0; i < nIn8; i += 8) {
         const qv = v128.load8x8_u(q + <usize>i);
@@ -134,17 +125,9 @@ export function denseQ8Dot(q: usize, w: usize, aux: usize, b: usize, y: usize, n
         a3 = i32x4.add(a3, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r3 + <usize>i)));
       }
       finish(hsumI32(a0) + dotTailI8(q, r0, nIn8, nIn), o, aux, rowSums, b, y, zp, xScale);
-      finish(hsumI32(a1) + dotTailI8(q, r1, nIn8, nIn), o + 1, aux, rowSums, b, y, zp, xScale);
-      finish(hsumI32(a2) + dotTailI8(q, r2, nIn8, nIn), o + 2, aux, rowSums, b, y, zp, xScale);
-      finish(hsumI32(a3) + dotTailI8(q, r3, nIn8, nIn), o + 3, aux, rowSums, b, y, zp, xScale);
-    }
-    for (; o < nOut; o++) {
-      const row = w + <usize>o * rowBytes;
-      let a = i32x4.splat(0);
-      for (let i = 0; i < nIn8; i += 8) {
-        a = i32x4.add(a, i32x4.dot_i16x8_s(v128.load8x8_u(q + <usize>i), v128.load8x8_s(row + <usize>i)));
-      }
-      finish(hsumI32(a) + dotTailI8(q, row, nIn8, nIn), o, aux, rowSums, b, y, zp, xScale);
+      if (o + 1 < nOut) finish(hsumI32(a1) + dotTailI8(q, r1, nIn8, nIn), o + 1, aux, rowSums, b, y, zp, xScale);
+      if (o + 2 < nOut) finish(hsumI32(a2) + dotTailI8(q, r2, nIn8, nIn), o + 2, aux, rowSums, b, y, zp, xScale);
+      if (o + 3 < nOut) finish(hsumI32(a3) + dotTailI8(q, r3, nIn8, nIn), o + 3, aux, rowSums, b, y, zp, xScale);
     }
   } else {
     denseQ8DotRef(q, w, aux, b, y, nIn, nOut, zp, xScale);
@@ -195,6 +178,116 @@ export function quantizeRowStatic(x: usize, q: usize, n: i32, scale: f32, zp: i3
   }
 }
 
+// ---- int8 weights × int16 activations (STEP_FLAG_Q8_I16_INPUT) ----
+//   q[i] = clamp(round_half_even(x[i] / scale), −limit, limit) as i16, zero point 0, with
+//   limit = min(32767, ⌊(2^31 − 1) / (127·nIn)⌋) so that the i32 sums cannot overflow; dynamic
+//   scale = max|x| / limit, or a static scale. acc[o] = Σ q[i]·W[o][i] (exact), and
+//   y[o] = act(f32(acc)·(scale·wScale[o]) + b[o]). Scratch: 2·nIn bytes (+ 4).
+
+/** The i16 limit of a row of nIn values (see above). */
+// @ts-ignore: decorator
+@inline export function i16Limit(nIn: i32): i32 {
+  return min<i32>(32767, <i32>(<u32>2147483647 / (<u32>127 * <u32>nIn)));
+}
+
+/** Scalar reference of quantizeRowI16. Returns the scale, NaN when the row holds a NaN. */
+export function quantizeRowI16Ref(x: usize, q: usize, n: i32, scale: f32, limit: i32): f32 {
+  const lim = <f32>limit;
+  let nan = false;
+  for (let i = 0; i < n; i++) {
+    const xi = load<f32>(x + (<usize>i << 2));
+    nan = nan || xi != xi;
+    let v = nearest<f32>(xi / scale);
+    v = v < -lim ? -lim : v > lim ? lim : v;
+    store<i16>(q + (<usize>i << 1), <i16><i32>v);
+  }
+  return nan ? NaN : scale;
+}
+
+/** q = clamp(round(x / scale), ±limit) as i16, eight values per step: the same IEEE operations as the reference. */
+export function quantizeRowI16(x: usize, q: usize, n: i32, scale: f32, limit: i32): f32 {
+  if (ASC_FEATURE_SIMD) {
+    const vs = f32x4.splat(scale), hi = f32x4.splat(<f32>limit), lo = f32x4.splat(-<f32>limit);
+    let m = f32x4.splat(0);
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      const p = x + (<usize>j << 2);
+      const x0 = v128.load(p), x1 = v128.load(p, 16);
+      m = f32x4.max(m, f32x4.max(x0, x1));
+      const a0 = f32x4.max(lo, f32x4.min(hi, f32x4.nearest(f32x4.div(x0, vs))));
+      const a1 = f32x4.max(lo, f32x4.min(hi, f32x4.nearest(f32x4.div(x1, vs))));
+      v128.store(q + (<usize>j << 1), i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(a0), i32x4.trunc_sat_f32x4_s(a1)));
+    }
+    const rest = quantizeRowI16Ref(x + (<usize>j << 2), q + (<usize>j << 1), n - j, scale, limit);
+    const mm = f32x4.extract_lane(m, 0) + f32x4.extract_lane(m, 1) + f32x4.extract_lane(m, 2) + f32x4.extract_lane(m, 3);
+    return mm != mm ? NaN : rest;
+  } else {
+    return quantizeRowI16Ref(x, q, n, scale, limit);
+  }
+}
+
+/** The dynamic scale of an i16 row: max|x| / limit (0 for a zero row; NaN or ∞ propagate). */
+function rowScaleI16(x: usize, n: i32, limit: i32): f32 {
+  let m: f32 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    let v = f32x4.splat(0);
+    for (; i + 4 <= n; i += 4) v = f32x4.max(v, f32x4.abs(v128.load(x + (<usize>i << 2))));
+    m = max<f32>(max<f32>(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max<f32>(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+  }
+  for (; i < n; i++) m = max<f32>(m, abs<f32>(load<f32>(x + (<usize>i << 2))));
+  return m / <f32>limit;
+}
+
+/** Scalar reference: i16 × i8 dot products. */
+export function denseQ8DotI16Ref(q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32, xScale: f32): void {
+  for (let o = 0; o < nOut; o++) {
+    const row = w + <usize>o * <usize>nIn;
+    let acc: i32 = 0;
+    for (let i = 0; i < nIn; i++) acc += <i32>load<i16>(q + (<usize>i << 1)) * <i32>load<i8>(row + <usize>i);
+    const s = xScale * load<f32>(aux + (<usize>o << 2));
+    store<f32>(y + (<usize>o << 2), <f32>acc * s + load<f32>(b + (<usize>o << 2)));
+  }
+}
+
+/** SIMD: eight i16 × i8 products per i32x4.dot_i16x8_s, four output rows share each load of the row. */
+export function denseQ8DotI16(q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32, xScale: f32): void {
+  if (ASC_FEATURE_SIMD) {
+    const nIn8 = nIn & ~7;
+    const rowBytes = <usize>nIn;
+    const last = nOut - 1; // as denseQ8Dot: the last pass repeats the last row
+    for (let o = 0; o < nOut; o += 4) {
+      const r0 = w + <usize>o * rowBytes;
+      const r1 = w + <usize>min(o + 1, last) * rowBytes, r2 = w + <usize>min(o + 2, last) * rowBytes, r3 = w + <usize>min(o + 3, last) * rowBytes;
+      let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+      for (let i = 0; i < nIn8; i += 8) {
+        const qv = v128.load(q + (<usize>i << 1));
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r0 + <usize>i)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r1 + <usize>i)));
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r2 + <usize>i)));
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r3 + <usize>i)));
+      }
+      finishI16(hsumI32(a0) + dotTailI16(q, r0, nIn8, nIn), o, aux, b, y, xScale);
+      if (o + 1 < nOut) finishI16(hsumI32(a1) + dotTailI16(q, r1, nIn8, nIn), o + 1, aux, b, y, xScale);
+      if (o + 2 < nOut) finishI16(hsumI32(a2) + dotTailI16(q, r2, nIn8, nIn), o + 2, aux, b, y, xScale);
+      if (o + 3 < nOut) finishI16(hsumI32(a3) + dotTailI16(q, r3, nIn8, nIn), o + 3, aux, b, y, xScale);
+    }
+  } else {
+    denseQ8DotI16Ref(q, w, aux, b, y, nIn, nOut, xScale);
+  }
+}
+
+function finishI16(acc: i32, o: i32, aux: usize, b: usize, y: usize, xScale: f32): void {
+  const s = xScale * load<f32>(aux + (<usize>o << 2));
+  store<f32>(y + (<usize>o << 2), <f32>acc * s + load<f32>(b + (<usize>o << 2)));
+}
+
+function dotTailI16(q: usize, row: usize, from: i32, nIn: i32): i32 {
+  let acc: i32 = 0;
+  for (let i = from; i < nIn; i++) acc += <i32>load<i16>(q + (<usize>i << 1)) * <i32>load<i8>(row + <usize>i);
+  return acc;
+}
+
 /**
  * The DENSE_Q8 step over nRows rows (xStep, yStep in bytes). flags & STEP_FLAG_Q8_STATIC_INPUT:
  * the row's scale (f32) and zero point (i32) follow the row sums in aux; otherwise each row is
@@ -202,6 +295,20 @@ export function quantizeRowStatic(x: usize, q: usize, n: i32, scale: f32, zp: i3
  */
 export function denseQ8Rows(x: usize, xStep: usize, q: usize, w: usize, aux: usize, b: usize, y: usize, yStep: usize,
                             nIn: i32, nOut: i32, nRows: i32, flags: u32): void {
+  if (flags & STEP_FLAG_Q8_I16_INPUT) {
+    const limit = i16Limit(nIn);
+    const fixed = (flags & STEP_FLAG_Q8_STATIC_INPUT) != 0;
+    const staticScale = fixed ? load<f32>(aux + (<usize>nOut << 3)) : <f32>0;
+    for (let r = 0; r < nRows; r++) {
+      const xr = x + <usize>r * xStep;
+      const scale = fixed ? staticScale : rowScaleI16(xr, nIn, limit);
+      let s = scale;
+      if (scale > 0 && scale != Infinity) s = quantizeRowI16(xr, q, nIn, scale, limit);
+      else memory.fill(q, 0, <usize>nIn << 1); // zero row: y = b; NaN or ∞: the NaN scale makes y NaN
+      denseQ8DotI16(q, w, aux, b, y + <usize>r * yStep, nIn, nOut, s);
+    }
+    return;
+  }
   if (flags & STEP_FLAG_Q8_STATIC_INPUT) {
     const params = aux + (<usize>nOut << 3);
     const scale = load<f32>(params), zp = load<i32>(params, 4);

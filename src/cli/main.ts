@@ -7,7 +7,7 @@ import { Model, type ModelInfo } from "../runtime/model.js";
 import { readImage } from "../format/read.js";
 import type { ImageInfo, Label } from "../format/types.js";
 import { labelOf, labelSource } from "../format/labels.js";
-import { ACT_NAMES, NORM_NAMES, Opcode, OPCODE_NAMES, QUANT_MODE_NAMES } from "../format/abi.js";
+import { ACT_NAMES, NORM_NAMES, Opcode, OPCODE_NAMES, QUANT_MODE_NAMES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_STATIC_INPUT } from "../format/abi.js";
 import { EdgeInferError } from "../errors.js";
 import { isJsonModel, isPackedImage, listOnnxNodes, pack } from "../pack.js";
 import type { OnnxPackOptions } from "../onnx/import.js";
@@ -25,7 +25,8 @@ const VERSION = "0.1.0";
 export const HELP = `edgeinfer ${VERSION}: pack trained models into small images and run them in WebAssembly
 
 Usage:
-  edgeinfer pack <model.onnx|model.json> -o <out.eim> [--quantize int8 [--calibration rows.csv] [--int8-layers auto|all]]
+  edgeinfer pack <model.onnx|model.json> -o <out.eim> [--quantize int8 [--calibration rows.csv] [--int8-layers auto|all]
+                [--activations int16|uint8]]
                 [--batch-rows N] [--strip-names]
   edgeinfer inspect <model> [--json]
   edgeinfer predict <model> <rows.csv|rows.json|-> [--format json|csv] [--allow-nan] [--simd auto|off|require]
@@ -44,7 +45,7 @@ Commands:
 Options:
   -o, --output <file>   where pack writes the image
   --quantize int8       store dense weights as int8 (symmetric, one scale per output channel; biases
-                        exact) and compute in int8 with i32 sums; each row is quantized on the fly.
+                        exact) and compute with i32 sums; each row is quantized on the fly.
                         pack prints the weight bytes before and after and each layer's precision
                         (a small final layer stays f32); docs/quantization.md
   --calibration <rows>  with --quantize int8: CSV or JSON rows of the model's input. The int8
@@ -52,6 +53,8 @@ Options:
                         prints (and the image records) the largest absolute output difference to
                         the float model and how often the top class agrees on these rows
   --int8-layers auto|all  auto (default): a small final layer stays f32; all: every dense layer int8
+  --activations int16|uint8  how int8 layers quantize their input rows: int16 (default, symmetric,
+                        finer) or uint8 with a zero point (as ONNX DynamicQuantizeLinear)
   --batch-rows N        rows per block in batch prediction (default: sized to ~32 KiB of activations)
   --strip-names         leave feature names out of the image
   --json                inspect: print JSON instead of text
@@ -78,7 +81,7 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(["-o", "--output", "--quantize", "--batch-rows", "--format", "--simd", "--calibration", "--int8-layers"]);
+const VALUE_FLAGS = new Set(["-o", "--output", "--quantize", "--batch-rows", "--format", "--simd", "--calibration", "--int8-layers", "--activations"]);
 const BOOL_FLAGS = new Set(["--json", "--strip-names", "--allow-nan", "--help", "-h", "--version"]);
 
 function parseArgs(argv: string[]): Args {
@@ -121,7 +124,12 @@ function packOptions(a: Args): OnnxPackOptions {
   if (batchRows !== undefined && !(Number.isInteger(batchRows) && batchRows >= 1 && batchRows <= 256)) throw new UsageError("--batch-rows takes an integer from 1 to 256");
   const layers = a.flags.get("--int8-layers");
   if (layers !== undefined && layers !== "auto" && layers !== "all") throw new UsageError(`--int8-layers takes auto or all, not ${String(layers)}`);
-  return { quantize: q as OnnxPackOptions["quantize"], batchRows, stripNames: a.flags.has("--strip-names"), int8Layers: layers as OnnxPackOptions["int8Layers"] };
+  const acts = a.flags.get("--activations");
+  if (acts !== undefined && acts !== "int16" && acts !== "uint8") throw new UsageError(`--activations takes int16 or uint8, not ${String(acts)}`);
+  return {
+    quantize: q as OnnxPackOptions["quantize"], batchRows, stripNames: a.flags.has("--strip-names"),
+    int8Layers: layers as OnnxPackOptions["int8Layers"], activations: acts as OnnxPackOptions["activations"],
+  };
 }
 
 /** pack options with the --calibration rows read (they need the model's input width and feature names). */
@@ -323,7 +331,8 @@ function describe(info: ImageInfo): string {
       const op = OPCODE_NAMES[s.opcode]!;
       const act = s.opcode === Opcode.Normalize ? NORM_NAMES[s.act] : s.opcode === Opcode.Quantize ? QUANT_MODE_NAMES[s.act]
         : s.opcode === Opcode.Argmax || s.opcode === Opcode.Copy ? undefined : ACT_NAMES[s.act];
-      const extra = s.opcode === Opcode.DenseQ8 ? (s.flags ? " (static input scale)" : " (dynamic rows)") : "";
+      const extra = s.opcode === Opcode.DenseQ8
+        ? ` (${s.flags & STEP_FLAG_Q8_I16_INPUT ? "int16" : "uint8"} rows, ${s.flags & STEP_FLAG_Q8_STATIC_INPUT ? "static scale" : "dynamic"})` : "";
       return `  ${String(k).padStart(2)} ${op.padEnd(9)} ${String(s.nIn).padStart(5)} → ${String(s.nOut).padEnd(5)} ${act && act !== "none" ? act : ""}${extra}`.trimEnd();
     }),
   ];

@@ -106,6 +106,11 @@ export const QUANT_DECISION_NAMES: Record<number, string> = {
 
 /** Step flags (the u16 at offset 2). */
 export const STEP_FLAG_Q8_STATIC_INPUT = 1;
+/** DENSE_Q8: the row is quantized to int16, symmetric (zero point 0), to ±i16Limit(nIn): int8 weights × int16 activations. */
+export const STEP_FLAG_Q8_I16_INPUT = 2;
+
+/** The largest |q| of an int16 row of nIn values: Σ|q·w| ≤ nIn · limit · 127 stays below 2^31. */
+export const i16Limit = (nIn: number) => Math.min(32767, Math.floor(2147483647 / (127 * nIn)));
 
 /** QUANTIZE modes (in the act byte). */
 export enum QuantMode {

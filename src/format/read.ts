@@ -7,7 +7,7 @@
  */
 import {
   ABI_VERSION, Act, FORMAT_MAJOR, HEADER_BYTES, Header, type HeaderField, MAGIC, Norm, Opcode, OUTPUT_RECORD_BYTES,
-  QUANT_DECISION_NAMES, QuantDecision, QuantMode, STEP_BYTES, STEP_FLAG_Q8_STATIC_INPUT, Step, type StepField, WEIGHTS_ALIGN,
+  QUANT_DECISION_NAMES, QuantDecision, QuantMode, STEP_BYTES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_STATIC_INPUT, Step, type StepField, WEIGHTS_ALIGN,
 } from "./abi.js";
 import { crc32 } from "./crc32.js";
 import { FormatError, VersionError } from "../errors.js";
@@ -188,7 +188,7 @@ function readQuantReport(r: ByteReader, steps: StepRecord[], weightsBytes: numbe
 interface Bounds { weightsOffset: number; imageBytes: number; arenaBytes: number; batchRows: number; abiVersion: number }
 
 /** Scratch bytes DENSE_Q8 needs: the quantized row (4-aligned) and the zero point. */
-export const q8ScratchBytes = (nIn: number) => Math.ceil(nIn / 4) * 4 + 4;
+export const q8ScratchBytes = (nIn: number, flags = 0) => (flags & STEP_FLAG_Q8_I16_INPUT ? 2 * Math.ceil(nIn / 2) * 2 : Math.ceil(nIn / 4) * 4) + 4;
 
 /** The activations a step may fuse (softmax, log-softmax and logistic pair act on the whole row). */
 const ACTS = new Set<number>([Act.None, Act.Relu, Act.LeakyRelu, Act.Sigmoid, Act.Tanh, Act.Softmax, Act.LogSoftmax, Act.HardSigmoid, Act.LogisticPair]);
@@ -204,7 +204,7 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
     alpha: view.getFloat32(at + Step.alpha, true), beta: view.getFloat32(at + Step.beta, true),
   };
   const { opcode, nIn, nOut } = s;
-  if (s.flags !== 0 && !(opcode === Opcode.DenseQ8 && s.flags === STEP_FLAG_Q8_STATIC_INPUT)) bad("flags", `unknown flags 0x${s.flags.toString(16)} for opcode ${opcode}`);
+  if (s.flags !== 0 && !(opcode === Opcode.DenseQ8 && (s.flags & ~(STEP_FLAG_Q8_STATIC_INPUT | STEP_FLAG_Q8_I16_INPUT)) === 0)) bad("flags", `unknown flags 0x${s.flags.toString(16)} for opcode ${opcode}`);
   if (bounds.abiVersion < 2 && (s.flags !== 0 || opcode === Opcode.Quantize)) bad(s.flags !== 0 ? "flags" : "opcode", "needs kernel ABI 2, but the header says 1");
   if (nIn < 1 || nIn > 1 << 24) bad("nIn", `${nIn} is outside 1..2^24`);
   if (nOut < 1 || nOut > 1 << 24) bad("nOut", `${nOut} is outside 1..2^24`);
@@ -240,8 +240,9 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
       if (s.flags & STEP_FLAG_Q8_STATIC_INPUT) { // the row's scale and zero point, checked here once
         const xScale = view.getFloat32(s.aux + nOut * 8, true), xZp = view.getInt32(s.aux + nOut * 8 + 4, true);
         if (!(xScale > 0 && Number.isFinite(xScale)) || xZp < 0 || xZp > 255) bad("aux", `static input scale ${xScale} and zero point ${xZp}: need a finite scale > 0 and a zero point in 0..255`);
+        if (s.flags & STEP_FLAG_Q8_I16_INPUT && xZp !== 0) bad("aux", `static int16 input zero point ${xZp}: int16 rows are symmetric (0)`);
       }
-      const scratchEnd = s.scratch + q8ScratchBytes(nIn);
+      const scratchEnd = s.scratch + q8ScratchBytes(nIn, s.flags);
       if (s.scratch % 4 !== 0 || scratchEnd > bounds.arenaBytes) bad("scratch", `[${s.scratch}, ${scratchEnd}) is not 4-aligned inside the ${bounds.arenaBytes}-byte arena`);
       break;
     }
@@ -304,7 +305,7 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
     bad("dst", disjoint ? "output rows overlap the input rows" : "output rows overlap the input rows without being exactly in place");
   }
   if (opcode === Opcode.DenseQ8) {
-    const scratchEnd = s.scratch + q8ScratchBytes(nIn);
+    const scratchEnd = s.scratch + q8ScratchBytes(nIn, s.flags);
     if ((s.scratch < srcEnd && s.src < scratchEnd) || (s.scratch < dstEnd && s.dst < scratchEnd)) bad("scratch", "overlaps the step's input or output rows");
   }
   return s;

@@ -18,7 +18,7 @@ export interface StepRecord {
   opcode: Opcode;
   /** Activation (DENSE, DENSE_Q8, AFFINE, ACT) or norm (NORMALIZE). */
   act: Act | Norm | QuantMode;
-  /** Step flags: STEP_FLAG_Q8_STATIC_INPUT on DENSE_Q8; 0 otherwise. */
+  /** Step flags: STEP_FLAG_Q8_STATIC_INPUT and STEP_FLAG_Q8_I16_INPUT on DENSE_Q8; 0 otherwise. */
   flags: number;
   src: number;
   srcStride: number;

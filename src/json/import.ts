@@ -63,6 +63,8 @@ export interface PackOptions {
   calibration?: ArrayLike<ArrayLike<number>>;
   /** With quantize "int8": "auto" (default) keeps a small final layer in f32; "all" quantizes every dense layer. */
   int8Layers?: "auto" | "all";
+  /** With quantize "int8": rows quantized to "int16" (default, symmetric) or "uint8" (with a zero point, as ONNX DynamicQuantizeLinear). */
+  activations?: "int16" | "uint8";
   /** Rows per block in predictBatch. */
   batchRows?: number;
   /** Leave feature names out of the image. */

@@ -10,7 +10,7 @@
  * only about two layers' worth of activations. Element-wise steps whose input dies at that step
  * run in place.
  */
-import { Act, Header, Norm, Opcode, QuantDecision, QuantMode, STEP_FLAG_Q8_STATIC_INPUT } from "../format/abi.js";
+import { Act, Header, Norm, Opcode, QuantDecision, QuantMode, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_STATIC_INPUT } from "../format/abi.js";
 import { quantizeRows } from "./quantize.js";
 import { q8ScratchBytes } from "../format/read.js";
 import type { Label, OutputInfo } from "../format/types.js";
@@ -59,6 +59,8 @@ export interface DenseLayer {
 /** Settings for a layer made int8 by withInt8: a static input range (calibrated), or none (dynamic). */
 export interface Int8Choice {
   input?: { scale: number; zeroPoint: number };
+  /** The row as u8 with a zero point (ONNX DynamicQuantizeLinear) or as symmetric int16 (finer; the default at pack time). */
+  rows?: "u8" | "i16";
   /**
    * Bias correction: the mean of the layer's input over calibration rows. The bias absorbs the
    * mean error of the rounded weights, b'[o] = b[o] + Σ_i (W − Ŵ)[o][i] · mean[i].
@@ -139,7 +141,7 @@ export class PlanBuilder {
    * fixed scale and zero point (`input`: calibrated ranges, or a QuantizeLinear in the graph).
    */
   denseQ8(x: Value, wq: Int8Array, wScale: Float32Array, b: Float32Array, act: Act = Act.None, o: ActOptions = {}, where = "dense",
-          input?: { scale: number; zeroPoint: number }, origin: "pack" | "graph" = "pack"): Value {
+          input?: { scale: number; zeroPoint: number }, origin: "pack" | "graph" = "pack", rows: "u8" | "i16" = "u8"): Value {
     const nOut = b.length, nIn = x.width;
     if (wq.length !== nOut * nIn || wScale.length !== nOut) {
       throw new ModelSpecError(where, `int8 weights ${wq.length} and scales ${wScale.length}; expected ${nOut}×${nIn} and ${nOut}`);
@@ -162,7 +164,8 @@ export class PlanBuilder {
     }
     return this.push({
       opcode: Opcode.DenseQ8, act, src: x, dst: this.value(nOut), w: wq, b, aux, alpha: o.alpha ?? 0, beta: o.beta ?? 0,
-      scratchBytes: q8ScratchBytes(nIn), flags: input ? STEP_FLAG_Q8_STATIC_INPUT : 0,
+      scratchBytes: q8ScratchBytes(nIn, rows === "i16" ? STEP_FLAG_Q8_I16_INPUT : 0),
+      flags: (input ? STEP_FLAG_Q8_STATIC_INPUT : 0) | (rows === "i16" ? STEP_FLAG_Q8_I16_INPUT : 0),
       float: { w: Float32Array.from(wq, (v, k) => v * wScale[Math.floor(k / nIn)]!), b, act, alpha: o.alpha ?? 0, beta: o.beta ?? 0, where },
       decision: origin === "graph" ? (input ? QuantDecision.Int8FromGraphStatic : QuantDecision.Int8FromGraph)
         : input ? QuantDecision.Int8Calibrated : QuantDecision.Int8Dynamic,
@@ -219,7 +222,7 @@ export class PlanBuilder {
         });
       }
       const tmp = new PlanBuilder(nIn, { ...this.meta, featureNames: undefined });
-      tmp.denseQ8(tmp.input, q.values, q.scales, b, f.act, { alpha: f.alpha, beta: f.beta }, f.where, c.input);
+      tmp.denseQ8(tmp.input, q.values, q.scales, b, f.act, { alpha: f.alpha, beta: f.beta }, f.where, c.input, "pack", c.rows);
       tmp.ops[0]!.float = { ...f }; // the float model stays the original one
       return { ...tmp.ops[0]!, src: op.src, dst: op.dst };
     });

@@ -12,7 +12,7 @@
  *   - with calibration rows, the packed int8 model and the float model both run on them and the
  *     image records the largest absolute output difference and how often the top class agrees.
  */
-import { Header, QuantDecision } from "../format/abi.js";
+import { Header, i16Limit, QuantDecision } from "../format/abi.js";
 import { readImage } from "../format/read.js";
 import { Model } from "../runtime/model.js";
 import { ModelSpecError } from "../errors.js";
@@ -29,21 +29,31 @@ export interface QuantizeOptions {
   calibration?: ArrayLike<ArrayLike<number>>;
   /** "auto" (default): a small final layer stays f32. "all": every dense layer is int8. */
   int8Layers?: "auto" | "all";
+  /**
+   * How int8 layers quantize their input rows: "int16" (default: symmetric int16, zero point 0,
+   * i16 × i8 products) or "uint8" (u8 with a zero point, as ONNX DynamicQuantizeLinear does).
+   */
+  activations?: "int16" | "uint8";
   batchRows?: number;
 }
 
 /** The decision for one f32 layer under `--quantize int8`. */
-function choose(layer: DenseLayer, all: boolean, totalWeights: number, ranges?: Array<{ lo: number; hi: number; mean: Float64Array }>): Int8Choice | QuantDecision {
+function choose(layer: DenseLayer, all: boolean, totalWeights: number, i16: boolean, ranges?: Array<{ lo: number; hi: number; mean: Float64Array }>): Int8Choice | QuantDecision {
   const w = layer.nIn * layer.nOut;
   if (!all && layer.final && (w <= SMALL_FINAL_WEIGHTS || w <= SMALL_FINAL_FRACTION * totalWeights)) return QuantDecision.F32SmallFinal;
+  const rows = i16 ? "i16" as const : "u8" as const;
   const r = ranges?.[layer.index];
-  if (!r) return {};
+  if (!r) return { rows };
   const inputMean = r.mean;
+  if (i16) {
+    const s16 = Math.fround(Math.max(-r.lo, r.hi) / i16Limit(layer.nIn));
+    return s16 > 0 && Number.isFinite(s16) ? { rows, input: { scale: s16, zeroPoint: 0 }, inputMean } : { rows, inputMean };
+  }
   // As DynamicQuantizeLinear computes them, from the calibrated range instead of the row's.
   const scale = Math.fround(Math.fround(r.hi - r.lo) / 255);
-  if (!(scale > 0) || !Number.isFinite(scale)) return { inputMean }; // a constant-zero input: nothing to calibrate
+  if (!(scale > 0) || !Number.isFinite(scale)) return { rows, inputMean }; // a constant-zero input: nothing to calibrate
   const zp = Math.max(0, Math.min(255, roundHalfEven(Math.fround(-Math.fround(r.lo / scale)))));
-  return { input: { scale, zeroPoint: zp }, inputMean };
+  return { rows, input: { scale, zeroPoint: zp }, inputMean };
 }
 
 function roundHalfEven(v: number): number {
@@ -102,7 +112,7 @@ export function buildQuantized(g: PlanBuilder, options: QuantizeOptions): Uint8A
       model.dispose();
     }
     const totalWeights = g.denseLayers().reduce((sum, l) => sum + l.nIn * l.nOut, 0);
-    q = g.withInt8((layer) => choose(layer, options.int8Layers === "all", totalWeights, ranges));
+    q = g.withInt8((layer) => choose(layer, options.int8Layers === "all", totalWeights, options.activations !== "uint8", ranges));
   } else if (!g.quantized) {
     throw new ModelSpecError("calibration", "calibration rows are only used with quantize: \"int8\" or an already quantized graph");
   }

@@ -127,6 +127,43 @@ describe.each(BUILDS)("static row quantization and QUANTIZE · %s build", (build
   });
 });
 
+describe.each(BUILDS)("int8 weights × int16 rows · %s build", (build) => {
+  const k = new KernelHarness(build);
+  const limitOf = (n: number) => Math.min(32767, Math.floor(2147483647 / (127 * n)));
+
+  it.each([[5, 3], [16, 4], [37, 9], [784, 17]])("in=%i out=%i: quantizer and i16 × i8 products equal the JavaScript reference, fast and reference", (nIn, nOut) => {
+    const rand = seeded(`i16 ${nIn}x${nOut}`);
+    const x = rand.floats(nIn, -3, 5), w = rand.floats(nIn * nOut), b = rand.floats(nOut);
+    const { values: wq, scales } = quantizeRows(w, nOut, nIn);
+    const limit = limitOf(nIn), f = Math.fround;
+    const scale = f(Math.max(...Array.from(x, Math.abs)) / limit);
+    x[1] = 2.5 * scale; // a half: rounds to even
+    const q = Array.from(x, (v) => Math.max(-limit, Math.min(limit, rint(f(v / scale)))));
+    const want = Array.from({ length: nOut }, (_, o) => {
+      let acc = 0;
+      for (let i = 0; i < nIn; i++) acc += q[i]! * wq[o * nIn + i]!;
+      return f(f(f(acc) * f(scale * scales[o]!)) + b[o]!);
+    });
+    for (const [quant, dot] of [["quantizeRowI16", "denseQ8DotI16"], ["quantizeRowI16Ref", "denseQ8DotI16Ref"]]) {
+      k.reset();
+      const pq = k.alloc(2 * nIn + 16), py = k.alloc(4 * nOut);
+      expect(k.fn(quant!)(k.f32(x), pq, nIn, scale, limit)).toBe(scale);
+      expect(Array.from(new Int16Array(k.readU8(pq, 2 * nIn).buffer)), quant).toEqual(q);
+      k.fn(dot!)(pq, k.bytes(wq), k.f32(aux(scales, wq, nIn)), k.f32(b), py, nIn, nOut, scale);
+      expect(Array.from(k.read(py, nOut)), dot).toEqual(want);
+      expectAllClose(k.read(py, nOut), denseRef(x, w, b, nIn, nOut), { rtol: 0.01, atol: 0.01 * Math.sqrt(nIn) }, `${dot} vs float`);
+    }
+  });
+
+  it("a NaN in the row makes the returned scale NaN", () => {
+    const x = Array.from({ length: 21 }, (_, i) => (i === 11 ? NaN : i));
+    for (const name of ["quantizeRowI16", "quantizeRowI16Ref"]) {
+      k.reset();
+      expect(Number.isNaN(k.fn(name)(k.f32(x), k.alloc(64), 21, 0.01, 1000)), name).toBe(true);
+    }
+  });
+});
+
 describe("quantizeRows (pack time)", () => {
   it("is symmetric per output channel and rounds half to even", () => {
     const { values, scales } = quantizeRows([127, 63.5, -127, 0.5, 1, -2], 2, 3);

@@ -161,7 +161,8 @@ describe("ABI 2: step flags, static int8 inputs, QUANTIZE and the quantization r
 
   it.each([
     ["flags on a dense step", patched(image, step(1, "flags"), 1, 2), "steps[1].flags", step(1, "flags"), /unknown flags/],
-    ["an unknown flag on DENSE_Q8", patched(image, step(0, "flags"), 3, 2), "steps[0].flags", step(0, "flags"), /unknown flags/],
+    ["an unknown flag on DENSE_Q8", patched(image, step(0, "flags"), 5, 2), "steps[0].flags", step(0, "flags"), /unknown flags/],
+    ["an int16 row with a zero point", patched(image, step(0, "flags"), 3, 2), "steps[0].aux", step(0, "aux"), /int16 rows are symmetric/],
     ["a static input scale of 0", patched(image, staticAt, 0), "steps[0].aux", step(0, "aux"), /static input scale 0/],
     ["a static zero point past 255", patched(image, staticAt + 4, 256), "steps[0].aux", step(0, "aux"), /zero point 256/],
     ["an ABI 1 header with ABI 2 steps", patched(image, Header.abiVersion, 1), "steps[0].flags", step(0, "flags"), /needs kernel ABI 2/],

@@ -6,28 +6,37 @@ import { describe, expect, it } from "vitest";
 import { pack, quantizeRows, type JsonModel } from "../../src/pack.js";
 import { Model } from "../../src/index.js";
 import { QuantDecision } from "../../src/format/abi.js";
-import { dynamicQuantize } from "../helpers/reference.js";
+import { dynamicQuantize, rint } from "../helpers/reference.js";
 
 const argmax = (v: ArrayLike<number>) => { let k = 0; for (let j = 1; j < v.length; j++) if (v[j]! > v[k]!) k = j; return k; };
 const json = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8"));
 
 describe("int8 emulation in plain JavaScript", () => {
-  it("the digits MLP, every layer int8 with dynamic rows: equal to the emulation", () => {
-    const fx = json("../fixtures/json/mlp_digits.json") as { model: JsonModel; rows: number[][] };
-    const layers = fx.model.layers!.map((l) => ({ ...l, w: l.weights[0]!.map((_, o) => l.weights.map((row) => row[o]!)) })); // in_out → out_in
+  const fx = json("../fixtures/json/mlp_digits.json") as { model: JsonModel; rows: number[][] };
+  const layers = fx.model.layers!.map((l) => ({ ...l, w: l.weights[0]!.map((_, o) => l.weights.map((row) => row[o]!)) })); // in_out → out_in
+  const f = Math.fround;
+
+  /** The row as int8 layers quantize it: u8 as DynamicQuantizeLinear, or symmetric int16. */
+  function quantizeRow(x: number[], rows: "u8" | "i16"): { q: number[]; scale: number } {
+    if (rows === "u8") { const d = dynamicQuantize(x); return { q: Array.from(d.q, (v) => v - d.zp), scale: d.scale }; }
+    const limit = Math.min(32767, Math.floor(2147483647 / (127 * x.length)));
+    const scale = f(Math.max(...x.map(Math.abs)) / limit);
+    return { q: x.map((v) => (scale === 0 ? 0 : Math.max(-limit, Math.min(limit, rint(f(v / scale)))))), scale };
+  }
+
+  it.each([["uint8", "u8"], ["int16", "i16"]] as const)("the digits MLP, every layer int8, %s rows: equal to the emulation", (activations, rows) => {
     for (const simd of ["auto", "off"] as const) {
-      const model = Model.load(pack(fx.model, { quantize: "int8", int8Layers: "all" }), { simd });
+      const model = Model.load(pack(fx.model, { quantize: "int8", int8Layers: "all", activations }), { simd });
       expect(model.info.steps.map((s) => s.opcode)).toEqual([2, 2, 2]);
       for (const row of fx.rows) {
-        const f = Math.fround;
         let x = row.map(f);
         for (const l of layers) {
           const nOut = l.w.length, nIn = l.w[0]!.length;
-          const q = quantizeRows(l.w.flat(), nOut, nIn), d = dynamicQuantize(x);
+          const q = quantizeRows(l.w.flat(), nOut, nIn), d = quantizeRow(x, rows);
           x = Array.from({ length: nOut }, (_, o) => {
-            let acc = 0;
-            for (let i = 0; i < nIn; i++) acc += (d.q[i]! - d.zp) * q.values[o * nIn + i]!;
-            const y = f(f(acc) * f(d.scale * q.scales[o]!) + f(l.bias[o]!));
+            let acc = 0; // exact integers
+            for (let i = 0; i < nIn; i++) acc += d.q[i]! * q.values[o * nIn + i]!;
+            const y = f(f(f(acc) * f(d.scale * q.scales[o]!)) + f(l.bias[o]!));
             return l.activation === "relu" ? Math.max(0, y) : y;
           });
         }
