@@ -12,7 +12,7 @@
  *     atol 1e-6; NaN = NaN; ±Inf exact; integer outputs exact);
  *   - "n/a": the importer refused it with a typed EdgeInferError (its code and message are the
  *     reason), or the test lies outside edgeinfer's model before the importer is even asked
- *     (no float input with a batch dimension, sequence/optional inputs, string weights);
+ *     (no float or integer input with data, sequence/optional inputs, string weights);
  *   - "fail": anything else: wrong numbers or shapes, an untyped exception (TypeError, …), an
  *     image the packer produced that the runtime rejects.
  */
