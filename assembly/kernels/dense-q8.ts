@@ -158,17 +158,14 @@ export function quantizeRowStatic(x: usize, q: usize, n: i32, scale: f32, zp: i3
     const v0 = f32x4.splat(0), v255 = f32x4.splat(255);
     let m = f32x4.splat(0); // NaN-propagating max: NaN if the row has one
     let j = 0;
-    for (; j + 16 <= n; j += 16) {
+    for (; j + 8 <= n; j += 8) {
       const p = x + (<usize>j << 2);
-      const x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32), x3 = v128.load(p, 48);
-      m = f32x4.max(m, f32x4.max(f32x4.max(x0, x1), f32x4.max(x2, x3)));
+      const x0 = v128.load(p), x1 = v128.load(p, 16);
+      m = f32x4.max(m, f32x4.max(x0, x1));
       const a0 = f32x4.max(v0, f32x4.min(v255, f32x4.add(f32x4.nearest(f32x4.div(x0, vs)), vz)));
       const a1 = f32x4.max(v0, f32x4.min(v255, f32x4.add(f32x4.nearest(f32x4.div(x1, vs)), vz)));
-      const a2 = f32x4.max(v0, f32x4.min(v255, f32x4.add(f32x4.nearest(f32x4.div(x2, vs)), vz)));
-      const a3 = f32x4.max(v0, f32x4.min(v255, f32x4.add(f32x4.nearest(f32x4.div(x3, vs)), vz)));
-      const h0 = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(a0), i32x4.trunc_sat_f32x4_s(a1));
-      const h1 = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(a2), i32x4.trunc_sat_f32x4_s(a3));
-      v128.store(q + <usize>j, i8x16.narrow_i16x8_u(h0, h1));
+      const h = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(a0), i32x4.trunc_sat_f32x4_s(a1));
+      v128.store64_lane(q + <usize>j, i8x16.narrow_i16x8_u(h, h), 0); // eight bytes
     }
     const rest = quantizeRowStaticRef(x + (<usize>j << 2), q + <usize>j, n - j, scale, zp);
     const mm = f32x4.extract_lane(m, 0) + f32x4.extract_lane(m, 1) + f32x4.extract_lane(m, 2) + f32x4.extract_lane(m, 3);
@@ -229,13 +226,7 @@ export function quantizeRowI16(x: usize, q: usize, n: i32, scale: f32, limit: i3
 /** The dynamic scale of an i16 row: max|x| / limit (0 for a zero row; NaN or ∞ propagate). */
 function rowScaleI16(x: usize, n: i32, limit: i32): f32 {
   let m: f32 = 0;
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    let v = f32x4.splat(0);
-    for (; i + 4 <= n; i += 4) v = f32x4.max(v, f32x4.abs(v128.load(x + (<usize>i << 2))));
-    m = max<f32>(max<f32>(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max<f32>(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
-  }
-  for (; i < n; i++) m = max<f32>(m, abs<f32>(load<f32>(x + (<usize>i << 2))));
+  for (let i = 0; i < n; i++) m = max<f32>(m, abs<f32>(load<f32>(x + (<usize>i << 2))));
   return m / <f32>limit;
 }
 
@@ -277,6 +268,58 @@ export function denseQ8DotI16(q: usize, w: usize, aux: usize, b: usize, y: usize
   }
 }
 
+/** Bytes of one int16 row in the scratch (16-aligned, so the second row starts aligned). */
+// @ts-ignore: decorator
+@inline function i16RowBytes(nIn: i32): usize {
+  return <usize>((nIn + 7) & ~7) << 1;
+}
+
+/** One row to int16 with its dynamic (or the static) scale; returns the scale to multiply by. */
+function quantizeI16(x: usize, q: usize, nIn: i32, fixed: bool, staticScale: f32, limit: i32): f32 {
+  const scale = fixed ? staticScale : rowScaleI16(x, nIn, limit);
+  if (scale > 0 && scale != Infinity) return quantizeRowI16(x, q, nIn, scale, limit);
+  memory.fill(q, 0, <usize>nIn << 1); // zero row: y = b; NaN or ∞: the NaN scale makes y NaN
+  return scale;
+}
+
+/**
+ * Two int16 rows (q0, q1) × four weight rows per pass: each weight load serves both rows. The
+ * same integer sums and final f32 operations as denseQ8DotI16, so a row gives the same bits
+ * alone or in a batch. y0 is row 0's output; row 1's is yStep bytes further; t: 32 bytes of scratch.
+ */
+export function denseQ8DotI16x2(q0: usize, q1: usize, t: usize, w: usize, aux: usize, b: usize, y0: usize, yStep: usize,
+                                nIn: i32, nOut: i32, s0: f32, s1: f32): void {
+  if (ASC_FEATURE_SIMD) {
+    const nIn8 = nIn & ~7;
+    const rowBytes = <usize>nIn;
+    const y1 = y0 + yStep;
+    const last = nOut - 1;
+    for (let o = 0; o < nOut; o += 4) {
+      const r0 = w + <usize>o * rowBytes;
+      const r1 = w + <usize>min(o + 1, last) * rowBytes, r2 = w + <usize>min(o + 2, last) * rowBytes, r3 = w + <usize>min(o + 3, last) * rowBytes;
+      let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+      let c0 = i32x4.splat(0), c1 = i32x4.splat(0), c2 = i32x4.splat(0), c3 = i32x4.splat(0);
+      for (let i = 0; i < nIn8; i += 8) {
+        const u = v128.load(q0 + (<usize>i << 1)), v = v128.load(q1 + (<usize>i << 1));
+        const w0 = v128.load8x8_s(r0 + <usize>i), w1 = v128.load8x8_s(r1 + <usize>i);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, w0)); c0 = i32x4.add(c0, i32x4.dot_i16x8_s(v, w0));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, w1)); c1 = i32x4.add(c1, i32x4.dot_i16x8_s(v, w1));
+        const w2 = v128.load8x8_s(r2 + <usize>i), w3 = v128.load8x8_s(r3 + <usize>i);
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, w2)); c2 = i32x4.add(c2, i32x4.dot_i16x8_s(v, w2));
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, w3)); c3 = i32x4.add(c3, i32x4.dot_i16x8_s(v, w3));
+      }
+      finishI16(hsumI32(a0) + dotTailI16(q0, r0, nIn8, nIn), o, aux, b, y0, s0);
+      finishI16(hsumI32(c0) + dotTailI16(q1, r0, nIn8, nIn), o, aux, b, y1, s1);
+      if (o + 1 < nOut) { finishI16(hsumI32(a1) + dotTailI16(q0, r1, nIn8, nIn), o + 1, aux, b, y0, s0); finishI16(hsumI32(c1) + dotTailI16(q1, r1, nIn8, nIn), o + 1, aux, b, y1, s1); }
+      if (o + 2 < nOut) { finishI16(hsumI32(a2) + dotTailI16(q0, r2, nIn8, nIn), o + 2, aux, b, y0, s0); finishI16(hsumI32(c2) + dotTailI16(q1, r2, nIn8, nIn), o + 2, aux, b, y1, s1); }
+      if (o + 3 < nOut) { finishI16(hsumI32(a3) + dotTailI16(q0, r3, nIn8, nIn), o + 3, aux, b, y0, s0); finishI16(hsumI32(c3) + dotTailI16(q1, r3, nIn8, nIn), o + 3, aux, b, y1, s1); }
+    }
+  } else {
+    denseQ8DotI16Ref(q0, w, aux, b, y0, nIn, nOut, s0);
+    denseQ8DotI16Ref(q1, w, aux, b, y0 + yStep, nIn, nOut, s1);
+  }
+}
+
 function finishI16(acc: i32, o: i32, aux: usize, b: usize, y: usize, xScale: f32): void {
   const s = xScale * load<f32>(aux + (<usize>o << 2));
   store<f32>(y + (<usize>o << 2), <f32>acc * s + load<f32>(b + (<usize>o << 2)));
@@ -299,12 +342,18 @@ export function denseQ8Rows(x: usize, xStep: usize, q: usize, w: usize, aux: usi
     const limit = i16Limit(nIn);
     const fixed = (flags & STEP_FLAG_Q8_STATIC_INPUT) != 0;
     const staticScale = fixed ? load<f32>(aux + (<usize>nOut << 3)) : <f32>0;
-    for (let r = 0; r < nRows; r++) {
-      const xr = x + <usize>r * xStep;
-      const scale = fixed ? staticScale : rowScaleI16(xr, nIn, limit);
-      let s = scale;
-      if (scale > 0 && scale != Infinity) s = quantizeRowI16(xr, q, nIn, scale, limit);
-      else memory.fill(q, 0, <usize>nIn << 1); // zero row: y = b; NaN or ∞: the NaN scale makes y NaN
+    // Two rows at a time (the scratch holds two int16 rows): each weight load serves both.
+    const q1 = q + i16RowBytes(nIn);
+    let r = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; r + 2 <= nRows; r += 2) {
+        const x0 = x + <usize>r * xStep;
+        const s0 = quantizeI16(x0, q, nIn, fixed, staticScale, limit), s1 = quantizeI16(x0 + xStep, q1, nIn, fixed, staticScale, limit);
+        denseQ8DotI16x2(q, q1, q1 + i16RowBytes(nIn), w, aux, b, y + <usize>r * yStep, yStep, nIn, nOut, s0, s1);
+      }
+    }
+    for (; r < nRows; r++) {
+      const s = quantizeI16(x + <usize>r * xStep, q, nIn, fixed, staticScale, limit);
       denseQ8DotI16(q, w, aux, b, y + <usize>r * yStep, nIn, nOut, s);
     }
     return;

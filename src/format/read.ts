@@ -187,8 +187,8 @@ function readQuantReport(r: ByteReader, steps: StepRecord[], weightsBytes: numbe
 
 interface Bounds { weightsOffset: number; imageBytes: number; arenaBytes: number; batchRows: number; abiVersion: number }
 
-/** Scratch bytes DENSE_Q8 needs: the quantized row (4-aligned) and the zero point. */
-export const q8ScratchBytes = (nIn: number, flags = 0) => (flags & STEP_FLAG_Q8_I16_INPUT ? 2 * Math.ceil(nIn / 2) * 2 : Math.ceil(nIn / 4) * 4) + 4;
+/** Scratch bytes DENSE_Q8 needs: the quantized row (4-aligned) and the zero point; int16 rows: two rows of 2·align8(nIn) bytes, 32 bytes of sums, and 4. */
+export const q8ScratchBytes = (nIn: number, flags = 0) => (flags & STEP_FLAG_Q8_I16_INPUT ? 2 * 2 * Math.ceil(nIn / 8) * 8 + 32 : Math.ceil(nIn / 4) * 4) + 4;
 
 /** The activations a step may fuse (softmax, log-softmax and logistic pair act on the whole row). */
 const ACTS = new Set<number>([Act.None, Act.Relu, Act.LeakyRelu, Act.Sigmoid, Act.Tanh, Act.Softmax, Act.LogSoftmax, Act.HardSigmoid, Act.LogisticPair]);

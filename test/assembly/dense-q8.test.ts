@@ -155,6 +155,24 @@ describe.each(BUILDS)("int8 weights × int16 rows · %s build", (build) => {
     }
   });
 
+  it.each([[5, 3], [16, 4], [37, 9], [784, 18]])("in=%i out=%i: two rows at a time give each row's single-row bits", (nIn, nOut) => {
+    const rand = seeded(`i16x2 ${nIn}x${nOut}`);
+    const w = rand.floats(nIn * nOut), b = rand.floats(nOut);
+    const { values: wq, scales } = quantizeRows(w, nOut, nIn);
+    const rows = [rand.floats(nIn, -3, 5), rand.floats(nIn, 0, 2)];
+    const limit = limitOf(nIn);
+    k.reset();
+    const pw = k.bytes(wq), pa = k.f32(aux(scales, wq, nIn)), pb = k.f32(b);
+    const rowBytes = 2 * Math.ceil(nIn / 8) * 8;
+    const pq = k.alloc(2 * rowBytes + 48), py = k.alloc(8 * nOut), pyRef = k.alloc(4 * nOut);
+    const sc = rows.map((x, r) => k.fn("quantizeRowI16")(k.f32(x), pq + r * rowBytes, nIn, Math.fround(Math.max(...Array.from(x, Math.abs)) / limit), limit));
+    k.fn("denseQ8DotI16x2")(pq, pq + rowBytes, pq + 2 * rowBytes, pw, pa, pb, py, 4 * nOut, nIn, nOut, sc[0]!, sc[1]!);
+    for (const r of [0, 1]) {
+      k.fn("denseQ8DotI16Ref")(pq + r * rowBytes, pw, pa, pb, pyRef, nIn, nOut, sc[r]!);
+      expect(Array.from(k.read(py + 4 * nOut * r, nOut)), `row ${r}`).toEqual(Array.from(k.read(pyRef, nOut)));
+    }
+  });
+
   it("a NaN in the row makes the returned scale NaN", () => {
     const x = Array.from({ length: 21 }, (_, i) => (i === 11 ? NaN : i));
     for (const name of ["quantizeRowI16", "quantizeRowI16Ref"]) {

@@ -43,6 +43,9 @@ describe("int8 emulation in plain JavaScript", () => {
         const mx = Math.max(...x), e = x.map((v) => Math.exp(v - mx)), s = e.reduce((a, v) => a + v);
         Array.from(model.predict(row)).forEach((v, j) => expect(Math.abs(v - e[j]! / s)).toBeLessThan(1e-6));
       }
+      // A batch (int16 rows go two at a time) gives every row's single-row bits.
+      const batch = model.predictBatch(Float32Array.from(fx.rows.flat()), fx.rows.length);
+      fx.rows.forEach((row, r) => expect(Array.from(batch.subarray(r * 10, r * 10 + 10))).toEqual(Array.from(model.predict(row))));
     }
   });
 });

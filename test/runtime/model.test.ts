@@ -14,8 +14,8 @@ describe("the release modules", () => {
     const m = new WebAssembly.Module(kernelBytes(build));
     expect(WebAssembly.Module.imports(m)).toEqual([]);
     expect(WebAssembly.Module.exports(m).map((e) => e.name).sort()).toEqual(ABI_EXPORTS);
-    // int8 kernels (u8 rows as ONNX defines them, int16 rows for packed models, QUANTIZE) take ~2.4 KB of it.
-    expect(kernelBytes(build).length).toBeLessThanOrEqual(build === "simd" ? 18 * 1024 : 9 * 1024);
+    // int8 kernels (u8 rows as ONNX defines them, int16 rows one and two at a time for packed models, QUANTIZE) take ~3.5 KB of it.
+    expect(kernelBytes(build).length).toBeLessThanOrEqual(build === "simd" ? 19 * 1024 : 9 * 1024);
     const inst = new WebAssembly.Instance(m, {}); // an empty import object is enough
     expect((inst.exports.abiVersion as () => number)()).toBe(ABI_VERSION);
   });
