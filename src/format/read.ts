@@ -237,6 +237,10 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
     case Opcode.DenseQ8: {
       act(ACTS);
       param("w", nIn * nOut); param("aux", nOut * 8 + (s.flags & STEP_FLAG_Q8_STATIC_INPUT ? 8 : 0)); param("b", nOut * 4);
+      if (s.flags & STEP_FLAG_Q8_I16_INPUT) { // int16 rows: weights in −127..127 keep the i32 sums from overflowing
+        const w8 = new Int8Array(view.buffer, view.byteOffset + s.w, nIn * nOut);
+        if (w8.includes(-128)) bad("w", "int16 rows need weights in −127..127; this step has −128");
+      }
       if (s.flags & STEP_FLAG_Q8_STATIC_INPUT) { // the row's scale and zero point, checked here once
         const xScale = view.getFloat32(s.aux + nOut * 8, true), xZp = view.getInt32(s.aux + nOut * 8 + 4, true);
         if (!(xScale > 0 && Number.isFinite(xScale)) || xZp < 0 || xZp > 255) bad("aux", `static input scale ${xScale} and zero point ${xZp}: need a finite scale > 0 and a zero point in 0..255`);

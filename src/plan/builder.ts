@@ -147,6 +147,8 @@ export class PlanBuilder {
       throw new ModelSpecError(where, `int8 weights ${wq.length} and scales ${wScale.length}; expected ${nOut}×${nIn} and ${nOut}`);
     }
     if (act === Act.LogisticPair && nOut !== 2) throw new ModelSpecError(where, "the logistic_pair activation needs exactly 2 outputs");
+    if (rows === "i16" && wq.includes(-128)) throw new ModelSpecError(where, "int16 rows need weights in −127..127 (the i32 sums are bounded for them)");
+    if (rows === "i16" && input && input.zeroPoint !== 0) throw new ModelSpecError(where, "int16 rows are symmetric: the static zero point must be 0");
     if (input && (!(Math.fround(input.scale) > 0) || !Number.isFinite(Math.fround(input.scale)) || !Number.isInteger(input.zeroPoint) || input.zeroPoint < 0 || input.zeroPoint > 255)) {
       throw new ModelSpecError(where, `input scale ${input.scale} and zero point ${input.zeroPoint}: need a finite scale > 0 and a u8 zero point`);
     }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { inspect, FormatError, VersionError, Model } from "../../src/index.js";
 import { crc32 } from "../../src/format/crc32.js";
-import { Act, Header, HEADER_BYTES, Opcode, QuantDecision, QuantMode, STEP_BYTES, STEP_FLAG_Q8_STATIC_INPUT, Step } from "../../src/format/abi.js";
+import { Act, Header, HEADER_BYTES, Opcode, QuantDecision, QuantMode, STEP_BYTES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_STATIC_INPUT, Step } from "../../src/format/abi.js";
 import { PlanBuilder, quantizeRows } from "../../src/pack.js";
 import { everyOpModel, seedModel } from "../helpers/models.js";
 
@@ -183,5 +183,29 @@ describe("ABI 2: step flags, static int8 inputs, QUANTIZE and the quantization r
     const e = formatError(patched(image, decisionAt, QuantDecision.F32SmallFinal, 1));
     expect(e.field).toBe("meta.quantReport.layers[0]");
     expect(e.message).toMatch(/does not describe step 0/);
+  });
+});
+
+describe("int16 rows", () => {
+  const g = new PlanBuilder(9, { producer: "test", kind: "mlp" });
+  const q = quantizeRows(Float32Array.from({ length: 27 }, (_, i) => Math.sin(i)), 3, 9);
+  g.output("y", g.denseQ8(g.input, q.values, q.scales, Float32Array.of(0, 0, 0), Act.None, {}, "dense", undefined, "pack", "i16"));
+  const image = g.build();
+  const info = inspect(image);
+
+  it("scratch for two int16 rows and their sums; ABI 2", () => {
+    expect(info.abiVersion).toBe(2);
+    expect(info.steps[0]!.flags).toBe(STEP_FLAG_Q8_I16_INPUT);
+  });
+
+  it("a −128 weight is refused at load (it could overflow the i32 sums)", () => {
+    const e = formatError(patched(image, info.steps[0]!.w + 4, 0x80, 1));
+    expect(e.field).toBe("steps[0].w");
+    expect(e.message).toMatch(/−127\.\.127/);
+  });
+
+  it("the builder refuses them too", () => {
+    const b = new PlanBuilder(2, { producer: "test", kind: "mlp" });
+    expect(() => b.denseQ8(b.input, Int8Array.of(-128, 1), Float32Array.of(1), Float32Array.of(0), Act.None, {}, "d", undefined, "pack", "i16")).toThrow(/−127\.\.127/);
   });
 });
