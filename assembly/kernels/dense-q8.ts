@@ -226,7 +226,17 @@ export function quantizeRowI16(x: usize, q: usize, n: i32, scale: f32, limit: i3
 /** The dynamic scale of an i16 row: max|x| / limit (0 for a zero row; NaN or ∞ propagate). */
 function rowScaleI16(x: usize, n: i32, limit: i32): f32 {
   let m: f32 = 0;
-  for (let i = 0; i < n; i++) m = max<f32>(m, abs<f32>(load<f32>(x + (<usize>i << 2))));
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    let v = f32x4.splat(0), u = f32x4.splat(0);
+    for (; i + 8 <= n; i += 8) {
+      v = f32x4.max(v, f32x4.abs(v128.load(x + (<usize>i << 2))));
+      u = f32x4.max(u, f32x4.abs(v128.load(x + (<usize>i << 2), 16)));
+    }
+    v = f32x4.max(v, u);
+    m = max<f32>(max<f32>(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max<f32>(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+  }
+  for (; i < n; i++) m = max<f32>(m, abs<f32>(load<f32>(x + (<usize>i << 2))));
   return m / <f32>limit;
 }
 
