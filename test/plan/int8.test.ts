@@ -121,3 +121,24 @@ describe("bytes", () => {
     expect(all.weightsBytes / f32.weightsBytes).toBeLessThanOrEqual(0.26);
   });
 });
+
+describe("rows that are not numbers", () => {
+  it.each(["int16", "uint8"] as const)("%s rows: a NaN or an infinity in the row gives NaN outputs (allowNaN), a zero row gives the biases' outputs", (activations) => {
+    const fx = json("../fixtures/json/mlp_digits.json") as { model: JsonModel; rows: number[][] };
+    for (const simd of ["auto", "off"] as const) {
+      const model = Model.load(pack(fx.model, { quantize: "int8", int8Layers: "all", activations }), { simd, allowNaN: true });
+      for (const bad of [NaN, Infinity]) {
+        const row = fx.rows[0]!.slice();
+        row[9] = bad;
+        expect(Array.from(model.predict(row)).every(Number.isNaN), `${bad}`).toBe(true);
+        const rows = [fx.rows[1]!, row, fx.rows[2]!, row];
+        const batch = model.predictBatch(Float32Array.from(rows.flat()), 4);
+        expect(Array.from(batch.subarray(10, 20)).every(Number.isNaN)).toBe(true);
+        expect(Array.from(batch.subarray(0, 10))).toEqual(Array.from(model.predict(fx.rows[1]!)));
+      }
+      const zero = Array.from(model.predict(new Array(64).fill(0)));
+      expect(zero.every(Number.isFinite)).toBe(true);
+      expect(zero.reduce((a, v) => a + v)).toBeCloseTo(1, 5);
+    }
+  });
+});
