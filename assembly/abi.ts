@@ -2,7 +2,7 @@
 // test/format/abi-sync.test.ts checks that these copies match it.
 
 /** Kernel ABI version: raised whenever an opcode, activation or record field is added or changed. */
-export const ABI_VERSION: u32 = 1;
+export const ABI_VERSION: u32 = 2;
 
 // Packed image header: byte offsets of the fields the interpreter reads.
 export const H_N_STEPS: usize = 24;
@@ -17,6 +17,7 @@ export const H_OUTPUT_STRIDE: usize = 68;
 export const STEP_BYTES: usize = 52;
 export const S_OPCODE: usize = 0;   // u8
 export const S_ACT: usize = 1;      // u8
+export const S_FLAGS: usize = 2;    // u16
 export const S_SRC: usize = 4;      // u32 arena byte offset of row 0 of the input
 export const S_SRC_STRIDE: usize = 8; // u32 floats between rows of the input
 export const S_DST: usize = 12;
@@ -39,6 +40,18 @@ export const OP_ARGMAX: u32 = 5;
 export const OP_NORMALIZE: u32 = 6;
 export const OP_COPY: u32 = 7;
 export const OP_DENSE_NARROW: u32 = 8; // nOut ≤ 4, weights transposed to [nIn][4]
+export const OP_QUANTIZE: u32 = 9;      // act = QUANT_* mode
+
+// Step flags.
+export const STEP_FLAG_Q8_STATIC_INPUT: u32 = 1; // DENSE_Q8: the row's scale and zero point are in aux, after the row sums
+export const STEP_FLAG_Q8_I16_INPUT: u32 = 2;    // DENSE_Q8: the row is quantized to i16, symmetric (int8 weights × int16 activations)
+
+// QUANTIZE modes (in the act byte).
+export const QUANT_DIVIDE: u32 = 0;
+export const QUANT_DYNAMIC_VALUES: u32 = 1;
+export const QUANT_DYNAMIC_SCALE: u32 = 2;
+export const QUANT_DYNAMIC_ZERO_POINT: u32 = 3;
+export const QUANT_MULTIPLY: u32 = 4;
 
 // Activations, fused into DENSE, DENSE_Q8, AFFINE and ACT.
 export const ACT_NONE: u32 = 0;

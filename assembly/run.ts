@@ -4,12 +4,13 @@
 import {
   H_N_STEPS, H_STEPS_OFFSET, H_BATCH_ROWS, H_INPUT_OFFSET, H_N_INPUT, H_OUTPUT_OFFSET, H_OUTPUT_STRIDE,
   STEP_BYTES, S_OPCODE, S_ACT, S_SRC, S_SRC_STRIDE, S_DST, S_DST_STRIDE, S_N_IN, S_N_OUT, S_W, S_B, S_AUX,
-  S_SCRATCH, S_ALPHA, S_BETA,
+  S_SCRATCH, S_ALPHA, S_BETA, S_FLAGS, OP_QUANTIZE,
   OP_DENSE, OP_DENSE_Q8, OP_AFFINE, OP_ACT, OP_ARGMAX, OP_NORMALIZE, OP_COPY, OP_DENSE_NARROW, ACT_NONE, ACT_LOGISTIC_PAIR, ACT_SIGMOID, ACT_SOFTMAX, ACT_LOG_SOFTMAX,
   FLAG_CHECK_NAN, STATUS_OK, STATUS_NAN_INPUT, STATUS_BAD_OPCODE,
 } from "./abi";
 import { denseF32, denseF32Batch, denseNarrowF32, narrowRowScalar } from "./kernels/dense";
-import { denseQ8 } from "./kernels/dense-q8";
+import { denseQ8Rows } from "./kernels/dense-q8";
+import { quantizeF32 } from "./kernels/quantize";
 import { affineF32 } from "./kernels/affine";
 import { applyAct } from "./kernels/activations";
 import { argmaxF32, normalizeF32, findNaNF32 } from "./kernels/reduce";
@@ -52,7 +53,7 @@ function exec(image: usize, arena: usize, nRows: i32): i32 {
     } else if (isOp(op, OP_DENSE_Q8)) {
       const aux = image + <usize>load<u32>(s + S_AUX);
       const q = arena + <usize>load<u32>(s + S_SCRATCH);
-      for (let r = 0; r < nRows; r++) denseQ8(src + <usize>r * srcStep, q, w, aux, b, dst + <usize>r * dstStep, nIn, nOut);
+      denseQ8Rows(src, srcStep, q, w, aux, b, dst, dstStep, nIn, nOut, nRows, <u32>load<u16>(s + S_FLAGS));
     } else if (isOp(op, OP_AFFINE)) {
       for (let r = 0; r < nRows; r++) affineF32(src + <usize>r * srcStep, w, b, dst + <usize>r * dstStep, nIn);
     } else if (isOp(op, OP_ACT)) {
@@ -64,6 +65,9 @@ function exec(image: usize, arena: usize, nRows: i32): i32 {
     } else if (isOp(op, OP_NORMALIZE)) {
       for (let r = 0; r < nRows; r++) normalizeF32(act, src + <usize>r * srcStep, dst + <usize>r * dstStep, nIn);
       continue;
+    } else if (isOp(op, OP_QUANTIZE)) {
+      for (let r = 0; r < nRows; r++) quantizeF32(act, src + <usize>r * srcStep, w, b, dst + <usize>r * dstStep, nIn, alpha, beta);
+      continue; // act is the mode
     } else if (isOp(op, OP_COPY)) {
       for (let r = 0; r < nRows; r++) memory.copy(dst + <usize>r * dstStep, src + <usize>r * srcStep, <usize>nIn << 2);
       continue;

@@ -2,7 +2,9 @@
 // can compare both builds against a float64 JavaScript reference one kernel at a time.
 export * from "./index";
 export { denseF32Ref, denseF32, denseF32BatchRef, denseF32Batch, denseNarrowF32Ref, denseNarrowF32 } from "./kernels/dense";
-export { quantizeRowU8, denseQ8DotRef, denseQ8Dot, denseQ8Ref, denseQ8 } from "./kernels/dense-q8";
+export { quantizeRowU8, quantizeRowU8Ref, quantizeRowStatic, quantizeRowStaticRef, denseQ8DotRef, denseQ8Dot, denseQ8Ref, denseQ8,
+  quantizeRowI16, quantizeRowI16Ref, denseQ8DotI16, denseQ8DotI16Ref, denseQ8DotI16x2, denseQ8Rows } from "./kernels/dense-q8";
+export { quantizeF32 } from "./kernels/quantize";
 export { affineF32Ref, affineF32 } from "./kernels/affine";
 export { applyActRef, applyAct, softmaxRef, softmax, logSoftmaxRef } from "./kernels/activations";
 export { argmaxF32, normalizeF32, findNaNF32 } from "./kernels/reduce";

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 let failed = false;
-for (const [file, ...args] of [["predict.bench.js"], ["predict.bench.js", "off"], ["kernels.bench.js"]]) {
+for (const [file, ...args] of [["predict.bench.js"], ["predict.bench.js", "off"], ["kernels.bench.js"], ["quant.bench.js"]]) {
   const r = spawnSync(process.execPath, [here(file!), ...args], { stdio: "inherit" });
   failed ||= r.status !== 0;
 }

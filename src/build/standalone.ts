@@ -82,7 +82,8 @@ export function kernelSet(info: ImageInfo): { opcodes: number; activations: numb
   let opcodes = 0, activations = 1 << Act.None;
   for (const s of info.steps) {
     opcodes |= 1 << s.opcode;
-    if (s.opcode !== Opcode.Normalize) activations |= 1 << s.act; // NORMALIZE's byte is a norm, not an activation
+    // NORMALIZE's act byte is a norm and QUANTIZE's a mode, not activations.
+    if (s.opcode !== Opcode.Normalize && s.opcode !== Opcode.Quantize) activations |= 1 << s.act;
   }
   if (activations & (1 << Act.LogisticPair)) activations |= 1 << Act.Sigmoid; // the pair is computed by sigmoid
   return { opcodes, activations };

@@ -7,7 +7,7 @@ import { Model, type ModelInfo } from "../runtime/model.js";
 import { readImage } from "../format/read.js";
 import type { ImageInfo, Label } from "../format/types.js";
 import { labelOf, labelSource } from "../format/labels.js";
-import { ACT_NAMES, NORM_NAMES, Opcode, OPCODE_NAMES } from "../format/abi.js";
+import { ACT_NAMES, NORM_NAMES, Opcode, OPCODE_NAMES, QUANT_MODE_NAMES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_STATIC_INPUT } from "../format/abi.js";
 import { EdgeInferError } from "../errors.js";
 import { isJsonModel, isPackedImage, listOnnxNodes, pack } from "../pack.js";
 import type { OnnxPackOptions } from "../onnx/import.js";
@@ -25,7 +25,9 @@ const VERSION = "0.1.0";
 export const HELP = `edgeinfer ${VERSION}: pack trained models into small images and run them in WebAssembly
 
 Usage:
-  edgeinfer pack <model.onnx|model.json> -o <out.eim> [--quantize int8] [--batch-rows N] [--strip-names]
+  edgeinfer pack <model.onnx|model.json> -o <out.eim> [--quantize int8 [--calibration rows.csv] [--int8-layers auto|all]
+                [--activations int16|uint8]]
+                [--batch-rows N] [--strip-names]
   edgeinfer inspect <model> [--json]
   edgeinfer predict <model> <rows.csv|rows.json|-> [--format json|csv] [--allow-nan] [--simd auto|off|require]
   edgeinfer build <model> -o <model.wasm> [--no-simd] [--batch-capacity N] [--allow-nan]
@@ -46,7 +48,17 @@ Commands:
 
 Options:
   -o, --output <file>   where pack writes the image
-  --quantize int8       store dense weights as int8 with a scale per output and compute in int8
+  --quantize int8       store dense weights as int8 (symmetric, one scale per output channel; biases
+                        exact) and compute with i32 sums; each row is quantized on the fly.
+                        pack prints the weight bytes before and after and each layer's precision
+                        (a small final layer stays f32); docs/quantization.md
+  --calibration <rows>  with --quantize int8: CSV or JSON rows of the model's input. The int8
+                        layers' input ranges are calibrated on them (static quantization), and pack
+                        prints (and the image records) the largest absolute output difference to
+                        the float model and how often the top class agrees on these rows
+  --int8-layers auto|all  auto (default): a small final layer stays f32; all: every dense layer int8
+  --activations int16|uint8  how int8 layers quantize their input rows: int16 (default, symmetric,
+                        finer) or uint8 with a zero point (as ONNX DynamicQuantizeLinear)
   --batch-rows N        rows per block in batch prediction (default: sized to ~32 KiB of activations)
   --strip-names         leave feature names out of the image
   --json                inspect: print JSON instead of text
@@ -76,7 +88,7 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(["-o", "--output", "--quantize", "--batch-rows", "--format", "--simd", "--batch-capacity"]);
+const VALUE_FLAGS = new Set(["-o", "--output", "--quantize", "--batch-rows", "--format", "--simd", "--calibration", "--int8-layers", "--activations", "--batch-capacity"]);
 const BOOL_FLAGS = new Set(["--json", "--strip-names", "--allow-nan", "--no-simd", "--help", "-h", "--version"]);
 
 function parseArgs(argv: string[]): Args {
@@ -117,14 +129,50 @@ function packOptions(a: Args): OnnxPackOptions {
   const br = a.flags.get("--batch-rows");
   const batchRows = br === undefined ? undefined : Number(br);
   if (batchRows !== undefined && !(Number.isInteger(batchRows) && batchRows >= 1 && batchRows <= 256)) throw new UsageError("--batch-rows takes an integer from 1 to 256");
-  return { quantize: q as OnnxPackOptions["quantize"], batchRows, stripNames: a.flags.has("--strip-names") };
+  const layers = a.flags.get("--int8-layers");
+  if (layers !== undefined && layers !== "auto" && layers !== "all") throw new UsageError(`--int8-layers takes auto or all, not ${String(layers)}`);
+  const acts = a.flags.get("--activations");
+  if (acts !== undefined && acts !== "int16" && acts !== "uint8") throw new UsageError(`--activations takes int16 or uint8, not ${String(acts)}`);
+  return {
+    quantize: q as OnnxPackOptions["quantize"], batchRows, stripNames: a.flags.has("--strip-names"),
+    int8Layers: layers as OnnxPackOptions["int8Layers"], activations: acts as OnnxPackOptions["activations"],
+  };
+}
+
+/** pack options with the --calibration rows read (they need the model's input width and feature names). */
+async function packOptionsWithRows(a: Args, u8: Uint8Array, io: Io): Promise<OnnxPackOptions> {
+  const o = packOptions(a);
+  const src = a.flags.get("--calibration");
+  if (src === undefined) return o;
+  if (typeof src !== "string") throw new UsageError("--calibration needs a file");
+  if (o.quantize !== "int8") throw new UsageError("--calibration is for --quantize int8");
+  const plain = readImage(pack(u8, { ...o, quantize: "none", stripNames: false }));
+  const text = (await readInput(src, io)).toString("utf8");
+  const rows = parseRows(text, plain.inputLength, plain.featureNames, src === "-" ? "stdin" : src);
+  const n = plain.inputLength;
+  return { ...o, calibration: Array.from({ length: rows.nRows }, (_, r) => rows.values.subarray(r * n, (r + 1) * n)) };
+}
+
+/** The quantization report as pack prints it and inspect shows it. */
+export function describeQuantization(info: ImageInfo): string[] {
+  const r = info.quantReport;
+  if (!r) return [];
+  const pct = (100 * r.weightsBytes) / r.floatWeightsBytes;
+  const lines = [`quantization: weights ${r.floatWeightsBytes} B in f32 → ${r.weightsBytes} B (${pct.toFixed(1)} %)`];
+  for (const l of r.layers) lines.push(`  step ${String(l.step).padStart(2)} dense ${String(l.nIn).padStart(5)} → ${String(l.nOut).padEnd(5)} ${l.name}`);
+  const c = r.calibration;
+  if (c) {
+    lines.push(`  on ${c.rows} calibration rows: largest |int8 − float| output difference ${c.maxAbsDiff.toPrecision(3)}`
+      + (c.agreeingRows === undefined ? " (no class output to compare top classes)" : `; top class agrees on ${c.agreeingRows}/${c.rows} rows (${(100 * c.topClassAgreement!).toFixed(2)} %)`));
+  }
+  return lines;
 }
 
 /** A model argument: a packed image as it is, anything else packed in memory. */
-function modelImage(path: string, a: Args, io: Io): Uint8Array {
-  const bytes = readInput(path, io) as Buffer;
+async function modelImage(path: string, a: Args, io: Io): Promise<Uint8Array> {
+  const bytes = await readInput(path, io);
   const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return isPackedImage(u8) ? u8 : pack(u8, packOptions(a));
+  return isPackedImage(u8) ? u8 : pack(u8, await packOptionsWithRows(a, u8, io));
 }
 
 function need(a: Args, n: number, usage: string): void {
@@ -142,10 +190,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
       need(a, 1, "edgeinfer pack <model> -o <out.eim>");
       const dest = a.flags.get("--output");
       if (typeof dest !== "string") throw new UsageError("pack needs -o <out.eim>");
-      const image = modelImage(a.positional[1]!, a, io);
-      readImage(image); // never write an image that would not load
+      const image = await modelImage(a.positional[1]!, a, io);
+      const info = readImage(image); // never write an image that would not load
       writeFileSync(dest, image);
       out(`${dest}: ${image.length} bytes`);
+      for (const l of describeQuantization(info)) out(l);
       return 0;
     }
     if (command === "inspect") {
@@ -157,7 +206,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const onnx = !isPackedImage(u8) && !isJsonModel(u8) ? listOnnxNodes(u8) : undefined;
       let info: ImageInfo | undefined, error: unknown;
       try {
-        info = readImage(modelImage(path, a, io));
+        info = readImage(await modelImage(path, a, io));
       } catch (e) {
         if (!onnx || !(e instanceof EdgeInferError)) throw e;
         error = e;
@@ -177,7 +226,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (format !== "json" && format !== "csv") throw new UsageError(`--format takes json or csv, not ${String(format)}`);
       const simd = (a.flags.get("--simd") ?? "auto") as SimdOption;
       if (!["auto", "off", "require"].includes(simd)) throw new UsageError(`--simd takes auto, off or require, not ${simd}`);
-      const model = Model.load(modelImage(a.positional[1]!, a, io), { allowNaN: a.flags.has("--allow-nan"), simd });
+      const model = Model.load(await modelImage(a.positional[1]!, a, io), { allowNaN: a.flags.has("--allow-nan"), simd });
       const src = a.positional[2]!;
       const text = (await readInput(src, io)).toString("utf8");
       const rows = parseRows(text, model.info.inputLength, model.info.featureNames, src === "-" ? "stdin" : src);
@@ -195,7 +244,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         throw new UsageError(`--batch-capacity takes an integer from 1 to ${1 << 20}`);
       }
       const { buildStandalone } = await import("../build/standalone.js"); // loads the compiler only when asked
-      const m = await buildStandalone(modelImage(a.positional[1]!, a, io), { simd: !a.flags.has("--no-simd"), batchCapacity, allowNaN: a.flags.has("--allow-nan") });
+      const m = await buildStandalone(await modelImage(a.positional[1]!, a, io), { simd: !a.flags.has("--no-simd"), batchCapacity, allowNaN: a.flags.has("--allow-nan") });
       writeFileSync(dest, m.wasm);
       const l = m.layout;
       out(`${dest}: ${m.wasm.length} bytes (${a.flags.has("--no-simd") ? "scalar" : "SIMD"}), no imports; kernels: ${m.opcodes.join(", ")}; activations: ${m.activations.join(", ")}`);
@@ -300,11 +349,15 @@ function describe(info: ImageInfo): string {
     ...info.outputs.map((o) => `  ${o.name.padEnd(16)} ${o.length} value${o.length === 1 ? "" : "s"}${o.labels ? `, labels ${JSON.stringify(o.labels)}` : ""}`),
     `size:    image ${kb(info.imageBytes)} (weights ${kb(info.weightsBytes)}), ${info.parameterCount} parameters, quantization ${info.quantization}`,
     `memory:  arena ${kb(info.arenaBytes)} (${info.batchRows} rows per batch block); loaded: ${kb(Math.ceil(info.imageBytes / 16) * 16 + info.arenaBytes)}`,
+    ...describeQuantization(info),
     `steps:   ${info.steps.length}`,
     ...info.steps.map((s, k) => {
       const op = OPCODE_NAMES[s.opcode]!;
-      const act = s.opcode === Opcode.Normalize ? NORM_NAMES[s.act] : s.opcode === Opcode.Argmax || s.opcode === Opcode.Copy ? undefined : ACT_NAMES[s.act];
-      return `  ${String(k).padStart(2)} ${op.padEnd(9)} ${String(s.nIn).padStart(5)} → ${String(s.nOut).padEnd(5)} ${act && act !== "none" ? act : ""}`.trimEnd();
+      const act = s.opcode === Opcode.Normalize ? NORM_NAMES[s.act] : s.opcode === Opcode.Quantize ? QUANT_MODE_NAMES[s.act]
+        : s.opcode === Opcode.Argmax || s.opcode === Opcode.Copy ? undefined : ACT_NAMES[s.act];
+      const extra = s.opcode === Opcode.DenseQ8
+        ? ` (${s.flags & STEP_FLAG_Q8_I16_INPUT ? "int16" : "uint8"} rows, ${s.flags & STEP_FLAG_Q8_STATIC_INPUT ? "static scale" : "dynamic"})` : "";
+      return `  ${String(k).padStart(2)} ${op.padEnd(9)} ${String(s.nIn).padStart(5)} → ${String(s.nOut).padEnd(5)} ${act && act !== "none" ? act : ""}${extra}`.trimEnd();
     }),
   ];
   return lines.join("\n");

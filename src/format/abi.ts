@@ -9,9 +9,9 @@ export const MAGIC = 0x004d4945;
 /** A reader refuses an image with another major version. */
 export const FORMAT_MAJOR = 1;
 /** A reader accepts a higher minor version (additions only: new opcodes need a newer ABI anyway). */
-export const FORMAT_MINOR = 0;
+export const FORMAT_MINOR = 1;
 /** Kernel ABI of this package's wasm. An image records the lowest ABI that can run it. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 export const HEADER_BYTES = 80;
 export const STEP_BYTES = 52;
@@ -49,7 +49,7 @@ export type HeaderField = keyof typeof Header;
 export const Step = {
   opcode: 0, // u8
   act: 1, // u8 (NORMALIZE: the norm)
-  reserved: 2, // u16, zero
+  flags: 2, // u16: DENSE_Q8 may set Q8_STATIC_INPUT (ABI 2); zero otherwise
   src: 4, // arena byte offset of row 0 of the input
   srcStride: 8, // floats between input rows
   dst: 12,
@@ -75,6 +75,55 @@ export enum Opcode {
   Copy = 7,
   /** DENSE for nOut ≤ 4: weights transposed to [nIn][4], one SIMD vector of outputs per row. */
   DenseNarrow = 8,
+  /** ABI 2. Element-wise quantization to integer values held in f32 (ONNX QuantizeLinear, DynamicQuantizeLinear); act = QuantMode. */
+  Quantize = 9,
+}
+
+/** How a dense layer was stored, per dense step, in a quantized image's report (metadata, format 1.1). */
+export enum QuantDecision {
+  /** int8 weights, the row quantized per row at run time. */
+  Int8Dynamic = 1,
+  /** int8 weights, the row quantized with a range calibrated from rows at pack time. */
+  Int8Calibrated = 2,
+  /** int8 as the ONNX graph quantized it (DynamicQuantizeLinear → MatMulInteger …). */
+  Int8FromGraph = 3,
+  /** int8 as the ONNX graph quantized it, with the graph's static input scale (QDQ, QLinearMatMul). */
+  Int8FromGraphStatic = 4,
+  /** Kept f32: the final layer is small (its error lands on the outputs; int8 would save little). */
+  F32SmallFinal = 5,
+  /** Kept f32: the layer is float in the ONNX graph. */
+  F32InGraph = 6,
+}
+
+export const QUANT_DECISION_NAMES: Record<number, string> = {
+  [QuantDecision.Int8Dynamic]: "int8 (dynamic row quantization)",
+  [QuantDecision.Int8Calibrated]: "int8 (calibrated input range)",
+  [QuantDecision.Int8FromGraph]: "int8 (quantized in the graph, dynamic)",
+  [QuantDecision.Int8FromGraphStatic]: "int8 (quantized in the graph, static input scale)",
+  [QuantDecision.F32SmallFinal]: "f32 (kept: small final layer)",
+  [QuantDecision.F32InGraph]: "f32 (float in the graph)",
+};
+
+/** Step flags (the u16 at offset 2). */
+export const STEP_FLAG_Q8_STATIC_INPUT = 1;
+/** DENSE_Q8: the row is quantized to int16, symmetric (zero point 0), to ±i16Limit(nIn): int8 weights × int16 activations. */
+export const STEP_FLAG_Q8_I16_INPUT = 2;
+
+/** The largest |q| of an int16 row of nIn values: Σ|q·w| ≤ nIn · limit · 127 stays below 2^31. */
+export const i16Limit = (nIn: number) => Math.min(32767, Math.floor(2147483647 / (127 * nIn)));
+
+/** QUANTIZE modes (in the act byte). */
+export enum QuantMode {
+  /** y = clamp(round(x / w[i]) + b[i], alpha, beta): QuantizeLinear. */
+  Divide = 0,
+  /** y = the row quantized to u8 as DynamicQuantizeLinear does (nIn = nOut). */
+  DynamicValues = 1,
+  /** y = DynamicQuantizeLinear's scale of the row (nOut = 1). */
+  DynamicScale = 2,
+  /** y = DynamicQuantizeLinear's zero point of the row (nOut = 1). */
+  DynamicZeroPoint = 3,
+  /** y = clamp(round(x · w[i]) + b[i], alpha, beta): requantization of an integer product (QLinearMatMul). */
+  Multiply = 4,
 }
 
 export enum Act {
@@ -115,6 +164,12 @@ export const OPCODE_NAMES: Record<number, string> = {
   [Opcode.Normalize]: "NORMALIZE",
   [Opcode.Copy]: "COPY",
   [Opcode.DenseNarrow]: "DENSE_NARROW",
+  [Opcode.Quantize]: "QUANTIZE",
+};
+
+export const QUANT_MODE_NAMES: Record<number, string> = {
+  [QuantMode.Divide]: "divide", [QuantMode.DynamicValues]: "dynamic_u8", [QuantMode.DynamicScale]: "dynamic_scale",
+  [QuantMode.DynamicZeroPoint]: "dynamic_zero_point", [QuantMode.Multiply]: "multiply",
 };
 
 export const ACT_NAMES: Record<number, string> = {

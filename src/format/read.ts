@@ -7,7 +7,7 @@
  */
 import {
   ABI_VERSION, Act, FORMAT_MAJOR, HEADER_BYTES, Header, type HeaderField, MAGIC, Norm, Opcode, OUTPUT_RECORD_BYTES,
-  STEP_BYTES, Step, type StepField, WEIGHTS_ALIGN,
+  QUANT_DECISION_NAMES, QuantDecision, QuantMode, STEP_BYTES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_STATIC_INPUT, Step, type StepField, WEIGHTS_ALIGN,
 } from "./abi.js";
 import { crc32 } from "./crc32.js";
 import { FormatError, VersionError } from "../errors.js";
@@ -109,7 +109,7 @@ export function readImage(bytes: Uint8Array): ImageInfo {
   // Step records.
   const steps: StepRecord[] = [];
   for (let k = 0; k < nSteps; k++) {
-    steps.push(readStep(view, stepsOffset + k * STEP_BYTES, k, { weightsOffset, imageBytes, arenaBytes, batchRows }));
+    steps.push(readStep(view, stepsOffset + k * STEP_BYTES, k, { weightsOffset, imageBytes, arenaBytes, batchRows, abiVersion }));
   }
 
   // Metadata.
@@ -133,6 +133,8 @@ export function readImage(bytes: Uint8Array): ImageInfo {
       o.labels = labels;
     }
   });
+  let quantReport: ImageInfo["quantReport"];
+  if (r.remaining !== 0 && minor >= 1) quantReport = readQuantReport(r, steps, h("weightsBytes"));
   if (r.remaining !== 0) fail("meta", r.pos, `${r.remaining} unread bytes at the end of the metadata`);
   const seen = new Set<string>();
   outputs.forEach((o, i) => {
@@ -149,11 +151,44 @@ export function readImage(bytes: Uint8Array): ImageInfo {
     formatVersion: `${major}.${minor}`, abiVersion, producer, kind, inputName, inputLength, featureNames, outputs, outputLength,
     imageBytes, weightsBytes, arenaBytes, batchRows, inputOffset, outputOffset, parameterCount,
     quantization: steps.some((s) => s.opcode === Opcode.DenseQ8) ? "int8" : "none",
+    ...(quantReport ? { quantReport } : {}),
     steps,
   };
 }
 
-interface Bounds { weightsOffset: number; imageBytes: number; arenaBytes: number; batchRows: number }
+const isDense = (op: number) => op === Opcode.Dense || op === Opcode.DenseNarrow || op === Opcode.DenseQ8;
+
+/** The quantization report of format 1.1 (docs/format.md): one decision per dense step. */
+function readQuantReport(r: ByteReader, steps: StepRecord[], weightsBytes: number): NonNullable<ImageInfo["quantReport"]> {
+  const tagAt = r.pos;
+  if (r.u8("meta.quantReport") !== 1) fail("meta.quantReport", tagAt, "unknown metadata block (expected 1, the quantization report)");
+  const floatWeightsBytes = r.uvar("meta.quantReport.floatWeightsBytes");
+  const dense = steps.map((s, k) => [s, k] as const).filter(([s]) => isDense(s.opcode));
+  const nAt = r.pos;
+  const n = r.uvar("meta.quantReport.layers", steps.length);
+  if (n !== dense.length) fail("meta.quantReport.layers", nAt, `${n} decisions for ${dense.length} dense steps`);
+  const layers = dense.map(([s, k], i) => {
+    const at = r.pos;
+    const decision = r.u8(`meta.quantReport.layers[${i}]`);
+    const int8 = decision >= QuantDecision.Int8Dynamic && decision <= QuantDecision.Int8FromGraphStatic;
+    const f32 = decision === QuantDecision.F32SmallFinal || decision === QuantDecision.F32InGraph;
+    if (!(int8 && s.opcode === Opcode.DenseQ8) && !(f32 && s.opcode !== Opcode.DenseQ8)) fail(`meta.quantReport.layers[${i}]`, at, `decision ${decision} does not describe step ${k} (opcode ${s.opcode})`);
+    return { step: k, nIn: s.nIn, nOut: s.nOut, decision: decision as QuantDecision, name: QUANT_DECISION_NAMES[decision]! };
+  });
+  const rows = r.uvar("meta.quantReport.calibration.rows");
+  const report: NonNullable<ImageInfo["quantReport"]> = { floatWeightsBytes, weightsBytes, layers };
+  if (rows > 0) {
+    const maxAbsDiff = r.f32("meta.quantReport.calibration.maxAbsDiff");
+    const agree = r.uvar("meta.quantReport.calibration.agreeingRows", rows + 1); // 0: no class output
+    report.calibration = agree === 0 ? { rows, maxAbsDiff } : { rows, maxAbsDiff, agreeingRows: agree - 1, topClassAgreement: (agree - 1) / rows };
+  }
+  return report;
+}
+
+interface Bounds { weightsOffset: number; imageBytes: number; arenaBytes: number; batchRows: number; abiVersion: number }
+
+/** Scratch bytes DENSE_Q8 needs: the quantized row (4-aligned) and the zero point; int16 rows: two rows of 2·align8(nIn) bytes, 32 bytes of sums, and 4. */
+export const q8ScratchBytes = (nIn: number, flags = 0) => (flags & STEP_FLAG_Q8_I16_INPUT ? 2 * 2 * Math.ceil(nIn / 8) * 8 + 32 : Math.ceil(nIn / 4) * 4) + 4;
 
 /** The activations a step may fuse (softmax, log-softmax and logistic pair act on the whole row). */
 const ACTS = new Set<number>([Act.None, Act.Relu, Act.LeakyRelu, Act.Sigmoid, Act.Tanh, Act.Softmax, Act.LogSoftmax, Act.HardSigmoid, Act.LogisticPair]);
@@ -163,13 +198,14 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
   const field = (f: StepField | "shape") => `steps[${k}].${f}`;
   const bad = (f: StepField | "shape", detail: string): never => fail(field(f), f === "shape" ? at : at + Step[f], detail);
   const s: StepRecord = {
-    opcode: view.getUint8(at + Step.opcode), act: view.getUint8(at + Step.act),
+    opcode: view.getUint8(at + Step.opcode), act: view.getUint8(at + Step.act), flags: view.getUint16(at + Step.flags, true),
     src: u("src"), srcStride: u("srcStride"), dst: u("dst"), dstStride: u("dstStride"), nIn: u("nIn"), nOut: u("nOut"),
     w: u("w"), b: u("b"), aux: u("aux"), scratch: u("scratch"),
     alpha: view.getFloat32(at + Step.alpha, true), beta: view.getFloat32(at + Step.beta, true),
   };
-  if (view.getUint16(at + Step.reserved, true) !== 0) bad("reserved", "must be zero");
   const { opcode, nIn, nOut } = s;
+  if (s.flags !== 0 && !(opcode === Opcode.DenseQ8 && (s.flags & ~(STEP_FLAG_Q8_STATIC_INPUT | STEP_FLAG_Q8_I16_INPUT)) === 0)) bad("flags", `unknown flags 0x${s.flags.toString(16)} for opcode ${opcode}`);
+  if (bounds.abiVersion < 2 && (s.flags !== 0 || opcode === Opcode.Quantize)) bad(s.flags !== 0 ? "flags" : "opcode", "needs kernel ABI 2, but the header says 1");
   if (nIn < 1 || nIn > 1 << 24) bad("nIn", `${nIn} is outside 1..2^24`);
   if (nOut < 1 || nOut > 1 << 24) bad("nOut", `${nOut} is outside 1..2^24`);
 
@@ -200,11 +236,38 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
       break;
     case Opcode.DenseQ8: {
       act(ACTS);
-      param("w", nIn * nOut); param("aux", nOut * 8); param("b", nOut * 4);
-      const scratchEnd = s.scratch + Math.ceil(nIn / 4) * 4 + 4;
+      param("w", nIn * nOut); param("aux", nOut * 8 + (s.flags & STEP_FLAG_Q8_STATIC_INPUT ? 8 : 0)); param("b", nOut * 4);
+      if (s.flags & STEP_FLAG_Q8_I16_INPUT) { // int16 rows: weights in −127..127 keep the i32 sums from overflowing
+        const w8 = new Int8Array(view.buffer, view.byteOffset + s.w, nIn * nOut);
+        if (w8.includes(-128)) bad("w", "int16 rows need weights in −127..127; this step has −128");
+      }
+      if (s.flags & STEP_FLAG_Q8_STATIC_INPUT) { // the row's scale and zero point, checked here once
+        const xScale = view.getFloat32(s.aux + nOut * 8, true), xZp = view.getInt32(s.aux + nOut * 8 + 4, true);
+        if (!(xScale > 0 && Number.isFinite(xScale)) || xZp < 0 || xZp > 255) bad("aux", `static input scale ${xScale} and zero point ${xZp}: need a finite scale > 0 and a zero point in 0..255`);
+        if (s.flags & STEP_FLAG_Q8_I16_INPUT && xZp !== 0) bad("aux", `static int16 input zero point ${xZp}: int16 rows are symmetric (0)`);
+      }
+      const scratchEnd = s.scratch + q8ScratchBytes(nIn, s.flags);
       if (s.scratch % 4 !== 0 || scratchEnd > bounds.arenaBytes) bad("scratch", `[${s.scratch}, ${scratchEnd}) is not 4-aligned inside the ${bounds.arenaBytes}-byte arena`);
       break;
     }
+    case Opcode.Quantize:
+      switch (s.act) {
+        case QuantMode.Divide: case QuantMode.Multiply:
+          sameShape(); param("w", nIn * 4); param("b", nIn * 4); unused("aux", "scratch");
+          if (!(s.alpha <= s.beta) || !Number.isInteger(s.alpha) || !Number.isInteger(s.beta)) bad("alpha", `saturation bounds [${s.alpha}, ${s.beta}] must be integers, low ≤ high`);
+          disjoint = false;
+          break;
+        case QuantMode.DynamicValues:
+          sameShape(); unused("w", "b", "aux", "scratch");
+          break;
+        case QuantMode.DynamicScale: case QuantMode.DynamicZeroPoint:
+          if (nOut !== 1) bad("nOut", "a dynamic scale or zero point is one value");
+          unused("w", "b", "aux", "scratch");
+          break;
+        default:
+          bad("act", `unknown quantization mode ${s.act}`);
+      }
+      break;
     case Opcode.Affine:
       act(ACTS); sameShape(); param("w", nIn * 4); param("b", nIn * 4); unused("aux", "scratch");
       disjoint = false;
@@ -246,7 +309,7 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
     bad("dst", disjoint ? "output rows overlap the input rows" : "output rows overlap the input rows without being exactly in place");
   }
   if (opcode === Opcode.DenseQ8) {
-    const scratchEnd = s.scratch + Math.ceil(nIn / 4) * 4 + 4;
+    const scratchEnd = s.scratch + q8ScratchBytes(nIn, s.flags);
     if ((s.scratch < srcEnd && s.src < scratchEnd) || (s.scratch < dstEnd && s.dst < scratchEnd)) bad("scratch", "overlaps the step's input or output rows");
   }
   return s;

@@ -1,4 +1,4 @@
-import type { Act, Norm, Opcode } from "./abi.js";
+import type { Act, Norm, Opcode, QuantDecision, QuantMode } from "./abi.js";
 
 /** A class label: scikit-learn's int64 classes or string classes. */
 export type Label = number | string;
@@ -17,7 +17,9 @@ export interface OutputInfo {
 export interface StepRecord {
   opcode: Opcode;
   /** Activation (DENSE, DENSE_Q8, AFFINE, ACT) or norm (NORMALIZE). */
-  act: Act | Norm;
+  act: Act | Norm | QuantMode;
+  /** Step flags: STEP_FLAG_Q8_STATIC_INPUT and STEP_FLAG_Q8_I16_INPUT on DENSE_Q8; 0 otherwise. */
+  flags: number;
   src: number;
   srcStride: number;
   dst: number;
@@ -30,6 +32,25 @@ export interface StepRecord {
   scratch: number;
   alpha: number;
   beta: number;
+}
+
+/** What quantization did to a model: bytes, per-layer decisions, measured error (format 1.1 metadata). */
+export interface QuantReport {
+  /** Weights-section bytes of the same model with every dense layer in f32. */
+  floatWeightsBytes: number;
+  /** Weights-section bytes of this image. */
+  weightsBytes: number;
+  /** One entry per dense step (DENSE, DENSE_NARROW, DENSE_Q8), in step order. */
+  layers: Array<{ step: number; nIn: number; nOut: number; decision: QuantDecision; name: string }>;
+  /** Measured on the calibration rows given to pack, against the float model. */
+  calibration?: {
+    rows: number;
+    /** Largest |int8 output − float output| over every output value (class-index outputs aside). */
+    maxAbsDiff: number;
+    /** Rows whose top class (argmax of the first multi-value output) agrees; absent when the model has no such output. */
+    agreeingRows?: number;
+    topClassAgreement?: number;
+  };
 }
 
 /** Everything a packed image says about itself, validated. */
@@ -58,5 +79,7 @@ export interface ImageInfo {
   /** Weights and biases stored (int8 weights count one each). */
   parameterCount: number;
   quantization: "none" | "int8";
+  /** Present when the image was quantized (pack --quantize int8, or a quantized ONNX graph). */
+  quantReport?: QuantReport;
   steps: StepRecord[];
 }

@@ -26,6 +26,7 @@ export class ByteWriter {
     this.uvar(utf8.length);
     for (const b of utf8) this.bytes.push(b);
   }
+  f32(v: number): void { const b = new Uint8Array(Float32Array.of(v).buffer); for (const x of b) this.bytes.push(x); }
   finish(): Uint8Array { return Uint8Array.from(this.bytes); }
 }
 
@@ -54,6 +55,10 @@ export class ByteReader {
     }
     if (v > max) this.fail(field, at, `${v} exceeds the limit ${max}`);
     return v;
+  }
+  f32(field: string): number {
+    const b = Uint8Array.of(this.u8(field), this.u8(field), this.u8(field), this.u8(field));
+    return new Float32Array(b.buffer)[0]!;
   }
   svar(field: string): number {
     const at = this.pos;

@@ -3,7 +3,7 @@
  *   header (80 B) | output records | step records | metadata | pad to 16 | weights (each tensor 16-aligned)
  */
 import {
-  ABI_VERSION, FORMAT_MAJOR, FORMAT_MINOR, HEADER_BYTES, Header, MAGIC, OUTPUT_RECORD_BYTES, STEP_BYTES, Step, WEIGHTS_ALIGN,
+  ABI_VERSION, FORMAT_MAJOR, FORMAT_MINOR, HEADER_BYTES, Header, MAGIC, Opcode, OUTPUT_RECORD_BYTES, STEP_BYTES, Step, WEIGHTS_ALIGN,
 } from "./abi.js";
 import { crc32 } from "./crc32.js";
 import type { OutputInfo, StepRecord } from "./types.js";
@@ -31,6 +31,8 @@ export interface PlannedImage {
   inputOffset: number;
   outputOffset: number;
   steps: PlannedStep[];
+  /** Quantization report (format 1.1): decision per dense step in step order. */
+  quantReport?: { floatWeightsBytes: number; decisions: number[]; calibration?: { rows: number; maxAbsDiff: number; agreeingRows?: number } };
 }
 
 const align = (n: number, a: number) => Math.ceil(n / a) * a;
@@ -53,6 +55,15 @@ function encodeMeta(p: PlannedImage): Uint8Array {
       if (numeric) m.svar(l as number);
       else m.str(String(l));
     }
+  }
+  const r = p.quantReport;
+  if (r) { // format 1.1: an optional quantization report closes the metadata
+    m.u8(1);
+    m.uvar(r.floatWeightsBytes);
+    m.uvar(r.decisions.length);
+    for (const d of r.decisions) m.u8(d);
+    m.uvar(r.calibration?.rows ?? 0);
+    if (r.calibration) { m.f32(r.calibration.maxAbsDiff); m.uvar(r.calibration.agreeingRows === undefined ? 0 : r.calibration.agreeingRows + 1); }
   }
   return m.finish();
 }
@@ -85,7 +96,9 @@ export function writeImage(p: PlannedImage): Uint8Array {
   view.setUint16(Header.formatMajor, FORMAT_MAJOR, true);
   view.setUint16(Header.formatMinor, FORMAT_MINOR, true);
   u32(Header.imageBytes, imageBytes);
-  u32(Header.abiVersion, ABI_VERSION);
+  // The lowest kernel ABI that runs the image: 1 unless it uses an ABI 2 feature.
+  const needsAbi2 = steps.some((s) => s.opcode === Opcode.Quantize || s.flags !== 0);
+  u32(Header.abiVersion, needsAbi2 ? ABI_VERSION : 1);
   u32(Header.flags, 0);
   u32(Header.nSteps, steps.length);
   u32(Header.stepsOffset, stepsOffset);
@@ -110,6 +123,7 @@ export function writeImage(p: PlannedImage): Uint8Array {
     const at = stepsOffset + i * STEP_BYTES;
     view.setUint8(at + Step.opcode, s.opcode);
     view.setUint8(at + Step.act, s.act);
+    view.setUint16(at + Step.flags, s.flags, true);
     for (const f of ["src", "srcStride", "dst", "dstStride", "nIn", "nOut", "w", "b", "aux", "scratch"] as const) {
       u32(at + Step[f], s[f]);
     }

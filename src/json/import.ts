@@ -7,7 +7,7 @@ import { Act, Norm } from "../format/abi.js";
 import type { Label } from "../format/types.js";
 import { ModelSpecError } from "../errors.js";
 import { PlanBuilder, type Value } from "../plan/builder.js";
-import { quantizeRows } from "../plan/quantize.js";
+import { buildQuantized } from "../plan/int8.js";
 
 export interface JsonScaler {
   /** StandardScaler.mean_: subtracted first. */
@@ -50,8 +50,21 @@ export interface JsonModel {
 }
 
 export interface PackOptions {
-  /** "int8": dense weights stored as int8 with one scale per output, computed in int8 (DENSE_Q8). */
+  /**
+   * "int8": dense weights stored as int8 with one scale per output channel, computed in int8
+   * (DENSE_Q8); a small final layer stays f32 (docs/quantization.md).
+   */
   quantize?: "none" | "int8";
+  /**
+   * Rows of the model's input: with quantize "int8", each int8 layer's input range is
+   * calibrated on them (static quantization), and the image records the largest output
+   * difference to the float model and the top-class agreement on them.
+   */
+  calibration?: ArrayLike<ArrayLike<number>>;
+  /** With quantize "int8": "auto" (default) keeps a small final layer in f32; "all" quantizes every dense layer. */
+  int8Layers?: "auto" | "all";
+  /** With quantize "int8": rows quantized to "int16" (default, symmetric) or "uint8" (with a zero point, as ONNX DynamicQuantizeLinear). */
+  activations?: "int16" | "uint8";
   /** Rows per block in predictBatch. */
   batchRows?: number;
   /** Leave feature names out of the image. */
@@ -144,7 +157,9 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
   const layers: Layer[] = kind === "mlp" ? mlpLayers(m) : [linearLayer(m, kind, classes)];
   const nInput = layers[0]!.nIn;
   const featureNames = m.featureNames === undefined ? undefined : strings(m.featureNames, "featureNames", nInput);
-  if (m.scaler !== undefined) foldScaler(layers[0]!, m.scaler);
+  // Quantizing, the scaler stays an f32 AFFINE step in front of the int8 layer (see src/plan/int8.ts).
+  const scaler = m.scaler !== undefined && options.quantize === "int8" ? scalerAffine(m.scaler, nInput) : undefined;
+  if (m.scaler !== undefined && !scaler) foldScaler(layers[0]!, m.scaler);
 
   const last = layers[layers.length - 1]!;
   let ovr = false;
@@ -172,20 +187,13 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
     kind,
     featureNames: options.stripNames ? undefined : featureNames,
   });
-  let x: Value = g.input;
+  let x: Value = scaler ? g.affine(g.input, scaler.s, scaler.t, Act.None, {}, "scaler") : g.input;
   for (const l of layers) {
-    const w = Float32Array.from(l.w), b = Float32Array.from(l.b);
-    const o = { alpha: l.alpha, beta: l.beta };
-    if (options.quantize === "int8") {
-      const q = quantizeRows(l.w, l.nOut, l.nIn);
-      x = g.denseQ8(x, q.values, q.scales, b, l.act, o, l.where);
-    } else {
-      x = g.dense(x, w, b, l.act, o, l.where);
-    }
+    x = g.dense(x, Float32Array.from(l.w), Float32Array.from(l.b), l.act, { alpha: l.alpha, beta: l.beta }, l.where);
   }
   if (ovr) x = g.normalize(x, Norm.L1); // scikit-learn's ovr: sigmoids scaled to sum to 1
   g.output((m.outputName as string | undefined) ?? (classes ? "probabilities" : "predictions"), x, classes);
-  return g.build({ batchRows: options.batchRows });
+  return buildQuantized(g, options);
 }
 
 function linearLayer(m: Record<string, unknown>, kind: string, classes: Label[] | undefined): Layer {
@@ -231,6 +239,14 @@ function mlpLayers(m: Record<string, unknown>): Layer[] {
     const beta = (raw.beta as number | undefined) ?? (act === Act.HardSigmoid ? 0.5 : 0);
     return { w: Float64Array.from(w.flat()), b: Float64Array.from(b), nIn: lIn, nOut: lOut, act, alpha, beta, where };
   });
+}
+
+/** (x − mean) / scale as an element-wise step: x · (1/scale) + (−mean/scale). */
+function scalerAffine(raw: unknown, nIn: number): { s: Float32Array; t: Float32Array } {
+  if (!isObject(raw)) throw new ModelSpecError("scaler", `expected { mean, scale }, got ${describe(raw)}`);
+  const mean = numbers(raw.mean, "scaler.mean", nIn), scale = numbers(raw.scale, "scaler.scale", nIn);
+  scale.forEach((v, i) => { if (v === 0) throw new ModelSpecError(`scaler.scale[${i}]`, "is zero"); });
+  return { s: Float32Array.from(scale, (v) => 1 / v), t: Float32Array.from(mean, (m, i) => -m / scale[i]!) };
 }
 
 /** (x − mean) / scale folded into W x + b, in float64: W' = W / scale, b' = b − W' · mean. */

@@ -7,14 +7,14 @@
  *   - fuse an activation into the dense or affine step that feeds it;
  * and build() hands the result to the PlanBuilder, rounding parameters to f32 once, at the end.
  */
-import { Act, Norm } from "../format/abi.js";
+import { Act, Norm, QuantMode } from "../format/abi.js";
 import type { Label } from "../format/types.js";
 import { PlanBuilder, type Value } from "../plan/builder.js";
-import { quantizeRows } from "../plan/quantize.js";
+import { buildQuantized } from "../plan/int8.js";
 import type { PackOptions } from "../json/import.js";
 import { ModelSpecError } from "../errors.js";
 
-type Kind = "input" | "dense" | "affine" | "act" | "argmax" | "normalize" | "concat";
+type Kind = "input" | "dense" | "affine" | "act" | "argmax" | "normalize" | "concat" | "dense_q8" | "quantize";
 
 export interface IrValue {
   readonly id: number;
@@ -28,6 +28,10 @@ export interface IrValue {
   alpha: number;
   beta: number;
   norm?: Norm;
+  /** dense_q8: int8 weights (out × in) and scales from a quantized graph; b is the bias. */
+  q8?: { wq: Int8Array; scales: Float32Array; input?: { scale: number; zeroPoint: number } };
+  /** quantize: mode, per-element scale (or multiplier) and zero point in w and b, range. */
+  quant?: { mode: QuantMode; lo: number; hi: number };
   /** Set when a pass replaced this node by another. */
   forward?: IrValue;
 }
@@ -60,6 +64,16 @@ export class Lowering {
     return this.add({ kind: "act", width: x.width, srcs: [x], act, alpha, beta });
   }
 
+  /** An int8 dense layer as a quantized graph defines it (kept as is: never folded with neighbours). */
+  denseQ8(x: IrValue, wq: Int8Array, scales: Float32Array, b: Float64Array, input?: { scale: number; zeroPoint: number }): IrValue {
+    return this.add({ kind: "dense_q8", width: scales.length, srcs: [x], b, q8: { wq, scales, input } });
+  }
+
+  quantize(x: IrValue, mode: QuantMode, scale?: Float64Array, zp?: Float64Array, lo = 0, hi = 255): IrValue {
+    const width = mode === QuantMode.DynamicScale || mode === QuantMode.DynamicZeroPoint ? 1 : x.width;
+    return this.add({ kind: "quantize", width, srcs: [x], w: scale, b: zp, quant: { mode, lo, hi } });
+  }
+
   argmax(x: IrValue): IrValue {
     return this.add({ kind: "argmax", width: 1, srcs: [x] });
   }
@@ -75,7 +89,10 @@ export class Lowering {
   /** Runs the passes and writes the image. */
   build(meta: { producer: string; kind: string; inputName: string }, outputs: Array<{ name: string; v: IrValue; labels?: Label[] }>, options: PackOptions): Uint8Array {
     const outs = outputs.map((o) => ({ ...o, v: resolve(o.v) }));
-    this.optimize(outs);
+    // Quantizing: a scaler or batch norm in front of a dense layer stays a separate f32 step, so
+    // the int8 layer sees standardized inputs (folded in, features of very different scales
+    // would share one row scale and the small ones would round to nothing).
+    this.optimize(outs, options.quantize !== "int8");
     const live = this.liveNodes(outs.map((o) => resolve(o.v)));
     const g = new PlanBuilder(this.input.width, { producer: meta.producer, kind: meta.kind, inputName: meta.inputName });
     const values = new Map<number, Value>([[this.input.id, g.input]]);
@@ -86,14 +103,9 @@ export class Lowering {
       const x = srcs[0]!, o = { alpha: n.alpha, beta: n.beta };
       let v: Value;
       switch (n.kind) {
-        case "dense":
-          if (options.quantize === "int8") {
-            const q = quantizeRows(n.w!, n.width, x.width);
-            v = g.denseQ8(x, q.values, q.scales, f32(n.b!), n.act, o);
-          } else {
-            v = g.dense(x, f32(n.w!), f32(n.b!), n.act, o);
-          }
-          break;
+        case "dense": v = g.dense(x, f32(n.w!), f32(n.b!), n.act, o); break;
+        case "dense_q8": v = g.denseQ8(x, n.q8!.wq, n.q8!.scales, f32(n.b!), n.act, o, "onnx", n.q8!.input, "graph"); break;
+        case "quantize": v = g.quantize(x, n.quant!.mode, { scale: n.w && f32(n.w), zeroPoint: n.b && f32(n.b), lo: n.quant!.lo, hi: n.quant!.hi }); break;
         case "affine": v = g.affine(x, f32(n.w!), f32(n.b!), n.act, o); break;
         case "act": v = g.act(x, n.act, o); break;
         case "argmax": v = g.argmax(x); break;
@@ -108,7 +120,7 @@ export class Lowering {
       if (!v) throw new ModelSpecError(`outputs.${o.name}`, "internal: output lost in lowering");
       g.output(o.name, v, o.labels);
     }
-    return g.build({ batchRows: options.batchRows });
+    return buildQuantized(g, options);
   }
 
   /** Nodes reachable from the outputs, in creation (topological) order. */
@@ -124,7 +136,7 @@ export class Lowering {
     return this.nodes.filter((n) => live.has(n.id) && !n.forward);
   }
 
-  private optimize(outputs: Array<{ v: IrValue }>): void {
+  private optimize(outputs: Array<{ v: IrValue }>, foldIntoDense = true): void {
     for (let changed = true; changed;) {
       changed = false;
       const live = this.liveNodes(outputs.map((o) => o.v));
@@ -143,11 +155,16 @@ export class Lowering {
           continue;
         }
         if (!src || src.kind === "input" || !only(src) || src.act !== Act.None) continue;
-        if (n.kind === "act" && (src.kind === "dense" || src.kind === "affine")) {
+        if (n.kind === "affine" && src.kind === "dense_q8" && src.b!.every((v) => v === 0) && n.w!.every((v) => v === 1)) {
+          // Add of the bias after the int8 product: y = acc·scale + b is what the kernel computes.
+          src.b = n.b;
+          n.forward = src;
+          changed = true;
+        } else if (n.kind === "act" && (src.kind === "dense" || src.kind === "affine" || src.kind === "dense_q8")) {
           src.act = n.act; src.alpha = n.alpha; src.beta = n.beta;
           n.forward = src;
           changed = true;
-        } else if (n.kind === "dense" && src.kind === "affine") {
+        } else if (n.kind === "dense" && src.kind === "affine" && foldIntoDense) {
           foldAffineIntoDense(n, src);
           n.srcs = [src.srcs[0]!];
           changed = true;

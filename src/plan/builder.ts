@@ -10,7 +10,9 @@
  * only about two layers' worth of activations. Element-wise steps whose input dies at that step
  * run in place.
  */
-import { Act, Norm, Opcode } from "../format/abi.js";
+import { Act, Header, Norm, Opcode, QuantDecision, QuantMode, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_STATIC_INPUT } from "../format/abi.js";
+import { quantizeRows } from "./quantize.js";
+import { q8ScratchBytes } from "../format/read.js";
 import type { Label, OutputInfo } from "../format/types.js";
 import { writeImage, type PlannedStep, type Tensor } from "../format/write.js";
 import { ModelSpecError } from "../errors.js";
@@ -23,7 +25,8 @@ export interface Value {
 
 interface Op {
   opcode: Opcode;
-  act: Act | Norm;
+  act: Act | Norm | QuantMode;
+  flags: number;
   src: Value;
   dst: Value;
   w?: Tensor;
@@ -35,6 +38,34 @@ interface Op {
   scratchBytes: number;
   /** Column of dst where this step writes (CONCAT parts); 0 otherwise. */
   dstCol: number;
+  /** Dense layers: the weights in f32 (out × in; dequantized for int8), for the quantizer. */
+  float?: { w: Float32Array; b: Float32Array; act: Act; alpha: number; beta: number; where: string };
+  /** Dense layers: how the layer is stored, for the quantization report. */
+  decision?: QuantDecision;
+}
+
+/** A dense layer of the plan, as the quantizer sees it. */
+export interface DenseLayer {
+  /** Position among the plan's dense layers. */
+  index: number;
+  where: string;
+  nIn: number;
+  nOut: number;
+  int8: boolean;
+  /** The last dense layer of the plan. */
+  final: boolean;
+}
+
+/** Settings for a layer made int8 by withInt8: a static input range (calibrated), or none (dynamic). */
+export interface Int8Choice {
+  input?: { scale: number; zeroPoint: number };
+  /** The row as u8 with a zero point (ONNX DynamicQuantizeLinear) or as symmetric int16 (finer; the default at pack time). */
+  rows?: "u8" | "i16";
+  /**
+   * Bias correction: the mean of the layer's input over calibration rows. The bias absorbs the
+   * mean error of the rounded weights, b'[o] = b[o] + Σ_i (W − Ŵ)[o][i] · mean[i].
+   */
+  inputMean?: Float64Array;
 }
 
 export interface ActOptions {
@@ -54,6 +85,8 @@ export interface ModelMeta {
 export interface BuildOptions {
   /** Rows per block in predictBatch (default: as many as fit ~32 KiB of activations, 4..64). */
   batchRows?: number;
+  /** Calibration results to record in the quantization report (written whenever a layer is int8 or a decision was made). */
+  calibration?: { rows: number; maxAbsDiff: number; agreeingRows?: number };
 }
 
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
@@ -78,8 +111,8 @@ export class PlanBuilder {
     return { id: this.nextId++, width };
   }
 
-  private push(op: Omit<Op, "alpha" | "beta" | "scratchBytes" | "dstCol"> & Partial<Op>): Value {
-    this.ops.push({ alpha: 0, beta: 0, scratchBytes: 0, dstCol: 0, ...op });
+  private push(op: Omit<Op, "alpha" | "beta" | "scratchBytes" | "dstCol" | "flags"> & Partial<Op>): Value {
+    this.ops.push({ alpha: 0, beta: 0, scratchBytes: 0, dstCol: 0, flags: 0, ...op });
     return op.dst;
   }
 
@@ -89,7 +122,8 @@ export class PlanBuilder {
     if (nOut < 1 || w.length !== nOut * x.width) {
       throw new ModelSpecError(where, `weights have ${w.length} values; expected ${nOut}×${x.width} (outputs × inputs)`);
     }
-    const params = { act, src: x, dst: this.value(nOut), alpha: o.alpha ?? 0, beta: o.beta ?? 0 };
+    const float = { w, b, act, alpha: o.alpha ?? 0, beta: o.beta ?? 0, where };
+    const params = { act, src: x, dst: this.value(nOut), alpha: o.alpha ?? 0, beta: o.beta ?? 0, float };
     if (act === Act.LogisticPair && nOut !== 2) throw new ModelSpecError(where, "the logistic_pair activation needs exactly 2 outputs");
     if (nOut > NARROW_LANES) return this.push({ opcode: Opcode.Dense, w, b, ...params });
     // Up to four outputs: one SIMD vector per row, weights transposed into four padded lanes.
@@ -102,17 +136,28 @@ export class PlanBuilder {
   }
 
   /**
-   * Int8 dense: wq is nOut×nIn int8 (symmetric, per output channel), wScale the channel scales.
-   * The row is quantized to u8 on the fly at run time (ONNX DynamicQuantizeLinear).
+   * Int8 dense: wq is nOut×nIn int8 (one scale per output channel), wScale the channel scales.
+   * The row is quantized to u8 on the fly at run time (ONNX DynamicQuantizeLinear), or with a
+   * fixed scale and zero point (`input`: calibrated ranges, or a QuantizeLinear in the graph).
    */
-  denseQ8(x: Value, wq: Int8Array, wScale: Float32Array, b: Float32Array, act: Act = Act.None, o: ActOptions = {}, where = "dense"): Value {
+  denseQ8(x: Value, wq: Int8Array, wScale: Float32Array, b: Float32Array, act: Act = Act.None, o: ActOptions = {}, where = "dense",
+          input?: { scale: number; zeroPoint: number }, origin: "pack" | "graph" = "pack", rows: "u8" | "i16" = "u8"): Value {
     const nOut = b.length, nIn = x.width;
     if (wq.length !== nOut * nIn || wScale.length !== nOut) {
       throw new ModelSpecError(where, `int8 weights ${wq.length} and scales ${wScale.length}; expected ${nOut}×${nIn} and ${nOut}`);
     }
     if (act === Act.LogisticPair && nOut !== 2) throw new ModelSpecError(where, "the logistic_pair activation needs exactly 2 outputs");
-    const aux = new Float32Array(2 * nOut); // wScale[nOut] then rowSum[nOut] as i32
+    if (rows === "i16" && wq.includes(-128)) throw new ModelSpecError(where, "int16 rows need weights in −127..127 (the i32 sums are bounded for them)");
+    if (rows === "i16" && input && input.zeroPoint !== 0) throw new ModelSpecError(where, "int16 rows are symmetric: the static zero point must be 0");
+    if (input && (!(Math.fround(input.scale) > 0) || !Number.isFinite(Math.fround(input.scale)) || !Number.isInteger(input.zeroPoint) || input.zeroPoint < 0 || input.zeroPoint > 255)) {
+      throw new ModelSpecError(where, `input scale ${input.scale} and zero point ${input.zeroPoint}: need a finite scale > 0 and a u8 zero point`);
+    }
+    const aux = new Float32Array(2 * nOut + (input ? 2 : 0)); // wScale[nOut], rowSum[nOut] as i32, then xScale, xZeroPoint (i32)
     aux.set(wScale);
+    if (input) {
+      aux[2 * nOut] = input.scale;
+      new Int32Array(aux.buffer, (2 * nOut + 1) * 4, 1)[0] = input.zeroPoint;
+    }
     const rowSums = new Int32Array(aux.buffer, nOut * 4, nOut);
     for (let r = 0; r < nOut; r++) {
       let sum = 0;
@@ -121,8 +166,106 @@ export class PlanBuilder {
     }
     return this.push({
       opcode: Opcode.DenseQ8, act, src: x, dst: this.value(nOut), w: wq, b, aux, alpha: o.alpha ?? 0, beta: o.beta ?? 0,
-      scratchBytes: Math.ceil(nIn / 4) * 4 + 4,
+      scratchBytes: q8ScratchBytes(nIn, rows === "i16" ? STEP_FLAG_Q8_I16_INPUT : 0),
+      flags: (input ? STEP_FLAG_Q8_STATIC_INPUT : 0) | (rows === "i16" ? STEP_FLAG_Q8_I16_INPUT : 0),
+      float: { w: Float32Array.from(wq, (v, k) => v * wScale[Math.floor(k / nIn)]!), b, act, alpha: o.alpha ?? 0, beta: o.beta ?? 0, where },
+      decision: origin === "graph" ? (input ? QuantDecision.Int8FromGraphStatic : QuantDecision.Int8FromGraph)
+        : input ? QuantDecision.Int8Calibrated : QuantDecision.Int8Dynamic,
     });
+  }
+
+  /** Marks every f32 dense layer built so far as float in the source graph (for the quantization report). */
+  markFloatInGraph(): void {
+    for (const op of this.ops) if (op.float && op.opcode !== Opcode.DenseQ8) op.decision ??= QuantDecision.F32InGraph;
+  }
+
+  /** The dense layers, in plan order. */
+  denseLayers(): DenseLayer[] {
+    const dense = this.ops.filter((op) => op.float);
+    return dense.map((op, index) => ({
+      index, where: op.float!.where, nIn: op.src.width, nOut: op.dst.width, int8: op.opcode === Opcode.DenseQ8, final: index === dense.length - 1,
+    }));
+  }
+
+  /** Does any layer hold int8 weights, or has a quantization decision been recorded? */
+  get quantized(): boolean {
+    return this.ops.some((op) => op.decision !== undefined);
+  }
+
+  private copy(ops: Op[], outputs = this.outputs): PlanBuilder {
+    const g = new PlanBuilder(this.inputLength, this.meta);
+    g.ops.push(...ops);
+    g.outputs.push(...outputs);
+    g.nextId = this.nextId;
+    return g;
+  }
+
+  /**
+   * A copy in which each f32 dense layer is int8 when choose() returns a choice (symmetric
+   * weights, one scale per output channel), or kept in f32 with the decision it returns.
+   */
+  withInt8(choose: (layer: DenseLayer) => Int8Choice | QuantDecision): PlanBuilder {
+    const layers = this.denseLayers();
+    let k = 0;
+    const ops = this.ops.map((op): Op => {
+      if (!op.float) return op;
+      const layer = layers[k++]!;
+      if (layer.int8) return op;
+      const c = choose(layer);
+      if (typeof c === "number") return { ...op, decision: c };
+      const f = op.float, nIn = op.src.width, nOut = op.dst.width;
+      const q = quantizeRows(f.w, nOut, nIn);
+      let b = f.b;
+      if (c.inputMean) {
+        b = Float32Array.from(f.b, (bo, o) => {
+          let shift = 0;
+          for (let i = 0; i < nIn; i++) shift += (f.w[o * nIn + i]! - q.values[o * nIn + i]! * q.scales[o]!) * c.inputMean![i]!;
+          return bo + shift;
+        });
+      }
+      const tmp = new PlanBuilder(nIn, { ...this.meta, featureNames: undefined });
+      tmp.denseQ8(tmp.input, q.values, q.scales, b, f.act, { alpha: f.alpha, beta: f.beta }, f.where, c.input, "pack", c.rows);
+      tmp.ops[0]!.float = { ...f }; // the float model stays the original one
+      return { ...tmp.ops[0]!, src: op.src, dst: op.dst };
+    });
+    return this.copy(ops);
+  }
+
+  /** A copy with every int8 layer in f32 (dequantized weights): the float model of this plan. */
+  asFloat(): PlanBuilder {
+    const ops = this.ops.map((op): Op => {
+      if (!op.float || op.opcode !== Opcode.DenseQ8) return { ...op, decision: undefined };
+      const f = op.float, tmp = new PlanBuilder(op.src.width, { ...this.meta, featureNames: undefined });
+      tmp.dense(tmp.input, f.w, f.b, f.act, { alpha: f.alpha, beta: f.beta }, f.where);
+      return { ...tmp.ops[0]!, src: op.src, dst: op.dst };
+    });
+    return this.copy(ops);
+  }
+
+  /** A copy that also outputs the input row of every dense layer (names returned), for calibration. */
+  withProbes(): { builder: PlanBuilder; names: string[] } {
+    const g = this.copy(this.ops);
+    const names = this.ops.filter((op) => op.float).map((op, k) => {
+      const name = `\u0000layer${k}`;
+      g.outputs.push({ name, value: op.src });
+      return name;
+    });
+    return { builder: g, names };
+  }
+
+  /**
+   * Quantization to integer values held in f32 (QUANTIZE). Divide / Multiply: per-element
+   * scale or multiplier and zero point, saturated to [lo, hi]. Dynamic modes: the row's
+   * DynamicQuantizeLinear values (width kept), scale or zero point (width 1).
+   */
+  quantize(x: Value, mode: QuantMode, p: { scale?: Float32Array; zeroPoint?: Float32Array; lo?: number; hi?: number } = {}, where = "quantize"): Value {
+    if (mode === QuantMode.Divide || mode === QuantMode.Multiply) {
+      const { scale, zeroPoint, lo = 0, hi = 255 } = p;
+      if (!scale || !zeroPoint || scale.length !== x.width || zeroPoint.length !== x.width) throw new ModelSpecError(where, `scale and zero point need ${x.width} values each`);
+      return this.push({ opcode: Opcode.Quantize, act: mode, src: x, dst: this.value(x.width), w: scale, b: zeroPoint, alpha: lo, beta: hi });
+    }
+    const width = mode === QuantMode.DynamicValues ? x.width : 1;
+    return this.push({ opcode: Opcode.Quantize, act: mode, src: x, dst: this.value(width) });
   }
 
   /** y = act(x ⊙ scale + shift), element-wise. */
@@ -153,7 +296,7 @@ export class PlanBuilder {
     const dst = this.value(parts.reduce((w, p) => w + p.width, 0));
     let col = 0;
     for (const p of parts) {
-      this.ops.push({ opcode: Opcode.Copy, act: 0, src: p, dst, alpha: 0, beta: 0, scratchBytes: 0, dstCol: col });
+      this.ops.push({ opcode: Opcode.Copy, act: 0, src: p, dst, alpha: 0, beta: 0, scratchBytes: 0, dstCol: col, flags: 0 });
       col += p.width;
     }
     return dst;
@@ -179,7 +322,7 @@ export class PlanBuilder {
     named.forEach((o, i) => {
       if (o.value.id === 0 || outputOf.has(o.value.id)) {
         const copy = this.value(o.value.width);
-        ops.push({ opcode: Opcode.Copy, act: 0, src: o.value, dst: copy, alpha: 0, beta: 0, scratchBytes: 0, dstCol: 0 });
+        ops.push({ opcode: Opcode.Copy, act: 0, src: o.value, dst: copy, alpha: 0, beta: 0, scratchBytes: 0, dstCol: 0, flags: 0 });
         o.value = copy;
       }
       outputOf.set(o.value.id, i);
@@ -220,7 +363,8 @@ export class PlanBuilder {
     const buffers: Array<{ bytes: number; start: number; end: number; offset: number; stride: number }> = [];
     kept.forEach((op, k) => {
       if (where.has(op.dst.id) || group.has(op.dst.id)) return; // the input, an output, or a later part of a concat
-      const inPlace = (op.opcode === Opcode.Act || op.opcode === Opcode.Affine || op.opcode === Opcode.Normalize)
+      const inPlace = (op.opcode === Opcode.Act || op.opcode === Opcode.Affine || op.opcode === Opcode.Normalize
+        || (op.opcode === Opcode.Quantize && (op.act === QuantMode.Divide || op.act === QuantMode.Multiply)))
         && !where.has(op.src.id) && lastUse.get(op.src.id) === k && op.src.width === op.dst.width;
       if (inPlace) {
         const g = group.get(op.src.id)!;
@@ -253,15 +397,22 @@ export class PlanBuilder {
     const steps: PlannedStep[] = kept.map((op, k) => {
       const src = where.get(op.src.id)!, dst = where.get(op.dst.id)!;
       return {
-        opcode: op.opcode, act: op.act, src: src.offset, srcStride: src.stride, dst: dst.offset + op.dstCol * 4, dstStride: dst.stride,
+        opcode: op.opcode, act: op.act, flags: op.flags, src: src.offset, srcStride: src.stride, dst: dst.offset + op.dstCol * 4, dstStride: dst.stride,
         nIn: op.src.width, nOut: op.opcode === Opcode.Copy ? op.src.width : op.dst.width, w: op.w, b: op.b, aux: op.aux,
         scratch: scratch[k]! >= 0 ? buffers[scratch[k]!]!.offset : 0, alpha: op.alpha, beta: op.beta,
       };
     });
 
+    let quantReport: Parameters<typeof writeImage>[0]["quantReport"];
+    if (kept.some((op) => op.decision !== undefined) || options.calibration) {
+      const float = this.asFloat().build({ batchRows });
+      const floatWeightsBytes = new DataView(float.buffer, float.byteOffset).getUint32(Header.weightsBytes, true);
+      const decisions = kept.filter((op) => op.float).map((op) => op.decision ?? QuantDecision.F32InGraph);
+      quantReport = { floatWeightsBytes, decisions, calibration: options.calibration };
+    }
     return writeImage({
       producer: this.meta.producer, kind: this.meta.kind, inputName: this.meta.inputName ?? "", featureNames: this.meta.featureNames,
-      inputLength: this.inputLength, outputs, outputLength, batchRows, arenaBytes, inputOffset, outputOffset, steps,
+      inputLength: this.inputLength, outputs, outputLength, batchRows, arenaBytes, inputOffset, outputOffset, steps, quantReport,
     });
   }
 }

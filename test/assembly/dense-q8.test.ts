@@ -3,7 +3,7 @@
 // onnxruntime's MatMulInteger → Cast → Mul → Add computed in JavaScript.
 import { describe, expect, it } from "vitest";
 import { BUILDS, KernelHarness } from "../helpers/kernels.js";
-import { denseQ8Ref, denseRef, dynamicQuantize } from "../helpers/reference.js";
+import { denseQ8Ref, denseRef, dynamicQuantize, rint } from "../helpers/reference.js";
 import { seeded } from "../helpers/rng.js";
 import { expectAllClose, TOL } from "../helpers/close.js";
 import { quantizeRows } from "../../src/plan/quantize.js";
@@ -28,15 +28,20 @@ describe.each(BUILDS)("int8 dense · %s build", (build) => {
     ["all negative (zero point 255)", [-3, -2, -0.1]],
     ["halves that round to even", [-1.275, 0, 1.275, 0.0050000004, 0.015, 2.55]],
     ["all zero", [0, 0, 0, 0, 0]],
+    ["37 values, halves included (SIMD body and tail)", Array.from({ length: 37 }, (_, i) => (i - 12) * 0.255)],
+    ["784 random values", Array.from(seeded("q row 784").floats(784, -3, 5))],
+    ["33 non-negative values (zero point 0)", Array.from({ length: 33 }, (_, i) => i * 0.1)],
   ])("quantizes a row like DynamicQuantizeLinear: %s", (_, values) => {
     const x = Float32Array.from(values as number[]);
-    k.reset();
-    const q = k.alloc(x.length), zp = k.alloc(4);
-    const scale = k.fn("quantizeRowU8")(k.f32(x), q, x.length, zp);
-    const want = dynamicQuantize(x);
-    expect(scale).toBe(want.scale);
-    expect(k.readI32(zp)).toBe(want.zp);
-    expect(Array.from(k.readU8(q, x.length))).toEqual(Array.from(want.q));
+    for (const name of ["quantizeRowU8", "quantizeRowU8Ref"]) {
+      k.reset();
+      const q = k.alloc(x.length), zp = k.alloc(4);
+      const scale = k.fn(name)(k.f32(x), q, x.length, zp);
+      const want = dynamicQuantize(x);
+      expect(scale, name).toBe(want.scale);
+      expect(k.readI32(zp), name).toBe(want.zp);
+      expect(Array.from(k.readU8(q, x.length)), name).toEqual(Array.from(want.q));
+    }
   });
 
   it.each(SIZES.map((n) => [n, n === 784 ? 16 : n + 2]))("in=%i out=%i matches the onnxruntime computation, fast and reference", (nIn, nOut) => {
@@ -62,6 +67,118 @@ describe.each(BUILDS)("int8 dense · %s build", (build) => {
     const py = k.alloc(8);
     k.fn("denseQ8")(k.f32(x), k.alloc(16), k.bytes(wq), k.f32(aux(scales, wq, 3)), k.f32([0, 0]), py, 3, 2);
     expect(Array.from(k.read(py, 2)).every(Number.isNaN)).toBe(true);
+  });
+});
+
+/** QuantizeLinear to uint8 as ONNX defines it, f32 division, round half to even, saturation. */
+function quantizeStatic(x: ArrayLike<number>, scale: number, zp: number): number[] {
+  return Array.from(x, (v) => Math.max(0, Math.min(255, rint(Math.fround(v / scale)) + zp)));
+}
+
+describe.each(BUILDS)("static row quantization and QUANTIZE · %s build", (build) => {
+  const k = new KernelHarness(build);
+
+  it.each([[5, 0.02, 0], [16, 0.013, 128], [37, 0.0075, 3], [784, 0.021, 200]])("%i values, scale %f, zero point %i: like QuantizeLinear, fast and reference", (n, scale, zp) => {
+    const x = seeded(`static ${n}`).floats(n, -3, 4);
+    x[0] = 1.5 * scale; x[1] = -2.5 * scale; // halves: round to even
+    const want = quantizeStatic(x, Math.fround(scale), zp);
+    for (const name of ["quantizeRowStatic", "quantizeRowStaticRef"]) {
+      k.reset();
+      const q = k.alloc(n);
+      const s = k.fn(name)(k.f32(x), q, n, Math.fround(scale), zp);
+      expect(s, name).toBe(Math.fround(scale));
+      expect(Array.from(k.readU8(q, n)), name).toEqual(want);
+    }
+  });
+
+  it("a NaN anywhere in the row makes the returned scale NaN (so the outputs are NaN)", () => {
+    for (const at of [0, 17, 36]) {
+      const x = Array.from({ length: 37 }, (_, i) => (i === at ? NaN : i / 10));
+      for (const name of ["quantizeRowStatic", "quantizeRowStaticRef"]) {
+        k.reset();
+        expect(Number.isNaN(k.fn(name)(k.f32(x), k.alloc(37), 37, 0.1, 0)), `${name} NaN at ${at}`).toBe(true);
+      }
+    }
+  });
+
+  it("QUANTIZE divide and multiply: per-element scale and zero point, int8 and uint8 saturation", () => {
+    const x = [0, 2, 3, 1000, -254, -1000, 2.5, -2.5];
+    const sc = [2, 2, 2, 2, 2, 2, 1, 1], zp = [128, 128, 128, 128, 128, 128, 0, 0];
+    k.reset();
+    const py = k.alloc(32);
+    k.fn("quantizeF32")(0, k.f32(x), k.f32(sc), k.f32(zp), py, 8, 0, 255);
+    expect(Array.from(k.read(py, 8))).toEqual([128, 129, 130, 255, 1, 0, 2, 0]); // ONNX test_quantizelinear, halves to even
+    k.fn("quantizeF32")(4, k.f32(x), k.f32(sc), k.f32(zp), py, 8, -128, 127);
+    expect(Array.from(k.read(py, 8))).toEqual([127, 127, 127, 127, -128, -128, 2, -2]);
+  });
+
+  it("QUANTIZE dynamic: the values, scale and zero point of DynamicQuantizeLinear", () => {
+    const x = [0, 2, -3, -2.5, 1.34, 0.5]; // ONNX test_dynamicquantizelinear
+    const want = dynamicQuantize(x);
+    k.reset();
+    const px = k.f32(x), py = k.alloc(24);
+    k.fn("quantizeF32")(1, px, 0, 0, py, 6, 0, 0);
+    expect(Array.from(k.read(py, 6))).toEqual(Array.from(want.q));
+    expect(Array.from(want.q)).toEqual([153, 255, 0, 26, 221, 179]);
+    k.fn("quantizeF32")(2, px, 0, 0, py, 6, 0, 0);
+    expect(k.read(py, 1)[0]).toBe(want.scale);
+    k.fn("quantizeF32")(3, px, 0, 0, py, 6, 0, 0);
+    expect(k.read(py, 1)[0]).toBe(153);
+  });
+});
+
+describe.each(BUILDS)("int8 weights × int16 rows · %s build", (build) => {
+  const k = new KernelHarness(build);
+  const limitOf = (n: number) => Math.min(32767, Math.floor(2147483647 / (127 * n)));
+
+  it.each([[5, 3], [16, 4], [37, 9], [784, 17]])("in=%i out=%i: quantizer and i16 × i8 products equal the JavaScript reference, fast and reference", (nIn, nOut) => {
+    const rand = seeded(`i16 ${nIn}x${nOut}`);
+    const x = rand.floats(nIn, -3, 5), w = rand.floats(nIn * nOut), b = rand.floats(nOut);
+    const { values: wq, scales } = quantizeRows(w, nOut, nIn);
+    const limit = limitOf(nIn), f = Math.fround;
+    const scale = f(Math.max(...Array.from(x, Math.abs)) / limit);
+    x[1] = 2.5 * scale; // a half: rounds to even
+    const q = Array.from(x, (v) => Math.max(-limit, Math.min(limit, rint(f(v / scale)))));
+    const want = Array.from({ length: nOut }, (_, o) => {
+      let acc = 0;
+      for (let i = 0; i < nIn; i++) acc += q[i]! * wq[o * nIn + i]!;
+      return f(f(f(acc) * f(scale * scales[o]!)) + b[o]!);
+    });
+    for (const [quant, dot] of [["quantizeRowI16", "denseQ8DotI16"], ["quantizeRowI16Ref", "denseQ8DotI16Ref"]]) {
+      k.reset();
+      const pq = k.alloc(2 * nIn + 16), py = k.alloc(4 * nOut);
+      expect(k.fn(quant!)(k.f32(x), pq, nIn, scale, limit)).toBe(scale);
+      expect(Array.from(new Int16Array(k.readU8(pq, 2 * nIn).buffer)), quant).toEqual(q);
+      k.fn(dot!)(pq, k.bytes(wq), k.f32(aux(scales, wq, nIn)), k.f32(b), py, nIn, nOut, scale);
+      expect(Array.from(k.read(py, nOut)), dot).toEqual(want);
+      expectAllClose(k.read(py, nOut), denseRef(x, w, b, nIn, nOut), { rtol: 0.01, atol: 0.01 * Math.sqrt(nIn) }, `${dot} vs float`);
+    }
+  });
+
+  it.each([[5, 3], [16, 4], [37, 9], [784, 18]])("in=%i out=%i: two rows at a time give each row's single-row bits", (nIn, nOut) => {
+    const rand = seeded(`i16x2 ${nIn}x${nOut}`);
+    const w = rand.floats(nIn * nOut), b = rand.floats(nOut);
+    const { values: wq, scales } = quantizeRows(w, nOut, nIn);
+    const rows = [rand.floats(nIn, -3, 5), rand.floats(nIn, 0, 2)];
+    const limit = limitOf(nIn);
+    k.reset();
+    const pw = k.bytes(wq), pa = k.f32(aux(scales, wq, nIn)), pb = k.f32(b);
+    const rowBytes = 2 * Math.ceil(nIn / 8) * 8;
+    const pq = k.alloc(2 * rowBytes + 48), py = k.alloc(8 * nOut), pyRef = k.alloc(4 * nOut);
+    const sc = rows.map((x, r) => k.fn("quantizeRowI16")(k.f32(x), pq + r * rowBytes, nIn, Math.fround(Math.max(...Array.from(x, Math.abs)) / limit), limit));
+    k.fn("denseQ8DotI16x2")(pq, pq + rowBytes, pq + 2 * rowBytes, pw, pa, pb, py, 4 * nOut, nIn, nOut, sc[0]!, sc[1]!);
+    for (const r of [0, 1]) {
+      k.fn("denseQ8DotI16Ref")(pq + r * rowBytes, pw, pa, pb, pyRef, nIn, nOut, sc[r]!);
+      expect(Array.from(k.read(py + 4 * nOut * r, nOut)), `row ${r}`).toEqual(Array.from(k.read(pyRef, nOut)));
+    }
+  });
+
+  it("a NaN in the row makes the returned scale NaN", () => {
+    const x = Array.from({ length: 21 }, (_, i) => (i === 11 ? NaN : i));
+    for (const name of ["quantizeRowI16", "quantizeRowI16Ref"]) {
+      k.reset();
+      expect(Number.isNaN(k.fn(name)(k.f32(x), k.alloc(64), 21, 0.01, 1000)), name).toBe(true);
+    }
   });
 });
 

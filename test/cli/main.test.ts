@@ -44,12 +44,39 @@ describe("edgeinfer pack and inspect", () => {
     expect(json).toMatchObject({ inputLength: 2, outputs: [{ name: "probabilities", labels: [0, 1] }] });
   });
 
-  it("--quantize int8 packs int8 dense steps", async () => {
+  it("--quantize int8 packs int8 dense steps and prints the bytes and each layer's precision", async () => {
     const model = { kind: "mlp", layers: [{ weights: [[1, 2], [3, 4]], bias: [0, 1], activation: "relu" }] };
     const src = join(tmp, "mlp.json"), dest = join(tmp, "mlp.eim");
     writeFileSync(src, JSON.stringify(model));
-    expect((await cli(["pack", src, "-o", dest, "--quantize", "int8"])).code).toBe(0);
+    const r = await cli(["pack", src, "-o", dest, "--quantize", "int8", "--int8-layers", "all"]);
+    expect(r.code).toBe(0);
     expect(inspect(readFileSync(dest)).quantization).toBe("int8");
+    expect(r.out).toMatch(/quantization: weights \d+ B in f32 → \d+ B/);
+    expect(r.out).toMatch(/step +0 dense +2 → 2 +int8 \(dynamic row quantization\)/);
+    // By default the one (small, final) layer stays f32, and pack says so.
+    const d = await cli(["pack", src, "-o", dest, "--quantize", "int8"]);
+    expect(d.out).toMatch(/step +0 dense +2 → 2 +f32 \(kept: small final layer\)/);
+    expect(inspect(readFileSync(dest)).quantization).toBe("none");
+  });
+
+  it("--calibration: static ranges, and the measured difference and top-class agreement, printed and in inspect --json", async () => {
+    const fx = JSON.parse(readFileSync(new URL("../fixtures/json/mlp_digits.json", import.meta.url), "utf8")) as { model: unknown; rows: number[][] };
+    const src = join(tmp, "digits.json"), rows = join(tmp, "digits.csv"), dest = join(tmp, "digits.eim");
+    writeFileSync(src, JSON.stringify(fx.model));
+    writeFileSync(rows, fx.rows.map((r) => r.join(",")).join("\n"));
+    const r = await cli(["pack", src, "-o", dest, "--quantize", "int8", "--calibration", rows]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/int8 \(calibrated input range\)/);
+    expect(r.out).toMatch(/on 25 calibration rows: largest \|int8 − float\| output difference [0-9.e-]+; top class agrees on \d+\/25 rows/);
+    const json = JSON.parse((await cli(["inspect", dest, "--json"])).out);
+    expect(json.quantReport.calibration.rows).toBe(25);
+    expect(json.quantReport.calibration.maxAbsDiff).toBeGreaterThan(0);
+    expect(json.quantReport.calibration.maxAbsDiff).toBeLessThan(0.01);
+    expect(json.quantReport.calibration.agreeingRows).toBe(25);
+    expect(json.quantReport.layers.map((l: { decision: number }) => l.decision)).toEqual([2, 2, 5]);
+    expect(json.quantReport.floatWeightsBytes).toBeGreaterThan(2.5 * json.quantReport.weightsBytes);
+    // Calibration without quantization is a usage error.
+    expect((await cli(["pack", src, "-o", dest, "--calibration", rows])).code).toBe(1);
   });
 });
 

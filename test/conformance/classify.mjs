@@ -12,7 +12,7 @@
  *     atol 1e-6; NaN = NaN; ±Inf exact; integer outputs exact);
  *   - "n/a": the importer refused it with a typed EdgeInferError (its code and message are the
  *     reason), or the test lies outside edgeinfer's model before the importer is even asked
- *     (no float input with a batch dimension, sequence/optional inputs, string weights);
+ *     (no float or integer input with data, sequence/optional inputs, string weights);
  *   - "fail": anything else: wrong numbers or shapes, an untyped exception (TypeError, …), an
  *     image the packer produced that the runtime rejects.
  */
@@ -21,7 +21,7 @@ import { join } from "node:path";
 
 /**
  * @typedef {object} Api The parts of edgeinfer this module needs.
- * @property {(bytes: Uint8Array, options?: { constants?: Record<string, { dims: number[]; data: ArrayLike<number> }>; input?: string }) => Uint8Array} packOnnx
+ * @property {(bytes: Uint8Array, options?: { constants?: Record<string, { dims: number[]; data: ArrayLike<number>; dataType?: number }>; input?: string; batch?: boolean }) => Uint8Array} packOnnx
  * @property {(bytes: Uint8Array) => any} decodeOnnx
  * @property {(bytes: Uint8Array) => { name: string; dims: number[]; dataType: number; data: ArrayLike<number> | string[] }} decodeTensorProto
  * @property {Record<string, Record<string, number>>} SUPPORTED_OPS
@@ -58,6 +58,8 @@ const ML = "ai.onnx.ml";
 const T = { FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13, BFLOAT16: 16 };
 const TYPE_NAMES = Object.fromEntries(Object.entries(T).map(([k, v]) => [v, k.toLowerCase()]));
 const FLOAT_TYPES = new Set([T.FLOAT, T.FLOAT16, T.DOUBLE]);
+/** Integer inputs the runtime takes as rows: their values are exact in f32. */
+const INT_ROW_TYPES = new Set([T.UINT8, T.INT8, T.UINT16, T.INT16, T.INT32]);
 const EXACT_TYPES = new Set([T.UINT8, T.INT8, T.UINT16, T.INT16, T.INT32, T.INT64, T.BOOL, T.UINT32, T.UINT64]);
 
 const typeName = (/** @type {number} */ t) => TYPE_NAMES[t] ?? `type ${t}`;
@@ -206,13 +208,24 @@ function classify(api, c) {
   // Test data of every set, decoded up front (an undecodable file is an error message here).
   const data = sets.map((s) => inputs.map((_, k) => readTensor(api, join(c.dir, s, `input_${k}.pb`))));
 
-  // The row input: the first float input whose test data has a batch dimension (≥ 2 dims).
+  // The row input: the first float input whose test data has a batch dimension (≥ 2 dims); else
+  // the first uint8/int8 (… int32) one, whose values f32 holds exactly. When the test data has no
+  // batch dimension (1-D) or an expected output is not per row (a scalar such as
+  // DynamicQuantizeLinear's scale), the whole tensor is one row: packed with batch: false.
   const first = data[0] ?? [];
-  const rowIndex = inputs.findIndex((inp, k) => {
+  const rowTyped = (/** @type {Set<number>} */ types, /** @type {number} */ minDims) => inputs.findIndex((inp, k) => {
     const t = first[k];
-    return FLOAT_TYPES.has(inp.elemType) && typeof t === "object" && t.dims.length >= 2;
+    return types.has(inp.elemType) && typeof t === "object" && t.dims.length >= minDims;
   });
+  let rowIndex = -1;
+  for (const [types, minDims] of /** @type {Array<[Set<number>, number]>} */ ([[FLOAT_TYPES, 2], [INT_ROW_TYPES, 2], [FLOAT_TYPES, 1], [INT_ROW_TYPES, 1]])) {
+    if (rowIndex < 0) rowIndex = rowTyped(types, minDims);
+  }
   const row0 = inputs[rowIndex];
+  const rowData = first[rowIndex];
+  const expected0 = model.outputs.map((/** @type {unknown} */ _, /** @type {number} */ k) => readTensor(api, join(c.dir, sets[0] ?? "", `output_${k}.pb`)));
+  const batch = typeof rowData === "object" && rowData.dims.length >= 2
+    && expected0.every((t) => typeof t !== "object" || (t.dims.length >= 1 && t.dims[0] === rowData.dims[0]));
   if (!row0) {
     const k = inputs.findIndex((inp) => FLOAT_TYPES.has(inp.elemType));
     const inp = inputs[k], t = first[k];
@@ -236,7 +249,7 @@ function classify(api, c) {
       const t = tensors[k];
       if (t === undefined || typeof t === "string") return outside(api, bytes, `test data of input ${inp.name} cannot be read: ${t}`);
       if (t.dataType === T.STRING) return outside(api, bytes, `input ${inp.name} is a string tensor: it cannot be bound as a constant`);
-      const value = { dims: t.dims, data: /** @type {ArrayLike<number>} */ (t.data) };
+      const value = { dims: t.dims, data: /** @type {ArrayLike<number>} */ (t.data), dataType: t.dataType };
       if (k === rowIndex) row = value;
       else constants[inp.name] = value;
     }
@@ -244,14 +257,14 @@ function classify(api, c) {
     /** @type {Uint8Array} */
     let image;
     try {
-      image = api.packOnnx(bytes, { constants, input: rowName });
+      image = api.packOnnx(bytes, batch ? { constants, input: rowName } : { constants, input: rowName, batch: false });
     } catch (e) {
       return refusal(api, e, "packOnnx", s > 0 ? set : undefined);
     }
-    const problem = runSet(api, image, row, model, join(c.dir, set), err);
+    const problem = runSet(api, image, batch ? row : { dims: [1, ...row.dims], data: row.data }, model, join(c.dir, set), err, batch);
     if (problem) return { result: "fail", reason: `${sets.length > 1 ? `${set}: ` : ""}${problem}` };
   }
-  return { result: "pass", reason: `row input ${rowName}; ${err.values} values, max |err| ${err.max === 0 ? "0" : err.max.toExponential(1)}` };
+  return { result: "pass", reason: `row input ${rowName}${batch ? "" : " (the whole tensor as one row)"}; ${err.values} values, max |err| ${err.max === 0 ? "0" : err.max.toExponential(1)}` };
 }
 
 /**
@@ -262,9 +275,10 @@ function classify(api, c) {
  * @param {any} model
  * @param {string} setDir
  * @param {{ max: number; values: number }} err
+ * @param {boolean} batch  false: row is the whole tensor (dims [1, …]) and each output is compared whole
  * @returns {string | undefined}
  */
-function runSet(api, image, row, model, setDir, err) {
+function runSet(api, image, row, model, setDir, err, batch) {
   const n = row.dims[0] ?? 0;
   const width = prod(row.dims.slice(1));
   /** @type {Array<{ name: string; typeText: string }>} */
@@ -298,11 +312,11 @@ function runSet(api, image, row, model, setDir, err) {
         /** @type {{ name: string; offset: number; length: number } | undefined} */
         const info = m.info.outputs.find((/** @type {{ name: string }} */ x) => x.name === o.name);
         if (!info) return `output ${o.name} is missing from the packed image (it has ${m.info.outputs.map((/** @type {{ name: string }} */ x) => x.name).join(", ")})`;
-        const per = prod(want.dims.slice(1));
-        if (want.dims.length === 0 || want.dims[0] !== n) {
+        const per = batch ? prod(want.dims.slice(1)) : prod(want.dims);
+        if (batch && (want.dims.length === 0 || want.dims[0] !== n)) {
           return `output ${o.name}: expected shape ${shape(want.dims)} is not per-row for N = ${n}, yet the importer packed the model (as ${info.length} per row)`;
         }
-        if (per !== info.length) return `output ${o.name}: expected ${shape(want.dims)} (${per} per row), the image gives ${info.length} per row`;
+        if (per !== info.length) return `output ${o.name}: expected ${shape(want.dims)} (${per} ${batch ? "per row" : "in all"}), the image gives ${info.length} per row`;
         const exact = EXACT_TYPES.has(want.dataType);
         const wd = /** @type {ArrayLike<number>} */ (want.data);
         for (let r = 0; r < n; r++) {

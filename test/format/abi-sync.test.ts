@@ -1,7 +1,7 @@
 // assembly/abi.ts repeats numbers from src/format/abi.ts; this keeps the two copies equal.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ABI_VERSION, Act, FLAG_CHECK_NAN, Header, Norm, Opcode, Status, STEP_BYTES, Step } from "../../src/format/abi.js";
+import { ABI_VERSION, Act, FLAG_CHECK_NAN, Header, Norm, Opcode, QuantMode, Status, STEP_BYTES, STEP_FLAG_Q8_STATIC_INPUT, Step } from "../../src/format/abi.js";
 
 const as = readFileSync(new URL("../../assembly/abi.ts", import.meta.url), "utf8");
 const constants = new Map([...as.matchAll(/export const (\w+): \w+ = (\w+);/g)].map((m) => [m[1]!, Number(m[2])]));
@@ -13,6 +13,7 @@ describe("assembly/abi.ts agrees with src/format/abi.ts", () => {
     expect(constants.get("ABI_VERSION")).toBe(ABI_VERSION);
     expect(constants.get("STEP_BYTES")).toBe(STEP_BYTES);
     expect(constants.get("FLAG_CHECK_NAN")).toBe(FLAG_CHECK_NAN);
+    expect(constants.get("STEP_FLAG_Q8_STATIC_INPUT")).toBe(STEP_FLAG_Q8_STATIC_INPUT);
   });
   it("header offsets the interpreter reads", () => {
     const pairs: Array<[string, number]> = [["H_N_STEPS", Header.nSteps], ["H_STEPS_OFFSET", Header.stepsOffset], ["H_BATCH_ROWS", Header.batchRows],
@@ -21,12 +22,11 @@ describe("assembly/abi.ts agrees with src/format/abi.ts", () => {
   });
   it("step record fields", () => {
     for (const [field, off] of Object.entries(Step)) {
-      if (field === "reserved") continue;
       expect(constants.get(`S_${upper(field)}`), field).toBe(off);
     }
   });
   it("opcodes, activations, norms and statuses", () => {
-    const enums: Array<[string, Record<string, string | number>]> = [["OP", Opcode], ["ACT", Act], ["NORM", Norm], ["STATUS", Status]];
+    const enums: Array<[string, Record<string, string | number>]> = [["OP", Opcode], ["ACT", Act], ["NORM", Norm], ["STATUS", Status], ["QUANT", QuantMode]];
     for (const [prefix, e] of enums) {
       for (const [name, v] of Object.entries(e)) {
         if (typeof v !== "number") continue;

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { inspect, FormatError, VersionError, Model } from "../../src/index.js";
 import { crc32 } from "../../src/format/crc32.js";
-import { Header, HEADER_BYTES, Opcode, STEP_BYTES, Step } from "../../src/format/abi.js";
+import { Act, Header, HEADER_BYTES, Opcode, QuantDecision, QuantMode, STEP_BYTES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_STATIC_INPUT, Step } from "../../src/format/abi.js";
+import { PlanBuilder, quantizeRows } from "../../src/pack.js";
 import { everyOpModel, seedModel } from "../helpers/models.js";
 
 /** Copy of an image with one u32 (or u8) changed and the checksum made right again. */
@@ -29,7 +30,7 @@ describe("a valid image", () => {
   it("describes the seed model: sizes, names, labels, one fused step", () => {
     const info = inspect(seedModel());
     expect(info).toMatchObject({
-      formatVersion: "1.0", abiVersion: 1, kind: "logistic_regression", producer: "scikit-learn 1.2.1",
+      formatVersion: "1.1", abiVersion: 1, kind: "logistic_regression", producer: "scikit-learn 1.2.1",
       inputLength: 2, featureNames: ["x1", "x2"], outputLength: 2, quantization: "none", parameterCount: 6,
       outputs: [{ name: "probabilities", offset: 0, length: 2, labels: [0, 1] }],
     });
@@ -127,5 +128,84 @@ describe("ten thousand random corruptions never crash the process", () => {
     }
     expect(counts.loaded + counts.refused).toBe(10000);
     expect(counts.refused).toBeGreaterThan(5000);
+  });
+});
+
+describe("ABI 2: step flags, static int8 inputs, QUANTIZE and the quantization report", () => {
+  const g = new PlanBuilder(4, { producer: "test", kind: "mlp" });
+  const q = quantizeRows(Float32Array.from({ length: 12 }, (_, i) => i / 7 - 0.8), 3, 4);
+  const h = g.denseQ8(g.input, q.values, q.scales, Float32Array.of(0.1, 0.2, 0.3), Act.Relu, {}, "dense", { scale: 0.02, zeroPoint: 7 });
+  g.output("y", g.quantize(h, QuantMode.Divide, { scale: Float32Array.of(0.5, 0.5, 0.5), zeroPoint: Float32Array.of(0, 0, 0), lo: -128, hi: 127 }));
+  const image = g.build();
+  const info = inspect(image);
+  const stepsAt = new DataView(image.buffer).getUint32(Header.stepsOffset, true);
+  const step = (k: number, f: keyof typeof Step) => stepsAt + k * STEP_BYTES + Step[f];
+  const staticAt = info.steps[0]!.aux + 3 * 8;
+
+  it("round-trips: ABI 2, the static flag, the QUANTIZE mode and bounds, the report", () => {
+    expect(info.abiVersion).toBe(2);
+    expect(info.steps.map((s) => [s.opcode, s.flags, s.act])).toEqual([[Opcode.DenseQ8, STEP_FLAG_Q8_STATIC_INPUT, Act.Relu], [Opcode.Quantize, 0, QuantMode.Divide]]);
+    expect([info.steps[1]!.alpha, info.steps[1]!.beta]).toEqual([-128, 127]);
+    expect(info.quantReport).toMatchObject({ layers: [{ step: 0, decision: QuantDecision.Int8Calibrated }] });
+    const m = Model.load(image, { simd: "off" });
+    const x = [1, -0.5, 0.25, 2];
+    const xq = x.map((v) => Math.max(0, Math.min(255, Math.round(Math.fround(v / Math.fround(0.02))) + 7)));
+    const want = [0, 1, 2].map((o) => {
+      let acc = 0;
+      for (let i = 0; i < 4; i++) acc += (xq[i]! - 7) * q.values[o * 4 + i]!;
+      const y = Math.max(0, Math.fround(Math.fround(acc) * Math.fround(Math.fround(0.02) * q.scales[o]!) + Math.fround([0.1, 0.2, 0.3][o]!)));
+      return Math.max(-128, Math.min(127, Math.round(y / 0.5)));
+    });
+    expect(Array.from(m.predict(x))).toEqual(want);
+  });
+
+  it.each([
+    ["flags on a dense step", patched(image, step(1, "flags"), 1, 2), "steps[1].flags", step(1, "flags"), /unknown flags/],
+    ["an unknown flag on DENSE_Q8", patched(image, step(0, "flags"), 5, 2), "steps[0].flags", step(0, "flags"), /unknown flags/],
+    ["an int16 row with a zero point", patched(image, step(0, "flags"), 3, 2), "steps[0].aux", step(0, "aux"), /int16 rows are symmetric/],
+    ["a static input scale of 0", patched(image, staticAt, 0), "steps[0].aux", step(0, "aux"), /static input scale 0/],
+    ["a static zero point past 255", patched(image, staticAt + 4, 256), "steps[0].aux", step(0, "aux"), /zero point 256/],
+    ["an ABI 1 header with ABI 2 steps", patched(image, Header.abiVersion, 1), "steps[0].flags", step(0, "flags"), /needs kernel ABI 2/],
+    ["an unknown quantization mode", patched(image, step(1, "act"), 9, 1), "steps[1].act", step(1, "act"), /unknown quantization mode 9/],
+    ["non-integer saturation bounds", patched(image, step(1, "alpha"), 0x3f000000), "steps[1].alpha", step(1, "alpha"), /saturation bounds/],
+  ])("%s", (_, bytes, field, offset, message) => {
+    const e = formatError(bytes as Uint8Array);
+    expect(e.field).toBe(field);
+    expect(e.byteOffset).toBe(offset);
+    expect(e.message).toMatch(message as RegExp);
+  });
+
+  it("a report decision that does not describe its step is refused", () => {
+    const metaAt = new DataView(image.buffer).getUint32(Header.metaOffset, true), metaBytes = new DataView(image.buffer).getUint32(Header.metaBytes, true);
+    // The report closes the metadata: tag 1, float bytes (varint), 1 decision, 0 calibration rows.
+    const decisionAt = metaAt + metaBytes - 2;
+    expect(image[decisionAt]).toBe(QuantDecision.Int8Calibrated);
+    const e = formatError(patched(image, decisionAt, QuantDecision.F32SmallFinal, 1));
+    expect(e.field).toBe("meta.quantReport.layers[0]");
+    expect(e.message).toMatch(/does not describe step 0/);
+  });
+});
+
+describe("int16 rows", () => {
+  const g = new PlanBuilder(9, { producer: "test", kind: "mlp" });
+  const q = quantizeRows(Float32Array.from({ length: 27 }, (_, i) => Math.sin(i)), 3, 9);
+  g.output("y", g.denseQ8(g.input, q.values, q.scales, Float32Array.of(0, 0, 0), Act.None, {}, "dense", undefined, "pack", "i16"));
+  const image = g.build();
+  const info = inspect(image);
+
+  it("scratch for two int16 rows and their sums; ABI 2", () => {
+    expect(info.abiVersion).toBe(2);
+    expect(info.steps[0]!.flags).toBe(STEP_FLAG_Q8_I16_INPUT);
+  });
+
+  it("a −128 weight is refused at load (it could overflow the i32 sums)", () => {
+    const e = formatError(patched(image, info.steps[0]!.w + 4, 0x80, 1));
+    expect(e.field).toBe("steps[0].w");
+    expect(e.message).toMatch(/−127\.\.127/);
+  });
+
+  it("the builder refuses them too", () => {
+    const b = new PlanBuilder(2, { producer: "test", kind: "mlp" });
+    expect(() => b.denseQ8(b.input, Int8Array.of(-128, 1), Float32Array.of(1), Float32Array.of(0), Act.None, {}, "d", undefined, "pack", "i16")).toThrow(/−127\.\.127/);
   });
 });

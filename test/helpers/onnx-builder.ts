@@ -21,7 +21,8 @@ export interface GraphSpec {
   /** More graph inputs after `input` (fed at run time, not initializers). */
   extraInputs?: Array<{ name: string; dims: Array<number | string>; elemType?: number }>;
   outputs: string[];
-  initializers?: Record<string, { dims: number[]; data: number[] }>;
+  /** dataType: ONNX TensorProto.DataType (default FLOAT); integer types are stored in int32_data. */
+  initializers?: Record<string, { dims: number[]; data: number[]; dataType?: number }>;
   opset?: number;
   mlOpset?: number;
 }
@@ -45,7 +46,9 @@ export function onnxModel(g: GraphSpec): Uint8Array {
         name: n.name ?? `${n.op}_${i}`, opType: n.op, domain: n.domain ?? "", input: n.inputs, output: n.outputs,
         attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attr(k, v)),
       })),
-      initializer: Object.entries(g.initializers ?? {}).map(([name, t]) => ({ name, dims: t.dims, dataType: 1, floatData: t.data })),
+      initializer: Object.entries(g.initializers ?? {}).map(([name, t]) => ({
+        name, dims: t.dims, dataType: t.dataType ?? 1, ...((t.dataType ?? 1) === 1 ? { floatData: t.data } : { int32Data: t.data }),
+      })),
       input: [input, ...(g.extraInputs ?? [])].map((i) => ({
         name: i.name,
         type: { tensorType: { elemType: i.elemType ?? 1, shape: { dim: i.dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } } },

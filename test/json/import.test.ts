@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { pack, packJson } from "../../src/pack.js";
 import { Model, ModelSpecError } from "../../src/index.js";
 import { maxAbsDiff } from "../helpers/close.js";
+import { QuantDecision } from "../../src/format/abi.js";
 
 const dir = new URL("../fixtures/json/", import.meta.url);
 const fixtures = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
@@ -112,9 +113,17 @@ describe("bad JSON models are refused with the field named", () => {
 });
 
 describe("int8 packing of a binary logistic regression", () => {
+  it("by default keeps its one small layer in f32, and says so", () => {
+    const ex = new URL("../../examples/logistic-regression/", import.meta.url);
+    const info = Model.load(pack(readFileSync(new URL("model.json", ex), "utf8"), { quantize: "int8" })).info;
+    expect(info.quantization).toBe("none");
+    expect(info.quantReport?.layers).toEqual([{ step: 0, nIn: 2, nOut: 2, decision: QuantDecision.F32SmallFinal, name: "f32 (kept: small final layer)" }]);
+    expect(info.quantReport?.floatWeightsBytes).toBe(info.weightsBytes);
+  });
+
   it("keeps the logistic pair: [1 − p, p] close to scikit-learn's", () => {
     const ex = new URL("../../examples/logistic-regression/", import.meta.url);
-    const model = Model.load(pack(readFileSync(new URL("model.json", ex), "utf8"), { quantize: "int8" }));
+    const model = Model.load(pack(readFileSync(new URL("model.json", ex), "utf8"), { quantize: "int8", int8Layers: "all" }));
     const csv = (name: string) => readFileSync(new URL(name, ex), "utf8").trim().split("\n").slice(1, 201).map((l) => l.split(",").map(Number));
     const data = csv("data.csv"), proba = csv("proba.csv");
     expect(model.info.quantization).toBe("int8");

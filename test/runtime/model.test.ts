@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { Model, Runtime, kernelBytes, InputLengthError, NaNInputError, HostError } from "../../src/index.js";
 import { pack } from "../../src/pack.js";
+import { ABI_VERSION } from "../../src/format/abi.js";
 import { everyOpModel, seedModel } from "../helpers/models.js";
 import { sigmoid } from "../helpers/reference.js";
 import { seeded } from "../helpers/rng.js";
@@ -14,9 +15,10 @@ describe("the release modules", () => {
     const m = new WebAssembly.Module(kernelBytes(build));
     expect(WebAssembly.Module.imports(m)).toEqual([]);
     expect(WebAssembly.Module.exports(m).map((e) => e.name).sort()).toEqual(ABI_EXPORTS);
-    expect(kernelBytes(build).length).toBeLessThanOrEqual(build === "simd" ? 16 * 1024 : 8 * 1024);
+    // int8 kernels (u8 rows as ONNX defines them, int16 rows one and two at a time for packed models, QUANTIZE) take ~3.5 KB of it.
+    expect(kernelBytes(build).length).toBeLessThanOrEqual(build === "simd" ? 19 * 1024 : 9 * 1024);
     const inst = new WebAssembly.Instance(m, {}); // an empty import object is enough
-    expect((inst.exports.abiVersion as () => number)()).toBe(1);
+    expect((inst.exports.abiVersion as () => number)()).toBe(ABI_VERSION);
   });
 });
 

@@ -1,0 +1,153 @@
+/**
+ * Post-training int8 quantization of a plan, and the honest report of what it cost.
+ *
+ *   - every f32 dense layer becomes int8 (symmetric weights, one scale per output channel,
+ *     biases exact), except a small final layer (≤ SMALL_FINAL_WEIGHTS weights, or ≤ 1 % of all
+ *     dense weights), which stays f32: its error lands directly on the outputs (top-class
+ *     agreement) and int8 would save little;
+ *   - without calibration rows, each row is quantized on the fly (DynamicQuantizeLinear);
+ *     with them, each int8 layer's input range is the range seen on those rows through the
+ *     float model (min/max, 0 included), fixed at pack time, and its bias absorbs the mean
+ *     error of the rounded weights on those inputs (bias correction: b += (W − Ŵ)·mean(x));
+ *   - with calibration rows, the packed int8 model and the float model both run on them and the
+ *     image records the largest absolute output difference and how often the top class agrees.
+ */
+import { Header, i16Limit, QuantDecision } from "../format/abi.js";
+import { readImage } from "../format/read.js";
+import { Model } from "../runtime/model.js";
+import { ModelSpecError } from "../errors.js";
+import type { BuildOptions, DenseLayer, Int8Choice, PlanBuilder } from "./builder.js";
+
+/** A final dense layer with at most this many weights, or this fraction of all dense weights, stays f32. */
+export const SMALL_FINAL_WEIGHTS = 2048;
+export const SMALL_FINAL_FRACTION = 0.01;
+
+export interface QuantizeOptions {
+  /** "int8": dense layers stored and computed in int8 (DENSE_Q8). */
+  quantize?: "none" | "int8";
+  /** Rows (each nInput values) to calibrate input ranges on and to measure the int8 model against the float one. */
+  calibration?: ArrayLike<ArrayLike<number>>;
+  /** "auto" (default): a small final layer stays f32. "all": every dense layer is int8. */
+  int8Layers?: "auto" | "all";
+  /**
+   * How int8 layers quantize their input rows: "int16" (default: symmetric int16, zero point 0,
+   * i16 × i8 products) or "uint8" (u8 with a zero point, as ONNX DynamicQuantizeLinear does).
+   */
+  activations?: "int16" | "uint8";
+  batchRows?: number;
+}
+
+/** The decision for one f32 layer under `--quantize int8`. */
+function choose(layer: DenseLayer, all: boolean, totalWeights: number, i16: boolean, ranges?: Array<{ lo: number; hi: number; mean: Float64Array }>): Int8Choice | QuantDecision {
+  const w = layer.nIn * layer.nOut;
+  if (!all && layer.final && (w <= SMALL_FINAL_WEIGHTS || w <= SMALL_FINAL_FRACTION * totalWeights)) return QuantDecision.F32SmallFinal;
+  const rows = i16 ? "i16" as const : "u8" as const;
+  const r = ranges?.[layer.index];
+  if (!r) return { rows };
+  const inputMean = r.mean;
+  if (i16) {
+    const s16 = Math.fround(Math.max(-r.lo, r.hi) / i16Limit(layer.nIn));
+    return s16 > 0 && Number.isFinite(s16) ? { rows, input: { scale: s16, zeroPoint: 0 }, inputMean } : { rows, inputMean };
+  }
+  // As DynamicQuantizeLinear computes them, from the calibrated range instead of the row's.
+  const scale = Math.fround(Math.fround(r.hi - r.lo) / 255);
+  if (!(scale > 0) || !Number.isFinite(scale)) return { rows, inputMean }; // a constant-zero input: nothing to calibrate
+  const zp = Math.max(0, Math.min(255, roundHalfEven(Math.fround(-Math.fround(r.lo / scale)))));
+  return { rows, input: { scale, zeroPoint: zp }, inputMean };
+}
+
+function roundHalfEven(v: number): number {
+  const f = Math.floor(v), d = v - f;
+  return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
+}
+
+function rowsArray(rows: ArrayLike<ArrayLike<number>>, nIn: number): Float32Array {
+  const out = new Float32Array(rows.length * nIn);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    if (row.length !== nIn) throw new ModelSpecError(`calibration[${r}]`, `${row.length} values; the model takes ${nIn}`);
+    for (let i = 0; i < nIn; i++) {
+      const v = row[i]!;
+      if (!Number.isFinite(v)) throw new ModelSpecError(`calibration[${r}][${i}]`, `${v} is not a finite number`);
+      out[r * nIn + i] = v;
+    }
+  }
+  return out;
+}
+
+function run(image: Uint8Array, rows: Float32Array, nRows: number): { out: Float32Array; stride: number; model: Model } {
+  const model = Model.load(image);
+  const out = new Float32Array(model.info.outputLength * nRows);
+  model.predictBatch(rows, nRows, out);
+  return { out, stride: model.info.outputLength, model };
+}
+
+/** Builds the plan's image, int8 when asked (or when the graph was already quantized), with its report. */
+export function buildQuantized(g: PlanBuilder, options: QuantizeOptions): Uint8Array {
+  const build: BuildOptions = { batchRows: options.batchRows };
+  if (options.quantize !== "int8" && !options.calibration) return g.build(build);
+  const nIn = g.inputLength;
+  const cal = options.calibration && options.calibration.length > 0 ? rowsArray(options.calibration, nIn) : undefined;
+  const nRows = options.calibration?.length ?? 0;
+  if (options.calibration && !cal) throw new ModelSpecError("calibration", "no rows");
+
+  let q = g;
+  if (options.quantize === "int8") {
+    let ranges: Array<{ lo: number; hi: number; mean: Float64Array }> | undefined;
+    if (cal) {
+      // Input ranges of every dense layer, through the float model.
+      const { builder, names } = g.asFloat().withProbes();
+      const { out, stride, model } = run(builder.build(build), cal, nRows);
+      ranges = names.map((name) => {
+        const o = model.info.outputs.find((x) => x.name === name)!;
+        let lo = 0, hi = 0;
+        const mean = new Float64Array(o.length);
+        for (let r = 0; r < nRows; r++) for (let j = 0; j < o.length; j++) {
+          const v = out[r * stride + o.offset + j]!;
+          lo = Math.min(lo, v); hi = Math.max(hi, v);
+          mean[j] = mean[j]! + v / nRows;
+        }
+        return { lo, hi, mean };
+      });
+      model.dispose();
+    }
+    const totalWeights = g.denseLayers().reduce((sum, l) => sum + l.nIn * l.nOut, 0);
+    q = g.withInt8((layer) => choose(layer, options.int8Layers === "all", totalWeights, options.activations !== "uint8", ranges));
+  } else if (!g.quantized) {
+    throw new ModelSpecError("calibration", "calibration rows are only used with quantize: \"int8\" or an already quantized graph");
+  }
+  if (!cal) return q.build(build);
+
+  // Measure: the int8 image against the float model on the calibration rows.
+  const float = run(g.asFloat().build(build), cal, nRows);
+  const int8 = run(q.build(build), cal, nRows);
+  const outs = readImage(q.build(build)).outputs;
+  let maxAbsDiff = 0;
+  for (const o of outs) {
+    if (o.labels && o.length === 1) continue; // a class index: compared through the top class
+    for (let r = 0; r < nRows; r++) for (let j = 0; j < o.length; j++) {
+      const d = Math.abs(int8.out[r * int8.stride + o.offset + j]! - float.out[r * float.stride + o.offset + j]!);
+      maxAbsDiff = Math.max(maxAbsDiff, Number.isNaN(d) ? Infinity : d);
+    }
+  }
+  const scores = outs.find((o) => o.length > 1);
+  let agreeingRows: number | undefined;
+  if (scores) {
+    agreeingRows = 0;
+    const top = (a: Float32Array, base: number) => { let k = 0; for (let j = 1; j < scores.length; j++) if (a[base + j]! > a[base + k]!) k = j; return k; };
+    for (let r = 0; r < nRows; r++) {
+      if (top(int8.out, r * int8.stride + scores.offset) === top(float.out, r * float.stride + scores.offset)) agreeingRows++;
+    }
+  }
+  float.model.dispose();
+  int8.model.dispose();
+  // Stored as f32: round up, so the recorded difference is never smaller than the measured one.
+  let stored = Math.fround(maxAbsDiff);
+  if (stored < maxAbsDiff) stored = Math.fround(stored + stored * 2 ** -23);
+  return q.build({ ...build, calibration: { rows: nRows, maxAbsDiff: stored, agreeingRows } });
+}
+
+/** Weights-section bytes of an image (header field). */
+export function weightsBytesOf(image: Uint8Array): number {
+  return new DataView(image.buffer, image.byteOffset).getUint32(Header.weightsBytes, true);
+}

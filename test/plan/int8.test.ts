@@ -1,0 +1,144 @@
+// pack --quantize int8 against references: an int8 emulation in plain JavaScript (exact), the
+// float model as its framework computed it (scikit-learn, torch through onnxruntime) within the
+// difference the quantization report states, top-class agreement, and the bytes it saves.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { pack, quantizeRows, type JsonModel } from "../../src/pack.js";
+import { Model } from "../../src/index.js";
+import { QuantDecision } from "../../src/format/abi.js";
+import { dynamicQuantize, rint } from "../helpers/reference.js";
+
+const argmax = (v: ArrayLike<number>) => { let k = 0; for (let j = 1; j < v.length; j++) if (v[j]! > v[k]!) k = j; return k; };
+const json = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8"));
+
+describe("int8 emulation in plain JavaScript", () => {
+  const fx = json("../fixtures/json/mlp_digits.json") as { model: JsonModel; rows: number[][] };
+  const layers = fx.model.layers!.map((l) => ({ ...l, w: l.weights[0]!.map((_, o) => l.weights.map((row) => row[o]!)) })); // in_out → out_in
+  const f = Math.fround;
+
+  /** The row as int8 layers quantize it: u8 as DynamicQuantizeLinear, or symmetric int16. */
+  function quantizeRow(x: number[], rows: "u8" | "i16"): { q: number[]; scale: number } {
+    if (rows === "u8") { const d = dynamicQuantize(x); return { q: Array.from(d.q, (v) => v - d.zp), scale: d.scale }; }
+    const limit = Math.min(32767, Math.floor(2147483647 / (127 * x.length)));
+    const scale = f(Math.max(...x.map(Math.abs)) / limit);
+    return { q: x.map((v) => (scale === 0 ? 0 : Math.max(-limit, Math.min(limit, rint(f(v / scale)))))), scale };
+  }
+
+  it.each([["uint8", "u8"], ["int16", "i16"]] as const)("the digits MLP, every layer int8, %s rows: equal to the emulation", (activations, rows) => {
+    for (const simd of ["auto", "off"] as const) {
+      const model = Model.load(pack(fx.model, { quantize: "int8", int8Layers: "all", activations }), { simd });
+      expect(model.info.steps.map((s) => s.opcode)).toEqual([2, 2, 2]);
+      for (const row of fx.rows) {
+        let x = row.map(f);
+        for (const l of layers) {
+          const nOut = l.w.length, nIn = l.w[0]!.length;
+          const q = quantizeRows(l.w.flat(), nOut, nIn), d = quantizeRow(x, rows);
+          x = Array.from({ length: nOut }, (_, o) => {
+            let acc = 0; // exact integers
+            for (let i = 0; i < nIn; i++) acc += d.q[i]! * q.values[o * nIn + i]!;
+            const y = f(f(f(acc) * f(d.scale * q.scales[o]!)) + f(l.bias[o]!));
+            return l.activation === "relu" ? Math.max(0, y) : y;
+          });
+        }
+        const mx = Math.max(...x), e = x.map((v) => Math.exp(v - mx)), s = e.reduce((a, v) => a + v);
+        Array.from(model.predict(row)).forEach((v, j) => expect(Math.abs(v - e[j]! / s)).toBeLessThan(1e-6));
+      }
+      // A batch (int16 rows go two at a time) gives every row's single-row bits.
+      const batch = model.predictBatch(Float32Array.from(fx.rows.flat()), fx.rows.length);
+      fx.rows.forEach((row, r) => expect(Array.from(batch.subarray(r * 10, r * 10 + 10))).toEqual(Array.from(model.predict(row))));
+    }
+  });
+});
+
+describe("int8 against the float model as its framework computed it", () => {
+  const data = json("../fixtures/onnx-quant/rows.json") as Record<string, { rows: number[][]; calibration: number[][] }>;
+  const refs = (json("../fixtures/onnx-quant/refs.json") as { models: Record<string, number[][]> }).models;
+
+  it.each([["digits", "torch 64-32-16-10"], ["cancer", "scikit-learn 30-16-8-2"]])("%s (%s) on its held-out rows: ≥ 99 % same top class, probabilities within 0.1", (name) => {
+    const bytes = new Uint8Array(readFileSync(new URL(`../fixtures/onnx-quant/${name}_float.onnx`, import.meta.url)));
+    const set = data[name]!, float = refs[`${name}_float`]!;
+    for (const options of [{ quantize: "int8" as const }, { quantize: "int8" as const, calibration: set.calibration }, { quantize: "int8" as const, int8Layers: "all" as const }]) {
+      const model = Model.load(pack(bytes, options));
+      let worst = 0, agree = 0;
+      set.rows.forEach((row, r) => {
+        const y = model.predict(row);
+        y.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - float[r]![j]!)); });
+        if (argmax(y) === argmax(float[r]!)) agree++;
+      });
+      const what = `${name} ${options.calibration ? "calibrated" : JSON.stringify(options)}: max |diff| ${worst}, agree ${agree}/${set.rows.length}`;
+      expect(agree / set.rows.length, what).toBeGreaterThanOrEqual(0.99);
+      expect(worst, what).toBeLessThan(0.1); // measured 0.013 to 0.075 (probabilities; near-tied rows move most)
+    }
+  });
+
+  it("calibrated on the held-out rows, the recorded difference bounds the difference to the framework's float model there", () => {
+    for (const name of ["digits", "cancer"]) {
+      const bytes = new Uint8Array(readFileSync(new URL(`../fixtures/onnx-quant/${name}_float.onnx`, import.meta.url)));
+      const set = data[name]!, float = refs[`${name}_float`]!;
+      const model = Model.load(pack(bytes, { quantize: "int8", calibration: set.rows }));
+      const c = model.info.quantReport!.calibration!;
+      expect(c.rows).toBe(set.rows.length);
+      let worst = 0, agree = 0;
+      set.rows.forEach((row, r) => {
+        const y = model.predict(row);
+        y.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - float[r]![j]!)); });
+        if (argmax(y) === argmax(float[r]!)) agree++;
+      });
+      // Our float model is within 1e-5 of onnxruntime's (test/onnx/quantized.test.ts).
+      expect(worst).toBeLessThanOrEqual(c.maxAbsDiff + 1e-5);
+      expect(Math.abs(agree - c.agreeingRows!)).toBeLessThanOrEqual(1); // a tie in float may break either way
+    }
+  });
+
+  it.each(["mlp_digits", "mlp_binary_tanh_scaled", "mlp_regressor"])("JSON %s: int8 within the recorded difference of scikit-learn, same classes", (name) => {
+    const fx = json(`../fixtures/json/${name}.json`) as { model: JsonModel; rows: number[][]; expected: { predict_proba?: number[][]; predict: number[] } };
+    const model = Model.load(pack(fx.model, { quantize: "int8", int8Layers: "all", calibration: fx.rows }));
+    const c = model.info.quantReport!.calibration!;
+    const want = fx.expected.predict_proba ?? fx.expected.predict.map((v) => [v]);
+    fx.rows.forEach((row, r) => {
+      const y = model.predict(row);
+      y.forEach((v, j) => expect(Math.abs(v - want[r]![j]!)).toBeLessThanOrEqual(c.maxAbsDiff * (1 + 1e-6) + 1e-5 * (1 + Math.abs(want[r]![j]!))));
+      if (fx.expected.predict_proba) expect(argmax(y)).toBe(argmax(want[r]!));
+    });
+    if (!fx.expected.predict_proba) expect(c.agreeingRows).toBeUndefined();
+  });
+});
+
+describe("bytes", () => {
+  it("a 784-256-128-10 MLP: int8 weights take at most 27 % of the f32 weights", () => {
+    let s = 1;
+    const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+    const sizes = [784, 256, 128, 10];
+    const model: JsonModel = {
+      kind: "mlp",
+      layers: sizes.slice(1).map((nOut, k) => ({ weights: Array.from({ length: nOut }, () => Array.from({ length: sizes[k]! }, rnd)), bias: Array.from({ length: nOut }, rnd), activation: k < 2 ? "relu" : "softmax" })),
+    };
+    const f32 = Model.load(pack(model)).info, int8 = Model.load(pack(model, { quantize: "int8" })).info;
+    expect(int8.weightsBytes / f32.weightsBytes).toBeLessThanOrEqual(0.27);
+    expect(int8.quantReport!.floatWeightsBytes).toBe(f32.weightsBytes);
+    expect(int8.quantReport!.layers.map((l) => l.decision)).toEqual([QuantDecision.Int8Dynamic, QuantDecision.Int8Dynamic, QuantDecision.F32SmallFinal]);
+    const all = Model.load(pack(model, { quantize: "int8", int8Layers: "all" })).info;
+    expect(all.weightsBytes / f32.weightsBytes).toBeLessThanOrEqual(0.26);
+  });
+});
+
+describe("rows that are not numbers", () => {
+  it.each(["int16", "uint8"] as const)("%s rows: a NaN or an infinity in the row gives NaN outputs (allowNaN), a zero row gives the biases' outputs", (activations) => {
+    const fx = json("../fixtures/json/mlp_digits.json") as { model: JsonModel; rows: number[][] };
+    for (const simd of ["auto", "off"] as const) {
+      const model = Model.load(pack(fx.model, { quantize: "int8", int8Layers: "all", activations }), { simd, allowNaN: true });
+      for (const bad of [NaN, Infinity]) {
+        const row = fx.rows[0]!.slice();
+        row[9] = bad;
+        expect(Array.from(model.predict(row)).every(Number.isNaN), `${bad}`).toBe(true);
+        const rows = [fx.rows[1]!, row, fx.rows[2]!, row];
+        const batch = model.predictBatch(Float32Array.from(rows.flat()), 4);
+        expect(Array.from(batch.subarray(10, 20)).every(Number.isNaN)).toBe(true);
+        expect(Array.from(batch.subarray(0, 10))).toEqual(Array.from(model.predict(fx.rows[1]!)));
+      }
+      const zero = Array.from(model.predict(new Array(64).fill(0)));
+      expect(zero.every(Number.isFinite)).toBe(true);
+      expect(zero.reduce((a, v) => a + v)).toBeCloseTo(1, 5);
+    }
+  });
+});
