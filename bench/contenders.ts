@@ -1,0 +1,243 @@
+/**
+ * The contenders of the peer benchmarks, behind one interface: load a BenchModel, predict one
+ * row, predict a batch. The peers (onnxruntime-node, onnxruntime-web, TensorFlow.js) come from
+ * bench/peers/node_modules (`npm run bench:setup`), never from edgeinfer's own dependencies;
+ * when they are missing, `available` says so and the benchmark skips them.
+ *
+ * Fairness: onnxruntime on one thread (intraOpNumThreads 1 / env.wasm.numThreads 1), TF.js's
+ * wasm backend on one thread; each contender is used the way its documentation shows.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { Runtime, type Model } from "../src/index.js";
+import { pack } from "../src/pack.js";
+import type { BenchModel, Layer } from "./models.js";
+import { root } from "./suite.js";
+
+export type Out = ArrayLike<number>;
+
+export interface Loaded {
+  predict(row: Float32Array): Out | Promise<Out>;
+  /** rows: nRows × nIn; returns nRows × nOut values (the contender's own array or `out`). */
+  batch(rows: Float32Array, nRows: number, out: Float32Array): Out | Promise<Out>;
+  /** Picks the checked output out of what predict/batch returned (per row, nOut values). */
+  pick?(result: Out, row: number): Out;
+}
+
+export interface Contender {
+  id: string;
+  label: string;
+  /** Why it cannot run here (peers not installed), or undefined. */
+  unavailable(): string | undefined;
+  /** Can it run this model? (plain JS and TF.js need the dense layers) */
+  supports(m: BenchModel): boolean;
+  load(m: BenchModel): Promise<Loaded>;
+}
+
+export const PEERS_DIR = root("bench/peers");
+const peerRequire = createRequire(`${PEERS_DIR}/package.json`);
+const peerInstalled = (name: string) => existsSync(`${PEERS_DIR}/node_modules/${name}/package.json`);
+const notInstalled = (name: string) => (peerInstalled(name) ? undefined : `${name} is not installed (npm run bench:setup)`);
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Any = any;
+
+// ---------------------------------------------------------------- edgeinfer
+
+/**
+ * edgeinfer, one Runtime per build for all models of a process: every Model's predict then calls
+ * the same wasm export, so the call site stays monomorphic (a second build in the same process
+ * would not: see predict.bench.ts).
+ */
+const runtimes: Partial<Record<"simd" | "scalar", Runtime>> = {};
+export function edgeinfer(build: "simd" | "scalar", quantize?: "int8"): Contender {
+  return {
+    id: `edgeinfer-${build}${quantize ? "-int8" : ""}`,
+    label: `edgeinfer ${build === "simd" ? "SIMD" : "scalar"}${quantize ? " int8" : ""}`,
+    unavailable: () => undefined,
+    supports: () => true,
+    async load(m) {
+      const rt = (runtimes[build] ??= new Runtime({ simd: build === "simd" ? "require" : "off" }));
+      const model: Model = rt.load(edgeinferImage(m, quantize));
+      const o = model.info.outputs.find((x) => x.name === m.outputName) ?? model.info.outputs[0]!;
+      const stride = model.info.outputLength, off = o.offset;
+      return {
+        predict: (row) => model.predict(row),
+        batch: (rows, n, out) => model.predictBatch(rows, n, out.length === n * stride ? out : new Float32Array(n * stride)),
+        pick: (y, r) => (y as Float32Array).subarray(r * stride + off, r * stride + off + o.length),
+      };
+    },
+  };
+}
+
+export function edgeinferImage(m: BenchModel, quantize?: "int8"): Uint8Array {
+  return pack(m.edgeinferSource ?? m.onnx, quantize ? { quantize } : {});
+}
+
+// ---------------------------------------------------------------- plain JavaScript
+
+/**
+ * What a careful engineer writes by hand (and what m2cgen-style generators emit as loops): one
+ * preallocated Float32Array per layer, a dense loop over row-major weights, the activation in
+ * place. No allocation per call.
+ */
+export function jsModel(layers: Layer[]): { predict(x: Float32Array, xOff?: number): Float32Array; nOut: number } {
+  // Generated per model, as m2cgen-style generators do (sizes as constants, one function per
+  // model, so models do not share V8's type feedback), but with loops over Float32Array weights.
+  const act = (l: Layer, k: number): string => ({
+    relu: `for (let o = 0; o < ${l.nOut}; o++) if (!(y${k}[o] > 0)) y${k}[o] = 0;`,
+    sigmoid: `for (let o = 0; o < ${l.nOut}; o++) y${k}[o] = 1 / (1 + Math.exp(-y${k}[o]));`,
+    logistic_pair: `{ const p = 1 / (1 + Math.exp(-y${k}[0])); y${k}[0] = 1 - p; y${k}[1] = p; }`,
+    softmax: `{ let mx = -Infinity, s = 0;
+      for (let o = 0; o < ${l.nOut}; o++) if (y${k}[o] > mx) mx = y${k}[o];
+      for (let o = 0; o < ${l.nOut}; o++) s += (y${k}[o] = Math.exp(y${k}[o] - mx));
+      for (let o = 0; o < ${l.nOut}; o++) y${k}[o] /= s; }`,
+    none: "",
+  })[l.act];
+  const body = layers.map((l, k) => {
+    const x = k === 0 ? "x" : `y${k - 1}`, off = k === 0 ? "xOff + " : "";
+    return `for (let o = 0; o < ${l.nOut}; o++) {
+      let acc = b${k}[o];
+      const w = o * ${l.nIn};
+      for (let i = 0; i < ${l.nIn}; i++) acc += W${k}[w + i] * ${x}[${off}i];
+      y${k}[o] = acc;
+    }
+    ${act(l, k)}`;
+  }).join("\n    ");
+  const last = layers.length - 1;
+  const src = `return function predict(x, xOff = 0) {\n    ${body}\n    return y${last};\n  };`;
+  const names = layers.flatMap((_, k) => [`W${k}`, `b${k}`, `y${k}`]);
+  const values = layers.flatMap((l) => [l.W, l.b, new Float32Array(l.act === "logistic_pair" ? 2 : l.nOut)]);
+  const predict = new Function(...names, src)(...values) as (x: Float32Array, xOff?: number) => Float32Array;
+  return { predict, nOut: layers[last]!.act === "logistic_pair" ? 2 : layers[last]!.nOut };
+}
+
+export const plainJs: Contender = {
+  id: "js",
+  label: "plain JavaScript",
+  unavailable: () => undefined,
+  supports: (m) => m.layers !== undefined,
+  async load(m) {
+    const js = jsModel(m.layers!);
+    const nIn = m.nIn, nOut = js.nOut;
+    return {
+      predict: (row) => js.predict(row),
+      batch(rows, n, out) {
+        for (let r = 0; r < n; r++) {
+          const y = js.predict(rows, r * nIn);
+          for (let j = 0; j < nOut; j++) out[r * nOut + j] = y[j]!;
+        }
+        return out;
+      },
+      pick: (y, r) => (y as Float32Array).subarray(r * nOut, (r + 1) * nOut),
+    };
+  },
+};
+
+// ---------------------------------------------------------------- onnxruntime
+
+function ortLoaded(ort: Any, session: Any, m: BenchModel): Loaded {
+  const fetch = [m.outputName], nIn = m.nIn, nOut = m.nOut, name = m.inputName;
+  return {
+    async predict(row) {
+      const r = await session.run({ [name]: new ort.Tensor("float32", row, [1, nIn]) }, fetch);
+      return r[fetch[0]!].data as Float32Array;
+    },
+    async batch(rows, n) {
+      const r = await session.run({ [name]: new ort.Tensor("float32", rows.subarray(0, n * nIn), [n, nIn]) }, fetch);
+      return r[fetch[0]!].data as Float32Array;
+    },
+    pick: (y, r) => (y as Float32Array).subarray(r * nOut, (r + 1) * nOut),
+  };
+}
+
+let ortNodeMod: Any;
+export const ortNode: Contender = {
+  id: "ort-node",
+  label: "onnxruntime-node",
+  unavailable: () => notInstalled("onnxruntime-node"),
+  supports: () => true,
+  async load(m) {
+    ortNodeMod ??= peerRequire("onnxruntime-node");
+    const s = await ortNodeMod.InferenceSession.create(m.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: "sequential", executionProviders: ["cpu"] });
+    return ortLoaded(ortNodeMod, s, m);
+  },
+};
+
+let ortWebMod: Any;
+export async function importOrtWeb(): Promise<Any> {
+  const ort = await import(pathToFileURL(peerRequire.resolve("onnxruntime-web").replace(/\.js$/, ".mjs")).href);
+  ort.env.wasm.numThreads = 1;
+  return ort;
+}
+export const ortWeb: Contender = {
+  id: "ort-web",
+  label: "onnxruntime-web (wasm)",
+  unavailable: () => notInstalled("onnxruntime-web"),
+  supports: () => true,
+  async load(m) {
+    ortWebMod ??= await importOrtWeb();
+    const s = await ortWebMod.InferenceSession.create(m.onnx, { executionProviders: ["wasm"] });
+    return ortLoaded(ortWebMod, s, m);
+  },
+};
+
+// ---------------------------------------------------------------- TensorFlow.js
+
+let tfMod: Any;
+export async function importTf(): Promise<Any> {
+  const tf = peerRequire("@tensorflow/tfjs-core");
+  peerRequire("@tensorflow/tfjs-layers");
+  const wasm = peerRequire("@tensorflow/tfjs-backend-wasm");
+  wasm.setThreadsCount?.(1);
+  await tf.setBackend("wasm");
+  await tf.ready();
+  return { tf, layers: peerRequire("@tensorflow/tfjs-layers") };
+}
+
+/** tf.sequential dense layers with the same weights (kernel [nIn, nOut] = Wᵀ). */
+export function tfSequential(t: Any, ls: Layer[]): Any {
+  const { tf, layers } = t;
+  const model = layers.sequential();
+  ls.forEach((l, k) => {
+    const act = l.act === "logistic_pair" ? "sigmoid" : l.act === "none" ? "linear" : l.act;
+    model.add(layers.layers.dense({ units: l.nOut, activation: act, inputShape: k === 0 ? [l.nIn] : undefined }));
+  });
+  model.setWeights(ls.flatMap((l) => {
+    const wt = new Float32Array(l.nIn * l.nOut);
+    for (let o = 0; o < l.nOut; o++) for (let i = 0; i < l.nIn; i++) wt[i * l.nOut + o] = l.W[o * l.nIn + i]!;
+    return [tf.tensor2d(wt, [l.nIn, l.nOut]), tf.tensor1d(l.b)];
+  }));
+  return model;
+}
+
+export const tfjs: Contender = {
+  id: "tfjs-wasm",
+  label: "TensorFlow.js (wasm backend)",
+  unavailable: () => notInstalled("@tensorflow/tfjs-backend-wasm") ?? notInstalled("@tensorflow/tfjs-layers"),
+  supports: (m) => m.layers !== undefined,
+  async load(m) {
+    tfMod ??= await importTf();
+    const { tf } = tfMod;
+    const model = tfSequential(tfMod, m.layers!);
+    const nIn = m.nIn, pair = m.layers![m.layers!.length - 1]!.act === "logistic_pair";
+    const nOut = pair ? 1 : m.nOut;
+    const run = (rows: Float32Array, n: number): Float32Array => {
+      const x = tf.tensor2d(rows.subarray(0, n * nIn), [n, nIn]);
+      const y = model.predict(x);
+      const d = y.dataSync() as Float32Array;
+      x.dispose();
+      y.dispose();
+      return d;
+    };
+    return {
+      predict: (row) => run(row, 1),
+      batch: (rows, n) => run(rows, n),
+      // The logistic regression is one sigmoid unit here (p of class 1): checked against column 1.
+      pick: (y, r) => (pair ? [1 - (y as Float32Array)[r]!, (y as Float32Array)[r]!] : (y as Float32Array).subarray(r * nOut, (r + 1) * nOut)),
+    };
+  },
+};
+
+export const PEERS: Contender[] = [ortNode, ortWeb, tfjs];
