@@ -7,13 +7,13 @@
  * Fairness: onnxruntime on one thread (intraOpNumThreads 1 / env.wasm.numThreads 1), TF.js's
  * wasm backend on one thread; each contender is used the way its documentation shows.
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
 import { Runtime, type Model } from "../src/index.js";
 import { pack } from "../src/pack.js";
-import type { BenchModel, Layer } from "./models.js";
-import { root } from "./suite.js";
+import type { BenchModel } from "./models.js";
+import { jsModel } from "./plain-js.js";
+import { importOrtWeb, importTf, notInstalled, ORT_NODE_OPTIONS, peerRequire, tfSequential, type Any } from "./peer-load.js";
+
+export { jsModel };
 
 export type Out = ArrayLike<number>;
 
@@ -35,13 +35,6 @@ export interface Contender {
   load(m: BenchModel): Promise<Loaded>;
 }
 
-export const PEERS_DIR = root("bench/peers");
-const peerRequire = createRequire(`${PEERS_DIR}/package.json`);
-const peerInstalled = (name: string) => existsSync(`${PEERS_DIR}/node_modules/${name}/package.json`);
-const notInstalled = (name: string) => (peerInstalled(name) ? undefined : `${name} is not installed (npm run bench:setup)`);
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Any = any;
 
 // ---------------------------------------------------------------- edgeinfer
 
@@ -76,42 +69,6 @@ export function edgeinferImage(m: BenchModel, quantize?: "int8"): Uint8Array {
 }
 
 // ---------------------------------------------------------------- plain JavaScript
-
-/**
- * What a careful engineer writes by hand (and what m2cgen-style generators emit as loops): one
- * preallocated Float32Array per layer, a dense loop over row-major weights, the activation in
- * place. No allocation per call.
- */
-export function jsModel(layers: Layer[]): { predict(x: Float32Array, xOff?: number): Float32Array; nOut: number } {
-  // Generated per model, as m2cgen-style generators do (sizes as constants, one function per
-  // model, so models do not share V8's type feedback), but with loops over Float32Array weights.
-  const act = (l: Layer, k: number): string => ({
-    relu: `for (let o = 0; o < ${l.nOut}; o++) if (!(y${k}[o] > 0)) y${k}[o] = 0;`,
-    sigmoid: `for (let o = 0; o < ${l.nOut}; o++) y${k}[o] = 1 / (1 + Math.exp(-y${k}[o]));`,
-    logistic_pair: `{ const p = 1 / (1 + Math.exp(-y${k}[0])); y${k}[0] = 1 - p; y${k}[1] = p; }`,
-    softmax: `{ let mx = -Infinity, s = 0;
-      for (let o = 0; o < ${l.nOut}; o++) if (y${k}[o] > mx) mx = y${k}[o];
-      for (let o = 0; o < ${l.nOut}; o++) s += (y${k}[o] = Math.exp(y${k}[o] - mx));
-      for (let o = 0; o < ${l.nOut}; o++) y${k}[o] /= s; }`,
-    none: "",
-  })[l.act];
-  const body = layers.map((l, k) => {
-    const x = k === 0 ? "x" : `y${k - 1}`, off = k === 0 ? "xOff + " : "";
-    return `for (let o = 0; o < ${l.nOut}; o++) {
-      let acc = b${k}[o];
-      const w = o * ${l.nIn};
-      for (let i = 0; i < ${l.nIn}; i++) acc += W${k}[w + i] * ${x}[${off}i];
-      y${k}[o] = acc;
-    }
-    ${act(l, k)}`;
-  }).join("\n    ");
-  const last = layers.length - 1;
-  const src = `return function predict(x, xOff = 0) {\n    ${body}\n    return y${last};\n  };`;
-  const names = layers.flatMap((_, k) => [`W${k}`, `b${k}`, `y${k}`]);
-  const values = layers.flatMap((l) => [l.W, l.b, new Float32Array(l.act === "logistic_pair" ? 2 : l.nOut)]);
-  const predict = new Function(...names, src)(...values) as (x: Float32Array, xOff?: number) => Float32Array;
-  return { predict, nOut: layers[last]!.act === "logistic_pair" ? 2 : layers[last]!.nOut };
-}
 
 export const plainJs: Contender = {
   id: "js",
@@ -160,17 +117,12 @@ export const ortNode: Contender = {
   supports: () => true,
   async load(m) {
     ortNodeMod ??= peerRequire("onnxruntime-node");
-    const s = await ortNodeMod.InferenceSession.create(m.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: "sequential", executionProviders: ["cpu"] });
+    const s = await ortNodeMod.InferenceSession.create(m.onnx, ORT_NODE_OPTIONS);
     return ortLoaded(ortNodeMod, s, m);
   },
 };
 
 let ortWebMod: Any;
-export async function importOrtWeb(): Promise<Any> {
-  const ort = await import(pathToFileURL(peerRequire.resolve("onnxruntime-web").replace(/\.js$/, ".mjs")).href);
-  ort.env.wasm.numThreads = 1;
-  return ort;
-}
 export const ortWeb: Contender = {
   id: "ort-web",
   label: "onnxruntime-web (wasm)",
@@ -186,32 +138,6 @@ export const ortWeb: Contender = {
 // ---------------------------------------------------------------- TensorFlow.js
 
 let tfMod: Any;
-export async function importTf(): Promise<Any> {
-  const tf = peerRequire("@tensorflow/tfjs-core");
-  peerRequire("@tensorflow/tfjs-layers");
-  const wasm = peerRequire("@tensorflow/tfjs-backend-wasm");
-  wasm.setThreadsCount?.(1);
-  await tf.setBackend("wasm");
-  await tf.ready();
-  return { tf, layers: peerRequire("@tensorflow/tfjs-layers") };
-}
-
-/** tf.sequential dense layers with the same weights (kernel [nIn, nOut] = Wᵀ). */
-export function tfSequential(t: Any, ls: Layer[]): Any {
-  const { tf, layers } = t;
-  const model = layers.sequential();
-  ls.forEach((l, k) => {
-    const act = l.act === "logistic_pair" ? "sigmoid" : l.act === "none" ? "linear" : l.act;
-    model.add(layers.layers.dense({ units: l.nOut, activation: act, inputShape: k === 0 ? [l.nIn] : undefined }));
-  });
-  model.setWeights(ls.flatMap((l) => {
-    const wt = new Float32Array(l.nIn * l.nOut);
-    for (let o = 0; o < l.nOut; o++) for (let i = 0; i < l.nIn; i++) wt[i * l.nOut + o] = l.W[o * l.nIn + i]!;
-    return [tf.tensor2d(wt, [l.nIn, l.nOut]), tf.tensor1d(l.b)];
-  }));
-  return model;
-}
-
 export const tfjs: Contender = {
   id: "tfjs-wasm",
   label: "TensorFlow.js (wasm backend)",
