@@ -10,6 +10,8 @@
  * layers.json + layers.f32 (the same weights for plain JS and TF.js), row.f32 and want.json.
  */
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 
 const [contender, dir] = process.argv.slice(2) as [string, string];
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -33,9 +35,11 @@ const layersOf = async () => {
   return meta.map((l) => ({ ...l, W: all.subarray(l.offset, l.offset + l.nIn * l.nOut), b: all.subarray(l.offset + l.nIn * l.nOut, l.offset + l.nIn * l.nOut + l.nOut) })) as never;
 };
 let keep: unknown; // what a user's program would hold on to after loading
-if (contender === "edgeinfer-simd" || contender === "edgeinfer-scalar") {
-  const { Model } = await import("../src/index.js");
-  const model = Model.load(new Uint8Array(readFileSync(`${dir}/model.eim`)), { simd: contender === "edgeinfer-simd" ? "require" : "off" });
+if (contender.startsWith("edgeinfer-")) {
+  // edgeinfer-simd-bundle: the runtime entry bundled into one file (bench/run.ts, rolldown), as
+  // a web or edge deployment ships it; the others import the npm package's 11 modules.
+  const { Model } = (contender.endsWith("-bundle") ? await import(pathToFileURL(resolve(dir, "../edgeinfer.bundle.mjs")).href) : await import("../src/index.js")) as typeof import("../src/index.js");
+  const model = Model.load(new Uint8Array(readFileSync(`${dir}/model.eim`)), { simd: contender.includes("scalar") ? "off" : "require" });
   keep = model;
   const o = model.info.outputs.find((x) => x.name === want.output) ?? model.info.outputs[0]!;
   y = model.predict(row).slice(o.offset, o.offset + o.length);

@@ -52,7 +52,7 @@ node("compare.js", "--build", "simd", "--set", "scaling", "--only", "edgeinfer-s
 // ---------------------------------------------------------------- cold start and memory
 const SPAWNS = 5;
 const COLD_CONTENDERS = ["edgeinfer-simd", "edgeinfer-scalar", "js", "ort-node", "ort-web", "tfjs-wasm"];
-const available = (c: string) => ({ "ort-node": !notInstalled("onnxruntime-node"), "ort-web": !notInstalled("onnxruntime-web"), "tfjs-wasm": !notInstalled("@tensorflow/tfjs-backend-wasm") } as Record<string, boolean>)[c] ?? true;
+const available = (c: string) => (c.endsWith("-bundle") ? bundle !== undefined : undefined) ?? ({ "ort-node": !notInstalled("onnxruntime-node"), "ort-web": !notInstalled("onnxruntime-web"), "tfjs-wasm": !notInstalled("@tensorflow/tfjs-backend-wasm") } as Record<string, boolean>)[c] ?? true;
 
 function prepare(m: BenchModel): string {
   const dir = `${RESULTS}/cold-${m.id}`;
@@ -79,6 +79,17 @@ for (let i = 0; i < SPAWNS; i++) {
   const r = spawnSync(process.execPath, ["--expose-gc", "-e", "for (let i = 0; i < 3; i++) gc(); process.stdout.write(String(process.memoryUsage().rss))"], { encoding: "utf8" });
   bare.push(Number(r.stdout));
 }
+// The runtime bundled into one minified file, as a web or edge deployment ships it (rolldown is
+// a devDependency; without it this contender is skipped).
+let bundle: string | undefined;
+try {
+  const { build } = await import("rolldown");
+  await build({ input: root("dist/src/index.js"), output: { file: `${RESULTS}/edgeinfer.bundle.mjs`, format: "esm", minify: true }, logLevel: "silent" });
+  bundle = `${RESULTS}/edgeinfer.bundle.mjs`;
+} catch (err) {
+  console.log(`no bundled runtime (${(err as Error).message}): edgeinfer-simd-bundle skipped`);
+}
+if (bundle) COLD_CONTENDERS.splice(1, 0, "edgeinfer-simd-bundle");
 const trained = trainedModels().filter((m) => m.id === "blog_lr" || m.id === "mlp_784_256_128_10");
 console.log(`\ncold start (import → first prediction) and memory added, fresh process each, median of ${SPAWNS}`);
 for (const m of trained) {
@@ -128,7 +139,8 @@ let edgePkg: number | undefined;
 try { edgePkg = (JSON.parse(pk.stdout) as Array<{ unpackedSize: number }>)[0]!.unpackedSize; } catch { /* npm missing */ }
 sizes.push({
   contender: "edgeinfer", wasm: sizeOf([root("build/edgeinfer.simd.wasm")]), wasmScalar: sizeOf([root("build/edgeinfer.scalar.wasm")]),
-  js: sizeOf(edgeJs), jsNote: `runtime entry's ${edgeJs.length} modules (tsc output, both wasm builds embedded as base64)`, native: null, disk: edgePkg,
+  js: bundle ? sizeOf([bundle]) : sizeOf(edgeJs), jsModules: sizeOf(edgeJs),
+  jsNote: `${bundle ? "the runtime entry bundled and minified (rolldown); " : ""}both wasm builds are embedded in it as base64. Unbundled: ${edgeJs.length} modules, ${sizeOf(edgeJs).raw} B`, native: null, disk: edgePkg,
   diskNote: "npm pack unpacked size (importer, CLI, docs included)",
 });
 if (available("ort-web")) {
