@@ -13,6 +13,7 @@ import { isJsonModel, isPackedImage, listOnnxNodes, pack } from "../pack.js";
 import type { OnnxPackOptions } from "../onnx/import.js";
 import { parseRows } from "./rows.js";
 import type { SimdOption } from "../runtime/wasm.js";
+import { benchImage, describeBench } from "./bench.js";
 
 export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -28,6 +29,7 @@ Usage:
   edgeinfer pack <model.onnx|model.json> -o <out.eim> [--quantize int8] [--batch-rows N] [--strip-names]
   edgeinfer inspect <model> [--json]
   edgeinfer predict <model> <rows.csv|rows.json|-> [--format json|csv] [--allow-nan] [--simd auto|off|require]
+  edgeinfer bench <model> [--rows N] [--time MS] [--json] [--simd auto|off|require]
   edgeinfer --help | --version
 
 Commands:
@@ -39,6 +41,8 @@ Commands:
             model is packed in memory first. JSON output maps
             each output name to an array of per-row arrays; outputs that hold a class index are
             printed as class labels, and a "label" array is added for classifiers.
+  bench     Measures the model on this machine: single-row latency (median, p99), batch
+            throughput, load time, and memory (image, arena, linear-memory pages, RSS, JS heap).
 
 Options:
   -o, --output <file>   where pack writes the image
@@ -49,6 +53,8 @@ Options:
   --format json|csv     predict: output format (default json)
   --allow-nan           predict: let NaN inputs through instead of refusing the row
   --simd auto|off|require  kernel build to run (default auto)
+  --rows N              bench: rows per batch call (default 1000)
+  --time MS             bench: time per measurement in milliseconds (default 1000)
 
 CSV input: an optional header row; when it names the model's features, those columns are used
 in the model's order and others are ignored. Empty cells and "nan" are NaN.
@@ -69,7 +75,7 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(["-o", "--output", "--quantize", "--batch-rows", "--format", "--simd"]);
+const VALUE_FLAGS = new Set(["-o", "--output", "--quantize", "--batch-rows", "--format", "--simd", "--rows", "--time"]);
 const BOOL_FLAGS = new Set(["--json", "--strip-names", "--allow-nan", "--help", "-h", "--version"]);
 
 function parseArgs(argv: string[]): Args {
@@ -176,6 +182,20 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const rows = parseRows(text, model.info.inputLength, model.info.featureNames, src === "-" ? "stdin" : src);
       const y = predictWithProgress(model, rows.values, rows.nRows, io);
       io.stdout.write(format === "json" ? toJson(model.info, y, rows.nRows) : toCsv(model.info, y, rows.nRows));
+      return 0;
+    }
+    if (command === "bench") {
+      need(a, 1, "edgeinfer bench <model> [--rows N] [--time MS] [--json]");
+      const num = (f: string, lo: number, hi: number) => {
+        const v = a.flags.get(f);
+        if (v === undefined) return undefined;
+        if (!(Number.isInteger(Number(v)) && Number(v) >= lo && Number(v) <= hi)) throw new UsageError(`${f} takes an integer from ${lo} to ${hi}`);
+        return Number(v);
+      };
+      const simd = (a.flags.get("--simd") ?? "auto") as SimdOption;
+      if (!["auto", "off", "require"].includes(simd)) throw new UsageError(`--simd takes auto, off or require, not ${simd}`);
+      const r = benchImage(modelImage(a.positional[1]!, a, io), { rows: num("--rows", 1, 1_000_000), timeMs: num("--time", 10, 600_000), simd });
+      out(a.flags.has("--json") ? JSON.stringify(r, null, 2) : describeBench(r));
       return 0;
     }
     throw new UsageError(command === undefined ? "no command" : `unknown command ${command}`);
