@@ -150,7 +150,8 @@ if (available("ort-web")) {
 if (available("ort-node")) {
   const bin = nm(`onnxruntime-node/bin/napi-v6/${platform()}/${arch()}`);
   const natives = existsSync(bin) ? readdirSync(bin).map((f) => `${bin}/${f}`) : [];
-  const js = readdirSync(nm("onnxruntime-node/dist")).filter((f) => f.endsWith(".js")).map((f) => nm(`onnxruntime-node/dist/${f}`));
+  const jsIn = (d: string) => (existsSync(d) ? readdirSync(d).filter((f) => f.endsWith(".js")).map((f) => `${d}/${f}`) : []);
+  const js = [...jsIn(nm("onnxruntime-node/dist")), ...jsIn(nm("onnxruntime-common/dist/cjs"))];
   sizes.push({ contender: "ort-node", wasm: null, js: sizeOf(js), native: sizeOf(natives), disk: du(nm("onnxruntime-node")) + du(nm("onnxruntime-common")), diskNote: "npm package holds every platform's binaries" });
 }
 if (available("tfjs-wasm")) {
@@ -171,6 +172,9 @@ const result = {
   peers: Object.fromEntries(["onnxruntime-node", "onnxruntime-web", "@tensorflow/tfjs-core", "@tensorflow/tfjs-layers", "@tensorflow/tfjs-backend-wasm"].map((p) => [p, readJson(nm(`${p}/package.json`))?.version ?? null])),
   compare: readJson(files.simd), scalar: readJson(files.scalar), scaling: readJson(files.scaling),
   cold: { spawns: SPAWNS, bareRss: median(bare), rows: cold }, sizes,
+  // edgeinfer's own kernel benchmark (kernels.bench.ts), when step 1 ran: the batched dense kernel's GFLOP/s.
+  kernels: readJson(`${RESULTS}/kernels.json`),
+  predict: readJson(`${RESULTS}/predict-simd.json`),
 };
 writeFileSync(`${RESULTS}/peers.json`, JSON.stringify(result, null, 1) + "\n");
 console.log(`\nwrote ${RESULTS}/peers.json`);
