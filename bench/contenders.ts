@@ -35,7 +35,6 @@ export interface Contender {
   load(m: BenchModel): Promise<Loaded>;
 }
 
-
 // ---------------------------------------------------------------- edgeinfer
 
 /**
@@ -55,9 +54,15 @@ export function edgeinfer(build: "simd" | "scalar", quantize?: "int8"): Contende
       const model: Model = rt.load(edgeinferImage(m, quantize));
       const o = model.info.outputs.find((x) => x.name === m.outputName) ?? model.info.outputs[0]!;
       const stride = model.info.outputLength, off = o.offset;
+      // All outputs side by side (e.g. label and probabilities): a buffer of that width, made once.
+      let own = new Float32Array(0);
       return {
         predict: (row) => model.predict(row),
-        batch: (rows, n, out) => model.predictBatch(rows, n, out.length === n * stride ? out : new Float32Array(n * stride)),
+        batch(rows, n, out) {
+          if (out.length === n * stride) return model.predictBatch(rows, n, out);
+          if (own.length !== n * stride) own = new Float32Array(n * stride);
+          return model.predictBatch(rows, n, own);
+        },
         pick: (y, r) => (y as Float32Array).subarray(r * stride + off, r * stride + off + o.length),
       };
     },

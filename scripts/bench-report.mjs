@@ -147,7 +147,9 @@ if (cmp) {
     const r = ratio(lat(B, e), lat(B, "js"));
     // predict.bench.ts also times a hand-specialized function (weights as closure constants, no arrays).
     const p = R.predict?.rows, hand = p?.find((q) => q.task.startsWith("plain JS"))?.nsPerUnit, ours = p?.find((q) => q.task.startsWith("edgeinfer predict,"))?.nsPerUnit;
-    bar("single row, blog's model: vs plain JavaScript", `${fmtNs(lat(B, e))} vs ${fmtNs(lat(B, "js"))}: ${x(r)}${hand ? ` (against a hand-specialized function with the two weights as constants, predict.bench.ts: ${fmtNs(ours)} vs ${fmtNs(hand)}: ${x(hand / ours)})` : ""}`, "≥ 1× (no slower)", r >= 1);
+    const handOk = !hand || hand >= ours;
+    bar("single row, blog's model: vs plain JavaScript", `${fmtNs(lat(B, e))} vs ${fmtNs(lat(B, "js"))}: ${x(r)}${hand ? ` (against a hand-specialized function with the two weights as constants, predict.bench.ts: ${fmtNs(ours)} vs ${fmtNs(hand)}: ${x(hand / ours)})` : ""}`, "≥ 1× (no slower)",
+      r >= 1 && handOk ? true : r >= 1 ? "against the Float32Array loop yes; against the hand-specialized function no" : false);
   }
   for (const [p, need] of [["ort-node", 1], ["ort-web", 2], ["js", 10]]) {
     const r = ratio(lat(M784, e), lat(M784, p));
@@ -178,7 +180,7 @@ if (R.cold) {
   bar("memory added after loading MLP 784 (RSS): vs onnxruntime-web", `+${fmtBytes(a)} vs +${fmtBytes(b)}: ${x(b / a)} less`, "≤ 1/10", a <= b / 10);
 }
 md.push(`## The bars of issue 5`, ``, `| bar | measured | needed | met |`, `|---|---|---|---|`);
-for (const b of bars) md.push(`| ${b.what} | ${b.measured} | ${b.need} | ${b.ok === true ? "yes" : b.ok === "partly" ? "against 54 no, against 44 yes" : "**no**"} |`);
+for (const b of bars) md.push(`| ${b.what} | ${b.measured} | ${b.need} | ${b.ok === true ? "yes" : b.ok === "partly" ? "against 54 no, against 44 yes" : typeof b.ok === "string" ? b.ok : "**no**"} |`);
 md.push(``);
 
 // ---- tables
@@ -282,4 +284,4 @@ if (cmp && file === resolve(`${rootDir}/bench/results/peers.json`)) {
   }
 }
 console.log(`wrote ${outDir}/README.md and ${written.join(", ")}`);
-for (const b of bars) console.log(`  ${b.ok === true ? "met    " : b.ok === "partly" ? "partly " : "NOT met"}  ${b.what}: ${b.measured} (needed ${b.need})`);
+for (const b of bars) console.log(`  ${b.ok === true ? "met    " : typeof b.ok === "string" ? "partly " : "NOT met"}  ${b.what}: ${b.measured} (needed ${b.need})`);
