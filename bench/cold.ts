@@ -17,6 +17,12 @@ const [contender, dir] = process.argv.slice(2) as [string, string];
 const gc = (globalThis as { gc?: () => void }).gc;
 const settle = () => { for (let i = 0; i < 3; i++) gc?.(); };
 
+/** A file's bytes, without the copy `new Uint8Array(buffer)` would make. */
+function bytesOf(path: string): Uint8Array {
+  const b = readFileSync(path);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 function f32(path: string): Float32Array {
   const b = readFileSync(path);
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
@@ -39,7 +45,7 @@ if (contender.startsWith("edgeinfer-")) {
   // edgeinfer-simd-bundle: the runtime entry bundled into one file (bench/run.ts, rolldown), as
   // a web or edge deployment ships it; the others import the npm package's 11 modules.
   const { Model } = (contender.endsWith("-bundle") ? await import(pathToFileURL(resolve(dir, "../edgeinfer.bundle.mjs")).href) : await import("../src/index.js")) as typeof import("../src/index.js");
-  const model = Model.load(new Uint8Array(readFileSync(`${dir}/model.eim`)), { simd: contender.includes("scalar") ? "off" : "require" });
+  const model = Model.load(bytesOf(`${dir}/model.eim`), { simd: contender.includes("scalar") ? "off" : "require" });
   keep = model;
   const o = model.info.outputs.find((x) => x.name === want.output) ?? model.info.outputs[0]!;
   y = model.predict(row).slice(o.offset, o.offset + o.length);
@@ -51,7 +57,7 @@ if (contender.startsWith("edgeinfer-")) {
 } else if (contender === "ort-node" || contender === "ort-web") {
   const pl = await import("./peer-load.js");
   const ort = contender === "ort-node" ? pl.peerRequire("onnxruntime-node") : await pl.importOrtWeb();
-  const s = await ort.InferenceSession.create(new Uint8Array(readFileSync(`${dir}/model.onnx`)), contender === "ort-node" ? pl.ORT_NODE_OPTIONS : { executionProviders: ["wasm"] });
+  const s = await ort.InferenceSession.create(bytesOf(`${dir}/model.onnx`), contender === "ort-node" ? pl.ORT_NODE_OPTIONS : { executionProviders: ["wasm"] });
   keep = s;
   const r = await s.run({ [want.input]: new ort.Tensor("float32", row, [1, row.length]) }, [want.output]);
   y = Array.from(r[want.output].data as Float32Array);
