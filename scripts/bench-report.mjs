@@ -4,15 +4,21 @@
  * `npm run bench`), writes bench/results/README.md and bench/results/*.svg. No dependencies:
  * the SVG is written by hand. Run it again on the committed JSON to redraw the same charts:
  *
- *   node scripts/bench-report.mjs [bench/results/peers.json]
+ *   node scripts/bench-report.mjs [bench/results/peers.json] [--out dir]
+ *
+ * With the default JSON and output folder it also rewrites the block between
+ * <!-- bench:start --> and <!-- bench:end --> in the project README.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const file = resolve(process.argv[2] ?? `${rootDir}/bench/results/peers.json`);
-const outDir = dirname(file);
+const argv = process.argv.slice(2);
+const outAt = argv.indexOf("--out");
+const outArg = outAt >= 0 ? argv.splice(outAt, 2)[1] : undefined;
+const file = resolve(argv[0] ?? `${rootDir}/bench/results/peers.json`);
+const outDir = resolve(outArg ?? dirname(file));
 const R = JSON.parse(readFileSync(file, "utf8"));
 
 const NAMES = {
@@ -261,7 +267,7 @@ if (scaling) {
 // Between <!-- bench:start --> and <!-- bench:end -->: the headline table of this run, so the
 // README's numbers and charts always come from the same committed JSON.
 const readme = `${rootDir}/README.md`;
-if (cmp && file === resolve(`${rootDir}/bench/results/peers.json`)) {
+if (cmp && outDir === resolve(`${rootDir}/bench/results`)) {
   const text = readFileSync(readme, "utf8");
   const a = text.indexOf("<!-- bench:start -->"), b = text.indexOf("<!-- bench:end -->");
   if (a >= 0 && b > a) {
