@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark in a process of its own, then the report.
  *
- * 1. edgeinfer's own benchmarks (predict.bench.ts per kernel build, kernels.bench.ts).
+ * 1. edgeinfer's own benchmarks: every *.bench.ts (predict.bench.ts once per kernel build).
  * 2. The peer comparison (compare.ts): the SIMD build with every contender in one process; the
  *    scalar build with plain JavaScript in another (one kernel build per process); the scaling
  *    models (3 to ~1M parameters) with plain JavaScript and onnxruntime-web.
@@ -36,7 +36,12 @@ function node(file: string, ...a: string[]): boolean {
 const readJson = (f: string) => (existsSync(f) ? JSON.parse(readFileSync(f, "utf8")) : undefined);
 
 if (!args.includes("--peers")) {
-  for (const [file, ...a] of [["predict.bench.js"], ["predict.bench.js", "off"], ["kernels.bench.js"]]) node(file!, ...a);
+  // Every *.bench.js here; the seed-model one once per kernel build (predict.bench.ts's header).
+  const own = readdirSync(here(".")).filter((f) => f.endsWith(".bench.js")).sort();
+  for (const file of own) {
+    node(file);
+    if (file === "predict.bench.js") node(file, "off");
+  }
 }
 
 const peerStatus = Object.fromEntries(["onnxruntime-node", "onnxruntime-web", "@tensorflow/tfjs-backend-wasm"].map((p) => [p, notInstalled(p) ?? "installed"]));
