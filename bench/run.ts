@@ -50,8 +50,8 @@ if (missing.length) console.log(`\nPeers not installed, skipped: ${missing.map((
 
 // ---------------------------------------------------------------- timing comparisons
 const files = { simd: `${RESULTS}/compare-main-simd.json`, scalar: `${RESULTS}/compare-main-scalar.json`, scaling: `${RESULTS}/compare-scaling-simd.json` };
-node("compare.js", "--build", "simd", "--set", "main", "--out", files.simd);
-node("compare.js", "--build", "scalar", "--set", "main", "--out", files.scalar);
+node("compare.js", "--build", "simd", "--set", "main", "--time", "600", "--out", files.simd);
+node("compare.js", "--build", "scalar", "--set", "main", "--time", "600", "--out", files.scalar);
 node("compare.js", "--build", "simd", "--set", "scaling", "--only", "edgeinfer-simd,js,ort-web", "--out", files.scaling);
 
 // ---------------------------------------------------------------- cold start and memory
