@@ -13,6 +13,7 @@ import { isJsonModel, isPackedImage, listOnnxNodes, pack } from "../pack.js";
 import type { OnnxPackOptions } from "../onnx/import.js";
 import { parseRows } from "./rows.js";
 import type { SimdOption } from "../runtime/wasm.js";
+import { benchImage, describeBench } from "./bench.js";
 
 export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -31,6 +32,7 @@ Usage:
   edgeinfer inspect <model> [--json]
   edgeinfer predict <model> <rows.csv|rows.json|-> [--format json|csv] [--allow-nan] [--simd auto|off|require]
   edgeinfer build <model> -o <model.wasm> [--no-simd] [--batch-capacity N] [--allow-nan]
+  edgeinfer bench <model> [--rows N] [--time MS] [--json] [--simd auto|off|require]
   edgeinfer --help | --version
 
 Commands:
@@ -45,6 +47,8 @@ Commands:
   build     Compiles one model into a self-contained .wasm: only the kernels it uses, the packed
             image as a data segment, no imports, and the C-style ABI of docs/standalone.md
             (input_ptr, input_len, output_ptr, output_len, predict, predict_batch, …).
+  bench     Measures the model on this machine: single-row latency (median, p99), batch
+            throughput, load time, and memory (image, arena, linear-memory pages, RSS, JS heap).
 
 Options:
   -o, --output <file>   where pack writes the image
@@ -68,6 +72,8 @@ Options:
   --no-simd             build: the scalar module, for engines without SIMD (wasm2c, wasm3)
   --batch-capacity N    build: rows predict_batch takes at most (default: the image's batch rows)
   --allow-nan           build: predict lets NaN through instead of returning status 1
+  --rows N              bench: rows per batch call (default 1000)
+  --time MS             bench: time per measurement in milliseconds (default 1000)
 
 CSV input: an optional header row; when it names the model's features, those columns are used
 in the model's order and others are ignored. Empty cells and "nan" are NaN.
@@ -88,7 +94,7 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(["-o", "--output", "--quantize", "--batch-rows", "--format", "--simd", "--calibration", "--int8-layers", "--activations", "--batch-capacity"]);
+const VALUE_FLAGS = new Set(["-o", "--output", "--quantize", "--batch-rows", "--format", "--simd", "--calibration", "--int8-layers", "--activations", "--batch-capacity", "--rows", "--time"]);
 const BOOL_FLAGS = new Set(["--json", "--strip-names", "--allow-nan", "--no-simd", "--help", "-h", "--version"]);
 
 function parseArgs(argv: string[]): Args {
@@ -249,6 +255,20 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const l = m.layout;
       out(`${dest}: ${m.wasm.length} bytes (${a.flags.has("--no-simd") ? "scalar" : "SIMD"}), no imports; kernels: ${m.opcodes.join(", ")}; activations: ${m.activations.join(", ")}`);
       out(`  input_ptr ${l.input} (${l.inputLength} f32), output_ptr ${l.output} (${l.outputLength} f32), batch ${l.batchCapacity} rows at ${l.batchInput} → ${l.batchOutput}, memory ${Math.ceil(l.memoryBase / 65536)} page(s)`);
+      return 0;
+    }
+    if (command === "bench") {
+      need(a, 1, "edgeinfer bench <model> [--rows N] [--time MS] [--json]");
+      const num = (f: string, lo: number, hi: number) => {
+        const v = a.flags.get(f);
+        if (v === undefined) return undefined;
+        if (!(Number.isInteger(Number(v)) && Number(v) >= lo && Number(v) <= hi)) throw new UsageError(`${f} takes an integer from ${lo} to ${hi}`);
+        return Number(v);
+      };
+      const simd = (a.flags.get("--simd") ?? "auto") as SimdOption;
+      if (!["auto", "off", "require"].includes(simd)) throw new UsageError(`--simd takes auto, off or require, not ${simd}`);
+      const r = benchImage(await modelImage(a.positional[1]!, a, io), { rows: num("--rows", 1, 1_000_000), timeMs: num("--time", 10, 600_000), simd });
+      out(a.flags.has("--json") ? JSON.stringify(r, null, 2) : describeBench(r));
       return 0;
     }
     throw new UsageError(command === undefined ? "no command" : `unknown command ${command}`);

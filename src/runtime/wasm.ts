@@ -25,6 +25,13 @@ export type SimdOption = "auto" | "require" | "off";
 export type Build = "simd" | "scalar";
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  // Node and Bun decode natively: 0.05 ms, where the loop below takes 2 ms on a cold start
+  // (bench/cold.ts), a fifth of the time from import to the first prediction.
+  const NodeBuffer = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
+  if (NodeBuffer) {
+    const b = NodeBuffer.from(b64, "base64");
+    return new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+  }
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
