@@ -154,6 +154,16 @@ export class Lowering {
           changed = true;
           continue;
         }
+        if (n.kind === "normalize" && n.norm === Norm.L1 && src && isBinarySigmoidPair(src)) {
+          // skl2onnx's binary LinearClassifier: [σ(−s), σ(s)] from mirrored rows, then an L1
+          // Normalizer. That is [1 − σ(s), σ(s)], scikit-learn's predict_proba: one logistic
+          // pair (one exp, not two, and no normalize step). Other readers of the scores (the
+          // label's argmax) see the same values to an ulp, in the same order.
+          src.act = Act.LogisticPair;
+          n.forward = src;
+          changed = true;
+          continue;
+        }
         if (!src || src.kind === "input" || !only(src) || src.act !== Act.None) continue;
         if (n.kind === "affine" && src.kind === "dense_q8" && src.b!.every((v) => v === 0) && n.w!.every((v) => v === 1)) {
           // Add of the bias after the int8 product: y = acc·scale + b is what the kernel computes.
@@ -184,6 +194,14 @@ export class Lowering {
 function resolve(v: IrValue): IrValue {
   while (v.forward) v = v.forward;
   return v;
+}
+
+/** A dense node of two sigmoid outputs whose rows and biases mirror each other: [σ(−s), σ(s)]. */
+function isBinarySigmoidPair(d: IrValue): boolean {
+  if (d.kind !== "dense" || d.width !== 2 || d.act !== Act.Sigmoid) return false;
+  const nIn = d.w!.length / 2;
+  for (let i = 0; i < nIn; i++) if (d.w![i] !== -d.w![nIn + i]!) return false;
+  return d.b![0] === -d.b![1]!;
 }
 
 function isIdentity(n: IrValue): boolean {

@@ -1,5 +1,6 @@
 // The ONNX importer on graphs made for the purpose: lowering and folding, and every refusal
 // naming what it refused (node, operator, domain, opset; input; byte offset).
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { onnxModel, type GraphSpec } from "../helpers/onnx-builder.js";
 import { packOnnx, listOnnxNodes } from "../../src/pack.js";
@@ -64,6 +65,24 @@ describe("lowering", () => {
     const { nodes } = listOnnxNodes(onnxModel({ nodes: [{ op: "Relu", inputs: ["x"], outputs: ["r"] }, { op: "Conv", inputs: ["r", "W"], outputs: ["y"] }], outputs: ["y"], initializers: { W } }));
     expect(nodes.map((n) => [n.opType, n.supported])).toEqual([["Relu", true], ["Conv", false]]);
     expect(nodes[1]!.reason).toMatch(/not supported/);
+  });
+});
+
+describe("skl2onnx's binary logistic regression", () => {
+  it("LinearClassifier (LOGISTIC) + L1 Normalizer becomes one logistic-pair step and the label's argmax, with predict_proba's values", () => {
+    for (const f of ["skl_lr_binary_bc4_nozipmap", "skl_lr_binary_bc4"]) {
+      const bytes = readFileSync(new URL(`../fixtures/onnx/${f}.onnx`, import.meta.url));
+      const info = inspect(packOnnx(bytes));
+      expect(info.steps.map((s) => [s.opcode, s.act])).toEqual([[Opcode.DenseNarrow, Act.LogisticPair], [Opcode.Argmax, Act.None]]);
+      const ref = JSON.parse(readFileSync(new URL(`../fixtures/onnx/${f}.json`, import.meta.url), "utf8")) as { inputs: number[][]; expected: { predict_proba: number[][]; predict: number[] } };
+      const model = Model.load(packOnnx(bytes));
+      ref.inputs.forEach((row, r) => {
+        const label = model.predictLabel(row);
+        const p = model.outputs[model.info.outputs.find((o) => o.length === 2)!.name]!;
+        expect(label).toBe(ref.expected.predict[r]); // scikit-learn's own predict and predict_proba
+        ref.expected.predict_proba[r]!.forEach((v, j) => expect(Math.abs(p[j]! - v)).toBeLessThan(1e-6));
+      });
+    }
   });
 });
 
