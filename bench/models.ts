@@ -102,7 +102,7 @@ export function trainedModels(): BenchModel[] {
     load("blog_lr", "blog's logistic regression (2 features)", blogLayers, blogJson),
     load("mlp_64_128_64_10", "MLP 64-128-64-10", layersOfTorchMlp),
     load("mlp_784_256_128_10", "MLP 784-256-128-10", layersOfTorchMlp),
-    // The same model, edgeinfer packing the ONNX (LinearClassifier, Normalizer: three steps) as the others do.
+    // The same model, edgeinfer packing the ONNX (LinearClassifier, Normalizer: a logistic pair and the label's argmax, two steps) as the others do.
     { ...viaOnnx, id: "blog_lr_onnx", group: "fixture", layers: undefined },
   ];
 }
