@@ -5,7 +5,7 @@ import {
   H_N_STEPS, H_STEPS_OFFSET, H_BATCH_ROWS, H_INPUT_OFFSET, H_N_INPUT, H_OUTPUT_OFFSET, H_OUTPUT_STRIDE,
   STEP_BYTES, S_OPCODE, S_ACT, S_SRC, S_SRC_STRIDE, S_DST, S_DST_STRIDE, S_N_IN, S_N_OUT, S_W, S_B, S_AUX,
   S_SCRATCH, S_ALPHA, S_BETA, S_FLAGS, OP_QUANTIZE,
-  OP_DENSE, OP_DENSE_Q8, OP_AFFINE, OP_ACT, OP_ARGMAX, OP_NORMALIZE, OP_COPY, OP_DENSE_NARROW, ACT_NONE, ACT_LOGISTIC_PAIR, ACT_SIGMOID, ACT_SOFTMAX, ACT_LOG_SOFTMAX,
+  OP_DENSE, OP_DENSE_Q8, OP_AFFINE, OP_ACT, OP_ARGMAX, OP_NORMALIZE, OP_COPY, OP_DENSE_NARROW, ACT_NONE, ACT_LOGISTIC_PAIR, ACT_SOFTMAX, ACT_LOG_SOFTMAX,
   FLAG_CHECK_NAN, STATUS_OK, STATUS_NAN_INPUT, STATUS_BAD_OPCODE,
 } from "./abi";
 import { denseF32, denseF32Batch, denseNarrowF32, narrowRowScalar } from "./kernels/dense";
@@ -110,21 +110,18 @@ export function run(image: usize, arena: usize, flags: u32): i32 {
     const st = checkNaN(arena + <usize>load<u32>(image + H_INPUT_OFFSET), 1, <i32>load<u32>(image + H_N_INPUT), 0);
     if (st != STATUS_OK) return st;
   }
-  // Linear and logistic regressions are one DENSE_NARROW step: run it here, without the
-  // interpreter loop, whose decoding costs such a model a fifth of its prediction time
-  // (bench/predict.bench.ts). Same kernel code, same bits, as through exec.
+  // Linear and logistic regressions are one DENSE_NARROW step: run it through the direct
+  // entries below, without the interpreter loop, whose decoding costs such a model a fifth of
+  // its prediction time (bench/predict.bench.ts). Same kernel code, same bits, as through exec.
   const s = image + <usize>load<u32>(image + H_STEPS_OFFSET);
-  if (load<u32>(image + H_N_STEPS) == 1 && <u32>load<u8>(s + S_OPCODE) == OP_DENSE_NARROW) {
+  if (load<u32>(image + H_N_STEPS) == 1 && isOp(<u32>load<u8>(s + S_OPCODE), OP_DENSE_NARROW)) {
     const act = <u32>load<u8>(s + S_ACT);
-    if (isAct(act, ACT_LOGISTIC_PAIR) || isAct(act, ACT_NONE) || isAct(act, ACT_SIGMOID)) {
-      const x = arena + <usize>load<u32>(s + S_SRC), y = arena + <usize>load<u32>(s + S_DST);
-      const w = image + <usize>load<u32>(s + S_W), b = image + <usize>load<u32>(s + S_B);
-      const nIn = <i32>load<u32>(s + S_N_IN), nOut = <i32>load<u32>(s + S_N_OUT);
-      if (isAct(act, ACT_LOGISTIC_PAIR)) narrowRowScalar(ACT_LOGISTIC_PAIR, x, w, b, y, nIn, nOut, 0, 0);
-      else if (isAct(act, ACT_SIGMOID)) narrowRowScalar(ACT_SIGMOID, x, w, b, y, nIn, nOut, 0, 0);
-      else narrowRowScalar(ACT_NONE, x, w, b, y, nIn, nOut, 0, 0);
-      return STATUS_OK;
-    }
+    const x = arena + <usize>load<u32>(s + S_SRC), y = arena + <usize>load<u32>(s + S_DST);
+    const w = image + <usize>load<u32>(s + S_W), b = image + <usize>load<u32>(s + S_B);
+    const nIn = <i32>load<u32>(s + S_N_IN);
+    if (isAct(act, ACT_LOGISTIC_PAIR)) runNarrowPair(x, w, b, y, nIn);
+    else runNarrow(x, w, b, y, nIn, <i32>load<u32>(s + S_N_OUT), act, load<f32>(s + S_ALPHA), load<f32>(s + S_BETA));
+    return STATUS_OK;
   }
   return exec(image, arena, 1);
 }

@@ -17,8 +17,12 @@ import { isAct } from "../config";
 @inline function reluS(v: f32): f32 { return v < 0 ? <f32>0 : v; }
 // @ts-ignore: decorator
 @inline function leakyS(v: f32, alpha: f32): f32 { return v < 0 ? v * alpha : v; }
+// Sigmoid is also the logistic pair's own function: exported so that the pair calls it directly
+// rather than through the activation switch, whose sigmoid branch a model's module may leave out.
 // @ts-ignore: decorator
-@inline function sigmoidS(v: f32): f32 { return <f32>1.0 / (<f32>1.0 + expF32(-v)); }
+@inline export function sigmoidS(v: f32): f32 { return <f32>1.0 / (<f32>1.0 + expF32(-v)); }
+// @ts-ignore: decorator
+@inline export function sigmoidV(v: v128): v128 { return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), expF32x4(f32x4.neg(v)))); }
 // tanh(|v|) = −t / (t + 2) with t = expm1(−2|v|) ∈ (−1, 0]: no cancellation near 0, exactly ±1 for large |v|.
 // @ts-ignore: decorator
 @inline function tanhS(v: f32): f32 {
@@ -90,7 +94,7 @@ export function logSoftmaxRef(x: usize, y: usize, n: i32): void {
   const one = f32x4.splat(1);
   if (isAct(act, ACT_RELU)) return f32x4.pmax(v, zero); // v < 0 ? 0 : v, NaN kept
   if (isAct(act, ACT_LEAKY_RELU)) return v128.bitselect(f32x4.mul(v, f32x4.splat(alpha)), v, f32x4.lt(v, zero));
-  if (isAct(act, ACT_SIGMOID)) return f32x4.div(one, f32x4.add(one, expF32x4(f32x4.neg(v))));
+  if (isAct(act, ACT_SIGMOID)) return sigmoidV(v);
   if (isAct(act, ACT_TANH)) {
     const t = expm1F32x4(f32x4.mul(f32x4.splat(-2.0), f32x4.abs(v)));
     const a = f32x4.div(f32x4.neg(t), f32x4.add(t, f32x4.splat(2.0)));

@@ -6,7 +6,7 @@
 //   x and y do not overlap.
 // No shape or bounds checks here: the plan was proved when the model was loaded.
 // Inputs are read only up to nIn (tails are scalar), so a row may sit inside a wider buffer.
-import { actScalar, actVec, storeTail, applyAct } from "./activations";
+import { actScalar, storeTail, applyAct, sigmoidS, sigmoidV } from "./activations";
 import { isAct } from "../config";
 import { ACT_NONE, ACT_SIGMOID, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_LOGISTIC_PAIR } from "../abi";
 
@@ -194,7 +194,7 @@ export function denseF32Batch(x: usize, xStride: i32, w: usize, b: usize, y: usi
   if (isAct(act, ACT_LOGISTIC_PAIR)) { // one logit in lane 1, one exp: [1 − p, p] as predict_proba computes it
     let acc = load<f32>(b, 4);
     for (let i = 0; i < nIn; i++) acc += load<f32>(x + (<usize>i << 2)) * load<f32>(wt + (<usize>i << 4), 4);
-    const p = actScalar(ACT_SIGMOID, acc, 0, 0);
+    const p = sigmoidS(acc);
     store<f32>(y, <f32>1 - p);
     store<f32>(y, p, 4);
     return;
@@ -254,7 +254,7 @@ export function denseNarrowF32(x: usize, xStride: i32, wt: usize, b: usize, y: u
         if (n > 1) z = f32x4.replace_lane(z, 1, load<f32>(yr + ys, 4));
         if (n > 2) z = f32x4.replace_lane(z, 2, load<f32>(yr + 2 * ys, 4));
         if (n > 3) z = f32x4.replace_lane(z, 3, load<f32>(yr + 3 * ys, 4));
-        const p = actVec(ACT_SIGMOID, z, 0, 0);
+        const p = sigmoidV(z);
         const q = f32x4.sub(f32x4.splat(1), p);
         store<f32>(yr, f32x4.extract_lane(q, 0)); store<f32>(yr, f32x4.extract_lane(p, 0), 4);
         if (n > 1) { store<f32>(yr + ys, f32x4.extract_lane(q, 1)); store<f32>(yr + ys, f32x4.extract_lane(p, 1), 4); }

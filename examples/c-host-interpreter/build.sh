@@ -76,26 +76,4 @@ echo "packed $OUT/lr.eim ($(stat -c %s "$OUT/lr.eim") bytes)"
 tail -n 1 "$OUT/predictions.csv"
 
 # 5. Compare every output with scikit-learn's predict_proba (p0,p1).
-awk -F, -v tol="$TOLERANCE" '
-  function abs(x) { return x < 0 ? -x : x }
-  FNR == NR { if (FNR > 1) { ref[++nref] = $0 } next }   # proba.csv, header skipped
-  /^#/ { next }                                          # the host summary line
-  {
-    if (++n > nref) { print("more predictions than reference rows") > "/dev/stderr"; bad = 1; exit }
-    m = split(ref[n], want, ",")
-    if (NF != m) { printf("row %d: %d outputs, reference has %d\n", n, NF, m) > "/dev/stderr"; bad = 1; exit }
-    for (i = 1; i <= NF; i++) {
-      # awk would read "nan" or "inf" as 0: insist on plain numbers
-      if ($i !~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/) { printf("row %d: output %d is %s\n", n, i, $i) > "/dev/stderr"; bad = 1; exit }
-      d = abs($i - want[i])
-      if (d > maxd) { maxd = d; where = sprintf("row %d column %d", n, i) }
-    }
-  }
-  END {
-    if (bad) exit 1
-    if (n != nref) { printf("%d predictions, %d reference rows\n", n, nref) > "/dev/stderr"; exit 1 }
-    printf "max |host - sklearn predict_proba| = %.3g over %d rows (%s); tolerance %g: %s\n",
-      maxd, n, (where == "" ? "-" : where), tol, (maxd <= tol ? "OK" : "FAIL")
-    exit (maxd <= tol ? 0 : 1)
-  }
-' "$DEMO/proba.csv" "$OUT/predictions.csv"
+node ../c-host/compare.mjs "$OUT/predictions.csv" "$DEMO/proba.csv" "$TOLERANCE"

@@ -129,8 +129,13 @@ export class Model {
     }
     // Short rows: copied by copyRow, which also returns their sum, so that one comparison
     // checks the whole row for NaN here and the wasm need not look again (the sum is also NaN
-    // when +Inf meets −Inf: failOnNaN tells the two apart).
+    // when +Inf meets −Inf: failOnNaN tells the two apart). V8 inlines take into each caller.
     const copy = copyRow(n, input);
+    const take = (row: ArrayLike<number>) => {
+      if (row.length !== n) this.badLength(row.length);
+      const sum = copy(row);
+      if (sum !== sum && checkNaN) this.failOnNaN(row);
+    };
     const steps = this.info.steps, s = steps[0]!;
     if (steps.length === 1 && s.opcode === Opcode.DenseNarrow) {
       // Linear and logistic regressions: the step's kernel called directly (docs/abi.md),
@@ -138,27 +143,13 @@ export class Model {
       const x = arenaPtr + s.src, wt = imagePtr + s.w, b = imagePtr + s.b, y = arenaPtr + s.dst;
       if (s.act === Act.LogisticPair) {
         const pair = this.kernels.runNarrowPair;
-        return (row) => {
-          if (row.length !== n) this.badLength(row.length);
-          const sum = copy(row);
-          if (sum !== sum && checkNaN) this.failOnNaN(row);
-          pair(x, wt, b, y, n);
-          return output;
-        };
+        return (row) => { take(row); pair(x, wt, b, y, n); return output; };
       }
       const narrow = this.kernels.runNarrow, nOut = s.nOut, act = s.act, alpha = s.alpha, beta = s.beta;
-      return (row) => {
-        if (row.length !== n) this.badLength(row.length);
-        const sum = copy(row);
-        if (sum !== sum && checkNaN) this.failOnNaN(row);
-        narrow(x, wt, b, y, n, nOut, act, alpha, beta);
-        return output;
-      };
+      return (row) => { take(row); narrow(x, wt, b, y, n, nOut, act, alpha, beta); return output; };
     }
     return (row) => {
-      if (row.length !== n) this.badLength(row.length);
-      const sum = copy(row);
-      if (sum !== sum && checkNaN) this.failOnNaN(row);
+      take(row);
       const status = run(imagePtr, arenaPtr, 0);
       if (status !== 0) this.fail(status, 0);
       return output;

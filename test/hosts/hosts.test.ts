@@ -127,7 +127,10 @@ describe("JavaScript hosts", () => {
   describe.skipIf(!(chromium && playwright))("headless Chromium", () => {
     let server: Server;
     let url: string;
+    let browser: import("playwright-core").Browser;
     beforeAll(async () => {
+      const { chromium: pw } = createRequire(import.meta.url)(playwright!) as typeof import("playwright-core");
+      browser = await pw.launch({ executablePath: chromium, args: ["--no-sandbox"] });
       const types: Record<string, string> = { ".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript", ".json": "application/json", ".wasm": "application/wasm" };
       server = createServer((req, res) => {
         let path = join(root, decodeURIComponent(new URL(req.url!, "http://x").pathname));
@@ -138,13 +141,14 @@ describe("JavaScript hosts", () => {
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
       url = `http://127.0.0.1:${(server.address() as { port: number }).port}/test/hosts/page.html`;
     });
-    afterAll(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+    afterAll(async () => {
+      await browser?.close();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    });
 
     it("a page, a module worker and a module service worker: bit for bit", async () => {
-      const { chromium: pw } = createRequire(import.meta.url)(playwright!) as typeof import("playwright-core");
-      const browser = await pw.launch({ executablePath: chromium, args: ["--no-sandbox"] });
+      const page = await browser.newPage();
       try {
-        const page = await browser.newPage();
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(String(e)));
         await page.goto(url);
@@ -156,15 +160,13 @@ describe("JavaScript hosts", () => {
         expect(got.worker).toEqual(node);
         expect(got.serviceWorker).toEqual(node);
       } finally {
-        await browser.close();
+        await page.close();
       }
     });
 
     it("examples/browser: the form predicts what the library predicts in Node", async () => {
-      const { chromium: pw } = createRequire(import.meta.url)(playwright!) as typeof import("playwright-core");
-      const browser = await pw.launch({ executablePath: chromium, args: ["--no-sandbox"] });
+      const page = await browser.newPage();
       try {
-        const page = await browser.newPage();
         await page.goto(url.replace("/test/hosts/page.html", "/examples/browser/"));
         await page.fill("input[name=x1]", "0.5");
         await page.fill("input[name=x2]", "-1");
@@ -174,7 +176,7 @@ describe("JavaScript hosts", () => {
         await page.waitForFunction((want) => document.getElementById("result")!.textContent!.includes(want), p, { timeout: 10_000 });
         expect(await page.textContent("#result")).toBe(`probabilities: ${p}\nlabel: ${model.predictLabel([0.5, -1])}`);
       } finally {
-        await browser.close();
+        await page.close();
       }
     });
   });
