@@ -25,11 +25,35 @@ describe("int8 emulation in plain JavaScript", () => {
     d.setUint16(2, 0);
     return d.getFloat32(0);
   }
-  /** Post-training weights: per output channel, scale = bf16Up(max|W| / 127), q = round_half_even(W / scale), no clipping needed. */
-  function quantizeLayer(w: number[][]): { q: number[][]; scales: number[] } {
-    const scales = w.map((row) => bf16Up(Math.max(...row.map(Math.abs)) / 127));
-    const q = w.map((row, o) => row.map((v) => { const r = rint(v / scales[o]!); expect(Math.abs(r)).toBeLessThanOrEqual(127); return r; }));
+  /**
+   * Post-training weights: per output channel, scale = bf16Up(max|W| / 127), q = round_half_even(W / scale), no
+   * clipping needed; or, as before ABI 3, scale = f32(max|W| / 127), q clamped to ±127.
+   */
+  function quantizeLayer(w: number[][], scaleType: "bf16" | "f32" = "bf16"): { q: number[][]; scales: number[] } {
+    const scales = w.map((row) => (scaleType === "bf16" ? bf16Up : f)(Math.max(...row.map(Math.abs)) / 127));
+    const q = w.map((row, o) => row.map((v) => {
+      const r = rint(v / scales[o]!);
+      if (scaleType === "bf16") expect(Math.abs(r)).toBeLessThanOrEqual(127);
+      return Math.max(-127, Math.min(127, r));
+    }));
     return { q, scales };
+  }
+
+  /** The model's probabilities for one row, every layer int8 as quantized: exact integer sums, then the f32 operations. */
+  function forward(row: number[], quantized: Array<{ q: number[][]; scales: number[] }>, rows: "u8" | "i16"): number[] {
+    let x = row.map(f);
+    layers.forEach((l, k) => {
+      const nOut = l.w.length, nIn = l.w[0]!.length;
+      const q = quantized[k]!, d = quantizeRow(x, rows);
+      x = Array.from({ length: nOut }, (_, o) => {
+        let acc = 0; // exact integers
+        for (let i = 0; i < nIn; i++) acc += d.q[i]! * q.q[o]![i]!;
+        const y = f(f(f(acc) * f(d.scale * q.scales[o]!)) + f(l.bias[o]!));
+        return l.activation === "relu" ? Math.max(0, y) : y;
+      });
+    });
+    const mx = Math.max(...x), e = x.map((v) => Math.exp(v - mx)), s = e.reduce((a, v) => a + v);
+    return e.map((v) => v / s);
   }
 
   /** The row as int8 layers quantize it: u8 as DynamicQuantizeLinear, or symmetric int16. */
@@ -57,23 +81,26 @@ describe("int8 emulation in plain JavaScript", () => {
         expect(auxBytes).toBe(last ? want : Math.ceil(want / 16) * 16);
       });
       for (const row of fx.rows) {
-        let x = row.map(f);
-        layers.forEach((l, k) => {
-          const nOut = l.w.length, nIn = l.w[0]!.length;
-          const q = quantized[k]!, d = quantizeRow(x, rows);
-          x = Array.from({ length: nOut }, (_, o) => {
-            let acc = 0; // exact integers
-            for (let i = 0; i < nIn; i++) acc += d.q[i]! * q.q[o]![i]!;
-            const y = f(f(f(acc) * f(d.scale * q.scales[o]!)) + f(l.bias[o]!));
-            return l.activation === "relu" ? Math.max(0, y) : y;
-          });
-        });
-        const mx = Math.max(...x), e = x.map((v) => Math.exp(v - mx)), s = e.reduce((a, v) => a + v);
-        Array.from(model.predict(row)).forEach((v, j) => expect(Math.abs(v - e[j]! / s)).toBeLessThan(1e-6));
+        const want = forward(row, quantized, rows);
+        Array.from(model.predict(row)).forEach((v, j) => expect(Math.abs(v - want[j]!)).toBeLessThan(1e-6));
       }
       // A batch (int16 rows go two at a time) gives every row's single-row bits.
       const batch = model.predictBatch(Float32Array.from(fx.rows.flat()), fx.rows.length);
       fx.rows.forEach((row, r) => expect(Array.from(batch.subarray(r * 10, r * 10 + 10))).toEqual(Array.from(model.predict(row))));
+    }
+  });
+
+  it("an ABI 2 image (int16 rows with row sums, f32 scales; written before ABI 3) still loads and equals the emulation", () => {
+    // test/fixtures/abi2/README.md: mlp_digits.json packed by the ABI 2 packer, --quantize int8 --int8-layers all.
+    const image = new Uint8Array(readFileSync(new URL("../fixtures/abi2/mlp_digits_int16.eim", import.meta.url)));
+    const quantized = layers.map((l) => quantizeLayer(l.w, "f32"));
+    for (const simd of ["auto", "off"] as const) {
+      const model = Model.load(image, { simd });
+      expect([model.info.abiVersion, ...model.info.steps.map((s) => s.flags)]).toEqual([2, 2, 2, 2]); // Q8_I16_INPUT only
+      for (const row of fx.rows) {
+        const want = forward(row, quantized, "i16");
+        Array.from(model.predict(row)).forEach((v, j) => expect(Math.abs(v - want[j]!)).toBeLessThan(1e-6));
+      }
     }
   });
 });
