@@ -2,7 +2,7 @@
 // test/format/abi-sync.test.ts checks that these copies match it.
 
 /** Kernel ABI version: raised whenever an opcode, activation or record field is added or changed. */
-export const ABI_VERSION: u32 = 2;
+export const ABI_VERSION: u32 = 3;
 
 // Packed image header: byte offsets of the fields the interpreter reads.
 export const H_N_STEPS: usize = 24;
@@ -43,8 +43,10 @@ export const OP_DENSE_NARROW: u32 = 8; // nOut ≤ 4, weights transposed to [nIn
 export const OP_QUANTIZE: u32 = 9;      // act = QUANT_* mode
 
 // Step flags.
-export const STEP_FLAG_Q8_STATIC_INPUT: u32 = 1; // DENSE_Q8: the row's scale and zero point are in aux, after the row sums
+export const STEP_FLAG_Q8_STATIC_INPUT: u32 = 1; // DENSE_Q8: the row's scale and zero point are in aux, after the scales and row sums
 export const STEP_FLAG_Q8_I16_INPUT: u32 = 2;    // DENSE_Q8: the row is quantized to i16, symmetric (int8 weights × int16 activations)
+export const STEP_FLAG_Q8_BF16_SCALES: u32 = 4;  // DENSE_Q8 (ABI 3): the scales are bf16, u16 each, 2·nOut bytes padded to 4
+export const STEP_FLAG_Q8_NO_ROW_SUMS: u32 = 8;  // DENSE_Q8 (ABI 3): no row sums in aux (int16 rows)
 
 // QUANTIZE modes (in the act byte).
 export const QUANT_DIVIDE: u32 = 0;

@@ -6,10 +6,23 @@
 //   2. acc[o] = Σ_i q[i]·W[o][i] − zp·rowSum[o]   (i32, exact: |acc| < 2^31 for nIn < 66000)
 //   3. y[o] = f32(acc[o]) · (scale · wScale[o]) + b[o]
 //
-// Layout contract: w i8[nOut][nIn] (symmetric per output channel), aux = f32 wScale[nOut]
-// followed by i32 rowSum[nOut] (and, with a static input, f32 xScale and i32 xZeroPoint),
-// b f32[nOut], q = nIn bytes of scratch. x, y, q disjoint.
-import { STEP_FLAG_Q8_STATIC_INPUT, STEP_FLAG_Q8_I16_INPUT } from "../abi";
+// Layout contract: w i8[nOut][nIn] (symmetric per output channel), aux = wScale[nOut] (f32, or
+// with STEP_FLAG_Q8_BF16_SCALES bf16: u16 each, padded to 4 bytes), then i32 rowSum[nOut]
+// (absent with STEP_FLAG_Q8_NO_ROW_SUMS: int16 rows have zero point 0), then with a static
+// input f32 xScale and i32 xZeroPoint; b f32[nOut], q = nIn bytes of scratch. x, y, q disjoint.
+import { STEP_FLAG_Q8_STATIC_INPUT, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_BF16_SCALES, STEP_FLAG_Q8_NO_ROW_SUMS } from "../abi";
+
+/** Output channel o's weight scale: an f32, or a bf16 widened to f32 (its bits are the f32's upper half). */
+// @ts-ignore: decorator
+@inline function channelScale(aux: usize, o: i32, bf16: bool): f32 {
+  return bf16 ? f32.reinterpret_i32(<i32>load<u16>(aux + (<usize>o << 1)) << 16) : load<f32>(aux + (<usize>o << 2));
+}
+
+/** Bytes of the scales at the start of aux (bf16: 2 each, padded to 4). */
+// @ts-ignore: decorator
+@inline function scalesBytes(nOut: i32, bf16: bool): usize {
+  return bf16 ? <usize>((nOut + 1) & ~1) << 1 : <usize>nOut << 2;
+}
 
 
 /** Scalar reference of quantizeRowU8. */
@@ -70,22 +83,22 @@ export function quantizeRowU8(x: usize, q: usize, n: i32, zpOut: usize): f32 {
   }
 }
 
-/** Scalar reference: integer dot products on already quantized input. */
-export function denseQ8DotRef(q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32, zp: i32, xScale: f32): void {
-  const rowSums = aux + (<usize>nOut << 2);
+/** Scalar reference: integer dot products on already quantized input (u8 rows, zero point zp). */
+export function denseQ8DotRef(q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32, zp: i32, xScale: f32, bf16: bool): void {
+  const rowSums = aux + scalesBytes(nOut, bf16);
   for (let o = 0; o < nOut; o++) {
     const row = w + <usize>o * <usize>nIn;
     let acc: i32 = 0;
     for (let i = 0; i < nIn; i++) acc += <i32>load<u8>(q + <usize>i) * <i32>load<i8>(row + <usize>i);
     acc -= zp * load<i32>(rowSums + (<usize>o << 2));
-    const s = xScale * load<f32>(aux + (<usize>o << 2));
+    const s = xScale * channelScale(aux, o, bf16);
     store<f32>(y + (<usize>o << 2), <f32>acc * s + load<f32>(b + (<usize>o << 2)));
   }
 }
 
-function finish(acc: i32, o: i32, aux: usize, rowSums: usize, b: usize, y: usize, zp: i32, xScale: f32): void {
+function finish(acc: i32, o: i32, aux: usize, rowSums: usize, b: usize, y: usize, zp: i32, xScale: f32, bf16: bool): void {
   acc -= zp * load<i32>(rowSums + (<usize>o << 2));
-  const s = xScale * load<f32>(aux + (<usize>o << 2));
+  const s = xScale * channelScale(aux, o, bf16);
   store<f32>(y + (<usize>o << 2), <f32>acc * s + load<f32>(b + (<usize>o << 2)));
 }
 
@@ -104,9 +117,9 @@ function dotTailI8(q: usize, row: usize, from: i32, nIn: i32): i32 {
  * SIMD: eight u8×i8 products widened to i16 and paired into i32 lanes by i32x4.dot_i16x8_s;
  * four output rows per pass share each widened load of the quantized row.
  */
-export function denseQ8Dot(q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32, zp: i32, xScale: f32): void {
+export function denseQ8Dot(q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32, zp: i32, xScale: f32, bf16: bool): void {
   if (ASC_FEATURE_SIMD) {
-    const rowSums = aux + (<usize>nOut << 2);
+    const rowSums = aux + scalesBytes(nOut, bf16);
     const nIn8 = nIn & ~7;
     const rowBytes = <usize>nIn;
     // Products fit i16 pairs: 255·127·2 = 64770 < 2^31 after the i32 pairwise add.
@@ -124,13 +137,13 @@ export function denseQ8Dot(q: usize, w: usize, aux: usize, b: usize, y: usize, n
         a2 = i32x4.add(a2, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r2 + <usize>i)));
         a3 = i32x4.add(a3, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r3 + <usize>i)));
       }
-      finish(hsumI32(a0) + dotTailI8(q, r0, nIn8, nIn), o, aux, rowSums, b, y, zp, xScale);
-      if (o + 1 < nOut) finish(hsumI32(a1) + dotTailI8(q, r1, nIn8, nIn), o + 1, aux, rowSums, b, y, zp, xScale);
-      if (o + 2 < nOut) finish(hsumI32(a2) + dotTailI8(q, r2, nIn8, nIn), o + 2, aux, rowSums, b, y, zp, xScale);
-      if (o + 3 < nOut) finish(hsumI32(a3) + dotTailI8(q, r3, nIn8, nIn), o + 3, aux, rowSums, b, y, zp, xScale);
+      finish(hsumI32(a0) + dotTailI8(q, r0, nIn8, nIn), o, aux, rowSums, b, y, zp, xScale, bf16);
+      if (o + 1 < nOut) finish(hsumI32(a1) + dotTailI8(q, r1, nIn8, nIn), o + 1, aux, rowSums, b, y, zp, xScale, bf16);
+      if (o + 2 < nOut) finish(hsumI32(a2) + dotTailI8(q, r2, nIn8, nIn), o + 2, aux, rowSums, b, y, zp, xScale, bf16);
+      if (o + 3 < nOut) finish(hsumI32(a3) + dotTailI8(q, r3, nIn8, nIn), o + 3, aux, rowSums, b, y, zp, xScale, bf16);
     }
   } else {
-    denseQ8DotRef(q, w, aux, b, y, nIn, nOut, zp, xScale);
+    denseQ8DotRef(q, w, aux, b, y, nIn, nOut, zp, xScale, bf16);
   }
 }
 
@@ -241,18 +254,18 @@ function rowScaleI16(x: usize, n: i32, limit: i32): f32 {
 }
 
 /** Scalar reference: i16 × i8 dot products. */
-export function denseQ8DotI16Ref(q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32, xScale: f32): void {
+export function denseQ8DotI16Ref(q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32, xScale: f32, bf16: bool): void {
   for (let o = 0; o < nOut; o++) {
     const row = w + <usize>o * <usize>nIn;
     let acc: i32 = 0;
     for (let i = 0; i < nIn; i++) acc += <i32>load<i16>(q + (<usize>i << 1)) * <i32>load<i8>(row + <usize>i);
-    const s = xScale * load<f32>(aux + (<usize>o << 2));
+    const s = xScale * channelScale(aux, o, bf16);
     store<f32>(y + (<usize>o << 2), <f32>acc * s + load<f32>(b + (<usize>o << 2)));
   }
 }
 
 /** SIMD: eight i16 × i8 products per i32x4.dot_i16x8_s, four output rows share each load of the row. */
-export function denseQ8DotI16(q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32, xScale: f32): void {
+export function denseQ8DotI16(q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32, xScale: f32, bf16: bool): void {
   if (ASC_FEATURE_SIMD) {
     const nIn8 = nIn & ~7;
     const rowBytes = <usize>nIn;
@@ -268,13 +281,13 @@ export function denseQ8DotI16(q: usize, w: usize, aux: usize, b: usize, y: usize
         a2 = i32x4.add(a2, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r2 + <usize>i)));
         a3 = i32x4.add(a3, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r3 + <usize>i)));
       }
-      finishI16(hsumI32(a0) + dotTailI16(q, r0, nIn8, nIn), o, aux, b, y, xScale);
-      if (o + 1 < nOut) finishI16(hsumI32(a1) + dotTailI16(q, r1, nIn8, nIn), o + 1, aux, b, y, xScale);
-      if (o + 2 < nOut) finishI16(hsumI32(a2) + dotTailI16(q, r2, nIn8, nIn), o + 2, aux, b, y, xScale);
-      if (o + 3 < nOut) finishI16(hsumI32(a3) + dotTailI16(q, r3, nIn8, nIn), o + 3, aux, b, y, xScale);
+      finishI16(hsumI32(a0) + dotTailI16(q, r0, nIn8, nIn), o, aux, b, y, xScale, bf16);
+      if (o + 1 < nOut) finishI16(hsumI32(a1) + dotTailI16(q, r1, nIn8, nIn), o + 1, aux, b, y, xScale, bf16);
+      if (o + 2 < nOut) finishI16(hsumI32(a2) + dotTailI16(q, r2, nIn8, nIn), o + 2, aux, b, y, xScale, bf16);
+      if (o + 3 < nOut) finishI16(hsumI32(a3) + dotTailI16(q, r3, nIn8, nIn), o + 3, aux, b, y, xScale, bf16);
     }
   } else {
-    denseQ8DotI16Ref(q, w, aux, b, y, nIn, nOut, xScale);
+    denseQ8DotI16Ref(q, w, aux, b, y, nIn, nOut, xScale, bf16);
   }
 }
 
@@ -298,7 +311,7 @@ function quantizeI16(x: usize, q: usize, nIn: i32, fixed: bool, staticScale: f32
  * alone or in a batch. y0 is row 0's output; row 1's is yStep bytes further; t: 32 bytes of scratch.
  */
 export function denseQ8DotI16x2(q0: usize, q1: usize, t: usize, w: usize, aux: usize, b: usize, y0: usize, yStep: usize,
-                                nIn: i32, nOut: i32, s0: f32, s1: f32): void {
+                                nIn: i32, nOut: i32, s0: f32, s1: f32, bf16: bool): void {
   if (ASC_FEATURE_SIMD) {
     const nIn8 = nIn & ~7;
     const rowBytes = <usize>nIn;
@@ -318,20 +331,20 @@ export function denseQ8DotI16x2(q0: usize, q1: usize, t: usize, w: usize, aux: u
         a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, w2)); c2 = i32x4.add(c2, i32x4.dot_i16x8_s(v, w2));
         a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, w3)); c3 = i32x4.add(c3, i32x4.dot_i16x8_s(v, w3));
       }
-      finishI16(hsumI32(a0) + dotTailI16(q0, r0, nIn8, nIn), o, aux, b, y0, s0);
-      finishI16(hsumI32(c0) + dotTailI16(q1, r0, nIn8, nIn), o, aux, b, y1, s1);
-      if (o + 1 < nOut) { finishI16(hsumI32(a1) + dotTailI16(q0, r1, nIn8, nIn), o + 1, aux, b, y0, s0); finishI16(hsumI32(c1) + dotTailI16(q1, r1, nIn8, nIn), o + 1, aux, b, y1, s1); }
-      if (o + 2 < nOut) { finishI16(hsumI32(a2) + dotTailI16(q0, r2, nIn8, nIn), o + 2, aux, b, y0, s0); finishI16(hsumI32(c2) + dotTailI16(q1, r2, nIn8, nIn), o + 2, aux, b, y1, s1); }
-      if (o + 3 < nOut) { finishI16(hsumI32(a3) + dotTailI16(q0, r3, nIn8, nIn), o + 3, aux, b, y0, s0); finishI16(hsumI32(c3) + dotTailI16(q1, r3, nIn8, nIn), o + 3, aux, b, y1, s1); }
+      finishI16(hsumI32(a0) + dotTailI16(q0, r0, nIn8, nIn), o, aux, b, y0, s0, bf16);
+      finishI16(hsumI32(c0) + dotTailI16(q1, r0, nIn8, nIn), o, aux, b, y1, s1, bf16);
+      if (o + 1 < nOut) { finishI16(hsumI32(a1) + dotTailI16(q0, r1, nIn8, nIn), o + 1, aux, b, y0, s0, bf16); finishI16(hsumI32(c1) + dotTailI16(q1, r1, nIn8, nIn), o + 1, aux, b, y1, s1, bf16); }
+      if (o + 2 < nOut) { finishI16(hsumI32(a2) + dotTailI16(q0, r2, nIn8, nIn), o + 2, aux, b, y0, s0, bf16); finishI16(hsumI32(c2) + dotTailI16(q1, r2, nIn8, nIn), o + 2, aux, b, y1, s1, bf16); }
+      if (o + 3 < nOut) { finishI16(hsumI32(a3) + dotTailI16(q0, r3, nIn8, nIn), o + 3, aux, b, y0, s0, bf16); finishI16(hsumI32(c3) + dotTailI16(q1, r3, nIn8, nIn), o + 3, aux, b, y1, s1, bf16); }
     }
   } else {
-    denseQ8DotI16Ref(q0, w, aux, b, y0, nIn, nOut, s0);
-    denseQ8DotI16Ref(q1, w, aux, b, y0 + yStep, nIn, nOut, s1);
+    denseQ8DotI16Ref(q0, w, aux, b, y0, nIn, nOut, s0, bf16);
+    denseQ8DotI16Ref(q1, w, aux, b, y0 + yStep, nIn, nOut, s1, bf16);
   }
 }
 
-function finishI16(acc: i32, o: i32, aux: usize, b: usize, y: usize, xScale: f32): void {
-  const s = xScale * load<f32>(aux + (<usize>o << 2));
+function finishI16(acc: i32, o: i32, aux: usize, b: usize, y: usize, xScale: f32, bf16: bool): void {
+  const s = xScale * channelScale(aux, o, bf16);
   store<f32>(y + (<usize>o << 2), <f32>acc * s + load<f32>(b + (<usize>o << 2)));
 }
 
@@ -343,15 +356,17 @@ function dotTailI16(q: usize, row: usize, from: i32, nIn: i32): i32 {
 
 /**
  * The DENSE_Q8 step over nRows rows (xStep, yStep in bytes). flags & STEP_FLAG_Q8_STATIC_INPUT:
- * the row's scale (f32) and zero point (i32) follow the row sums in aux; otherwise each row is
- * quantized dynamically.
+ * the row's scale (f32) and zero point (i32) follow the scales and row sums in aux; otherwise
+ * each row is quantized dynamically.
  */
 export function denseQ8Rows(x: usize, xStep: usize, q: usize, w: usize, aux: usize, b: usize, y: usize, yStep: usize,
                             nIn: i32, nOut: i32, nRows: i32, flags: u32): void {
+  const bf16 = (flags & STEP_FLAG_Q8_BF16_SCALES) != 0;
+  const params = aux + scalesBytes(nOut, bf16) + (flags & STEP_FLAG_Q8_NO_ROW_SUMS ? 0 : <usize>nOut << 2);
   if (flags & STEP_FLAG_Q8_I16_INPUT) {
     const limit = i16Limit(nIn);
     const fixed = (flags & STEP_FLAG_Q8_STATIC_INPUT) != 0;
-    const staticScale = fixed ? load<f32>(aux + (<usize>nOut << 3)) : <f32>0;
+    const staticScale = fixed ? load<f32>(params) : <f32>0;
     // Two rows at a time (the scratch holds two int16 rows): each weight load serves both.
     const q1 = q + i16RowBytes(nIn);
     let r = 0;
@@ -359,36 +374,35 @@ export function denseQ8Rows(x: usize, xStep: usize, q: usize, w: usize, aux: usi
       for (; r + 2 <= nRows; r += 2) {
         const x0 = x + <usize>r * xStep;
         const s0 = quantizeI16(x0, q, nIn, fixed, staticScale, limit), s1 = quantizeI16(x0 + xStep, q1, nIn, fixed, staticScale, limit);
-        denseQ8DotI16x2(q, q1, q1 + i16RowBytes(nIn), w, aux, b, y + <usize>r * yStep, yStep, nIn, nOut, s0, s1);
+        denseQ8DotI16x2(q, q1, q1 + i16RowBytes(nIn), w, aux, b, y + <usize>r * yStep, yStep, nIn, nOut, s0, s1, bf16);
       }
     }
     for (; r < nRows; r++) {
       const s = quantizeI16(x + <usize>r * xStep, q, nIn, fixed, staticScale, limit);
-      denseQ8DotI16(q, w, aux, b, y + <usize>r * yStep, nIn, nOut, s);
+      denseQ8DotI16(q, w, aux, b, y + <usize>r * yStep, nIn, nOut, s, bf16);
     }
     return;
   }
   if (flags & STEP_FLAG_Q8_STATIC_INPUT) {
-    const params = aux + (<usize>nOut << 3);
     const scale = load<f32>(params), zp = load<i32>(params, 4);
     for (let r = 0; r < nRows; r++) {
       const s = quantizeRowStatic(x + <usize>r * xStep, q, nIn, scale, zp);
-      denseQ8Dot(q, w, aux, b, y + <usize>r * yStep, nIn, nOut, zp, s);
+      denseQ8Dot(q, w, aux, b, y + <usize>r * yStep, nIn, nOut, zp, s, bf16);
     }
   } else {
-    for (let r = 0; r < nRows; r++) denseQ8(x + <usize>r * xStep, q, w, aux, b, y + <usize>r * yStep, nIn, nOut);
+    for (let r = 0; r < nRows; r++) denseQ8(x + <usize>r * xStep, q, w, aux, b, y + <usize>r * yStep, nIn, nOut, bf16);
   }
 }
 
 /** One row end to end: quantize into the scratch q, then the integer dense. */
-export function denseQ8(x: usize, q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32): void {
+export function denseQ8(x: usize, q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32, bf16: bool): void {
   const zpSlot = q + ((<usize>nIn + 3) & ~3); // 4 bytes after the quantized row, inside the scratch
   const scale = quantizeRowU8(x, q, nIn, zpSlot);
-  denseQ8Dot(q, w, aux, b, y, nIn, nOut, load<i32>(zpSlot), scale);
+  denseQ8Dot(q, w, aux, b, y, nIn, nOut, load<i32>(zpSlot), scale, bf16);
 }
 
-export function denseQ8Ref(x: usize, q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32): void {
+export function denseQ8Ref(x: usize, q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32, bf16: bool): void {
   const zpSlot = q + ((<usize>nIn + 3) & ~3);
   const scale = quantizeRowU8Ref(x, q, nIn, zpSlot);
-  denseQ8DotRef(q, w, aux, b, y, nIn, nOut, load<i32>(zpSlot), scale);
+  denseQ8DotRef(q, w, aux, b, y, nIn, nOut, load<i32>(zpSlot), scale, bf16);
 }

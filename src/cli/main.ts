@@ -7,7 +7,7 @@ import { Model, type ModelInfo } from "../runtime/model.js";
 import { readImage } from "../format/read.js";
 import type { ImageInfo, Label } from "../format/types.js";
 import { labelOf, labelSource } from "../format/labels.js";
-import { ACT_NAMES, NORM_NAMES, Opcode, OPCODE_NAMES, QUANT_MODE_NAMES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_STATIC_INPUT } from "../format/abi.js";
+import { ACT_NAMES, NORM_NAMES, Opcode, OPCODE_NAMES, QUANT_MODE_NAMES, STEP_FLAG_Q8_BF16_SCALES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_STATIC_INPUT } from "../format/abi.js";
 import { EdgeInferError } from "../errors.js";
 import { isJsonModel, isPackedImage, listOnnxNodes, pack } from "../pack.js";
 import type { OnnxPackOptions } from "../onnx/import.js";
@@ -52,15 +52,17 @@ Commands:
 
 Options:
   -o, --output <file>   where pack writes the image
-  --quantize int8       store dense weights as int8 (symmetric, one scale per output channel; biases
-                        exact) and compute with i32 sums; each row is quantized on the fly.
-                        pack prints the weight bytes before and after and each layer's precision
-                        (a small final layer stays f32); docs/quantization.md
+  --quantize int8       store dense weights as int8 (symmetric, one bf16 scale per output channel;
+                        biases exact) and compute with i32 sums; each row is quantized on the fly.
+                        pack prints the weight matrices', the biases' and the weights section's
+                        bytes before and after and each layer's precision (a final layer with
+                        ≤ 1 % of the dense weights stays f32); docs/quantization.md
   --calibration <rows>  with --quantize int8: CSV or JSON rows of the model's input. The int8
                         layers' input ranges are calibrated on them (static quantization), and pack
                         prints (and the image records) the largest absolute output difference to
                         the float model and how often the top class agrees on these rows
-  --int8-layers auto|all  auto (default): a small final layer stays f32; all: every dense layer int8
+  --int8-layers auto|all  auto (default): a final layer with ≤ 1 % of the dense weights stays f32;
+                        all: every dense layer int8
   --activations int16|uint8  how int8 layers quantize their input rows: int16 (default, symmetric,
                         finer) or uint8 with a zero point (as ONNX DynamicQuantizeLinear)
   --batch-rows N        rows per block in batch prediction (default: sized to ~32 KiB of activations)
@@ -163,8 +165,12 @@ async function packOptionsWithRows(a: Args, u8: Uint8Array, io: Io): Promise<Onn
 export function describeQuantization(info: ImageInfo): string[] {
   const r = info.quantReport;
   if (!r) return [];
-  const pct = (100 * r.weightsBytes) / r.floatWeightsBytes;
-  const lines = [`quantization: weights ${r.floatWeightsBytes} B in f32 → ${r.weightsBytes} B (${pct.toFixed(1)} %)`];
+  const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)} %`;
+  const lines = [
+    `quantization: weight matrices ${r.floatMatrixBytes} B in f32 → ${r.matrixBytes} B with int8 values and scales (${pct(r.matrixBytes, r.floatMatrixBytes)})`,
+    `  biases ${r.biasBytes} B, kept f32 (exact)`,
+    `  weights section ${r.floatWeightsBytes} B → ${r.weightsBytes} B (${pct(r.weightsBytes, r.floatWeightsBytes)}; biases, other steps and 16-byte alignment included)`,
+  ];
   for (const l of r.layers) lines.push(`  step ${String(l.step).padStart(2)} dense ${String(l.nIn).padStart(5)} → ${String(l.nOut).padEnd(5)} ${l.name}`);
   const c = r.calibration;
   if (c) {
@@ -376,7 +382,7 @@ function describe(info: ImageInfo): string {
       const act = s.opcode === Opcode.Normalize ? NORM_NAMES[s.act] : s.opcode === Opcode.Quantize ? QUANT_MODE_NAMES[s.act]
         : s.opcode === Opcode.Argmax || s.opcode === Opcode.Copy ? undefined : ACT_NAMES[s.act];
       const extra = s.opcode === Opcode.DenseQ8
-        ? ` (${s.flags & STEP_FLAG_Q8_I16_INPUT ? "int16" : "uint8"} rows, ${s.flags & STEP_FLAG_Q8_STATIC_INPUT ? "static scale" : "dynamic"})` : "";
+        ? ` (${s.flags & STEP_FLAG_Q8_I16_INPUT ? "int16" : "uint8"} rows, ${s.flags & STEP_FLAG_Q8_STATIC_INPUT ? "static scale" : "dynamic"}, ${s.flags & STEP_FLAG_Q8_BF16_SCALES ? "bf16" : "f32"} scales)` : "";
       return `  ${String(k).padStart(2)} ${op.padEnd(9)} ${String(s.nIn).padStart(5)} → ${String(s.nOut).padEnd(5)} ${act && act !== "none" ? act : ""}${extra}`.trimEnd();
     }),
   ];

@@ -11,7 +11,7 @@ export const FORMAT_MAJOR = 1;
 /** A reader accepts a higher minor version (additions only: new opcodes need a newer ABI anyway). */
 export const FORMAT_MINOR = 1;
 /** Kernel ABI of this package's wasm. An image records the lowest ABI that can run it. */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 export const HEADER_BYTES = 80;
 export const STEP_BYTES = 52;
@@ -49,7 +49,7 @@ export type HeaderField = keyof typeof Header;
 export const Step = {
   opcode: 0, // u8
   act: 1, // u8 (NORMALIZE: the norm)
-  flags: 2, // u16: DENSE_Q8 may set Q8_STATIC_INPUT (ABI 2); zero otherwise
+  flags: 2, // u16: DENSE_Q8 may set the STEP_FLAG_Q8_* bits (ABI 2 and 3); zero otherwise
   src: 4, // arena byte offset of row 0 of the input
   srcStride: 8, // floats between input rows
   dst: 12,
@@ -108,6 +108,24 @@ export const QUANT_DECISION_NAMES: Record<number, string> = {
 export const STEP_FLAG_Q8_STATIC_INPUT = 1;
 /** DENSE_Q8: the row is quantized to int16, symmetric (zero point 0), to ±i16Limit(nIn): int8 weights × int16 activations. */
 export const STEP_FLAG_Q8_I16_INPUT = 2;
+
+/** ABI 3. DENSE_Q8: the per-channel scales are bfloat16 (u16 each, the upper half of the f32), 2·nOut bytes padded to 4. */
+export const STEP_FLAG_Q8_BF16_SCALES = 4;
+/** ABI 3. DENSE_Q8 with int16 rows: aux holds no row sums (only the uint8 rows' zero point needs them). */
+export const STEP_FLAG_Q8_NO_ROW_SUMS = 8;
+/** The DENSE_Q8 flags that need kernel ABI 3. */
+export const STEP_FLAGS_ABI3 = STEP_FLAG_Q8_BF16_SCALES | STEP_FLAG_Q8_NO_ROW_SUMS;
+
+/**
+ * DENSE_Q8's aux tensor, in bytes: the scales (f32, or bf16 padded to 4), then the i32 row sums
+ * (unless NO_ROW_SUMS), then with a static input its f32 scale and i32 zero point.
+ */
+export function q8AuxLayout(nOut: number, flags: number): { scalesBytes: number; rowSumsBytes: number; inputOffset: number; bytes: number } {
+  const scalesBytes = flags & STEP_FLAG_Q8_BF16_SCALES ? Math.ceil(nOut / 2) * 4 : 4 * nOut;
+  const rowSumsBytes = flags & STEP_FLAG_Q8_NO_ROW_SUMS ? 0 : 4 * nOut;
+  const inputOffset = scalesBytes + rowSumsBytes;
+  return { scalesBytes, rowSumsBytes, inputOffset, bytes: inputOffset + (flags & STEP_FLAG_Q8_STATIC_INPUT ? 8 : 0) };
+}
 
 /** The largest |q| of an int16 row of nIn values: Σ|q·w| ≤ nIn · limit · 127 stays below 2^31. */
 export const i16Limit = (nIn: number) => Math.min(32767, Math.floor(2147483647 / (127 * nIn)));

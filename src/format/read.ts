@@ -7,7 +7,8 @@
  */
 import {
   ABI_VERSION, Act, FORMAT_MAJOR, HEADER_BYTES, Header, type HeaderField, MAGIC, Norm, Opcode, OUTPUT_RECORD_BYTES,
-  QUANT_DECISION_NAMES, QuantDecision, QuantMode, STEP_BYTES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_STATIC_INPUT, Step, type StepField, WEIGHTS_ALIGN,
+  q8AuxLayout, QUANT_DECISION_NAMES, QuantDecision, QuantMode, STEP_BYTES, STEP_FLAG_Q8_BF16_SCALES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_NO_ROW_SUMS,
+  STEP_FLAG_Q8_STATIC_INPUT, STEP_FLAGS_ABI3, Step, type StepField, WEIGHTS_ALIGN,
 } from "./abi.js";
 import { crc32 } from "./crc32.js";
 import { FormatError, VersionError } from "../errors.js";
@@ -175,8 +176,15 @@ function readQuantReport(r: ByteReader, steps: StepRecord[], weightsBytes: numbe
     if (!(int8 && s.opcode === Opcode.DenseQ8) && !(f32 && s.opcode !== Opcode.DenseQ8)) fail(`meta.quantReport.layers[${i}]`, at, `decision ${decision} does not describe step ${k} (opcode ${s.opcode})`);
     return { step: k, nIn: s.nIn, nOut: s.nOut, decision: decision as QuantDecision, name: QUANT_DECISION_NAMES[decision]! };
   });
+  // The matrices and biases follow from the (validated) step records: nothing more is stored.
+  let floatMatrixBytes = 0, matrixBytes = 0, biasBytes = 0;
+  for (const [s] of dense) {
+    floatMatrixBytes += 4 * s.nIn * s.nOut;
+    matrixBytes += s.opcode === Opcode.DenseQ8 ? s.nIn * s.nOut + q8AuxLayout(s.nOut, s.flags).bytes : 4 * s.nIn * s.nOut;
+    biasBytes += 4 * s.nOut;
+  }
   const rows = r.uvar("meta.quantReport.calibration.rows");
-  const report: NonNullable<ImageInfo["quantReport"]> = { floatWeightsBytes, weightsBytes, layers };
+  const report: NonNullable<ImageInfo["quantReport"]> = { floatMatrixBytes, matrixBytes, biasBytes, floatWeightsBytes, weightsBytes, layers };
   if (rows > 0) {
     const maxAbsDiff = r.f32("meta.quantReport.calibration.maxAbsDiff");
     const agree = r.uvar("meta.quantReport.calibration.agreeingRows", rows + 1); // 0: no class output
@@ -204,8 +212,11 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
     alpha: view.getFloat32(at + Step.alpha, true), beta: view.getFloat32(at + Step.beta, true),
   };
   const { opcode, nIn, nOut } = s;
-  if (s.flags !== 0 && !(opcode === Opcode.DenseQ8 && (s.flags & ~(STEP_FLAG_Q8_STATIC_INPUT | STEP_FLAG_Q8_I16_INPUT)) === 0)) bad("flags", `unknown flags 0x${s.flags.toString(16)} for opcode ${opcode}`);
-  if (bounds.abiVersion < 2 && (s.flags !== 0 || opcode === Opcode.Quantize)) bad(s.flags !== 0 ? "flags" : "opcode", "needs kernel ABI 2, but the header says 1");
+  const q8Flags = STEP_FLAG_Q8_STATIC_INPUT | STEP_FLAG_Q8_I16_INPUT | STEP_FLAG_Q8_BF16_SCALES | STEP_FLAG_Q8_NO_ROW_SUMS;
+  if (s.flags !== 0 && !(opcode === Opcode.DenseQ8 && (s.flags & ~q8Flags) === 0)) bad("flags", `unknown flags 0x${s.flags.toString(16)} for opcode ${opcode}`);
+  const needsAbi = s.flags & STEP_FLAGS_ABI3 ? 3 : s.flags !== 0 || opcode === Opcode.Quantize ? 2 : 1;
+  if (bounds.abiVersion < needsAbi) bad(s.flags !== 0 ? "flags" : "opcode", `needs kernel ABI ${needsAbi}, but the header says ${bounds.abiVersion}`);
+  if (s.flags & STEP_FLAG_Q8_NO_ROW_SUMS && !(s.flags & STEP_FLAG_Q8_I16_INPUT)) bad("flags", "uint8 rows need their row sums (NO_ROW_SUMS is for int16 rows)");
   if (nIn < 1 || nIn > 1 << 24) bad("nIn", `${nIn} is outside 1..2^24`);
   if (nOut < 1 || nOut > 1 << 24) bad("nOut", `${nOut} is outside 1..2^24`);
 
@@ -236,13 +247,14 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
       break;
     case Opcode.DenseQ8: {
       act(ACTS);
-      param("w", nIn * nOut); param("aux", nOut * 8 + (s.flags & STEP_FLAG_Q8_STATIC_INPUT ? 8 : 0)); param("b", nOut * 4);
+      const aux = q8AuxLayout(nOut, s.flags);
+      param("w", nIn * nOut); param("aux", aux.bytes); param("b", nOut * 4);
       if (s.flags & STEP_FLAG_Q8_I16_INPUT) { // int16 rows: weights in −127..127 keep the i32 sums from overflowing
         const w8 = new Int8Array(view.buffer, view.byteOffset + s.w, nIn * nOut);
         if (w8.includes(-128)) bad("w", "int16 rows need weights in −127..127; this step has −128");
       }
       if (s.flags & STEP_FLAG_Q8_STATIC_INPUT) { // the row's scale and zero point, checked here once
-        const xScale = view.getFloat32(s.aux + nOut * 8, true), xZp = view.getInt32(s.aux + nOut * 8 + 4, true);
+        const xScale = view.getFloat32(s.aux + aux.inputOffset, true), xZp = view.getInt32(s.aux + aux.inputOffset + 4, true);
         if (!(xScale > 0 && Number.isFinite(xScale)) || xZp < 0 || xZp > 255) bad("aux", `static input scale ${xScale} and zero point ${xZp}: need a finite scale > 0 and a zero point in 0..255`);
         if (s.flags & STEP_FLAG_Q8_I16_INPUT && xZp !== 0) bad("aux", `static int16 input zero point ${xZp}: int16 rows are symmetric (0)`);
       }

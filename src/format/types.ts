@@ -36,9 +36,22 @@ export interface StepRecord {
 
 /** What quantization did to a model: bytes, per-layer decisions, measured error (format 1.1 metadata). */
 export interface QuantReport {
-  /** Weights-section bytes of the same model with every dense layer in f32. */
+  /**
+   * The dense layers' weight matrices with every layer in f32: 4·nIn·nOut bytes each (lane
+   * padding aside). Derived from the step records.
+   */
+  floatMatrixBytes: number;
+  /**
+   * The same matrices in this image: an int8 layer's nIn·nOut bytes with its scales (and, where
+   * present, its row sums and static input scale and zero point: everything in its aux tensor);
+   * an f32 layer's 4·nIn·nOut.
+   */
+  matrixBytes: number;
+  /** The dense layers' biases, f32 (exact) in both: 4·nOut bytes each. */
+  biasBytes: number;
+  /** Weights-section bytes of the same model with every dense layer in f32 (stored in the report). */
   floatWeightsBytes: number;
-  /** Weights-section bytes of this image. */
+  /** Weights-section bytes of this image (biases, other steps' parameters and 16-byte alignment included). */
   weightsBytes: number;
   /** One entry per dense step (DENSE, DENSE_NARROW, DENSE_Q8), in step order. */
   layers: Array<{ step: number; nIn: number; nOut: number; decision: QuantDecision; name: string }>;

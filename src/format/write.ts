@@ -3,13 +3,13 @@
  *   header (80 B) | output records | step records | metadata | pad to 16 | weights (each tensor 16-aligned)
  */
 import {
-  ABI_VERSION, FORMAT_MAJOR, FORMAT_MINOR, HEADER_BYTES, Header, MAGIC, Opcode, OUTPUT_RECORD_BYTES, STEP_BYTES, Step, WEIGHTS_ALIGN,
+  FORMAT_MAJOR, FORMAT_MINOR, HEADER_BYTES, Header, MAGIC, Opcode, OUTPUT_RECORD_BYTES, STEP_BYTES, STEP_FLAGS_ABI3, Step, WEIGHTS_ALIGN,
 } from "./abi.js";
 import { crc32 } from "./crc32.js";
 import type { OutputInfo, StepRecord } from "./types.js";
 import { ByteWriter } from "./varint.js";
 
-export type Tensor = Float32Array | Int32Array | Int8Array;
+export type Tensor = Float32Array | Int32Array | Int8Array | Uint8Array;
 
 /** A step whose parameters are still arrays; write() places them and fills w, b and aux. */
 export interface PlannedStep extends Omit<StepRecord, "w" | "b" | "aux"> {
@@ -96,9 +96,11 @@ export function writeImage(p: PlannedImage): Uint8Array {
   view.setUint16(Header.formatMajor, FORMAT_MAJOR, true);
   view.setUint16(Header.formatMinor, FORMAT_MINOR, true);
   u32(Header.imageBytes, imageBytes);
-  // The lowest kernel ABI that runs the image: 1 unless it uses an ABI 2 feature.
+  // The lowest kernel ABI that runs the image: 3 for bf16 scales or int16 rows without row
+  // sums, 2 for QUANTIZE or another DENSE_Q8 flag, else 1.
+  const needsAbi3 = steps.some((s) => (s.flags & STEP_FLAGS_ABI3) !== 0);
   const needsAbi2 = steps.some((s) => s.opcode === Opcode.Quantize || s.flags !== 0);
-  u32(Header.abiVersion, needsAbi2 ? ABI_VERSION : 1);
+  u32(Header.abiVersion, needsAbi3 ? 3 : needsAbi2 ? 2 : 1);
   u32(Header.flags, 0);
   u32(Header.nSteps, steps.length);
   u32(Header.stepsOffset, stepsOffset);

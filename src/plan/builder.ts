@@ -10,8 +10,10 @@
  * only about two layers' worth of activations. Element-wise steps whose input dies at that step
  * run in place.
  */
-import { Act, Header, Norm, Opcode, QuantDecision, QuantMode, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_STATIC_INPUT } from "../format/abi.js";
-import { quantizeRows } from "./quantize.js";
+import {
+  Act, Header, Norm, Opcode, q8AuxLayout, QuantDecision, QuantMode, STEP_FLAG_Q8_BF16_SCALES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_NO_ROW_SUMS, STEP_FLAG_Q8_STATIC_INPUT,
+} from "../format/abi.js";
+import { bf16Bits, bf16Ceil, quantizeRows } from "./quantize.js";
 import { q8ScratchBytes } from "../format/read.js";
 import type { Label, OutputInfo } from "../format/types.js";
 import { writeImage, type PlannedStep, type Tensor } from "../format/write.js";
@@ -139,9 +141,11 @@ export class PlanBuilder {
    * Int8 dense: wq is nOut×nIn int8 (one scale per output channel), wScale the channel scales.
    * The row is quantized to u8 on the fly at run time (ONNX DynamicQuantizeLinear), or with a
    * fixed scale and zero point (`input`: calibrated ranges, or a QuantizeLinear in the graph).
+   * scales "bf16" stores each scale in 2 bytes; they must then be bfloat16 values (quantizeRows
+   * with "bf16" makes them so). int16 rows store no row sums (their zero point is 0).
    */
   denseQ8(x: Value, wq: Int8Array, wScale: Float32Array, b: Float32Array, act: Act = Act.None, o: ActOptions = {}, where = "dense",
-          input?: { scale: number; zeroPoint: number }, origin: "pack" | "graph" = "pack", rows: "u8" | "i16" = "u8"): Value {
+          input?: { scale: number; zeroPoint: number }, origin: "pack" | "graph" = "pack", rows: "u8" | "i16" = "u8", scales: "f32" | "bf16" = "f32"): Value {
     const nOut = b.length, nIn = x.width;
     if (wq.length !== nOut * nIn || wScale.length !== nOut) {
       throw new ModelSpecError(where, `int8 weights ${wq.length} and scales ${wScale.length}; expected ${nOut}×${nIn} and ${nOut}`);
@@ -152,22 +156,30 @@ export class PlanBuilder {
     if (input && (!(Math.fround(input.scale) > 0) || !Number.isFinite(Math.fround(input.scale)) || !Number.isInteger(input.zeroPoint) || input.zeroPoint < 0 || input.zeroPoint > 255)) {
       throw new ModelSpecError(where, `input scale ${input.scale} and zero point ${input.zeroPoint}: need a finite scale > 0 and a u8 zero point`);
     }
-    const aux = new Float32Array(2 * nOut + (input ? 2 : 0)); // wScale[nOut], rowSum[nOut] as i32, then xScale, xZeroPoint (i32)
-    aux.set(wScale);
-    if (input) {
-      aux[2 * nOut] = input.scale;
-      new Int32Array(aux.buffer, (2 * nOut + 1) * 4, 1)[0] = input.zeroPoint;
+    const bf16 = scales === "bf16";
+    if (bf16 && !wScale.every((v) => bf16Ceil(v) === v)) {
+      throw new ModelSpecError(where, "bf16 scales must be bfloat16 values (an f32 with its lower 16 bits zero)");
     }
-    const rowSums = new Int32Array(aux.buffer, nOut * 4, nOut);
-    for (let r = 0; r < nOut; r++) {
-      let sum = 0;
-      for (let i = 0; i < nIn; i++) sum += wq[r * nIn + i]!;
-      rowSums[r] = sum;
+    const flags = (input ? STEP_FLAG_Q8_STATIC_INPUT : 0) | (rows === "i16" ? STEP_FLAG_Q8_I16_INPUT | STEP_FLAG_Q8_NO_ROW_SUMS : 0)
+      | (bf16 ? STEP_FLAG_Q8_BF16_SCALES : 0);
+    // aux: the scales (f32, or bf16 in 2 bytes each), the u8 rows' row sums, the static input's scale and zero point.
+    const layout = q8AuxLayout(nOut, flags);
+    const aux = new Uint8Array(layout.bytes), view = new DataView(aux.buffer);
+    wScale.forEach((v, r) => (bf16 ? view.setUint16(2 * r, bf16Bits(v), true) : view.setFloat32(4 * r, v, true)));
+    if (layout.rowSumsBytes) {
+      for (let r = 0; r < nOut; r++) {
+        let sum = 0;
+        for (let i = 0; i < nIn; i++) sum += wq[r * nIn + i]!;
+        view.setInt32(layout.scalesBytes + 4 * r, sum, true);
+      }
+    }
+    if (input) {
+      view.setFloat32(layout.inputOffset, input.scale, true);
+      view.setInt32(layout.inputOffset + 4, input.zeroPoint, true);
     }
     return this.push({
       opcode: Opcode.DenseQ8, act, src: x, dst: this.value(nOut), w: wq, b, aux, alpha: o.alpha ?? 0, beta: o.beta ?? 0,
-      scratchBytes: q8ScratchBytes(nIn, rows === "i16" ? STEP_FLAG_Q8_I16_INPUT : 0),
-      flags: (input ? STEP_FLAG_Q8_STATIC_INPUT : 0) | (rows === "i16" ? STEP_FLAG_Q8_I16_INPUT : 0),
+      scratchBytes: q8ScratchBytes(nIn, flags), flags,
       float: { w: Float32Array.from(wq, (v, k) => v * wScale[Math.floor(k / nIn)]!), b, act, alpha: o.alpha ?? 0, beta: o.beta ?? 0, where },
       decision: origin === "graph" ? (input ? QuantDecision.Int8FromGraphStatic : QuantDecision.Int8FromGraph)
         : input ? QuantDecision.Int8Calibrated : QuantDecision.Int8Dynamic,
@@ -214,7 +226,7 @@ export class PlanBuilder {
       const c = choose(layer);
       if (typeof c === "number") return { ...op, decision: c };
       const f = op.float, nIn = op.src.width, nOut = op.dst.width;
-      const q = quantizeRows(f.w, nOut, nIn);
+      const q = quantizeRows(f.w, nOut, nIn, "bf16"); // post-training: 2-byte scales
       let b = f.b;
       if (c.inputMean) {
         b = Float32Array.from(f.b, (bo, o) => {
@@ -224,7 +236,7 @@ export class PlanBuilder {
         });
       }
       const tmp = new PlanBuilder(nIn, { ...this.meta, featureNames: undefined });
-      tmp.denseQ8(tmp.input, q.values, q.scales, b, f.act, { alpha: f.alpha, beta: f.beta }, f.where, c.input, "pack", c.rows);
+      tmp.denseQ8(tmp.input, q.values, q.scales, b, f.act, { alpha: f.alpha, beta: f.beta }, f.where, c.input, "pack", c.rows, "bf16");
       tmp.ops[0]!.float = { ...f }; // the float model stays the original one
       return { ...tmp.ops[0]!, src: op.src, dst: op.dst };
     });

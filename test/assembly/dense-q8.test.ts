@@ -190,3 +190,104 @@ describe("quantizeRows (pack time)", () => {
     expect(Array.from(values.subarray(3))).toEqual([32, 64, -127]); // 0.5·63.5 = 31.75 → 32
   });
 });
+
+/** Scales rounded up to bfloat16 (an f32 whose lower 16 bits are zero), as pack-time quantization stores them. */
+const bf16Up = (x: number) => {
+  const d = new DataView(new ArrayBuffer(4));
+  d.setFloat32(0, x);
+  if (d.getFloat32(0) < x || d.getUint16(2) !== 0) d.setUint16(0, d.getUint16(0) + 1);
+  d.setUint16(2, 0);
+  return d.getFloat32(0);
+};
+
+describe.each(BUILDS)("the DENSE_Q8 step in every aux layout · %s build", (build) => {
+  const k = new KernelHarness(build);
+  const f = Math.fround;
+  // Step flags, as docs/format.md numbers them.
+  const STATIC = 1, I16 = 2, BF16 = 4, NO_ROW_SUMS = 8;
+
+  /** aux as docs/format.md lays it out: scales (f32, or bf16 u16 padded to 4 bytes), row sums (i32) unless NO_ROW_SUMS, static scale and zero point. */
+  function auxBytes(scales: number[], wq: Int8Array, nIn: number, flags: number, input?: { scale: number; zp: number }): Uint8Array {
+    const nOut = scales.length;
+    const scalesBytes = flags & BF16 ? 4 * Math.ceil(nOut / 2) : 4 * nOut, sumsBytes = flags & NO_ROW_SUMS ? 0 : 4 * nOut;
+    const a = new Uint8Array(scalesBytes + sumsBytes + (input ? 8 : 0)).fill(0xee); // padding poisoned
+    const v = new DataView(a.buffer);
+    scales.forEach((s, o) => (flags & BF16 ? v.setUint16(2 * o, new DataView(Float32Array.of(s).buffer).getUint16(2, true), true) : v.setFloat32(4 * o, s, true)));
+    if (sumsBytes) for (let o = 0; o < nOut; o++) { let sum = 0; for (let i = 0; i < nIn; i++) sum += wq[o * nIn + i]!; v.setInt32(scalesBytes + 4 * o, sum, true); }
+    if (input) { v.setFloat32(scalesBytes + sumsBytes, input.scale, true); v.setInt32(scalesBytes + sumsBytes + 4, input.zp, true); }
+    return a;
+  }
+
+  /** One row through the layer, in plain JavaScript: the row's integers, exact i32 sums, f32(acc)·f32(xScale·scale) + b. */
+  function want(x: Float32Array, wq: Int8Array, scales: number[], b: Float32Array, flags: number, input?: { scale: number; zp: number }): number[] {
+    const nIn = x.length, nOut = scales.length;
+    let q: number[], xScale: number;
+    if (flags & I16) {
+      const limit = Math.min(32767, Math.floor(2147483647 / (127 * nIn)));
+      xScale = input ? input.scale : f(Math.max(...Array.from(x, Math.abs)) / limit);
+      q = Array.from(x, (v) => Math.max(-limit, Math.min(limit, rint(f(v / xScale)))));
+    } else if (input) {
+      xScale = input.scale;
+      q = Array.from(x, (v) => Math.max(0, Math.min(255, rint(f(v / xScale)) + input.zp)) - input.zp);
+    } else {
+      const d = dynamicQuantize(x);
+      xScale = d.scale;
+      q = Array.from(d.q, (v) => v - d.zp);
+    }
+    return scales.map((s, o) => {
+      let acc = 0;
+      for (let i = 0; i < nIn; i++) acc += q[i]! * wq[o * nIn + i]!;
+      return f(f(f(acc) * f(xScale * s)) + b[o]!);
+    });
+  }
+
+  const layouts: Array<[string, number, { scale: number; zp: number } | undefined]> = [
+    ["uint8 rows, f32 scales (quantized graphs)", 0, undefined],
+    ["uint8 rows, bf16 scales", BF16, undefined],
+    ["uint8 rows, static, bf16 scales", BF16 | STATIC, { scale: f(0.031), zp: 97 }],
+    ["int16 rows with row sums, f32 scales (ABI 2 images)", I16, undefined],
+    ["int16 rows, bf16 scales, no row sums", I16 | BF16 | NO_ROW_SUMS, undefined],
+    ["int16 rows, static, bf16 scales, no row sums", I16 | BF16 | NO_ROW_SUMS | STATIC, { scale: f(5 / 1000), zp: 0 }],
+    ["int16 rows, static, f32 scales, no row sums", I16 | NO_ROW_SUMS | STATIC, { scale: f(5 / 1000), zp: 0 }],
+  ];
+  it.each(layouts.flatMap(([name, flags, input]) => [[5, 3], [37, 9], [64, 17]].map(([nIn, nOut]) => [name, flags, input, nIn!, nOut!] as const)))(
+    "%s, in=%i… : three rows (a pair and one alone) equal the JavaScript reference", (_, flags, input, nIn, nOut) => {
+      const rand = seeded(`rows ${flags} ${nIn}x${nOut}`);
+      const w = rand.floats(nIn * nOut), b = rand.floats(nOut);
+      const wMax = (o: number) => Math.max(...Array.from(w.subarray(o * nIn, (o + 1) * nIn), Math.abs));
+      const scales = Array.from({ length: nOut }, (_, o) => (flags & BF16 ? bf16Up(wMax(o) / 127) : f(wMax(o) / 127)));
+      const wq = Int8Array.from(w, (v, j) => rint(v / scales[Math.floor(j / nIn)]!));
+      const rows = [rand.floats(nIn, -3, 5), rand.floats(nIn, 0, 2), rand.floats(nIn, -1, 1)];
+      k.reset();
+      const px = k.f32(rows.flatMap((r) => Array.from(r))), py = k.alloc(3 * 4 * nOut);
+      const scratch = k.alloc(4 * Math.ceil(nIn / 8) * 8 + 64);
+      k.fn("denseQ8Rows")(px, 4 * nIn, scratch, k.bytes(wq), k.bytes(auxBytes(scales, wq, nIn, flags, input)), k.f32(b), py, 4 * nOut, nIn, nOut, 3, flags);
+      rows.forEach((x, r) => expect(Array.from(k.read(py + 4 * nOut * r, nOut)), `row ${r}`).toEqual(want(x, wq, scales, b, flags, input)));
+    });
+});
+
+describe("quantizeRows with bf16 scales (post-training quantization)", () => {
+  it("rounds max|W| / 127 up to a bfloat16 value and quantizes with exactly that scale", () => {
+    const { values, scales } = quantizeRows([1, 0.5, -0.25, 0, 0, 0], 2, 3, "bf16");
+    // 1/127 = 0x3C010204 as f32 → up to the bf16 0x3C02 = 2^-7 · (1 + 2/128) = 0.0079345703125.
+    expect(Array.from(scales)).toEqual([0.0079345703125, 0]);
+    expect(Array.from(values)).toEqual([126, 63, -32, 0, 0, 0]); // 1 / 0.00793… = 126.03, 0.25 / 0.00793… = 31.51
+  });
+
+  it("on random rows: bf16 scales within 2^-7 above max|W| / 127, every |q| ≤ 127, no clipping", () => {
+    const rand = seeded("bf16 rows");
+    const nOut = 300, nIn = 50;
+    const w = Float32Array.from(rand.floats(nOut * nIn), (v, j) => v * 10 ** ((j % 7) - 4)); // rows spanning 1e-4 .. 100
+    const { values, scales } = quantizeRows(w, nOut, nIn, "bf16");
+    for (let o = 0; o < nOut; o++) {
+      const row = Array.from(w.subarray(o * nIn, (o + 1) * nIn)), max = Math.max(...row.map(Math.abs)), s = scales[o]!;
+      expect(new Uint32Array(Float32Array.of(s).buffer)[0]! & 0xffff).toBe(0);
+      expect(s).toBeGreaterThanOrEqual(max / 127);
+      expect(s).toBeLessThan((max / 127) * (1 + 2 ** -7));
+      row.forEach((v, i) => {
+        expect(Math.abs(v / s)).toBeLessThanOrEqual(127); // no clipping: q = round(W / scale) exactly
+        expect(values[o * nIn + i]).toBe(rint(v / s));
+      });
+    }
+  });
+});

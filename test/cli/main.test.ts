@@ -51,12 +51,18 @@ describe("edgeinfer pack and inspect", () => {
     const r = await cli(["pack", src, "-o", dest, "--quantize", "int8", "--int8-layers", "all"]);
     expect(r.code).toBe(0);
     expect(inspect(readFileSync(dest)).quantization).toBe("int8");
-    expect(r.out).toMatch(/quantization: weights \d+ B in f32 → \d+ B/);
+    // 2×2 weights: 16 B in f32, 4 B of int8 and 4 B of bf16 scales (2, padded to 4); the biases 8 B.
+    expect(r.out).toMatch(/quantization: weight matrices 16 B in f32 → 8 B with int8 values and scales \(50\.0 %\)\n  biases 8 B, kept f32 \(exact\)\n  weights section \d+ B → \d+ B \(/);
     expect(r.out).toMatch(/step +0 dense +2 → 2 +int8 \(dynamic row quantization\)/);
-    // By default the one (small, final) layer stays f32, and pack says so.
+    expect((await cli(["inspect", dest])).out).toMatch(/DENSE_Q8 +2 → 2 +relu \(int16 rows, dynamic, bf16 scales\)/);
+    // By default a final layer holding ≤ 1 % of the dense weights stays f32, and pack says so (here 20×2 after 200×20).
+    const rnd = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 7 + k));
+    const deep = { kind: "mlp", layers: [{ weights: Array.from({ length: 20 }, (_, o) => rnd(200, o)), bias: rnd(20, 0), activation: "relu" }, { weights: [rnd(20, 1), rnd(20, 2)], bias: [0, 1], activation: "softmax" }] };
+    writeFileSync(src, JSON.stringify(deep));
     const d = await cli(["pack", src, "-o", dest, "--quantize", "int8"]);
-    expect(d.out).toMatch(/step +0 dense +2 → 2 +f32 \(kept: small final layer\)/);
-    expect(inspect(readFileSync(dest)).quantization).toBe("none");
+    expect(d.out).toMatch(/step +0 dense +200 → 20 +int8 \(dynamic row quantization\)/);
+    expect(d.out).toMatch(/step +1 dense +20 → 2 +f32 \(kept: small final layer\)/);
+    expect(d.out).toMatch(/weight matrices 16160 B in f32 → 4200 B with int8 values and scales \(26\.0 %\)/); // 4000 + 40 scale bytes + 160 in f32
   });
 
   it("--calibration: static ranges, and the measured difference and top-class agreement, printed and in inspect --json", async () => {
@@ -73,7 +79,9 @@ describe("edgeinfer pack and inspect", () => {
     expect(json.quantReport.calibration.maxAbsDiff).toBeGreaterThan(0);
     expect(json.quantReport.calibration.maxAbsDiff).toBeLessThan(0.01);
     expect(json.quantReport.calibration.agreeingRows).toBe(25);
-    expect(json.quantReport.layers.map((l: { decision: number }) => l.decision)).toEqual([2, 2, 5]);
+    expect(json.quantReport.layers.map((l: { decision: number }) => l.decision)).toEqual([2, 2, 2]);
+    // 64-32-16-10: 2720 weights; int8 with bf16 scales (58 outputs × 2 B) and the static input scales (3 × 8 B).
+    expect(json.quantReport).toMatchObject({ floatMatrixBytes: 4 * 2720, matrixBytes: 2720 + 2 * 58 + 3 * 8, biasBytes: 4 * 58 });
     expect(json.quantReport.floatWeightsBytes).toBeGreaterThan(2.5 * json.quantReport.weightsBytes);
     // Calibration without quantization is a usage error.
     expect((await cli(["pack", src, "-o", dest, "--calibration", rows])).code).toBe(1);

@@ -1,7 +1,10 @@
 // assembly/abi.ts repeats numbers from src/format/abi.ts; this keeps the two copies equal.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ABI_VERSION, Act, FLAG_CHECK_NAN, Header, Norm, Opcode, QuantMode, Status, STEP_BYTES, STEP_FLAG_Q8_STATIC_INPUT, Step } from "../../src/format/abi.js";
+import {
+  ABI_VERSION, Act, FLAG_CHECK_NAN, Header, Norm, Opcode, QuantMode, Status, STEP_BYTES, STEP_FLAG_Q8_BF16_SCALES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_NO_ROW_SUMS,
+  STEP_FLAG_Q8_STATIC_INPUT, Step,
+} from "../../src/format/abi.js";
 
 const as = readFileSync(new URL("../../assembly/abi.ts", import.meta.url), "utf8");
 const constants = new Map([...as.matchAll(/export const (\w+): \w+ = (\w+);/g)].map((m) => [m[1]!, Number(m[2])]));
@@ -14,6 +17,9 @@ describe("assembly/abi.ts agrees with src/format/abi.ts", () => {
     expect(constants.get("STEP_BYTES")).toBe(STEP_BYTES);
     expect(constants.get("FLAG_CHECK_NAN")).toBe(FLAG_CHECK_NAN);
     expect(constants.get("STEP_FLAG_Q8_STATIC_INPUT")).toBe(STEP_FLAG_Q8_STATIC_INPUT);
+    expect(constants.get("STEP_FLAG_Q8_I16_INPUT")).toBe(STEP_FLAG_Q8_I16_INPUT);
+    expect(constants.get("STEP_FLAG_Q8_BF16_SCALES")).toBe(STEP_FLAG_Q8_BF16_SCALES);
+    expect(constants.get("STEP_FLAG_Q8_NO_ROW_SUMS")).toBe(STEP_FLAG_Q8_NO_ROW_SUMS);
   });
   it("header offsets the interpreter reads", () => {
     const pairs: Array<[string, number]> = [["H_N_STEPS", Header.nSteps], ["H_STEPS_OFFSET", Header.stepsOffset], ["H_BATCH_ROWS", Header.batchRows],

@@ -3,7 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { inspect, FormatError, VersionError, Model } from "../../src/index.js";
 import { crc32 } from "../../src/format/crc32.js";
-import { Act, Header, HEADER_BYTES, Opcode, QuantDecision, QuantMode, STEP_BYTES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_STATIC_INPUT, Step } from "../../src/format/abi.js";
+import {
+  Act, Header, HEADER_BYTES, Opcode, QuantDecision, QuantMode, STEP_BYTES, STEP_FLAG_Q8_BF16_SCALES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_NO_ROW_SUMS, STEP_FLAG_Q8_STATIC_INPUT, Step,
+} from "../../src/format/abi.js";
 import { PlanBuilder, quantizeRows } from "../../src/pack.js";
 import { everyOpModel, seedModel } from "../helpers/models.js";
 
@@ -161,7 +163,8 @@ describe("ABI 2: step flags, static int8 inputs, QUANTIZE and the quantization r
 
   it.each([
     ["flags on a dense step", patched(image, step(1, "flags"), 1, 2), "steps[1].flags", step(1, "flags"), /unknown flags/],
-    ["an unknown flag on DENSE_Q8", patched(image, step(0, "flags"), 5, 2), "steps[0].flags", step(0, "flags"), /unknown flags/],
+    ["an unknown flag on DENSE_Q8", patched(image, step(0, "flags"), 0x11, 2), "steps[0].flags", step(0, "flags"), /unknown flags 0x11/],
+    ["an ABI 3 flag in an ABI 2 image", patched(image, step(0, "flags"), STEP_FLAG_Q8_STATIC_INPUT | STEP_FLAG_Q8_BF16_SCALES, 2), "steps[0].flags", step(0, "flags"), /needs kernel ABI 3, but the header says 2/],
     ["an int16 row with a zero point", patched(image, step(0, "flags"), 3, 2), "steps[0].aux", step(0, "aux"), /int16 rows are symmetric/],
     ["a static input scale of 0", patched(image, staticAt, 0), "steps[0].aux", step(0, "aux"), /static input scale 0/],
     ["a static zero point past 255", patched(image, staticAt + 4, 256), "steps[0].aux", step(0, "aux"), /zero point 256/],
@@ -186,6 +189,8 @@ describe("ABI 2: step flags, static int8 inputs, QUANTIZE and the quantization r
   });
 });
 
+const stepAt = (image: Uint8Array, f: keyof typeof Step, k = 0) => new DataView(image.buffer).getUint32(Header.stepsOffset, true) + k * STEP_BYTES + Step[f];
+
 describe("int16 rows", () => {
   const g = new PlanBuilder(9, { producer: "test", kind: "mlp" });
   const q = quantizeRows(Float32Array.from({ length: 27 }, (_, i) => Math.sin(i)), 3, 9);
@@ -193,9 +198,10 @@ describe("int16 rows", () => {
   const image = g.build();
   const info = inspect(image);
 
-  it("scratch for two int16 rows and their sums; ABI 2", () => {
-    expect(info.abiVersion).toBe(2);
-    expect(info.steps[0]!.flags).toBe(STEP_FLAG_Q8_I16_INPUT);
+  it("no row sums (the zero point is 0): ABI 3, aux holds only the 3 f32 scales", () => {
+    expect(info.abiVersion).toBe(3);
+    expect(info.steps[0]!.flags).toBe(STEP_FLAG_Q8_I16_INPUT | STEP_FLAG_Q8_NO_ROW_SUMS);
+    expect(image.length - info.steps[0]!.aux).toBe(12); // aux is the last tensor
   });
 
   it("a −128 weight is refused at load (it could overflow the i32 sums)", () => {
@@ -204,8 +210,61 @@ describe("int16 rows", () => {
     expect(e.message).toMatch(/−127\.\.127/);
   });
 
+  it.each([
+    ["no row sums on uint8 rows", (b: Uint8Array) => patched(b, stepAt(b, "flags"), STEP_FLAG_Q8_NO_ROW_SUMS, 2), "steps[0].flags", /uint8 rows need their row sums/],
+    ["ABI 3 steps in an ABI 2 header", (b: Uint8Array) => patched(b, Header.abiVersion, 2), "steps[0].flags", /needs kernel ABI 3, but the header says 2/],
+    ["row sums claimed where there are none (aux past the weights)", (b: Uint8Array) => patched(b, stepAt(b, "flags"), STEP_FLAG_Q8_I16_INPUT, 2), "steps[0].aux", /inside the weights/],
+  ])("%s: refused", (_, corrupt, field, message) => {
+    const e = formatError(corrupt(image));
+    expect(e.field).toBe(field);
+    expect(e.byteOffset).toBe(stepAt(image, field.split(".")[1] as keyof typeof Step));
+    expect(e.message).toMatch(message);
+  });
+
   it("the builder refuses them too", () => {
     const b = new PlanBuilder(2, { producer: "test", kind: "mlp" });
     expect(() => b.denseQ8(b.input, Int8Array.of(-128, 1), Float32Array.of(1), Float32Array.of(0), Act.None, {}, "d", undefined, "pack", "i16")).toThrow(/−127\.\.127/);
+  });
+});
+
+describe("bf16 scales (post-training quantization)", () => {
+  const g = new PlanBuilder(9, { producer: "test", kind: "mlp" });
+  const q = quantizeRows(Float32Array.from({ length: 27 }, (_, i) => Math.cos(i)), 3, 9, "bf16");
+  const x = [0.5, -1, 2, 0, 0.25, 1.5, -0.75, 3, -2];
+  g.output("y", g.denseQ8(g.input, q.values, q.scales, Float32Array.of(0.1, -0.2, 0.3), Act.None, {}, "dense", { scale: 0.001, zeroPoint: 0 }, "pack", "i16", "bf16"));
+  const image = g.build();
+  const info = inspect(image);
+  const aux = info.steps[0]!.aux;
+
+  it("aux: three bf16 scales in 6 bytes padded to 8, then the static scale and zero point; ABI 3; the outputs as computed by hand", () => {
+    expect(info.abiVersion).toBe(3);
+    expect(info.steps[0]!.flags).toBe(STEP_FLAG_Q8_I16_INPUT | STEP_FLAG_Q8_NO_ROW_SUMS | STEP_FLAG_Q8_BF16_SCALES | STEP_FLAG_Q8_STATIC_INPUT);
+    const v = new DataView(image.buffer);
+    expect([0, 1, 2].map((o) => v.getUint16(aux + 2 * o, true) * 65536)).toEqual(Array.from(new Uint32Array(q.scales.buffer)));
+    expect([v.getFloat32(aux + 8, true), v.getInt32(aux + 12, true), image.length - aux]).toEqual([Math.fround(0.001), 0, 16]);
+    const f = Math.fround, limit = Math.floor(2147483647 / (127 * 9));
+    const xq = x.map((t) => Math.max(-limit, Math.min(limit, Math.round(f(t / f(0.001))))));
+    const want = [0, 1, 2].map((o) => {
+      let acc = 0;
+      for (let i = 0; i < 9; i++) acc += xq[i]! * q.values[o * 9 + i]!;
+      return f(f(f(acc) * f(f(0.001) * q.scales[o]!)) + f([0.1, -0.2, 0.3][o]!));
+    });
+    for (const simd of ["auto", "off"] as const) expect(Array.from(Model.load(image, { simd }).predict(x))).toEqual(want);
+  });
+
+  it.each([
+    ["the static scale read where the bf16 layout puts it", (b: Uint8Array) => patched(b, aux + 8, 0), "steps[0].aux", /static input scale 0/],
+    ["a static zero point on int16 rows, at its bf16-layout offset", (b: Uint8Array) => patched(b, aux + 12, 5), "steps[0].aux", /int16 rows are symmetric/],
+    ["f32 scales claimed on a bf16 step (aux past the weights)", (b: Uint8Array) => patched(b, stepAt(b, "flags"), info.steps[0]!.flags & ~STEP_FLAG_Q8_BF16_SCALES, 2), "steps[0].aux", /inside the weights/],
+  ])("%s: refused", (_, corrupt, field, message) => {
+    const e = formatError(corrupt(image));
+    expect(e.field).toBe(field);
+    expect(e.byteOffset).toBe(stepAt(image, "aux"));
+    expect(e.message).toMatch(message);
+  });
+
+  it("the builder refuses bf16 scales that are not bfloat16 values", () => {
+    const b = new PlanBuilder(2, { producer: "test", kind: "mlp" });
+    expect(() => b.denseQ8(b.input, Int8Array.of(1, 1), Float32Array.of(0.1), Float32Array.of(0), Act.None, {}, "d", undefined, "pack", "i16", "bf16")).toThrow(/bfloat16/);
   });
 });

@@ -113,12 +113,14 @@ describe("bad JSON models are refused with the field named", () => {
 });
 
 describe("int8 packing of a binary logistic regression", () => {
-  it("by default keeps its one small layer in f32, and says so", () => {
+  it("by default makes its one layer int8 (it is all of the model's dense weights), and says what it cost", () => {
     const ex = new URL("../../examples/logistic-regression/", import.meta.url);
     const info = Model.load(pack(readFileSync(new URL("model.json", ex), "utf8"), { quantize: "int8" })).info;
-    expect(info.quantization).toBe("none");
-    expect(info.quantReport?.layers).toEqual([{ step: 0, nIn: 2, nOut: 2, decision: QuantDecision.F32SmallFinal, name: "f32 (kept: small final layer)" }]);
-    expect(info.quantReport?.floatWeightsBytes).toBe(info.weightsBytes);
+    expect(info.quantization).toBe("int8");
+    expect(info.quantReport?.layers).toEqual([{ step: 0, nIn: 2, nOut: 2, decision: QuantDecision.Int8Dynamic, name: "int8 (dynamic row quantization)" }]);
+    // 2×2 weights: 16 B in f32; 4 B int8 + 2 bf16 scales (4 B); biases 8 B either way. The section: 48 B in f32 (4-lane
+    // DENSE_NARROW), 36 B in int8 (weights and biases padded to 16, the scales last).
+    expect(info.quantReport).toMatchObject({ floatMatrixBytes: 16, matrixBytes: 8, biasBytes: 8, floatWeightsBytes: 48, weightsBytes: 36 });
   });
 
   it("keeps the logistic pair: [1 − p, p] close to scikit-learn's", () => {

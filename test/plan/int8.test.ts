@@ -3,7 +3,7 @@
 // difference the quantization report states, top-class agreement, and the bytes it saves.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { pack, quantizeRows, type JsonModel } from "../../src/pack.js";
+import { pack, type JsonModel } from "../../src/pack.js";
 import { Model } from "../../src/index.js";
 import { QuantDecision } from "../../src/format/abi.js";
 import { dynamicQuantize, rint } from "../helpers/reference.js";
@@ -16,6 +16,46 @@ describe("int8 emulation in plain JavaScript", () => {
   const layers = fx.model.layers!.map((l) => ({ ...l, w: l.weights[0]!.map((_, o) => l.weights.map((row) => row[o]!)) })); // in_out → out_in
   const f = Math.fround;
 
+  /** The smallest bfloat16 (an f32 whose lower 16 bits are zero) ≥ x, through the f32's big-endian bytes. */
+  function bf16Up(x: number): number {
+    const d = new DataView(new ArrayBuffer(4));
+    d.setFloat32(0, x);
+    const up = d.getFloat32(0) < x || d.getUint16(2) !== 0;
+    d.setUint16(0, d.getUint16(0) + (up ? 1 : 0));
+    d.setUint16(2, 0);
+    return d.getFloat32(0);
+  }
+  /**
+   * Post-training weights: per output channel, scale = bf16Up(max|W| / 127), q = round_half_even(W / scale), no
+   * clipping needed; or, as before ABI 3, scale = f32(max|W| / 127), q clamped to ±127.
+   */
+  function quantizeLayer(w: number[][], scaleType: "bf16" | "f32" = "bf16"): { q: number[][]; scales: number[] } {
+    const scales = w.map((row) => (scaleType === "bf16" ? bf16Up : f)(Math.max(...row.map(Math.abs)) / 127));
+    const q = w.map((row, o) => row.map((v) => {
+      const r = rint(v / scales[o]!);
+      if (scaleType === "bf16") expect(Math.abs(r)).toBeLessThanOrEqual(127);
+      return Math.max(-127, Math.min(127, r));
+    }));
+    return { q, scales };
+  }
+
+  /** The model's probabilities for one row, every layer int8 as quantized: exact integer sums, then the f32 operations. */
+  function forward(row: number[], quantized: Array<{ q: number[][]; scales: number[] }>, rows: "u8" | "i16"): number[] {
+    let x = row.map(f);
+    layers.forEach((l, k) => {
+      const nOut = l.w.length, nIn = l.w[0]!.length;
+      const q = quantized[k]!, d = quantizeRow(x, rows);
+      x = Array.from({ length: nOut }, (_, o) => {
+        let acc = 0; // exact integers
+        for (let i = 0; i < nIn; i++) acc += d.q[i]! * q.q[o]![i]!;
+        const y = f(f(f(acc) * f(d.scale * q.scales[o]!)) + f(l.bias[o]!));
+        return l.activation === "relu" ? Math.max(0, y) : y;
+      });
+    });
+    const mx = Math.max(...x), e = x.map((v) => Math.exp(v - mx)), s = e.reduce((a, v) => a + v);
+    return e.map((v) => v / s);
+  }
+
   /** The row as int8 layers quantize it: u8 as DynamicQuantizeLinear, or symmetric int16. */
   function quantizeRow(x: number[], rows: "u8" | "i16"): { q: number[]; scale: number } {
     if (rows === "u8") { const d = dynamicQuantize(x); return { q: Array.from(d.q, (v) => v - d.zp), scale: d.scale }; }
@@ -26,26 +66,41 @@ describe("int8 emulation in plain JavaScript", () => {
 
   it.each([["uint8", "u8"], ["int16", "i16"]] as const)("the digits MLP, every layer int8, %s rows: equal to the emulation", (activations, rows) => {
     for (const simd of ["auto", "off"] as const) {
-      const model = Model.load(pack(fx.model, { quantize: "int8", int8Layers: "all", activations }), { simd });
+      const image = pack(fx.model, { quantize: "int8", int8Layers: "all", activations });
+      const model = Model.load(image, { simd });
       expect(model.info.steps.map((s) => s.opcode)).toEqual([2, 2, 2]);
+      const quantized = layers.map((l) => quantizeLayer(l.w));
+      // The image holds exactly these weights and, as bf16 (the upper 16 bits), these scales; the int16 rows' steps no row sums.
+      model.info.steps.forEach((s, k) => {
+        const view = new DataView(image.buffer, image.byteOffset);
+        expect(Array.from(new Int8Array(image.buffer, image.byteOffset + s.w, s.nIn * s.nOut))).toEqual(quantized[k]!.q.flat());
+        expect(Array.from({ length: s.nOut }, (_, o) => view.getUint16(s.aux + 2 * o, true) * 65536)).toEqual(quantized[k]!.scales.map((v) => new DataView(Float32Array.of(v).buffer).getUint32(0, true)));
+        const last = k + 1 === model.info.steps.length;
+        const auxBytes = (last ? image.length : model.info.steps[k + 1]!.w) - s.aux; // aux is each step's last tensor
+        const want = 2 * s.nOut + (rows === "i16" ? 0 : 4 * s.nOut); // nOut is even here: no padding of the scales
+        expect(auxBytes).toBe(last ? want : Math.ceil(want / 16) * 16);
+      });
       for (const row of fx.rows) {
-        let x = row.map(f);
-        for (const l of layers) {
-          const nOut = l.w.length, nIn = l.w[0]!.length;
-          const q = quantizeRows(l.w.flat(), nOut, nIn), d = quantizeRow(x, rows);
-          x = Array.from({ length: nOut }, (_, o) => {
-            let acc = 0; // exact integers
-            for (let i = 0; i < nIn; i++) acc += d.q[i]! * q.values[o * nIn + i]!;
-            const y = f(f(f(acc) * f(d.scale * q.scales[o]!)) + f(l.bias[o]!));
-            return l.activation === "relu" ? Math.max(0, y) : y;
-          });
-        }
-        const mx = Math.max(...x), e = x.map((v) => Math.exp(v - mx)), s = e.reduce((a, v) => a + v);
-        Array.from(model.predict(row)).forEach((v, j) => expect(Math.abs(v - e[j]! / s)).toBeLessThan(1e-6));
+        const want = forward(row, quantized, rows);
+        Array.from(model.predict(row)).forEach((v, j) => expect(Math.abs(v - want[j]!)).toBeLessThan(1e-6));
       }
       // A batch (int16 rows go two at a time) gives every row's single-row bits.
       const batch = model.predictBatch(Float32Array.from(fx.rows.flat()), fx.rows.length);
       fx.rows.forEach((row, r) => expect(Array.from(batch.subarray(r * 10, r * 10 + 10))).toEqual(Array.from(model.predict(row))));
+    }
+  });
+
+  it("an ABI 2 image (int16 rows with row sums, f32 scales; written before ABI 3) still loads and equals the emulation", () => {
+    // test/fixtures/abi2/README.md: mlp_digits.json packed by the ABI 2 packer, --quantize int8 --int8-layers all.
+    const image = new Uint8Array(readFileSync(new URL("../fixtures/abi2/mlp_digits_int16.eim", import.meta.url)));
+    const quantized = layers.map((l) => quantizeLayer(l.w, "f32"));
+    for (const simd of ["auto", "off"] as const) {
+      const model = Model.load(image, { simd });
+      expect([model.info.abiVersion, ...model.info.steps.map((s) => s.flags)]).toEqual([2, 2, 2, 2]); // Q8_I16_INPUT only
+      for (const row of fx.rows) {
+        const want = forward(row, quantized, "i16");
+        Array.from(model.predict(row)).forEach((v, j) => expect(Math.abs(v - want[j]!)).toBeLessThan(1e-6));
+      }
     }
   });
 });
@@ -114,11 +169,29 @@ describe("bytes", () => {
       layers: sizes.slice(1).map((nOut, k) => ({ weights: Array.from({ length: nOut }, () => Array.from({ length: sizes[k]! }, rnd)), bias: Array.from({ length: nOut }, rnd), activation: k < 2 ? "relu" : "softmax" })),
     };
     const f32 = Model.load(pack(model)).info, int8 = Model.load(pack(model, { quantize: "int8" })).info;
-    expect(int8.weightsBytes / f32.weightsBytes).toBeLessThanOrEqual(0.27);
-    expect(int8.quantReport!.floatWeightsBytes).toBe(f32.weightsBytes);
-    expect(int8.quantReport!.layers.map((l) => l.decision)).toEqual([QuantDecision.Int8Dynamic, QuantDecision.Int8Dynamic, QuantDecision.F32SmallFinal]);
-    const all = Model.load(pack(model, { quantize: "int8", int8Layers: "all" })).info;
-    expect(all.weightsBytes / f32.weightsBytes).toBeLessThanOrEqual(0.26);
+    const r = int8.quantReport!;
+    // The 128×10 final layer (0.5 % of the weights) stays f32; the others: int8 values and 2-byte scales, no row sums.
+    expect(r.layers.map((l) => l.decision)).toEqual([QuantDecision.Int8Dynamic, QuantDecision.Int8Dynamic, QuantDecision.F32SmallFinal]);
+    expect(r).toMatchObject({ floatMatrixBytes: 4 * 234752, matrixBytes: 200704 + 32768 + 2 * 384 + 4 * 1280, biasBytes: 4 * 394, floatWeightsBytes: f32.weightsBytes, weightsBytes: int8.weightsBytes });
+    expect(r.matrixBytes / r.floatMatrixBytes).toBeLessThanOrEqual(0.255); // 25.47 %
+    expect(int8.weightsBytes / f32.weightsBytes).toBeLessThanOrEqual(0.257); // the whole section, biases and alignment included: 25.6 %
+    const all = Model.load(pack(model, { quantize: "int8", int8Layers: "all" })).info.quantReport!;
+    expect(all.matrixBytes).toBe(234752 + 2 * 394);
+    expect(all.matrixBytes / all.floatMatrixBytes).toBeLessThanOrEqual(0.251);
+  });
+
+  it.each([
+    ["scikit-learn's digits MLP 64-32-16-10 (JSON)", () => json("../fixtures/json/mlp_digits.json").model as JsonModel],
+    ["torch's digits MLP 64-32-16-10 (ONNX)", () => new Uint8Array(readFileSync(new URL("../fixtures/onnx-quant/digits_float.onnx", import.meta.url)))],
+  ])("%s: every layer int8 by default; the weight matrices with their scales take at most 27 % of their f32 bytes", (_, model) => {
+    const m = model();
+    const f32 = Model.load(pack(m)).info, r = Model.load(pack(m, { quantize: "int8" })).info.quantReport!;
+    expect(r.layers.map((l) => l.decision)).toEqual([QuantDecision.Int8Dynamic, QuantDecision.Int8Dynamic, QuantDecision.Int8Dynamic]);
+    // 64·32 + 32·16 + 16·10 = 2720 weights and 58 outputs: 2720 B of int8 and 116 B of bf16 scales against 10 880 B.
+    expect(r).toMatchObject({ floatMatrixBytes: 10880, matrixBytes: 2836, biasBytes: 232, floatWeightsBytes: f32.weightsBytes });
+    expect(r.matrixBytes / r.floatMatrixBytes).toBeLessThanOrEqual(0.27); // 26.1 %
+    // With the exact f32 biases, alignment and (ONNX) nothing else: the section as a whole.
+    expect(r.weightsBytes / r.floatWeightsBytes).toBeLessThanOrEqual(0.28);
   });
 });
 
