@@ -25,14 +25,20 @@ export function lastErrorRow(): i32 { return errRow; }
 export function lastErrorColumn(): i32 { return errColumn; }
 export function lastErrorStep(): i32 { return errStep; }
 
-/** Runs every step over nRows rows held in the arena (nRows ≤ the image's batchRows). */
-function exec(image: usize, arena: usize, nRows: i32): i32 {
+/**
+ * Runs every step over nRows rows (nRows ≤ the image's batchRows). The input rows are read at
+ * `input`, nInput floats apart: the arena's input buffer, or a batch's rows where they lie (no
+ * copy). Steps never write the input buffer, so reading the rows in place is the same.
+ */
+function exec(image: usize, arena: usize, input: usize, nRows: i32): i32 {
   const nSteps = load<u32>(image + H_N_STEPS);
+  const inputOffset = load<u32>(image + H_INPUT_OFFSET);
   let s = image + <usize>load<u32>(image + H_STEPS_OFFSET);
   for (let k: u32 = 0; k < nSteps; k++, s += STEP_BYTES) {
     const op = <u32>load<u8>(s + S_OPCODE);
     const act = <u32>load<u8>(s + S_ACT);
-    const src = arena + <usize>load<u32>(s + S_SRC);
+    const srcOffset = load<u32>(s + S_SRC);
+    const src = srcOffset == inputOffset ? input : arena + <usize>srcOffset;
     const dst = arena + <usize>load<u32>(s + S_DST);
     const nIn = <i32>load<u32>(s + S_N_IN);
     const nOut = <i32>load<u32>(s + S_N_OUT);
@@ -123,7 +129,7 @@ export function run(image: usize, arena: usize, flags: u32): i32 {
     else runNarrow(x, w, b, y, nIn, <i32>load<u32>(s + S_N_OUT), act, load<f32>(s + S_ALPHA), load<f32>(s + S_BETA));
     return STATUS_OK;
   }
-  return exec(image, arena, 1);
+  return exec(image, arena, arena + <usize>load<u32>(image + H_INPUT_OFFSET), 1);
 }
 
 /**
@@ -143,8 +149,8 @@ export function runNarrow(x: usize, wt: usize, b: usize, y: usize, nIn: i32, nOu
 }
 
 /**
- * nRows rows from rowsPtr (f32[nRows][nInput]) to outPtr (f32[nRows][outputStride]), in blocks
- * of the image's batchRows through the arena. rowsPtr and outPtr are anywhere in memory outside
+ * nRows rows from rowsPtr (f32[nRows][nInput], read in place) to outPtr (f32[nRows][outputStride]),
+ * in blocks of the image's batchRows through the arena. rowsPtr and outPtr are anywhere in memory outside
  * the image and arena; they may be the same buffer only if outputStride ≤ nInput.
  */
 export function runBatch(image: usize, arena: usize, rowsPtr: usize, outPtr: usize, nRows: i32, flags: u32): i32 {
@@ -152,16 +158,15 @@ export function runBatch(image: usize, arena: usize, rowsPtr: usize, outPtr: usi
   const nInput = <i32>load<u32>(image + H_N_INPUT);
   const inRowBytes = <usize>nInput << 2;
   const outRowBytes = <usize>load<u32>(image + H_OUTPUT_STRIDE) << 2;
-  const input = arena + <usize>load<u32>(image + H_INPUT_OFFSET);
   const output = arena + <usize>load<u32>(image + H_OUTPUT_OFFSET);
   for (let start = 0; start < nRows; start += block) {
     const n = min(block, nRows - start);
-    memory.copy(input, rowsPtr + <usize>start * inRowBytes, <usize>n * inRowBytes);
+    const input = rowsPtr + <usize>start * inRowBytes; // read where they lie: no copy into the arena
     if (flags & FLAG_CHECK_NAN) {
       const st = checkNaN(input, n, nInput, start);
       if (st != STATUS_OK) return st;
     }
-    const st = exec(image, arena, n);
+    const st = exec(image, arena, input, n);
     if (st != STATUS_OK) return st;
     memory.copy(outPtr + <usize>start * outRowBytes, output, <usize>n * outRowBytes);
   }

@@ -3,7 +3,7 @@
  * contender's answers are checked against the reference (every stored row one at a time, then a
  * batch of 1000) before anything is timed.
  *
- *   node dist/bench/compare.js [--build simd|scalar] [--set main|scaling] [--only id,id] [--out file.json]
+ *   node dist/bench/compare.js [--build simd|scalar] [--set main|scaling] [--only id,id] [--models id,id] [--out file.json]
  *
  * One edgeinfer kernel build per process (--build): two would make predict's call into wasm
  * polymorphic (predict.bench.ts). `bench/run.ts` runs the SIMD build with every peer and the
@@ -25,6 +25,7 @@ const arg = (name: string, dflt: string) => {
 const build = arg("--build", "simd") as "simd" | "scalar";
 const set = arg("--set", "main");
 const only = arg("--only", "").split(",").filter(Boolean);
+const onlyModels = arg("--models", "").split(",").filter(Boolean);
 const outFile = arg("--out", root(`bench/results/compare-${set}-${build}.json`));
 const BATCH = Number(arg("--batch", "1000"));
 const time = Number(arg("--time", "400"));
@@ -46,7 +47,8 @@ const contenders: Contender[] = [edgeinfer(build), edgeinfer(build, "int8"), pla
 if (build === "simd") contenders.push(ortNode, ortWeb, tfjs);
 const active = contenders.filter((c) => (only.length === 0 || only.includes(c.id)) && (set === "main" || !c.id.endsWith("int8")));
 
-const models: BenchModel[] = set === "scaling" ? SCALING.map((w) => seededModel(w)) : [...trainedModels(), ...fixtureModels()];
+const models: BenchModel[] = (set === "scaling" ? SCALING.map((w) => seededModel(w)) : [...trainedModels(), ...fixtureModels()])
+  .filter((m) => onlyModels.length === 0 || onlyModels.includes(m.id));
 
 /** int8 runs only where quantization means something: the MLPs. */
 const int8Models = new Set(["mlp_64_128_64_10", "mlp_784_256_128_10"]);

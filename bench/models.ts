@@ -98,13 +98,27 @@ export function trainedModels(): BenchModel[] {
   const blog = JSON.parse(blogJson) as { coefficients: number[][]; intercept: number[] };
   const blogLayers = () => [{ nIn: 2, nOut: 1, W: Float32Array.from(blog.coefficients[0]!), b: Float32Array.from(blog.intercept), act: "logistic_pair" as const }];
   const viaOnnx = load("blog_lr", "blog's logistic regression, edgeinfer packed from skl2onnx's ONNX", blogLayers);
+  const mlp784 = load("mlp_784_256_128_10", "MLP 784-256-128-10", layersOfTorchMlp);
   return [
     load("blog_lr", "blog's logistic regression (2 features)", blogLayers, blogJson),
     load("mlp_64_128_64_10", "MLP 64-128-64-10", layersOfTorchMlp),
-    load("mlp_784_256_128_10", "MLP 784-256-128-10", layersOfTorchMlp),
+    mlp784,
+    denseRows(mlp784),
     // The same model, edgeinfer packing the ONNX (LinearClassifier, Normalizer: a logistic pair and the label's argmax, two steps) as the others do.
     { ...viaOnnx, id: "blog_lr_onnx", group: "fixture", layers: undefined },
   ];
+}
+
+/**
+ * The same model on rows without a single zero (uniform in [0, 1), the digits' pixel range):
+ * its own rows are 62 % zeros, which edgeinfer's SIMD kernels skip, so this shows the dense case
+ * beside it. Reference: a float64 forward pass of the model's layers.
+ */
+function denseRows(m: BenchModel): BenchModel {
+  const r = rand(784);
+  const rows = Float32Array.from({ length: m.nRows * m.nIn }, () => Math.fround(0.5 + 0.5 * r()) || 0.5);
+  const expected = Array.from({ length: m.nRows }, (_, k) => forward64(m.layers!, rows.subarray(k * m.nIn, (k + 1) * m.nIn)));
+  return { ...m, id: `${m.id}_dense`, label: `${m.label}, dense rows (no zeros)`, rows, expected };
 }
 
 /** Real fixture models of the ONNX import (scikit-learn and torch exports), as users export them. */

@@ -124,6 +124,9 @@ export class PlanBuilder {
     if (nOut < 1 || w.length !== nOut * x.width) {
       throw new ModelSpecError(where, `weights have ${w.length} values; expected ${nOut}×${x.width} (outputs × inputs)`);
     }
+    // The SIMD kernels skip inputs that are zero, exact only when every product with them is ±0.
+    const bad = w.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new ModelSpecError(`${where}.weights[${Math.floor(bad / x.width)}][${bad % x.width}]`, `${w[bad]} is not a finite number`);
     const float = { w, b, act, alpha: o.alpha ?? 0, beta: o.beta ?? 0, where };
     const params = { act, src: x, dst: this.value(nOut), alpha: o.alpha ?? 0, beta: o.beta ?? 0, float };
     if (act === Act.LogisticPair && nOut !== 2) throw new ModelSpecError(where, "the logistic_pair activation needs exactly 2 outputs");

@@ -66,6 +66,61 @@ describe.each(BUILDS)("dense f32 · %s build", (build) => {
   });
 });
 
+// The SIMD kernels skip blocks of four inputs that are zero (in every row of a 4-row group).
+// Exact only if skipping changes no bit: checked against a plain-JS emulation of the SIMD
+// arithmetic (four lanes summed in input order, (l0 + l1) + (l2 + l3), the scalar tail, the
+// bias), which adds every product, on rows with long zero runs, scattered zeros, −0 and none.
+function simdDenseEmulation(x: Float32Array, w: Float32Array, b: Float32Array, nIn: number, nOut: number): Float32Array {
+  const f = Math.fround, nIn4 = nIn & ~3, y = new Float32Array(nOut);
+  for (let o = 0; o < nOut; o++) {
+    const lane = [0, 0, 0, 0];
+    for (let i = 0; i < nIn4; i++) lane[i & 3] = f(lane[i & 3]! + f(w[o * nIn + i]! * x[i]!));
+    let tail = 0;
+    for (let i = nIn4; i < nIn; i++) tail = f(tail + f(w[o * nIn + i]! * x[i]!));
+    y[o] = f(f(f(f(lane[0]! + lane[1]!) + f(lane[2]! + lane[3]!)) + tail) + b[o]!);
+  }
+  return y;
+}
+
+/** Rows shaped like real sparse inputs: an image's zero background, one-hot blocks, −0, scattered zeros. */
+function sparseRows(nIn: number, name: string): Array<[string, Float32Array]> {
+  const r = seeded(name);
+  const image = new Float32Array(nIn); // a blob in the middle of a zero background
+  for (let i = Math.floor(nIn * 0.3); i < Math.floor(nIn * 0.7); i++) if (i % 28 > 5 && i % 28 < 22) image[i] = r.next();
+  const oneHot = new Float32Array(nIn);
+  for (let i = 0; i < nIn; i += 9) oneHot[i] = 1;
+  const negZero = r.floats(nIn).map((v, i) => (i % 16 < 8 ? -0 : v));
+  const scattered = r.floats(nIn).map((v) => (v < 0 ? 0 : v)); // ReLU-like
+  const single = new Float32Array(nIn);
+  single[nIn - 1] = 2.5;
+  return [["image-like", image], ["one-hot", oneHot], ["−0 blocks", negZero], ["scattered zeros", scattered],
+    ["one nonzero (last)", single], ["all zero", new Float32Array(nIn)], ["dense", r.floats(nIn)]];
+}
+
+describe("zero skipping · simd build", () => {
+  const k = new KernelHarness("simd");
+  it.each([[784, 256], [784, 10], [64, 17], [103, 9], [8, 5]])("in=%i out=%i: every row, alone and in 4-row blocks, gives the bits of the dense arithmetic", (nIn, nOut) => {
+    const rand = seeded(`skip ${nIn}x${nOut}`);
+    const w = rand.floats(nIn * nOut), b = rand.floats(nOut);
+    const rows = sparseRows(nIn, `skip rows ${nIn}`);
+    k.reset();
+    const pw = k.f32(w), pb = k.f32(b);
+    const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+    for (const [name, x] of rows) {
+      const py = k.alloc(nOut * 4);
+      k.fn("denseF32")(k.f32(x), pw, pb, py, nIn, nOut);
+      expect(bits(k.read(py, nOut)), name).toEqual(bits(simdDenseEmulation(x, w, b, nIn, nOut)));
+    }
+    // Blocks of four rows: a block is skipped only where all four rows are zero.
+    const block = new Float32Array(rows.length * nIn);
+    rows.forEach(([, x], i) => block.set(x, i * nIn));
+    const py = k.alloc(rows.length * nOut * 4);
+    k.fn("denseF32Batch")(k.f32(block), nIn, pw, pb, py, nOut, nIn, nOut, rows.length);
+    const got = k.read(py, rows.length * nOut);
+    rows.forEach(([name, x], i) => expect(bits(got.subarray(i * nOut, (i + 1) * nOut)), `batch ${name}`).toEqual(bits(simdDenseEmulation(x, w, b, nIn, nOut))));
+  });
+});
+
 describe.each(BUILDS)("narrow dense (≤ 4 outputs, transposed weights) · %s build", (build) => {
   const k = new KernelHarness(build);
   const ACTS: Array<[number, (v: number) => number]> = [[0, (v) => v], [1, (v) => Math.max(0, v)], [3, (v) => 1 / (1 + Math.exp(-v)) ], [4, Math.tanh]];

@@ -76,3 +76,17 @@ describe("arena planning", () => {
     expect(inspect(wide.build()).batchRows).toBe(4);
   });
 });
+
+describe("weights", () => {
+  it("a dense layer with a non-finite weight is refused at pack time, naming output and input", () => {
+    // The SIMD kernels skip zero inputs, exact only when every weight is finite.
+    for (const bad of [Infinity, -Infinity, NaN]) {
+      const w = new Float32Array(6 * 8).fill(0.5);
+      w[3 * 8 + 5] = bad;
+      const g = new PlanBuilder(8, meta);
+      expect(() => g.dense(g.input, w, new Float32Array(6), Act.Relu, {}, "layers[0]")).toThrow(ModelSpecError);
+      expect(() => g.dense(g.input, w, new Float32Array(6), Act.Relu, {}, "layers[0]")).toThrow(`layers[0].weights[3][5]: ${bad} is not a finite number`);
+    }
+  });
+});
+
