@@ -173,6 +173,18 @@ describe.each(BUILDS)("int8 weights × int16 rows · %s build", (build) => {
     }
   });
 
+  it("a static scale too small for the row: values clamp to ±limit, ±∞ too, halves round to even, NaN lanes give 0 (fast = reference)", () => {
+    const limit = 1000, scale = 0.5;
+    const x = Float32Array.from([0.25, 0.75, -0.25, -0.75, 1.25, 499.75, 500.25, -500.25, 1e30, -1e30, Infinity, -Infinity, 0, -0, 3, NaN, 7, 8, 9.5, -9.5, 11]);
+    const want = Array.from(x, (v) => (Number.isNaN(v) ? 0 : Math.max(-limit, Math.min(limit, rint(Math.fround(v / scale)))) + 0)); // an i16 has no −0
+    for (const name of ["quantizeRowI16", "quantizeRowI16Ref"]) {
+      k.reset();
+      const pq = k.alloc(2 * x.length + 16);
+      expect(Number.isNaN(k.fn(name)(k.f32(x), pq, x.length, scale, limit)), name).toBe(true);
+      expect(Array.from(new Int16Array(k.readU8(pq, 2 * x.length).buffer)), name).toEqual(want);
+    }
+  });
+
   it("a NaN in the row makes the returned scale NaN", () => {
     const x = Array.from({ length: 21 }, (_, i) => (i === 11 ? NaN : i));
     for (const name of ["quantizeRowI16", "quantizeRowI16Ref"]) {
