@@ -59,10 +59,13 @@ const sizes: string[] = [];
 for (const [name, json, rows, nIn, calibration] of cases) {
   const want = Array.from({ length: ROWS }, (_, k) => forward(json, rows.subarray(k * nIn, (k + 1) * nIn)));
   const bytes: Record<string, number> = {};
+  let matrices = "";
   for (const kind of ["f32", "int8", "int8 calibrated"] as const) {
     const image = pack(json, kind === "f32" ? {} : kind === "int8" ? { quantize: "int8" } : { quantize: "int8", calibration });
     const model = Model.load(image);
     bytes[kind] = model.info.weightsBytes;
+    const qr = model.info.quantReport;
+    if (qr) matrices = `weight matrices ${qr.floatMatrixBytes} B f32, ${qr.matrixBytes} B int8 with scales (${((100 * qr.matrixBytes) / qr.floatMatrixBytes).toFixed(1)} %); `;
     const out = new Float32Array(ROWS * model.info.outputLength);
     const got = model.predictBatch(rows, ROWS, out);
     let worst = 0, agree = 0;
@@ -78,7 +81,7 @@ for (const [name, json, rows, nIn, calibration] of cases) {
     const views = Array.from({ length: ROWS }, (_, k) => rows.subarray(k * nIn, (k + 1) * nIn));
     bench.add(`${name} ${kind}, one row at a time`, () => { for (let k = 0; k < ROWS; k++) model.predict(views[k]!); });
     bench.add(`${name} ${kind}, predictBatch`, () => { model.predictBatch(rows, ROWS, out); });
-    if (kind !== "f32") sizes.push(`${name} ${kind}: weights ${bytes.f32} B f32, ${bytes[kind]} B int8 (${((100 * bytes[kind]!) / bytes.f32!).toFixed(1)} %); max |diff| to float64 ${worst.toExponential(2)}, top class ${agree}/${ROWS}`);
+    if (kind !== "f32") sizes.push(`${name} ${kind}: ${matrices}weights section ${bytes.f32} B f32, ${bytes[kind]} B int8 (${((100 * bytes[kind]!) / bytes.f32!).toFixed(1)} %); max |diff| to float64 ${worst.toExponential(2)}, top class ${agree}/${ROWS}`);
   }
 }
 

@@ -10,6 +10,10 @@
 // with STEP_FLAG_Q8_BF16_SCALES bf16: u16 each, padded to 4 bytes), then i32 rowSum[nOut]
 // (absent with STEP_FLAG_Q8_NO_ROW_SUMS: int16 rows have zero point 0), then with a static
 // input f32 xScale and i32 xZeroPoint; b f32[nOut], q = nIn bytes of scratch. x, y, q disjoint.
+import { RUNS, nonzeroRuns, wholeRun, ANY_BIT } from "./runs";
+
+/** Loop overhead of a run in the int16-row kernels, in 8-value blocks of work (bench/ measurements). */
+const I16_RUN_COST = 1;
 import { STEP_FLAG_Q8_STATIC_INPUT, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_BF16_SCALES, STEP_FLAG_Q8_NO_ROW_SUMS } from "../abi";
 
 /** Output channel o's weight scale: an f32, or a bf16 widened to f32 (its bits are the f32's upper half). */
@@ -214,23 +218,35 @@ export function quantizeRowI16Ref(x: usize, q: usize, n: i32, scale: f32, limit:
   return nan ? NaN : scale;
 }
 
-/** q = clamp(round(x / scale), ±limit) as i16, eight values per step: the same IEEE operations as the reference. */
+// 1.5·2^23: adding it to a float of magnitude ≤ 2^22 rounds it to an integer, half to even (as
+// nearest does), and leaves that integer in the low mantissa bits.
+const ROUNDING_MAGIC: f32 = 12582912;
+
+/**
+ * q = clamp(round(x / scale), ±limit) as i16, eight values per step, the reference's values: the
+ * IEEE division, then single-instruction clamps (pmin/pmax) and rounding by ROUNDING_MAGIC
+ * instead of nearest, min/max and trunc_sat, which V8 lowers to long NaN-safe sequences (this
+ * was a sixth of an int8 784-256-128-10 prediction). |x / scale| is clamped to limit ≤ 32767
+ * before it is rounded, and NaN lanes are zeroed, as the reference's conversion zeroes them.
+ */
 export function quantizeRowI16(x: usize, q: usize, n: i32, scale: f32, limit: i32): f32 {
   if (ASC_FEATURE_SIMD) {
     const vs = f32x4.splat(scale), hi = f32x4.splat(<f32>limit), lo = f32x4.splat(-<f32>limit);
-    let m = f32x4.splat(0);
+    const magic = f32x4.splat(ROUNDING_MAGIC), magicBits = i32x4.splat(reinterpret<i32>(ROUNDING_MAGIC));
+    let nan = i32x4.splat(0);
     let j = 0;
     for (; j + 8 <= n; j += 8) {
       const p = x + (<usize>j << 2);
-      const x0 = v128.load(p), x1 = v128.load(p, 16);
-      m = f32x4.max(m, f32x4.max(x0, x1));
-      const a0 = f32x4.max(lo, f32x4.min(hi, f32x4.nearest(f32x4.div(x0, vs))));
-      const a1 = f32x4.max(lo, f32x4.min(hi, f32x4.nearest(f32x4.div(x1, vs))));
-      v128.store(q + (<usize>j << 1), i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(a0), i32x4.trunc_sat_f32x4_s(a1)));
+      let v0 = f32x4.div(v128.load(p), vs), v1 = f32x4.div(v128.load(p, 16), vs);
+      const ok0 = f32x4.eq(v0, v0), ok1 = f32x4.eq(v1, v1); // false for NaN: a NaN x, or 0/0
+      nan = v128.or(nan, v128.not(v128.and(ok0, ok1)));
+      v0 = v128.and(f32x4.pmax(lo, f32x4.pmin(hi, v0)), ok0);
+      v1 = v128.and(f32x4.pmax(lo, f32x4.pmin(hi, v1)), ok1);
+      const q0 = i32x4.sub(f32x4.add(v0, magic), magicBits), q1 = i32x4.sub(f32x4.add(v1, magic), magicBits);
+      v128.store(q + (<usize>j << 1), i16x8.narrow_i32x4_s(q0, q1));
     }
     const rest = quantizeRowI16Ref(x + (<usize>j << 2), q + (<usize>j << 1), n - j, scale, limit);
-    const mm = f32x4.extract_lane(m, 0) + f32x4.extract_lane(m, 1) + f32x4.extract_lane(m, 2) + f32x4.extract_lane(m, 3);
-    return mm != mm ? NaN : rest;
+    return v128.any_true(nan) ? NaN : rest;
   } else {
     return quantizeRowI16Ref(x, q, n, scale, limit);
   }
@@ -241,13 +257,17 @@ function rowScaleI16(x: usize, n: i32, limit: i32): f32 {
   let m: f32 = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    let v = f32x4.splat(0), u = f32x4.splat(0);
+    // pmax (one instruction) may drop a NaN, so NaNs are tracked apart.
+    let v = f32x4.splat(0), u = f32x4.splat(0), nan = i32x4.splat(0);
     for (; i + 8 <= n; i += 8) {
-      v = f32x4.max(v, f32x4.abs(v128.load(x + (<usize>i << 2))));
-      u = f32x4.max(u, f32x4.abs(v128.load(x + (<usize>i << 2), 16)));
+      const a = v128.load(x + (<usize>i << 2)), c = v128.load(x + (<usize>i << 2), 16);
+      nan = v128.or(nan, v128.or(f32x4.ne(a, a), f32x4.ne(c, c)));
+      v = f32x4.pmax(v, f32x4.abs(a));
+      u = f32x4.pmax(u, f32x4.abs(c));
     }
-    v = f32x4.max(v, u);
+    v = f32x4.pmax(v, u);
     m = max<f32>(max<f32>(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max<f32>(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+    if (v128.any_true(nan)) m = NaN;
   }
   for (; i < n; i++) m = max<f32>(m, abs<f32>(load<f32>(x + (<usize>i << 2))));
   return m / <f32>limit;
@@ -264,22 +284,49 @@ export function denseQ8DotI16Ref(q: usize, w: usize, aux: usize, b: usize, y: us
   }
 }
 
-/** SIMD: eight i16 × i8 products per i32x4.dot_i16x8_s, four output rows share each load of the row. */
+/**
+ * SIMD: eight i16 × i8 products per i32x4.dot_i16x8_s, four output rows share each load of the
+ * row, over the runs of nonzero 8-value blocks of q (runs.ts; one run when there are few zeros).
+ */
 export function denseQ8DotI16(q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32, xScale: f32, bf16: bool): void {
   if (ASC_FEATURE_SIMD) {
     const nIn8 = nIn & ~7;
+    let nRuns = nonzeroRuns(q, 0, 1, <usize>nIn8 << 1, ANY_BIT, I16_RUN_COST);
+    if (nRuns < 0) nRuns = wholeRun(<usize>nIn8 << 1);
+    const runsEnd = RUNS + (<usize>nRuns << 3);
     const rowBytes = <usize>nIn;
     const last = nOut - 1; // as denseQ8Dot: the last pass repeats the last row
     for (let o = 0; o < nOut; o += 4) {
       const r0 = w + <usize>o * rowBytes;
       const r1 = w + <usize>min(o + 1, last) * rowBytes, r2 = w + <usize>min(o + 2, last) * rowBytes, r3 = w + <usize>min(o + 3, last) * rowBytes;
+      const d1 = r1 - r0, d2 = r2 - r0, d3 = r3 - r0;
       let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
-      for (let i = 0; i < nIn8; i += 8) {
-        const qv = v128.load(q + (<usize>i << 1));
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r0 + <usize>i)));
-        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r1 + <usize>i)));
-        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r2 + <usize>i)));
-        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(qv, v128.load8x8_s(r3 + <usize>i)));
+      for (let run = RUNS; run < runsEnd; run += 8) {
+        // Moving pointers, two blocks per turn at constant offsets (as denseF32): 16 bytes of q
+        // are eight values and eight weight bytes.
+        const start = <usize>load<u32>(run);
+        let pq = q + start, pw = r0 + (start >> 1);
+        const pqEnd = q + <usize>load<u32>(run, 4);
+        while (pq + 32 <= pqEnd) {
+          let qv = v128.load(pq);
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(qv, v128.load8x8_s(pw)));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(qv, v128.load8x8_s(pw + d1)));
+          a2 = i32x4.add(a2, i32x4.dot_i16x8_s(qv, v128.load8x8_s(pw + d2)));
+          a3 = i32x4.add(a3, i32x4.dot_i16x8_s(qv, v128.load8x8_s(pw + d3)));
+          qv = v128.load(pq, 16);
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(qv, v128.load8x8_s(pw, 8)));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(qv, v128.load8x8_s(pw + d1, 8)));
+          a2 = i32x4.add(a2, i32x4.dot_i16x8_s(qv, v128.load8x8_s(pw + d2, 8)));
+          a3 = i32x4.add(a3, i32x4.dot_i16x8_s(qv, v128.load8x8_s(pw + d3, 8)));
+          pq += 32; pw += 16;
+        }
+        if (pq < pqEnd) {
+          const qv = v128.load(pq);
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(qv, v128.load8x8_s(pw)));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(qv, v128.load8x8_s(pw + d1)));
+          a2 = i32x4.add(a2, i32x4.dot_i16x8_s(qv, v128.load8x8_s(pw + d2)));
+          a3 = i32x4.add(a3, i32x4.dot_i16x8_s(qv, v128.load8x8_s(pw + d3)));
+        }
       }
       finishI16(hsumI32(a0) + dotTailI16(q, r0, nIn8, nIn), o, aux, b, y, xScale, bf16);
       if (o + 1 < nOut) finishI16(hsumI32(a1) + dotTailI16(q, r1, nIn8, nIn), o + 1, aux, b, y, xScale, bf16);
@@ -314,6 +361,10 @@ export function denseQ8DotI16x2(q0: usize, q1: usize, t: usize, w: usize, aux: u
                                 nIn: i32, nOut: i32, s0: f32, s1: f32, bf16: bool): void {
   if (ASC_FEATURE_SIMD) {
     const nIn8 = nIn & ~7;
+    // Blocks zero in both rows are skipped (runs.ts).
+    let nRuns = nonzeroRuns(q0, q1 - q0, 2, <usize>nIn8 << 1, ANY_BIT, I16_RUN_COST);
+    if (nRuns < 0) nRuns = wholeRun(<usize>nIn8 << 1);
+    const runsEnd = RUNS + (<usize>nRuns << 3);
     const rowBytes = <usize>nIn;
     const y1 = y0 + yStep;
     const last = nOut - 1;
@@ -322,14 +373,17 @@ export function denseQ8DotI16x2(q0: usize, q1: usize, t: usize, w: usize, aux: u
       const r1 = w + <usize>min(o + 1, last) * rowBytes, r2 = w + <usize>min(o + 2, last) * rowBytes, r3 = w + <usize>min(o + 3, last) * rowBytes;
       let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
       let c0 = i32x4.splat(0), c1 = i32x4.splat(0), c2 = i32x4.splat(0), c3 = i32x4.splat(0);
-      for (let i = 0; i < nIn8; i += 8) {
-        const u = v128.load(q0 + (<usize>i << 1)), v = v128.load(q1 + (<usize>i << 1));
-        const w0 = v128.load8x8_s(r0 + <usize>i), w1 = v128.load8x8_s(r1 + <usize>i);
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, w0)); c0 = i32x4.add(c0, i32x4.dot_i16x8_s(v, w0));
-        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, w1)); c1 = i32x4.add(c1, i32x4.dot_i16x8_s(v, w1));
-        const w2 = v128.load8x8_s(r2 + <usize>i), w3 = v128.load8x8_s(r3 + <usize>i);
-        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, w2)); c2 = i32x4.add(c2, i32x4.dot_i16x8_s(v, w2));
-        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, w3)); c3 = i32x4.add(c3, i32x4.dot_i16x8_s(v, w3));
+      for (let run = RUNS; run < runsEnd; run += 8) {
+        const end = <usize>load<u32>(run, 4);
+        for (let p = <usize>load<u32>(run); p < end; p += 16) {
+          const u = v128.load(q0 + p), v = v128.load(q1 + p), i = p >> 1;
+          const w0 = v128.load8x8_s(r0 + i), w1 = v128.load8x8_s(r1 + i);
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, w0)); c0 = i32x4.add(c0, i32x4.dot_i16x8_s(v, w0));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, w1)); c1 = i32x4.add(c1, i32x4.dot_i16x8_s(v, w1));
+          const w2 = v128.load8x8_s(r2 + i), w3 = v128.load8x8_s(r3 + i);
+          a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, w2)); c2 = i32x4.add(c2, i32x4.dot_i16x8_s(v, w2));
+          a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, w3)); c3 = i32x4.add(c3, i32x4.dot_i16x8_s(v, w3));
+        }
       }
       finishI16(hsumI32(a0) + dotTailI16(q0, r0, nIn8, nIn), o, aux, b, y0, s0, bf16);
       finishI16(hsumI32(c0) + dotTailI16(q1, r0, nIn8, nIn), o, aux, b, y1, s1, bf16);

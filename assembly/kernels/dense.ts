@@ -9,6 +9,10 @@
 import { actScalar, storeTail, applyAct, sigmoidS, sigmoidV } from "./activations";
 import { isAct } from "../config";
 import { ACT_NONE, ACT_SIGMOID, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_LOGISTIC_PAIR } from "../abi";
+import { RUNS, nonzeroRuns, wholeRun, F32_MAGNITUDE } from "./runs";
+
+/** Loop overhead of a run in the f32 kernels, in 4-float blocks of work (bench/ measurements). */
+const F32_RUN_COST = 3;
 
 /** Scalar reference for one row. Every faster variant is tested against it. */
 export function denseF32Ref(x: usize, w: usize, b: usize, y: usize, nIn: i32, nOut: i32): void {
@@ -32,60 +36,6 @@ export function denseF32Ref(x: usize, w: usize, b: usize, y: usize, nIn: i32, nO
   return acc;
 }
 
-// ---- Zero skipping (SIMD builds) ----
-//
-// Inputs are often zero in long runs: the background of an image, one-hot features, padding.
-// A block of four inputs that is zero in every row being computed adds exactly nothing: the
-// weights are finite (the planner refuses others), so each product is ±0, and an accumulator
-// that starts at +0 is never −0, so adding ±0 leaves it unchanged. The SIMD kernels therefore
-// walk only the runs of nonzero blocks: the same products in the same order, the same bits as
-// the dense loop, and on the MNIST-shaped rows of bench/ (62 % zeros) about 1.4× faster.
-// The list lives in static memory: no allocation, and one run of predictions at a time.
-
-const MAX_RUNS = 64;
-const RUNS = memory.data(MAX_RUNS * 8, 16); // [start, end) byte offsets of nonzero blocks
-
-/**
- * Writes the runs of 4-float blocks of [0, nIn4) where some of the nRows rows (xs bytes apart)
- * is nonzero to RUNS and returns their number, or −1 when skipping is not worth it: fewer than
- * a quarter of the blocks are zero, or the runs are too many or too short to pay for their loop
- * overhead (ReLU outputs, whose zeros are scattered). Then the caller runs its dense loop.
- */
-function nonzeroRuns(x: usize, xs: usize, nRows: i32, nIn4: i32): i32 {
-  const endBytes = <usize>nIn4 << 2;
-  const magnitude = i32x4.splat(0x7fffffff); // −0 is zero too
-  let n = 0, zeroBlocks = 0;
-  let open = false;
-  for (let p: usize = 0; p < endBytes; p += 16) {
-    let v = v128.load(x + p);
-    for (let r = 1; r < nRows; r++) v = v128.or(v, v128.load(x + <usize>r * xs + p));
-    const nonzero = v128.any_true(v128.and(v, magnitude));
-    if (nonzero != open) {
-      if (nonzero) {
-        if (n == MAX_RUNS) return -1;
-        store<u32>(RUNS + (<usize>n << 3), <u32>p);
-      } else {
-        store<u32>(RUNS + (<usize>n << 3), <u32>p, 4);
-        n++;
-      }
-      open = nonzero;
-    }
-    zeroBlocks += <i32>!nonzero;
-  }
-  if (open) { store<u32>(RUNS + (<usize>n << 3), <u32>endBytes, 4); n++; }
-  // Each run costs about three blocks' work in loop overhead per output (bench measurements).
-  return zeroBlocks * 4 >= nIn4 >> 2 && n * 3 <= zeroBlocks ? n : -1;
-}
-
-/** RUNS as one run over all of [0, nIn4): the dense case of the run loops. */
-// @ts-ignore: decorator
-@inline function wholeRun(nIn4: i32): i32 {
-  if (nIn4 == 0) return 0;
-  store<u32>(RUNS, 0);
-  store<u32>(RUNS, <u32>nIn4 << 2, 4);
-  return 1;
-}
-
 /**
  * One row. SIMD: four output rows at a time share each load of x, over the runs of nonzero
  * blocks of x (one run over the whole row when it has too few zeros: at parity with a plain
@@ -94,9 +44,9 @@ function nonzeroRuns(x: usize, xs: usize, nRows: i32, nIn4: i32): i32 {
 export function denseF32(x: usize, w: usize, b: usize, y: usize, nIn: i32, nOut: i32): void {
   if (ASC_FEATURE_SIMD) {
     const nIn4 = nIn & ~3;
-    let nRuns = nonzeroRuns(x, 0, 1, nIn4);
+    let nRuns = nonzeroRuns(x, 0, 1, <usize>nIn4 << 2, F32_MAGNITUDE, F32_RUN_COST);
     const dense = nRuns < 0;
-    if (dense) nRuns = wholeRun(nIn4);
+    if (dense) nRuns = wholeRun(<usize>nIn4 << 2);
     const runsEnd = RUNS + (<usize>nRuns << 3);
     const rowBytes = <usize>nIn << 2;
     let o = 0;
@@ -230,10 +180,10 @@ export function denseF32Batch(x: usize, xStride: i32, w: usize, b: usize, y: usi
   for (; r + 4 <= nRows; r += 4) {
     const x0 = x + <usize>r * xs, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
     const y0 = y + <usize>r * ys, y1 = y0 + ys, y2 = y1 + ys, y3 = y2 + ys;
-    // Blocks zero in all four rows are skipped (see nonzeroRuns).
-    let nRuns = nonzeroRuns(x0, xs, 4, nIn4);
+    // Blocks zero in all four rows are skipped (see runs.ts).
+    let nRuns = nonzeroRuns(x0, xs, 4, <usize>nIn4 << 2, F32_MAGNITUDE, F32_RUN_COST);
     const dense = nRuns < 0;
-    if (dense) nRuns = wholeRun(nIn4);
+    if (dense) nRuns = wholeRun(<usize>nIn4 << 2);
     const runsEnd = RUNS + (<usize>nRuns << 3);
     let o = 0;
     for (; o + 2 <= nOut; o += 2) {

@@ -177,6 +177,15 @@ class OnnxImporter {
 
   // ---- helpers ----
 
+  /** Dense weights must be finite: the SIMD kernels skip zero inputs, exact only then. */
+  private finiteWeights(w: ArrayLike<number>, width: number, inputMajor = false): void {
+    for (let j = 0; j < w.length; j++) {
+      if (Number.isFinite(w[j]!)) continue;
+      const [o, i] = inputMajor ? [j % width, Math.floor(j / width)] : [Math.floor(j / width), j % width];
+      this.refuse(`weight [output ${o}, input ${i}] is ${w[j]}: dense weights must be finite`);
+    }
+  }
+
   private refuse(detail: string): never {
     const n = this.node;
     throw new UnsupportedOpError(n.name, n.opType, n.domain || "ai.onnx", this.opset, detail);
@@ -716,6 +725,7 @@ class OnnxImporter {
     const bd = this.numeric(b, "B");
     const w = new Float64Array(m * k);
     for (let o = 0; o < m; o++) for (let i = 0; i < k; i++) w[o * k + i] = alpha * bd[transB ? o * k + i : i * m + o]!;
+    this.finiteWeights(w, k);
     const c = this.sym(2, true);
     let bias = new Float64Array(m);
     if (c) {
@@ -742,6 +752,7 @@ class OnnxImporter {
     if (kIn !== k) this.refuse(`[N, ${a.shape}] · [${b.dims}]: inner dimensions ${kIn} and ${k} differ`);
     const blocks = prod(a.shape.slice(0, -1));
     const bd = this.numeric(b, "B");
+    this.finiteWeights(Float64Array.from(bd), m, true);
     const nIn = blocks * k, nOut = blocks * m;
     if (nIn * nOut > 1 << 26) this.refuse(`a block-diagonal dense of ${nOut}×${nIn} is too large`);
     const w = new Float64Array(nOut * nIn);

@@ -173,6 +173,43 @@ describe.each(BUILDS)("int8 weights × int16 rows · %s build", (build) => {
     }
   });
 
+  it.each([[784, 20], [64, 9], [200, 5]])("in=%i out=%i: rows with runs of zeros (skipped by the SIMD kernels) equal the reference, one and two at a time", (nIn, nOut) => {
+    const rand = seeded(`i16 zeros ${nIn}x${nOut}`);
+    const w = rand.floats(nIn * nOut), b = rand.floats(nOut);
+    const { values: wq, scales } = quantizeRows(w, nOut, nIn);
+    const limit = limitOf(nIn);
+    const image = new Float32Array(nIn).map((_, i) => (i > nIn * 0.3 && i < nIn * 0.7 && i % 28 > 6 && i % 28 < 20 ? rand.next() : 0));
+    const oneHot = new Float32Array(nIn).map((_, i) => (i % 11 === 3 ? 1 : 0));
+    const zero = new Float32Array(nIn);
+    k.reset();
+    const pw = k.bytes(wq), pa = k.f32(aux(scales, wq, nIn)), pb = k.f32(b);
+    const rowBytes = 2 * Math.ceil(nIn / 8) * 8;
+    for (const [x0, x1] of [[image, oneHot], [oneHot, zero], [zero, zero], [image, rand.floats(nIn)]] as const) {
+      const pq = k.alloc(2 * rowBytes + 48), py = k.alloc(8 * nOut), pyRef = k.alloc(4 * nOut), pyOne = k.alloc(4 * nOut);
+      const sc = [x0, x1].map((x, r) => k.fn("quantizeRowI16")(k.f32(x), pq + r * rowBytes, nIn, Math.fround(Math.max(1e-3, ...Array.from(x, Math.abs)) / limit), limit));
+      k.fn("denseQ8DotI16x2")(pq, pq + rowBytes, pq + 2 * rowBytes, pw, pa, pb, py, 4 * nOut, nIn, nOut, sc[0]!, sc[1]!);
+      for (const r of [0, 1]) {
+        k.fn("denseQ8DotI16Ref")(pq + r * rowBytes, pw, pa, pb, pyRef, nIn, nOut, sc[r]!);
+        k.fn("denseQ8DotI16")(pq + r * rowBytes, pw, pa, pb, pyOne, nIn, nOut, sc[r]!);
+        const ref = Array.from(k.read(pyRef, nOut));
+        expect(Array.from(k.read(pyOne, nOut)), `one row ${r}`).toEqual(ref);
+        expect(Array.from(k.read(py + 4 * nOut * r, nOut)), `two rows, row ${r}`).toEqual(ref);
+      }
+    }
+  });
+
+  it("a static scale too small for the row: values clamp to ±limit, ±∞ too, halves round to even, NaN lanes give 0 (fast = reference)", () => {
+    const limit = 1000, scale = 0.5;
+    const x = Float32Array.from([0.25, 0.75, -0.25, -0.75, 1.25, 499.75, 500.25, -500.25, 1e30, -1e30, Infinity, -Infinity, 0, -0, 3, NaN, 7, 8, 9.5, -9.5, 11]);
+    const want = Array.from(x, (v) => (Number.isNaN(v) ? 0 : Math.max(-limit, Math.min(limit, rint(Math.fround(v / scale)))) + 0)); // an i16 has no −0
+    for (const name of ["quantizeRowI16", "quantizeRowI16Ref"]) {
+      k.reset();
+      const pq = k.alloc(2 * x.length + 16);
+      expect(Number.isNaN(k.fn(name)(k.f32(x), pq, x.length, scale, limit)), name).toBe(true);
+      expect(Array.from(new Int16Array(k.readU8(pq, 2 * x.length).buffer)), name).toEqual(want);
+    }
+  });
+
   it("a NaN in the row makes the returned scale NaN", () => {
     const x = Array.from({ length: 21 }, (_, i) => (i === 11 ? NaN : i));
     for (const name of ["quantizeRowI16", "quantizeRowI16Ref"]) {

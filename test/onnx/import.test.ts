@@ -94,6 +94,16 @@ describe("refusals name what they refused", () => {
     expect(e.message).toMatch(/^node "conv1" \(ai\.onnx::Conv, opset 11\): operator not supported/);
   });
 
+  it.each([["MatMul", Infinity, "output 1, input 2"], ["Gemm", NaN, "output 1, input 2"]])("%s with a non-finite weight (%s): refused naming the node and the weight", (op, bad, at) => {
+    const data = [1, 2, 3, 4, 5, 6];
+    data[op === "MatMul" ? 2 * 2 + 1 : 1 * 3 + 2] = bad; // B is [K, M] for MatMul, [M, K] with transB for Gemm
+    const e = refusal({ nodes: [{ op, name: "dense1", inputs: ["x", "W"], outputs: ["y"], attrs: op === "Gemm" ? { transB: 1 } : {} }], outputs: ["y"],
+      initializers: { W: { dims: op === "Gemm" ? [2, 3] : [3, 2], data } } });
+    expect(e).toBeInstanceOf(UnsupportedOpError);
+    expect(e).toMatchObject({ node: "dense1", opType: op });
+    expect(e.message).toContain(`weight [${at}] is ${bad}: dense weights must be finite`);
+  });
+
   it("an ML operator outside its domain's supported opsets", () => {
     const e = refusal({ mlOpset: 9, nodes: [{ op: "Normalizer", domain: "ai.onnx.ml", inputs: ["x"], outputs: ["y"], attrs: { norm: "L1" } }], outputs: ["y"] });
     expect(e).toMatchObject({ opType: "Normalizer", domain: "ai.onnx.ml", opset: 9 });
