@@ -71,4 +71,14 @@ describe("the shipped runtime entry (dist/pkg/index.js)", () => {
     expect(r.calibrated).toBe(2); // pack ran the model through the runtime entry's Model
     expect((r.predict as unknown as number[]).length).toBe(2);
   });
+
+  it("edgeinfer/build finds the package's assembly/ from dist/pkg and builds a module", () => {
+    const r = child(`
+      import { buildStandalone } from "edgeinfer/build";
+      const { wasm } = await buildStandalone({ kind: "logistic_regression", coefficients: [[1, -1]], intercept: [0.5], classes: [0, 1] });
+      const m = new WebAssembly.Module(wasm);
+      process.stdout.write(JSON.stringify({ imports: WebAssembly.Module.imports(m).length, predict: WebAssembly.Module.exports(m).some((e) => e.name === "predict") }));
+    `);
+    expect(r).toEqual({ imports: 0, predict: true });
+  });
 });
