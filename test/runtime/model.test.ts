@@ -196,6 +196,23 @@ describe("memory", () => {
     expect(rt.memoryReport().freeBytes).toBe(0);
   });
 
+  it("every model's arena starts zeroed: filled where the block was used before, fresh memory as it grew", () => {
+    const rt = new Runtime();
+    const arenaPtr = (m: Model) => (m as unknown as { arenaPtr: number }).arenaPtr;
+    const zeros = (m: Model) => new Uint8Array(rt.memory.buffer, arenaPtr(m), m.info.arenaBytes).every((b) => b === 0);
+    const a = rt.load(everyOpModel());
+    expect(zeros(a)).toBe(true); // fresh memory, not filled
+    a.predictBatch(new Float32Array(6 * 40).fill(3), 40); // dirties the arena and the staging area
+    const arenaA = arenaPtr(a);
+    a.dispose();
+    const b = rt.load(everyOpModel()); // the same block
+    expect(arenaPtr(b)).toBe(arenaA);
+    expect(zeros(b)).toBe(true);
+    const c = rt.load(everyOpModel()); // fresh memory again, above everything used
+    expect(zeros(c)).toBe(true);
+    expect(Array.from(c.predict([1, 2, 3, 4, 5, 6]))).toEqual(Array.from(Model.load(everyOpModel()).predict([1, 2, 3, 4, 5, 6])));
+  });
+
   it("a runtime's memory limit is enforced at load with a typed error", () => {
     const rt = new Runtime({ maximumMemoryBytes: 512 * 1024 });
     expect(() => rt.load(pack({ kind: "mlp", layers: [{ weights: Array.from({ length: 400 }, () => new Array(400).fill(0)), bias: new Array(400).fill(0) }] }))).toThrow(HostError);
