@@ -20,6 +20,9 @@ export interface KernelExports {
   lastErrorStep(): number;
   abiVersion(): number;
   heapBase(): number;
+  /** CRC-32 for hosts without a native one (assembly/crc32.ts): the 1 KiB table, then chunks. */
+  crc32Table(table: number): void;
+  crc32Update(crc: number, ptr: number, len: number, table: number): number;
 }
 
 export type SimdOption = "auto" | "require" | "off";
