@@ -3,11 +3,13 @@
 //   dist/pkg/index.js  "edgeinfer": the runtime, one ES module with the kernels embedded
 //   dist/pkg/pack.js   "edgeinfer/pack": the importer
 //   dist/pkg/build.js  "edgeinfer/build": standalone modules
+//   dist/pkg/cli.js    bin/edgeinfer.js
 // One file instead of the runtime's 11 modules: each module costs Node's ESM loader a resolve,
 // a read and a compile, most of a cold start (bench/cold.ts).
 // Exactly one copy of each class with an identity (the errors, Model, Runtime, the compiled
 // kernels): pack.js and build.js import them from index.js instead of bundling their own, so
 // `err instanceof FormatError` holds whichever entry threw it. build.js takes pack() from pack.js.
+// The package ships these and only the .d.ts files of dist/src.
 import { rolldown } from "rolldown";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -43,6 +45,8 @@ const builds = [
   { input: src("index.js"), file: "index.js", share: [] },
   { input: src("pack.js"), file: "pack.js", share: SHARED.map((p) => [p, "./index.js"]) },
   { input: src("build/standalone.js"), file: "build.js", share: [...SHARED.map((p) => [p, "./index.js"]), [src("pack.js"), "./pack.js"]] },
+  // The CLI (bin/edgeinfer.js): the three entries above, and its own code.
+  { input: src("cli/main.js"), file: "cli.js", share: [...SHARED.map((p) => [p, "./index.js"]), [src("pack.js"), "./pack.js"], [src("build/standalone.js"), "./build.js"]] },
 ];
 for (const b of builds) {
   const bundle = await rolldown({ input: b.input, external: bare, plugins: [shareWith(b.share)], logLevel: "warn" });

@@ -33,11 +33,12 @@ describe("the shipped runtime entry (dist/pkg/index.js)", () => {
 
   it("has one copy of each class: pack.js and build.js import them from index.js", () => {
     for (const cls of ["EdgeInferError", "FormatError", "ModelSpecError", "Model", "Runtime"]) {
-      const where = ["index.js", "pack.js", "build.js"].filter((f) => new RegExp(`\\bclass ${cls}\\b|\\b${cls}\\s*=\\s*class\\b`).test(dist(f)));
+      const where = ["index.js", "pack.js", "build.js", "cli.js"].filter((f) => new RegExp(`\\bclass ${cls}\\b|\\b${cls}\\s*=\\s*class\\b`).test(dist(f)));
       expect(where, cls).toEqual(["index.js"]);
     }
     expect(dist("pack.js")).toMatch(/\bimport\s*\{[^}]*\bModel\b[^}]*\}\s*from\s*"\.\/index\.js"/);
     expect(dist("build.js")).toMatch(/\bimport\s*\{\s*pack\b[^}]*\}\s*from\s*"\.\/pack\.js"/);
+    expect(dist("cli.js")).toMatch(/\bimport\(\s*"\.\/build\.js"\s*\)/); // the compiler only when asked
   });
 
   it("errors thrown through edgeinfer/pack and edgeinfer/build are instances of the classes from edgeinfer", () => {
