@@ -3,6 +3,7 @@
 import { ABI_VERSION } from "./abi";
 
 export { run, runBatch, runNarrowPair, runNarrow, lastErrorRow, lastErrorColumn, lastErrorStep } from "./run";
+export { crc32Table, crc32Update } from "./crc32";
 
 /** Kernel ABI version this module implements; a packed image needs abiVersion ≤ this. */
 export function abiVersion(): u32 { return ABI_VERSION; }

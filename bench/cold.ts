@@ -40,11 +40,14 @@ const layersOf = async () => {
   const all = f32(`${dir}/layers.f32`);
   return meta.map((l) => ({ ...l, W: all.subarray(l.offset, l.offset + l.nIn * l.nOut), b: all.subarray(l.offset + l.nIn * l.nOut, l.offset + l.nIn * l.nOut + l.nOut) })) as never;
 };
+/** Through a variable: tsc need not resolve the package's own name before dist/ exists. */
+const PACKAGE: string = "edgeinfer";
 let keep: unknown; // what a user's program would hold on to after loading
 if (contender.startsWith("edgeinfer-")) {
-  // edgeinfer-simd-bundle: the runtime entry bundled into one file (bench/run.ts, rolldown), as
-  // a web or edge deployment ships it; the others import the npm package's 11 modules.
-  const { Model } = (contender.endsWith("-bundle") ? await import(pathToFileURL(resolve(dir, "../edgeinfer.bundle.mjs")).href) : await import("../src/index.js")) as typeof import("../src/index.js");
+  // edgeinfer-simd-bundle: the runtime bundled and minified (bench/cold-setup.ts, rolldown), as
+  // a web or edge deployment ships it; the others import the package by its name, as a user does
+  // (its "." export: dist/pkg/index.js, one file).
+  const { Model } = (contender.endsWith("-bundle") ? await import(pathToFileURL(resolve(dir, "../edgeinfer.bundle.mjs")).href) : await import(PACKAGE)) as typeof import("../src/index.js");
   const model = Model.load(bytesOf(`${dir}/model.eim`), { simd: contender.includes("scalar") ? "off" : "require" });
   keep = model;
   const o = model.info.outputs.find((x) => x.name === want.output) ?? model.info.outputs[0]!;

@@ -13,13 +13,13 @@
  * installed (`npm run bench:setup`) are skipped, and said so.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { arch, cpus, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { edgeinferImage } from "./contenders.js";
+import { bundleRuntime, median, prepareColdDir } from "./cold-setup.js";
 import { notInstalled, PEERS_DIR } from "./peer-load.js";
-import { trainedModels, type BenchModel } from "./models.js";
+import { trainedModels } from "./models.js";
 import { root } from "./suite.js";
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
@@ -59,25 +59,6 @@ const SPAWNS = 5;
 const COLD_CONTENDERS = ["edgeinfer-simd", "edgeinfer-scalar", "js", "ort-node", "ort-web", "tfjs-wasm"];
 const available = (c: string) => (c.endsWith("-bundle") ? bundle !== undefined : undefined) ?? ({ "ort-node": !notInstalled("onnxruntime-node"), "ort-web": !notInstalled("onnxruntime-web"), "tfjs-wasm": !notInstalled("@tensorflow/tfjs-backend-wasm") } as Record<string, boolean>)[c] ?? true;
 
-function prepare(m: BenchModel): string {
-  const dir = `${RESULTS}/cold-${m.id}`;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}/model.onnx`, m.onnx);
-  writeFileSync(`${dir}/model.eim`, edgeinferImage(m));
-  let offset = 0;
-  const meta = m.layers!.map((l) => { const e = { nIn: l.nIn, nOut: l.nOut, act: l.act, offset }; offset += l.W.length + l.b.length; return e; });
-  const all = new Float32Array(offset);
-  m.layers!.forEach((l, k) => { all.set(l.W, meta[k]!.offset); all.set(l.b, meta[k]!.offset + l.W.length); });
-  writeFileSync(`${dir}/layers.json`, JSON.stringify(meta));
-  writeFileSync(`${dir}/layers.f32`, new Uint8Array(all.buffer));
-  writeFileSync(`${dir}/row.f32`, new Uint8Array(m.rows.slice(0, m.nIn).buffer));
-  const pair = m.layers![m.layers!.length - 1]!.act === "logistic_pair";
-  writeFileSync(`${dir}/want.json`, JSON.stringify({ output: m.outputName, input: m.inputName, values: m.expected[0], pairFromOne: pair }));
-  return dir;
-}
-
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : NaN; };
 const cold: Array<Record<string, unknown>> = [];
 const bare: number[] = [];
 for (let i = 0; i < SPAWNS; i++) {
@@ -86,19 +67,12 @@ for (let i = 0; i < SPAWNS; i++) {
 }
 // The runtime bundled into one minified file, as a web or edge deployment ships it (rolldown is
 // a devDependency; without it this contender is skipped).
-let bundle: string | undefined;
-try {
-  const { build } = await import("rolldown");
-  await build({ input: root("dist/src/index.js"), output: { file: `${RESULTS}/edgeinfer.bundle.mjs`, format: "esm", minify: true }, logLevel: "silent" });
-  bundle = `${RESULTS}/edgeinfer.bundle.mjs`;
-} catch (err) {
-  console.log(`no bundled runtime (${(err as Error).message}): edgeinfer-simd-bundle skipped`);
-}
+const bundle = await bundleRuntime();
 if (bundle) COLD_CONTENDERS.splice(1, 0, "edgeinfer-simd-bundle");
 const trained = trainedModels().filter((m) => m.id === "blog_lr" || m.id === "mlp_784_256_128_10");
 console.log(`\ncold start (import → first prediction) and memory added, fresh process each, median of ${SPAWNS}`);
 for (const m of trained) {
-  const dir = prepare(m);
+  const dir = prepareColdDir(m);
   for (const c of COLD_CONTENDERS) {
     if (!available(c)) { cold.push({ model: m.id, contender: c, skipped: "not installed" }); continue; }
     const runs: Array<Record<string, number>> = [];
@@ -138,14 +112,15 @@ function jsGraph(entry: string, seen = new Set<string>()): string[] {
 }
 const nm = (p: string) => `${PEERS_DIR}/node_modules/${p}`;
 const sizes: Array<Record<string, unknown>> = [];
-const edgeJs = jsGraph(root("dist/src/index.js"));
+// The npm entry as shipped (dist/pkg/index.js, one module: scripts/build-dist.mjs).
+const edgeJs = jsGraph(root("dist/pkg/index.js"));
 const pk = spawnSync("npm", ["pack", "--dry-run", "--json", "--silent"], { cwd: root(""), encoding: "utf8" });
 let edgePkg: number | undefined;
 try { edgePkg = (JSON.parse(pk.stdout) as Array<{ unpackedSize: number }>)[0]!.unpackedSize; } catch { /* npm missing */ }
 sizes.push({
   contender: "edgeinfer", wasm: sizeOf([root("build/edgeinfer.simd.wasm")]), wasmScalar: sizeOf([root("build/edgeinfer.scalar.wasm")]),
   js: bundle ? sizeOf([bundle]) : sizeOf(edgeJs), jsModules: sizeOf(edgeJs),
-  jsNote: `${bundle ? "the runtime entry bundled and minified (rolldown); " : ""}both wasm builds are embedded in it as base64. Unbundled: ${edgeJs.length} modules, ${sizeOf(edgeJs).raw} B`, native: null, disk: edgePkg,
+  jsNote: `${bundle ? "the runtime entry minified (rolldown); " : ""}both wasm builds are embedded in it as base64. The npm entry as shipped (not minified): ${edgeJs.length} module${edgeJs.length === 1 ? "" : "s"}, ${sizeOf(edgeJs).raw} B`, native: null, disk: edgePkg,
   diskNote: "npm pack unpacked size (importer, CLI, docs included)",
 });
 if (available("ort-web")) {

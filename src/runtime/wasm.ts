@@ -1,7 +1,8 @@
 /**
  * The kernel modules: decoded from the embedded base64 once, compiled once per build and
- * cached. SIMD is detected with WebAssembly.validate on the SIMD build itself, which is
- * exactly the question ("can this engine run this module?").
+ * cached, both only when first asked for. SIMD is detected by compiling the SIMD build itself,
+ * which is exactly the question ("can this engine run this module?") and is the compile a SIMD
+ * runtime needs anyway: WebAssembly.validate first would decode and validate it twice.
  */
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from "./wasm-binary.js";
 import { HostError } from "../errors.js";
@@ -19,6 +20,9 @@ export interface KernelExports {
   lastErrorStep(): number;
   abiVersion(): number;
   heapBase(): number;
+  /** CRC-32 for hosts without a native one (assembly/crc32.ts): the 1 KiB table, then chunks. */
+  crc32Table(table: number): void;
+  crc32Update(crc: number, ptr: number, len: number, table: number): number;
 }
 
 export type SimdOption = "auto" | "require" | "off";
@@ -42,6 +46,12 @@ const bytesCache = new Map<Build, Uint8Array<ArrayBuffer>>();
 const moduleCache = new Map<Build, WebAssembly.Module>();
 let simdSupported: boolean | undefined;
 
+function compile(build: Build): WebAssembly.Module {
+  let m = moduleCache.get(build);
+  if (!m) moduleCache.set(build, (m = new WebAssembly.Module(kernelBytes(build))));
+  return m;
+}
+
 /** The release wasm of a build, as deployed to hosts without JavaScript. */
 export function kernelBytes(build: Build): Uint8Array<ArrayBuffer> {
   let b = bytesCache.get(build);
@@ -51,7 +61,16 @@ export function kernelBytes(build: Build): Uint8Array<ArrayBuffer> {
 
 /** Can this engine run the SIMD build? */
 export function hasSimd(): boolean {
-  return (simdSupported ??= WebAssembly.validate(kernelBytes("simd")));
+  if (simdSupported === undefined) {
+    try {
+      compile("simd");
+      simdSupported = true;
+    } catch (err) {
+      if (!(err instanceof WebAssembly.CompileError)) throw err;
+      simdSupported = false;
+    }
+  }
+  return simdSupported;
 }
 
 export function chooseBuild(simd: SimdOption = "auto"): Build {
@@ -62,7 +81,5 @@ export function chooseBuild(simd: SimdOption = "auto"): Build {
 
 /** Compiles (once per build, synchronously: the modules are a few KB) and instantiates with no imports. */
 export function instantiate(build: Build): KernelExports {
-  let m = moduleCache.get(build);
-  if (!m) moduleCache.set(build, (m = new WebAssembly.Module(kernelBytes(build))));
-  return new WebAssembly.Instance(m, {}).exports as unknown as KernelExports;
+  return new WebAssembly.Instance(compile(build), {}).exports as unknown as KernelExports;
 }

@@ -8,7 +8,7 @@ import { everyOpModel, seedModel } from "../helpers/models.js";
 import { sigmoid } from "../helpers/reference.js";
 import { seeded } from "../helpers/rng.js";
 
-const ABI_EXPORTS = ["abiVersion", "heapBase", "lastErrorColumn", "lastErrorRow", "lastErrorStep", "memory", "run", "runBatch", "runNarrow", "runNarrowPair"];
+const ABI_EXPORTS = ["abiVersion", "crc32Table", "crc32Update", "heapBase", "lastErrorColumn", "lastErrorRow", "lastErrorStep", "memory", "run", "runBatch", "runNarrow", "runNarrowPair"];
 
 describe("the release modules", () => {
   it.each(["simd", "scalar"] as const)("%s: no imports, only the documented exports, small", (build) => {
@@ -16,8 +16,8 @@ describe("the release modules", () => {
     expect(WebAssembly.Module.imports(m)).toEqual([]);
     expect(WebAssembly.Module.exports(m).map((e) => e.name).sort()).toEqual(ABI_EXPORTS);
     // int8 kernels (u8 rows as ONNX defines them, int16 rows one and two at a time for packed models,
-    // bf16 scales, QUANTIZE) take ~4 KB of it; the f32 dense kernels' zero-skipping run loops ~0.7 KB.
-    expect(kernelBytes(build).length).toBeLessThanOrEqual(build === "simd" ? 20 * 1024 : 9 * 1024);
+    // bf16 scales, QUANTIZE) take ~4 KB of it; the zero-skipping run loops ~0.9 KB, the CRC-32 kernel 0.2 KB.
+    expect(kernelBytes(build).length).toBeLessThanOrEqual(build === "simd" ? 21 * 1024 : 9 * 1024);
     const inst = new WebAssembly.Instance(m, {}); // an empty import object is enough
     expect((inst.exports.abiVersion as () => number)()).toBe(ABI_VERSION);
   });
@@ -195,6 +195,23 @@ describe("memory", () => {
     }
     expect(rt.memory.buffer.byteLength).toBe(bytes);
     expect(rt.memoryReport().freeBytes).toBe(0);
+  });
+
+  it("every model's arena starts zeroed: filled where the block was used before, fresh memory as it grew", () => {
+    const rt = new Runtime();
+    const arenaPtr = (m: Model) => (m as unknown as { arenaPtr: number }).arenaPtr;
+    const zeros = (m: Model) => new Uint8Array(rt.memory.buffer, arenaPtr(m), m.info.arenaBytes).every((b) => b === 0);
+    const a = rt.load(everyOpModel());
+    expect(zeros(a)).toBe(true); // fresh memory, not filled
+    a.predictBatch(new Float32Array(6 * 40).fill(3), 40); // dirties the arena and the staging area
+    const arenaA = arenaPtr(a);
+    a.dispose();
+    const b = rt.load(everyOpModel()); // the same block
+    expect(arenaPtr(b)).toBe(arenaA);
+    expect(zeros(b)).toBe(true);
+    const c = rt.load(everyOpModel()); // fresh memory again, above everything used
+    expect(zeros(c)).toBe(true);
+    expect(Array.from(c.predict([1, 2, 3, 4, 5, 6]))).toEqual(Array.from(Model.load(everyOpModel()).predict([1, 2, 3, 4, 5, 6])));
   });
 
   it("a runtime's memory limit is enforced at load with a typed error", () => {

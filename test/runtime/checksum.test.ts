@@ -1,0 +1,48 @@
+// The image checksum at load: images from WASM_CRC_MIN_BYTES are checked inside the runtime's
+// wasm (crc32Table / crc32Update, a staging chunk at a time) unless the host's native crc32
+// takes them; all of it gives zlib's value, and a corrupt image is still a FormatError.
+import { describe, expect, it } from "vitest";
+import * as zlib from "node:zlib";
+import { FormatError, Model, Runtime, inspect } from "../../src/index.js";
+import { pack } from "../../src/pack.js";
+import { WASM_CRC_MIN_BYTES, STAGING_BYTES } from "../../src/runtime/runtime.js";
+import { crc32Js } from "../../src/format/crc32.js";
+import { seeded } from "../helpers/rng.js";
+
+const ref = (b: Uint8Array) => (zlib as { crc32?: (b: Uint8Array) => number }).crc32?.(b) ?? crc32Js(b);
+
+describe("the wasm crc32", () => {
+  it.each(["auto", "off"] as const)("agrees with zlib over several staging chunks, any offset and length (simd: %s)", (simd) => {
+    const rt = new Runtime({ simd });
+    const rand = seeded(`wasm crc ${simd}`).next;
+    const big = Uint8Array.from({ length: 2 * STAGING_BYTES + 4099 }, () => Math.floor(rand() * 256));
+    for (const [start, end] of [[0, big.length], [12, big.length], [3, 3 + STAGING_BYTES], [5, 6 + STAGING_BYTES - 1024], [7, 8], [9, 9]]) {
+      expect(rt.wasmCrc32(big, start, end)).toBe(ref(big.subarray(start, end)));
+    }
+  });
+
+  it("checks images from WASM_CRC_MIN_BYTES at load: a good one loads, a flipped weight is a FormatError at header.crc32", () => {
+    const n = 80; // an 80 × 80 dense layer: 25.6 KB of weights
+    const rand = seeded("wasm crc image").next;
+    const image = pack({ kind: "mlp", layers: [{ weights: Array.from({ length: n }, () => Array.from({ length: n }, () => rand() - 0.5)), bias: new Array(n).fill(0.1), activation: "relu" }] });
+    expect(image.length).toBeGreaterThan(WASM_CRC_MIN_BYTES);
+    const row = Array.from({ length: n }, (_, i) => Math.sin(i));
+    const want = Array.from(Model.load(image).predict(row));
+    expect(want.some((v) => v > 0)).toBe(true);
+    const rt = new Runtime();
+    expect(Array.from(rt.load(image).predict(row))).toEqual(want);
+    for (const at of [12, 100, image.length - 1]) {
+      const bad = image.slice();
+      bad[at]! ^= 0x10;
+      let err: unknown;
+      try { rt.load(bad); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(FormatError);
+      expect(() => inspect(bad)).toThrow(FormatError); // the JavaScript checksum agrees
+      if ((err as FormatError).field === "header.crc32") expect((err as FormatError).byteOffset).toBe(8);
+    }
+    const flipped = image.slice();
+    flipped[image.length - 1]! ^= 0x10; // a weight byte: only the checksum can tell
+    expect(() => rt.load(flipped)).toThrow(expect.objectContaining({ field: "header.crc32", byteOffset: 8 }));
+    expect(rt.models.size).toBe(1); // failed loads leave nothing behind
+  });
+});
