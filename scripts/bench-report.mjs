@@ -286,7 +286,9 @@ if (cmp && outDir === resolve(`${rootDir}/bench/results`)) {
       `Measured on ${machineLine} ([all tables](bench/results/README.md)):`, ``,
       `| | ${cs.map(name).join(" | ")} |`, `|---|${"---:|".repeat(cs.length)}`,
       ...[B, M64, M784].map((m) => `| one row, ${shortLabel(models.find((q) => q.id === m) ?? { label: m })} | ${cs.map((c) => fmtNs(lat(m, c))).join(" | ")} |`),
+      ...(get(M784D, e) ? [`| one row, MLP 784-256-128-10, dense rows (no zeros) | ${cs.map((c) => fmtNs(lat(M784D, c))).join(" | ")} |`] : []),
       `| rows/s, MLP 784 in batches of ${cmp.batch} | ${cs.map((c) => fmtRate(thr(M784, c))).join(" | ")} |`,
+      ...(get(M784D, e) ? [`| rows/s, MLP 784, dense rows | ${cs.map((c) => fmtRate(thr(M784D, c))).join(" | ")} |`] : []),
       ...(R.cold ? [
         `| cold start, import → first prediction, MLP 784 | ${cs.map((c) => fmtMs(coldRow(M784, c)?.coldMs) + (c === e && coldRow(M784, "edgeinfer-simd-bundle") ? ` (bundled: ${fmtMs(coldRow(M784, "edgeinfer-simd-bundle").coldMs)})` : "")).join(" | ")} |`,
         `| cold start, blog's model | ${cs.map((c) => fmtMs(coldRow(B, c)?.coldMs) + (c === e && coldRow(B, "edgeinfer-simd-bundle") ? ` (bundled: ${fmtMs(coldRow(B, "edgeinfer-simd-bundle").coldMs)})` : "")).join(" | ")} |`,
