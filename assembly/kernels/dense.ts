@@ -38,15 +38,14 @@ export function denseF32Ref(x: usize, w: usize, b: usize, y: usize, nIn: i32, nO
 
 /**
  * One row. SIMD: four output rows at a time share each load of x, over the runs of nonzero
- * blocks of x (one run over the whole row when it has too few zeros: at parity with a plain
- * loop, measured).
+ * blocks of x (one run over the whole row when it has too few zeros: as fast as a plain loop,
+ * within this machine's noise, measured in one process).
  */
 export function denseF32(x: usize, w: usize, b: usize, y: usize, nIn: i32, nOut: i32): void {
   if (ASC_FEATURE_SIMD) {
     const nIn4 = nIn & ~3;
     let nRuns = nonzeroRuns(x, 0, 1, <usize>nIn4 << 2, F32_MAGNITUDE, F32_RUN_COST);
-    const dense = nRuns < 0;
-    if (dense) nRuns = wholeRun(<usize>nIn4 << 2);
+    if (nRuns < 0) nRuns = wholeRun(<usize>nIn4 << 2);
     const runsEnd = RUNS + (<usize>nRuns << 3);
     const rowBytes = <usize>nIn << 2;
     let o = 0;
@@ -56,12 +55,12 @@ export function denseF32(x: usize, w: usize, b: usize, y: usize, nIn: i32, nOut:
       let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
       // Moving pointers, two vectors per turn at constant offsets 0 and 16: less address and
       // loop arithmetic per multiply-add (+15 % on 784×256 in V8). The same accumulators take
-      // the products in the same order, so the bits are those of the plain loop. The dense case
-      // keeps a loop of its own: through the run loop it is slower in V8.
-      if (dense) {
-        let pw = r0, px = x;
-        const end4 = r0 + (<usize>nIn4 << 2), end8 = r0 + (<usize>(nIn & ~7) << 2);
-        while (pw < end8) {
+      // the products in the same order, so the bits are those of the plain loop.
+      for (let run = RUNS; run < runsEnd; run += 8) {
+        const start = <usize>load<u32>(run);
+        let pw = r0 + start, px = x + start;
+        const pxEnd = x + <usize>load<u32>(run, 4);
+        while (px + 32 <= pxEnd) {
           let xv = v128.load(px);
           a0 = f32x4.add(a0, f32x4.mul(v128.load(pw), xv));
           a1 = f32x4.add(a1, f32x4.mul(v128.load(pw + rowBytes), xv));
@@ -74,38 +73,12 @@ export function denseF32(x: usize, w: usize, b: usize, y: usize, nIn: i32, nOut:
           a3 = f32x4.add(a3, f32x4.mul(v128.load(pw + 3 * rowBytes, 16), xv));
           pw += 32; px += 32;
         }
-        if (pw < end4) {
+        if (px < pxEnd) {
           const xv = v128.load(px);
           a0 = f32x4.add(a0, f32x4.mul(v128.load(pw), xv));
           a1 = f32x4.add(a1, f32x4.mul(v128.load(pw + rowBytes), xv));
           a2 = f32x4.add(a2, f32x4.mul(v128.load(pw + 2 * rowBytes), xv));
           a3 = f32x4.add(a3, f32x4.mul(v128.load(pw + 3 * rowBytes), xv));
-        }
-      } else {
-        for (let run = RUNS; run < runsEnd; run += 8) {
-          const start = <usize>load<u32>(run);
-          let pw = r0 + start, px = x + start;
-          const pxEnd = x + <usize>load<u32>(run, 4);
-          while (px + 32 <= pxEnd) {
-            let xv = v128.load(px);
-            a0 = f32x4.add(a0, f32x4.mul(v128.load(pw), xv));
-            a1 = f32x4.add(a1, f32x4.mul(v128.load(pw + rowBytes), xv));
-            a2 = f32x4.add(a2, f32x4.mul(v128.load(pw + 2 * rowBytes), xv));
-            a3 = f32x4.add(a3, f32x4.mul(v128.load(pw + 3 * rowBytes), xv));
-            xv = v128.load(px, 16);
-            a0 = f32x4.add(a0, f32x4.mul(v128.load(pw, 16), xv));
-            a1 = f32x4.add(a1, f32x4.mul(v128.load(pw + rowBytes, 16), xv));
-            a2 = f32x4.add(a2, f32x4.mul(v128.load(pw + 2 * rowBytes, 16), xv));
-            a3 = f32x4.add(a3, f32x4.mul(v128.load(pw + 3 * rowBytes, 16), xv));
-            pw += 32; px += 32;
-          }
-          if (px < pxEnd) {
-            const xv = v128.load(px);
-            a0 = f32x4.add(a0, f32x4.mul(v128.load(pw), xv));
-            a1 = f32x4.add(a1, f32x4.mul(v128.load(pw + rowBytes), xv));
-            a2 = f32x4.add(a2, f32x4.mul(v128.load(pw + 2 * rowBytes), xv));
-            a3 = f32x4.add(a3, f32x4.mul(v128.load(pw + 3 * rowBytes), xv));
-          }
         }
       }
       const bo = b + (<usize>o << 2), yo = y + (<usize>o << 2);
@@ -182,8 +155,7 @@ export function denseF32Batch(x: usize, xStride: i32, w: usize, b: usize, y: usi
     const y0 = y + <usize>r * ys, y1 = y0 + ys, y2 = y1 + ys, y3 = y2 + ys;
     // Blocks zero in all four rows are skipped (see runs.ts).
     let nRuns = nonzeroRuns(x0, xs, 4, <usize>nIn4 << 2, F32_MAGNITUDE, F32_RUN_COST);
-    const dense = nRuns < 0;
-    if (dense) nRuns = wholeRun(<usize>nIn4 << 2);
+    if (nRuns < 0) nRuns = wholeRun(<usize>nIn4 << 2);
     const runsEnd = RUNS + (<usize>nRuns << 3);
     let o = 0;
     for (; o + 2 <= nOut; o += 2) {
@@ -191,11 +163,11 @@ export function denseF32Batch(x: usize, xStride: i32, w: usize, b: usize, y: usi
       let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
       let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
       // Moving pointers (no index arithmetic in the loop): +25 % on 784×256 in V8. Not unrolled
-      // further: with two turns in flight V8 runs out of vector registers and spills. The dense
-      // case keeps a loop of its own: through the run loop it is 5 % slower (register pressure).
-      if (dense) {
-        let pw = wa, px = x0;
-        const end = wa + (<usize>nIn4 << 2);
+      // further: with two turns in flight V8 runs out of vector registers and spills.
+      for (let run = RUNS; run < runsEnd; run += 8) {
+        const start = <usize>load<u32>(run);
+        let pw = wa + start, px = x0 + start;
+        const end = wa + <usize>load<u32>(run, 4);
         while (pw < end) {
           const va = v128.load(pw), vb = v128.load(pw + rowBytes);
           const v0 = v128.load(px), v1 = v128.load(px + xs), v2 = v128.load(px + 2 * xs), v3 = v128.load(px + 3 * xs);
@@ -204,21 +176,6 @@ export function denseF32Batch(x: usize, xStride: i32, w: usize, b: usize, y: usi
           a2 = f32x4.add(a2, f32x4.mul(va, v2)); c2 = f32x4.add(c2, f32x4.mul(vb, v2));
           a3 = f32x4.add(a3, f32x4.mul(va, v3)); c3 = f32x4.add(c3, f32x4.mul(vb, v3));
           pw += 16; px += 16;
-        }
-      } else {
-        for (let run = RUNS; run < runsEnd; run += 8) {
-          const start = <usize>load<u32>(run);
-          let pw = wa + start, px = x0 + start;
-          const end = wa + <usize>load<u32>(run, 4);
-          while (pw < end) {
-            const va = v128.load(pw), vb = v128.load(pw + rowBytes);
-            const v0 = v128.load(px), v1 = v128.load(px + xs), v2 = v128.load(px + 2 * xs), v3 = v128.load(px + 3 * xs);
-            a0 = f32x4.add(a0, f32x4.mul(va, v0)); c0 = f32x4.add(c0, f32x4.mul(vb, v0));
-            a1 = f32x4.add(a1, f32x4.mul(va, v1)); c1 = f32x4.add(c1, f32x4.mul(vb, v1));
-            a2 = f32x4.add(a2, f32x4.mul(va, v2)); c2 = f32x4.add(c2, f32x4.mul(vb, v2));
-            a3 = f32x4.add(a3, f32x4.mul(va, v3)); c3 = f32x4.add(c3, f32x4.mul(vb, v3));
-            pw += 16; px += 16;
-          }
         }
       }
       const ba = load<f32>(b + (<usize>o << 2)), bb = load<f32>(b + (<usize>o << 2), 4);
