@@ -141,7 +141,7 @@ md.push(`Every contender runs the same model (the same weights: ONNX for onnxrun
 // M784D: the same model on rows with no zeros (edgeinfer skips zero inputs; shown beside, and
 // the one that measures the kernel's GFLOP/s, since skipped products are not computed).
 const B = "blog_lr", M64 = "mlp_64_128_64_10", M784 = "mlp_784_256_128_10", M784D = "mlp_784_256_128_10_dense";
-const onDense = (f, what) => (get(M784D, e) ? `; on dense rows (no zeros to skip): ${f(M784D)}` : "");
+const onDense = (f) => (get(M784D, e) ? `; on dense rows (no zeros to skip): ${f(M784D)}` : "");
 const bars = [];
 const bar = (what, measured, need, ok) => bars.push({ what, measured, need, ok });
 const e = "edgeinfer-simd";
@@ -162,14 +162,14 @@ if (cmp) {
   }
   for (const [p, need] of [["ort-node", 1], ["ort-web", 2], ["js", 10]]) {
     const r = ratio(lat(M784, e), lat(M784, p));
-    const dense = (m) => `${fmtNs(lat(m, e))} vs ${fmtNs(lat(m, p))}: ${x(ratio(lat(m, e), lat(m, p)))}`;
-    bar(`single row, MLP 784-256-128-10 f32: vs ${name(p)}`, `${dense(M784)}${onDense(dense)}`, need === 1 ? "> 1× (faster)" : `≥ ${need}×`, need === 1 ? r > 1 : r >= need);
+    const fig = (m) => `${fmtNs(lat(m, e))} vs ${fmtNs(lat(m, p))}: ${x(ratio(lat(m, e), lat(m, p)))}`;
+    bar(`single row, MLP 784-256-128-10 f32: vs ${name(p)}`, `${fig(M784)}${onDense(fig)}`, need === 1 ? "> 1× (faster)" : `≥ ${need}×`, need === 1 ? r > 1 : r >= need);
   }
   {
     // The bar names no precision (the single-row 784 bars say f32): f32 decides, int8 is shown beside it.
     const r = thr(M784, e) / thr(M784, "ort-web"), q = thr(M784, `${e}-int8`), rq = q && q / thr(M784, "ort-web");
-    const dense = (m) => `${fmtRate(thr(m, e))} vs ${fmtRate(thr(m, "ort-web"))} rows/s: ${x(thr(m, e) / thr(m, "ort-web"))}`;
-    bar("batch 1000, MLP 784-256-128-10: vs onnxruntime-web", `f32 ${fmtRate(thr(M784, e))} vs ${fmtRate(thr(M784, "ort-web"))} rows/s: ${x(r)}${onDense(dense)}${rq ? `; int8 (pack --quantize int8) ${fmtRate(q)} rows/s: ${x(rq)}` : ""}`, "≥ 1.5×",
+    const fig = (m) => `${fmtRate(thr(m, e))} vs ${fmtRate(thr(m, "ort-web"))} rows/s: ${x(thr(m, e) / thr(m, "ort-web"))}`;
+    bar("batch 1000, MLP 784-256-128-10: vs onnxruntime-web", `f32 ${fmtRate(thr(M784, e))} vs ${fmtRate(thr(M784, "ort-web"))} rows/s: ${x(r)}${onDense(fig)}${rq ? `; int8 (pack --quantize int8) ${fmtRate(q)} rows/s: ${x(rq)}` : ""}`, "≥ 1.5×",
       r >= 1.5 ? true : rq >= 1.5 ? "with int8 yes, in f32 no" : false);
   }
   {

@@ -10,11 +10,11 @@
 // with STEP_FLAG_Q8_BF16_SCALES bf16: u16 each, padded to 4 bytes), then i32 rowSum[nOut]
 // (absent with STEP_FLAG_Q8_NO_ROW_SUMS: int16 rows have zero point 0), then with a static
 // input f32 xScale and i32 xZeroPoint; b f32[nOut], q = nIn bytes of scratch. x, y, q disjoint.
-import { RUNS, nonzeroRuns, wholeRun, ANY_BIT } from "./runs";
+import { RUNS, nonzeroRuns, ANY_BIT } from "./runs";
+import { STEP_FLAG_Q8_STATIC_INPUT, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_BF16_SCALES, STEP_FLAG_Q8_NO_ROW_SUMS } from "../abi";
 
 /** Loop overhead of a run in the int16-row kernels, in 8-value blocks of work (bench/ measurements). */
 const I16_RUN_COST = 1;
-import { STEP_FLAG_Q8_STATIC_INPUT, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_BF16_SCALES, STEP_FLAG_Q8_NO_ROW_SUMS } from "../abi";
 
 /** Output channel o's weight scale: an f32, or a bf16 widened to f32 (its bits are the f32's upper half). */
 // @ts-ignore: decorator
@@ -291,8 +291,7 @@ export function denseQ8DotI16Ref(q: usize, w: usize, aux: usize, b: usize, y: us
 export function denseQ8DotI16(q: usize, w: usize, aux: usize, b: usize, y: usize, nIn: i32, nOut: i32, xScale: f32, bf16: bool): void {
   if (ASC_FEATURE_SIMD) {
     const nIn8 = nIn & ~7;
-    let nRuns = nonzeroRuns(q, 0, 1, <usize>nIn8 << 1, ANY_BIT, I16_RUN_COST);
-    if (nRuns < 0) nRuns = wholeRun(<usize>nIn8 << 1);
+    const nRuns = nonzeroRuns(q, 0, 1, <usize>nIn8 << 1, ANY_BIT, I16_RUN_COST);
     const runsEnd = RUNS + (<usize>nRuns << 3);
     const rowBytes = <usize>nIn;
     const last = nOut - 1; // as denseQ8Dot: the last pass repeats the last row
@@ -362,8 +361,7 @@ export function denseQ8DotI16x2(q0: usize, q1: usize, t: usize, w: usize, aux: u
   if (ASC_FEATURE_SIMD) {
     const nIn8 = nIn & ~7;
     // Blocks zero in both rows are skipped (runs.ts).
-    let nRuns = nonzeroRuns(q0, q1 - q0, 2, <usize>nIn8 << 1, ANY_BIT, I16_RUN_COST);
-    if (nRuns < 0) nRuns = wholeRun(<usize>nIn8 << 1);
+    const nRuns = nonzeroRuns(q0, q1 - q0, 2, <usize>nIn8 << 1, ANY_BIT, I16_RUN_COST);
     const runsEnd = RUNS + (<usize>nRuns << 3);
     const rowBytes = <usize>nIn;
     const y1 = y0 + yStep;

@@ -9,7 +9,7 @@
 import { actScalar, storeTail, applyAct, sigmoidS, sigmoidV } from "./activations";
 import { isAct } from "../config";
 import { ACT_NONE, ACT_SIGMOID, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_LOGISTIC_PAIR } from "../abi";
-import { RUNS, nonzeroRuns, wholeRun, F32_MAGNITUDE } from "./runs";
+import { RUNS, nonzeroRuns, F32_MAGNITUDE } from "./runs";
 
 /** Loop overhead of a run in the f32 kernels, in 4-float blocks of work (bench/ measurements). */
 const F32_RUN_COST = 3;
@@ -44,8 +44,7 @@ export function denseF32Ref(x: usize, w: usize, b: usize, y: usize, nIn: i32, nO
 export function denseF32(x: usize, w: usize, b: usize, y: usize, nIn: i32, nOut: i32): void {
   if (ASC_FEATURE_SIMD) {
     const nIn4 = nIn & ~3;
-    let nRuns = nonzeroRuns(x, 0, 1, <usize>nIn4 << 2, F32_MAGNITUDE, F32_RUN_COST);
-    if (nRuns < 0) nRuns = wholeRun(<usize>nIn4 << 2);
+    const nRuns = nonzeroRuns(x, 0, 1, <usize>nIn4 << 2, F32_MAGNITUDE, F32_RUN_COST);
     const runsEnd = RUNS + (<usize>nRuns << 3);
     const rowBytes = <usize>nIn << 2;
     let o = 0;
@@ -154,8 +153,7 @@ export function denseF32Batch(x: usize, xStride: i32, w: usize, b: usize, y: usi
     const x0 = x + <usize>r * xs, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
     const y0 = y + <usize>r * ys, y1 = y0 + ys, y2 = y1 + ys, y3 = y2 + ys;
     // Blocks zero in all four rows are skipped (see runs.ts).
-    let nRuns = nonzeroRuns(x0, xs, 4, <usize>nIn4 << 2, F32_MAGNITUDE, F32_RUN_COST);
-    if (nRuns < 0) nRuns = wholeRun(<usize>nIn4 << 2);
+    const nRuns = nonzeroRuns(x0, xs, 4, <usize>nIn4 << 2, F32_MAGNITUDE, F32_RUN_COST);
     const runsEnd = RUNS + (<usize>nRuns << 3);
     let o = 0;
     for (; o + 2 <= nOut; o += 2) {
