@@ -6,6 +6,7 @@
  * are compared with the same process's own before the import: the memory the contender and
  * the model added to a bare Node process. Prints one JSON line.
  *
+ * Each contender loads its model the fastest way it offers: edgeinfer and onnxruntime by path.
  * <dir> holds what bench/run.ts prepared: model.onnx, model.eim (edgeinfer's packed image),
  * layers.json + layers.f32 (the same weights for plain JS and TF.js), row.f32 and want.json.
  */
@@ -16,12 +17,6 @@ import { pathToFileURL } from "node:url";
 const [contender, dir] = process.argv.slice(2) as [string, string];
 const gc = (globalThis as { gc?: () => void }).gc;
 const settle = () => { for (let i = 0; i < 3; i++) gc?.(); };
-
-/** A file's bytes, without the copy `new Uint8Array(buffer)` would make. */
-function bytesOf(path: string): Uint8Array {
-  const b = readFileSync(path);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
 
 function f32(path: string): Float32Array {
   const b = readFileSync(path);
@@ -48,7 +43,8 @@ if (contender.startsWith("edgeinfer-")) {
   // a web or edge deployment ships it; the others import the package by its name, as a user does
   // (its "." export: dist/pkg/index.js, one file).
   const { Model } = (contender.endsWith("-bundle") ? await import(pathToFileURL(resolve(dir, "../edgeinfer.bundle.mjs")).href) : await import(PACKAGE)) as typeof import("../src/index.js");
-  const model = Model.load(bytesOf(`${dir}/model.eim`), { simd: contender.includes("scalar") ? "off" : "require" });
+  // loadFile: the file read straight into wasm memory (a user holding bytes calls load(bytes)).
+  const model = Model.loadFile(`${dir}/model.eim`, { simd: contender.includes("scalar") ? "off" : "require" });
   keep = model;
   const o = model.info.outputs.find((x) => x.name === want.output) ?? model.info.outputs[0]!;
   y = model.predict(row).slice(o.offset, o.offset + o.length);
@@ -60,7 +56,8 @@ if (contender.startsWith("edgeinfer-")) {
 } else if (contender === "ort-node" || contender === "ort-web") {
   const pl = await import("./peer-load.js");
   const ort = contender === "ort-node" ? pl.peerRequire("onnxruntime-node") : await pl.importOrtWeb();
-  const s = await ort.InferenceSession.create(bytesOf(`${dir}/model.onnx`), contender === "ort-node" ? pl.ORT_NODE_OPTIONS : { executionProviders: ["wasm"] });
+  // By path, as edgeinfer's loadFile: onnxruntime reads the file itself.
+  const s = await ort.InferenceSession.create(`${dir}/model.onnx`, contender === "ort-node" ? pl.ORT_NODE_OPTIONS : { executionProviders: ["wasm"] });
   keep = s;
   const r = await s.run({ [want.input]: new ort.Tensor("float32", row, [1, row.length]) }, [want.output]);
   y = Array.from(r[want.output].data as Float32Array);

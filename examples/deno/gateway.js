@@ -7,7 +7,7 @@
 //   [0.5, -1]                   → the same, features in the model's order
 //
 // The library is imported unbundled from dist/ (after `npm run build`); nothing here is
-// Node-specific. model.eim is the blog's logistic regression (`edgeinfer pack`).
+// Node-specific (loadFile reads through Deno's own node:fs). model.eim is the blog's logistic regression (`edgeinfer pack`).
 import { Model } from "../../dist/src/index.js";
 
 const [path] = Deno.args;
@@ -15,7 +15,7 @@ if (!path) {
   console.error("usage: deno run --allow-read examples/deno/gateway.js <model.eim> < readings.jsonl");
   Deno.exit(1);
 }
-const model = Model.load(await Deno.readFile(path));
+const model = Model.loadFile(path); // read straight into the runtime's memory (Deno's node:fs)
 const { featureNames, inputLength, outputs } = model.info;
 const row = new Float32Array(inputLength); // reused for every reading
 const classifier = outputs.some((o) => o.labels);

@@ -1,3 +1,5 @@
+import { builtinModule } from "../host.js";
+
 /** CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320): the one zlib and PNG use. */
 let tables: Uint32Array | undefined;
 
@@ -12,19 +14,11 @@ let native: NativeCrc32 | null | undefined;
  */
 export const NATIVE_CRC_MIN_BYTES = 64 * 1024;
 
-/**
- * The host's zlib.crc32, reached without a static import of a Node module (this file also runs
- * in browsers and Deno): process.getBuiltinModule (Node ≥ 20.16, Bun). Used only after it
- * gives the standard check value.
- */
+/** The host's zlib.crc32 (builtinModule), used only after it gives the standard check value. */
 export function nativeCrc32(): NativeCrc32 | null {
   if (native !== undefined) return native;
-  native = null;
-  try {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => { crc32?: unknown } | undefined } }).process;
-    const f = proc?.getBuiltinModule?.("node:zlib")?.crc32;
-    if (typeof f === "function" && f(new Uint8Array([0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39])) === 0xcbf43926) native = f as NativeCrc32;
-  } catch { /* no such module here: the loop below */ }
+  const f = builtinModule<{ crc32?: unknown }>("node:zlib")?.crc32;
+  native = typeof f === "function" && f(new Uint8Array([0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39])) === 0xcbf43926 ? f as NativeCrc32 : null;
   return native;
 }
 

@@ -52,6 +52,11 @@ export class Model {
     return new Runtime(options).load(bytes, options);
   }
 
+  /** Reads a packed image file straight into a runtime of its own (see Runtime.loadFile). */
+  static loadFile(path: string | URL, options: LoadOptions & RuntimeOptions = {}): Model {
+    return new Runtime(options).loadFile(path, options);
+  }
+
   /** @internal Use Runtime.load or Model.load. */
   constructor(runtime: Runtime, info: ImageInfo, imagePtr: number, arenaPtr: number, blockBytes: number, options: LoadOptions) {
     this.runtime = runtime;

@@ -9,9 +9,11 @@
  */
 import { chooseBuild, instantiate, type Build, type KernelExports, type SimdOption } from "./wasm.js";
 import { readImage } from "../format/read.js";
-import { crc32, nativeCrc32, NATIVE_CRC_MIN_BYTES } from "../format/crc32.js";
+import { crc32Js } from "../format/crc32.js";
 import { ABI_VERSION } from "../format/abi.js";
 import { HostError, VersionError } from "../errors.js";
+import type { ImageInfo } from "../format/types.js";
+import { builtinModule } from "../host.js";
 import { Model, type LoadOptions } from "./model.js";
 
 export interface RuntimeOptions {
@@ -39,14 +41,26 @@ const PAGE = 65536;
 export const STAGING_BYTES = 256 * 1024;
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
 /**
- * From this many bytes an image's checksum runs in the wasm (where the host has no native
- * crc32 or the image is below NATIVE_CRC_MIN_BYTES): ~3 ns a byte from the first call, where
- * the cold JavaScript loop takes ~12.
+ * From this many bytes an image's checksum runs in the wasm: 1 ms a megabyte from the first
+ * call (slicing-by-8 under Liftoff), where the cold JavaScript loop takes ~12, and loading the
+ * host's zlib alone takes 1 to 5 ms of a cold start (bench/cold.ts). Below it, the byte loop
+ * is done before the wasm tables would be.
  */
-export const WASM_CRC_MIN_BYTES = 16 * 1024;
-const CRC_TABLE_BYTES = 1024;
+export const WASM_CRC_MIN_BYTES = 4 * 1024;
+/** The tables assembly/crc32.ts writes. */
+const CRC_TABLE_BYTES = 8 * 1024;
+/** Bytes per crc32Update call: V8 tiers a wasm function up between calls, never inside one. */
+const CRC_CHUNK_BYTES = 64 * 1024;
 
 interface Block { offset: number; bytes: number }
+
+/** The part of node:fs loadFile uses. */
+interface HostFs {
+  openSync(path: string | URL, flags: string): number;
+  fstatSync(fd: number): { size: number };
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  closeSync(fd: number): void;
+}
 
 export class Runtime {
   /** Which kernel build this runtime runs. */
@@ -89,41 +103,95 @@ export class Runtime {
   load(bytes: Uint8Array, options: LoadOptions = {}): Model {
     const info = readImage(bytes, this.#checksum);
     this.#ensureStaging(Math.max(STAGING_BYTES, 4 * (info.inputLength + info.outputLength)));
-    const imageBytes = align16(bytes.length);
-    const block = this.#allocate(imageBytes + info.arenaBytes);
-    const mem = new Uint8Array(this.exports.memory.buffer);
-    mem.set(bytes, block.offset);
-    // A reused block starts clean. Fresh memory is zero already: filling it would only fault in
-    // pages of an arena a single-row predict never reaches (MBs with `pack --batch-rows 256`).
-    mem.fill(0, block.offset + bytes.length, Math.min(block.offset + block.bytes, this.#untouched));
-    this.#untouched = Math.max(this.#untouched, block.offset + block.bytes);
-    const model = new Model(this, info, block.offset, block.offset + imageBytes, block.bytes, options);
+    const block = this.#allocate(align16(bytes.length) + info.arenaBytes);
+    new Uint8Array(this.exports.memory.buffer).set(bytes, block.offset);
+    return this.#adopt(info, block, bytes.length, options);
+  }
+
+  /**
+   * Reads a packed image file straight into this runtime's memory, validates it there and loads
+   * it: the file is never copied through the JavaScript heap, so a large model costs its bytes
+   * once, not twice (MLP 784-256-128-10, 940 KB: about 3 ms sooner on a cold start, bench/cold.ts).
+   * Needs the host's node:fs (Node ≥ 20.16, Deno, Bun); elsewhere read the bytes and call load().
+   * @throws HostError when the host has no node:fs; the errors of load() for the image itself
+   */
+  loadFile(path: string | URL, options: LoadOptions = {}): Model {
+    const fs = builtinModule<HostFs>("node:fs");
+    if (!fs) throw new HostError("loadFile needs the host's node:fs (Node >= 20.16, Deno, Bun); read the file and call load(bytes)");
+    const fd = fs.openSync(path, "r");
+    let image: Block | undefined;
+    try {
+      this.#ensureStaging(STAGING_BYTES); // below the image, so that the arena can follow it in place
+      const size = fs.fstatSync(fd).size;
+      image = this.#allocate(size);
+      const mem = new Uint8Array(this.exports.memory.buffer, image.offset, size);
+      let got = 0;
+      for (let n = 1; got < size && n > 0; got += n) n = fs.readSync(fd, mem, got, size - got, got);
+      this.#clean(image.offset + got, image.offset + image.bytes);
+      const info = readImage(mem.subarray(0, got), this.#checksum); // a file that shrank meanwhile reads as truncated
+      this.#ensureStaging(4 * (info.inputLength + info.outputLength));
+      const block = this.#extend(image, align16(got) + info.arenaBytes);
+      image = undefined;
+      return this.#adopt(info, block, got, options);
+    } finally {
+      fs.closeSync(fd);
+      if (image) this.#freeBlock(image);
+    }
+  }
+
+  /** A block holding a validated image of imageBytes at its start becomes a model; the rest (its arena) is zeroed. */
+  #adopt(info: ImageInfo, block: Block, imageBytes: number, options: LoadOptions): Model {
+    this.#clean(block.offset + imageBytes, block.offset + block.bytes);
+    const model = new Model(this, info, block.offset, block.offset + align16(imageBytes), block.bytes, options);
     this.#models.add(model);
     return model;
   }
 
-  /** The image checksum: the host's native crc32 for large images, else this module's, else JavaScript for small ones. */
-  readonly #checksum = (bytes: Uint8Array, start: number, end: number): number => {
-    if (end - start < WASM_CRC_MIN_BYTES) return crc32(bytes, start, end);
-    if (end - start >= NATIVE_CRC_MIN_BYTES && nativeCrc32()) return crc32(bytes, start, end);
-    return this.wasmCrc32(bytes, start, end);
-  };
+  /**
+   * Zeroes [from, to) where an earlier block may have left data. Memory from #untouched up
+   * still holds the zeros it grew with: filling it would only fault in pages of an arena a
+   * single-row predict never reaches (MBs with `pack --batch-rows 256`).
+   */
+  #clean(from: number, to: number): void {
+    if (from < this.#untouched) new Uint8Array(this.exports.memory.buffer).fill(0, from, Math.min(to, this.#untouched));
+    this.#untouched = Math.max(this.#untouched, to);
+  }
+
+  /** The block grown to `bytes`, its contents kept: in place when it ends at the top of memory, else moved. */
+  #extend(block: Block, bytes: number): Block {
+    bytes = align16(bytes);
+    if (block.offset + block.bytes === this.#top) {
+      this.#reserve(block.offset + bytes);
+      this.#top = block.offset + bytes;
+      return { offset: block.offset, bytes };
+    }
+    const moved = this.#allocate(bytes);
+    new Uint8Array(this.exports.memory.buffer).copyWithin(moved.offset, block.offset, block.offset + block.bytes);
+    this.#freeBlock(block);
+    return moved;
+  }
+
+  /** The image checksum: JavaScript's byte loop for small images, this module's kernel from WASM_CRC_MIN_BYTES. */
+  readonly #checksum = (bytes: Uint8Array, start: number, end: number): number =>
+    end - start < WASM_CRC_MIN_BYTES ? crc32Js(bytes, start, end) : this.wasmCrc32(bytes, start, end);
 
   /**
-   * @internal CRC-32 of bytes [start, end) computed in this runtime's wasm: the bytes go through
-   * the staging area a chunk at a time, after the table at its start. Allocates only the staging
-   * area (of a fixed size, whatever the image says: nothing is trusted before the checksum).
+   * @internal CRC-32 of bytes [start, end) computed in this runtime's wasm, CRC_CHUNK_BYTES a
+   * call: in place where the bytes lie in its memory, else through the staging area, after the
+   * tables at its start. Allocates only the staging area (of a fixed size, whatever the image
+   * says: nothing is trusted before the checksum).
    */
   wasmCrc32(bytes: Uint8Array, start: number, end: number): number {
     this.#ensureStaging(STAGING_BYTES);
-    const table = this.#staging.offset, at = table + CRC_TABLE_BYTES, chunk = this.#staging.bytes - CRC_TABLE_BYTES;
+    const table = this.#staging.offset, staged = table + CRC_TABLE_BYTES;
     this.exports.crc32Table(table);
+    const inPlace = bytes.buffer === this.exports.memory.buffer;
     const mem = new Uint8Array(this.exports.memory.buffer); // after any growth
     let crc = 0;
-    for (let i = start; i < end; i += chunk) {
-      const n = Math.min(chunk, end - i);
-      mem.set(bytes.subarray(i, i + n), at);
-      crc = this.exports.crc32Update(crc, at, n, table);
+    for (let i = start; i < end; i += CRC_CHUNK_BYTES) {
+      const n = Math.min(CRC_CHUNK_BYTES, end - i);
+      if (!inPlace) mem.set(bytes.subarray(i, i + n), staged);
+      crc = this.exports.crc32Update(crc, inPlace ? bytes.byteOffset + i : staged, n, table);
     }
     return crc >>> 0;
   }
@@ -141,7 +209,7 @@ export class Runtime {
     if (bytes <= this.#staging.bytes) return;
     const old = this.#staging;
     this.#staging = this.#allocate(bytes);
-    this.#untouched = Math.max(this.#untouched, this.#staging.offset + this.#staging.bytes); // predictBatch writes it
+    this.#untouched = Math.max(this.#untouched, this.#staging.offset + this.#staging.bytes); // predictBatch writes it: not zero
     if (old.bytes > 0) this.#freeBlock(old);
   }
 
@@ -175,16 +243,20 @@ export class Runtime {
     }
     const offset = this.#top;
     const end = offset + bytes;
-    const have = this.exports.memory.buffer.byteLength;
-    if (end > have) {
-      if (end > this.#maximumMemoryBytes) {
-        throw new HostError(`loading needs ${end} bytes of memory; the runtime's limit is ${this.#maximumMemoryBytes}`);
-      }
-      this.exports.memory.grow(Math.ceil((end - have) / PAGE));
-      for (const m of this.#models) m.rebind(); // the old buffer is detached now
-    }
+    this.#reserve(end);
     this.#top = end;
     return { offset, bytes };
+  }
+
+  /** Grows memory to at least `end` bytes (within the runtime's limit) and re-makes every model's views. */
+  #reserve(end: number): void {
+    const have = this.exports.memory.buffer.byteLength;
+    if (end <= have) return;
+    if (end > this.#maximumMemoryBytes) {
+      throw new HostError(`loading needs ${end} bytes of memory; the runtime's limit is ${this.#maximumMemoryBytes}`);
+    }
+    this.exports.memory.grow(Math.ceil((end - have) / PAGE));
+    for (const m of this.#models) m.rebind(); // the old buffer is detached now
   }
 
   memoryReport(): MemoryReport {

@@ -81,6 +81,7 @@ beforeAll(async () => {
       wasm[build] = `${c.name}.${build}.wasm`;
       writeFileSync(join(dir, wasm[build]!), m.wasm);
     }
+    writeFileSync(join(dir, `${c.name}.eim`), c.image); // for Model.loadFile in main.mjs
     caseList.push({ name: c.name, image: Buffer.from(c.image).toString("base64"), rows: c.rows.map(f32Bits), wasm });
   }
   writeFileSync(join(dir, "cases.json"), JSON.stringify(caseList));
@@ -104,9 +105,13 @@ describe("Node: the reference every other host must match", () => {
   });
 });
 
+/** A CLI host's run of main.mjs: its results, after checking its Model.loadFile rows against the library's (SIMD) in Node. */
 function runHost(cmd: string, args: string[]): Results {
   const out = execFileSync(cmd, args, { cwd: root, encoding: "utf8", maxBuffer: 64 << 20, timeout: 120_000 });
-  return (JSON.parse(out) as { results: Results }).results;
+  const { results, loadFile } = JSON.parse(out) as { results: Results; loadFile: Record<string, Rows> };
+  expect(Object.keys(loadFile).sort()).toEqual(Object.keys(node).sort());
+  for (const [name, rows] of Object.entries(loadFile)) expect(rows, `${cmd} loadFile ${name}`).toEqual(node[name]!.simd!.library.single);
+  return results;
 }
 
 describe("JavaScript hosts", () => {

@@ -5,8 +5,8 @@
 import { Model } from "../../dist/src/index.js";
 
 const hex = (u) => u.toString(16).padStart(8, "0");
-const bitsOf = (f32) => Array.from(new Uint32Array(f32.buffer, f32.byteOffset, f32.length), hex);
-const rowOf = (bits) => new Float32Array(Uint32Array.from(bits).buffer);
+export const bitsOf = (f32) => Array.from(new Uint32Array(f32.buffer, f32.byteOffset, f32.length), hex);
+export const rowOf = (bits) => new Float32Array(Uint32Array.from(bits).buffer);
 
 function fromBase64(b64) {
   const s = atob(b64);

@@ -1,6 +1,7 @@
 // The image checksum at load: images from WASM_CRC_MIN_BYTES are checked inside the runtime's
-// wasm (crc32Table / crc32Update, a staging chunk at a time) unless the host's native crc32
-// takes them; all of it gives zlib's value, and a corrupt image is still a FormatError.
+// wasm (crc32Table / crc32Update, slicing-by-8, 64 KiB a call, in place or through the staging
+// area), smaller ones by the JavaScript byte loop; all of it gives zlib's value, and a corrupt
+// image is still a FormatError.
 import { describe, expect, it } from "vitest";
 import * as zlib from "node:zlib";
 import { FormatError, Model, Runtime, inspect } from "../../src/index.js";
@@ -16,9 +17,15 @@ describe("the wasm crc32", () => {
     const rt = new Runtime({ simd });
     const rand = seeded(`wasm crc ${simd}`).next;
     const big = Uint8Array.from({ length: 2 * STAGING_BYTES + 4099 }, () => Math.floor(rand() * 256));
-    for (const [start, end] of [[0, big.length], [12, big.length], [3, 3 + STAGING_BYTES], [5, 6 + STAGING_BYTES - 1024], [7, 8], [9, 9]]) {
-      expect(rt.wasmCrc32(big, start, end)).toBe(ref(big.subarray(start, end)));
-    }
+    const cases = [[0, big.length], [12, big.length], [3, 3 + STAGING_BYTES], [5, 6 + STAGING_BYTES - 1024], [7, 8], [9, 16], [9, 18], [9, 9]];
+    for (const [start, end] of cases) expect(rt.wasmCrc32(big, start, end)).toBe(ref(big.subarray(start, end)));
+    // In place: the same bytes where they lie in the runtime's own memory (as loadFile reads
+    // them), at an odd offset in memory grown past everything the runtime handed out.
+    const at = rt.memory.buffer.byteLength + 1;
+    rt.memory.grow(Math.ceil((big.length + 1) / 65536));
+    const own = new Uint8Array(rt.memory.buffer, at, big.length);
+    own.set(big);
+    for (const [start, end] of cases) expect(rt.wasmCrc32(own, start, end)).toBe(ref(big.subarray(start, end)));
   });
 
   it("checks images from WASM_CRC_MIN_BYTES at load: a good one loads, a flipped weight is a FormatError at header.crc32", () => {
