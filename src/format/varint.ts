@@ -78,10 +78,15 @@ export class ByteReader {
     if (n > this.remaining) this.fail(field, at, `string of ${n} bytes runs past the end of the metadata section`);
     const s = this.bytes.subarray(this.pos, this.pos + n);
     this.pos += n;
+    // Names are mostly ASCII and short: those need no decoder (a cold start's first TextDecoder
+    // costs about 0.1 ms, and a model has a name per feature, output and label).
+    if (n <= 64 && s.every((b) => b < 0x80)) return String.fromCharCode(...s);
     try {
-      return new TextDecoder("utf-8", { fatal: true }).decode(s);
+      return (utf8 ??= new TextDecoder("utf-8", { fatal: true })).decode(s);
     } catch {
       return this.fail(field, at, "is not valid UTF-8");
     }
   }
 }
+
+let utf8: TextDecoder | undefined;

@@ -100,6 +100,33 @@ describe("refusals name the field and byte offset", () => {
   });
 });
 
+describe("metadata strings", () => {
+  // ASCII names up to 64 bytes skip the UTF-8 decoder; the rest go through it, and bytes that are
+  // not UTF-8 are refused with the string's field named.
+  const names = ["x", "température", "湿度 (%)", "a".repeat(64), "b".repeat(65), "é".repeat(40), ""];
+  const model = () => {
+    const b = new PlanBuilder(names.length, { producer: "prod ✓", kind: "test", featureNames: names });
+    b.output("y", b.act(b.input, Act.Relu), names);
+    return b.build();
+  };
+
+  it("read back as written, ASCII or not, short or long", () => {
+    const info = inspect(model());
+    expect(info.featureNames).toEqual(names);
+    expect(info.outputs[0]!.labels).toEqual(names);
+    expect(info.producer).toBe("prod ✓");
+  });
+
+  it("a name that is not UTF-8 is a FormatError naming it", () => {
+    const image = model();
+    const at = image.findIndex((_, i) => image[i] === 0x78 && image[i - 1] === 1); // "x": length 1, then the byte
+    const bad = patched(image, at, 0xff, 1);
+    const e = formatError(bad);
+    expect(e.field).toBe("meta.featureNames[0]");
+    expect(e.message).toMatch(/not valid UTF-8/);
+  });
+});
+
 describe("ten thousand random corruptions never crash the process", () => {
   // Each corrupted image either loads and predicts safely or throws a typed EdgeInferError.
   // Half keep a correct checksum, so the structural checks behind the CRC are exercised too.
