@@ -1,11 +1,9 @@
 /**
  * `npm run bench:cold [-- --spawns N --only a,b]`: only the cold starts (cold.ts), the contenders
- * interleaved (one fresh process each, round after round) so that a drifting machine load hits
- * them all alike. Prints medians and each contender's ratio to onnxruntime-node; writes nothing.
+ * interleaved in shuffled rounds (coldRounds) so that a drifting machine load hits them all
+ * alike. Prints medians and each contender's ratio to onnxruntime-node; writes nothing.
  */
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { bundleRuntime, median, prepareColdDir } from "./cold-setup.js";
+import { bundleRuntime, coldRounds, median, prepareColdDir } from "./cold-setup.js";
 import { trainedModels } from "./models.js";
 import { notInstalled } from "./peer-load.js";
 
@@ -16,18 +14,11 @@ const bundle = await bundleRuntime();
 const all = ["edgeinfer-simd", "edgeinfer-simd-bundle", "js", "ort-node"];
 const contenders = (opt("only")?.split(",") ?? all).filter((c) =>
   c === "edgeinfer-simd-bundle" ? bundle !== undefined : c === "ort-node" ? !notInstalled("onnxruntime-node") : true);
-const cold = fileURLToPath(new URL("cold.js", import.meta.url));
 
 for (const m of trainedModels().filter((x) => x.id === "blog_lr" || x.id === "mlp_784_256_128_10")) {
   const dir = prepareColdDir(m);
-  const ms = new Map<string, number[]>(contenders.map((c) => [c, []]));
-  for (let i = 0; i < spawns; i++) {
-    for (const c of contenders) {
-      const r = spawnSync(process.execPath, ["--expose-gc", cold, c, dir], { encoding: "utf8" });
-      if (r.status !== 0) throw new Error(`cold ${c} ${m.id}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
-      ms.get(c)!.push(JSON.parse(r.stdout.trim().split("\n").pop()!).coldMs);
-    }
-  }
+  const runs = coldRounds(dir, contenders, spawns, (c, err) => { throw new Error(`cold ${c} ${m.id}: ${err}`); });
+  const ms = new Map([...runs].map(([c, xs]) => [c, xs.map((x) => x.coldMs!)]));
   const ort = median(ms.get("ort-node") ?? []);
   console.log(`${m.id}: median of ${spawns} fresh processes, interleaved`);
   for (const [c, xs] of ms) {

@@ -2,7 +2,9 @@
  * What the cold-start children (cold.ts) read: one directory per model, and the runtime bundled
  * into one minified file. Shared by `npm run bench` (run.ts) and `npm run bench:cold` (cold-run.ts).
  */
+import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { edgeinferImage } from "./contenders.js";
 import type { BenchModel } from "./models.js";
 import { root } from "./suite.js";
@@ -46,3 +48,31 @@ export async function bundleRuntime(): Promise<string | undefined> {
 }
 
 export const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : NaN; };
+
+/**
+ * Cold starts of `contenders` on the model in `dir`: `rounds` rounds, one fresh process per
+ * contender each, in an order shuffled per round (seeded), so that a machine drifting between
+ * fast and slow states (this one does, within minutes) hits every contender alike and no one
+ * always follows the same neighbour. Returns each contender's parsed cold.ts lines; a contender
+ * that fails is reported to `onError` and dropped from the later rounds.
+ */
+export function coldRounds(dir: string, contenders: string[], rounds: number, onError: (contender: string, stderr: string) => void): Map<string, Array<Record<string, number>>> {
+  const script = fileURLToPath(new URL("cold.js", import.meta.url));
+  const runs = new Map(contenders.map((c) => [c, [] as Array<Record<string, number>>]));
+  const live = new Set(contenders);
+  let seed = 0x5eed;
+  for (let i = 0; i < rounds; i++) {
+    const order = [...live];
+    for (let k = order.length - 1; k > 0; k--) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      const j = seed % (k + 1);
+      [order[k], order[j]] = [order[j]!, order[k]!];
+    }
+    for (const c of order) {
+      const r = spawnSync(process.execPath, ["--expose-gc", script, c, dir], { encoding: "utf8" });
+      if (r.status !== 0) { onError(c, r.stderr.trim().split("\n").slice(-3).join(" | ")); live.delete(c); continue; }
+      runs.get(c)!.push(JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, number>);
+    }
+  }
+  return runs;
+}

@@ -17,7 +17,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, existsSy
 import { arch, cpus, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { bundleRuntime, median, prepareColdDir } from "./cold-setup.js";
+import { bundleRuntime, coldRounds, median, prepareColdDir } from "./cold-setup.js";
 import { notInstalled, PEERS_DIR } from "./peer-load.js";
 import { trainedModels } from "./models.js";
 import { root } from "./suite.js";
@@ -55,7 +55,8 @@ node("compare.js", "--build", "scalar", "--set", "main", "--time", "600", "--out
 node("compare.js", "--build", "simd", "--set", "scaling", "--only", "edgeinfer-simd,js,ort-web", "--out", files.scaling);
 
 // ---------------------------------------------------------------- cold start and memory
-const SPAWNS = 5;
+/** Rounds of cold starts: every contender once a round, in a shuffled order (cold-setup.ts). */
+const SPAWNS = 11;
 const COLD_CONTENDERS = ["edgeinfer-simd", "edgeinfer-scalar", "js", "ort-node", "ort-web", "tfjs-wasm"];
 const available = (c: string) => (c.endsWith("-bundle") ? bundle !== undefined : undefined) ?? ({ "ort-node": !notInstalled("onnxruntime-node"), "ort-web": !notInstalled("onnxruntime-web"), "tfjs-wasm": !notInstalled("@tensorflow/tfjs-backend-wasm") } as Record<string, boolean>)[c] ?? true;
 
@@ -70,18 +71,14 @@ for (let i = 0; i < SPAWNS; i++) {
 const bundle = await bundleRuntime();
 if (bundle) COLD_CONTENDERS.splice(1, 0, "edgeinfer-simd-bundle");
 const trained = trainedModels().filter((m) => m.id === "blog_lr" || m.id === "mlp_784_256_128_10");
-console.log(`\ncold start (import → first prediction) and memory added, fresh process each, median of ${SPAWNS}`);
+console.log(`\ncold start (import → first prediction) and memory added, fresh process each, median of ${SPAWNS} interleaved rounds`);
 for (const m of trained) {
   const dir = prepareColdDir(m);
-  for (const c of COLD_CONTENDERS) {
-    if (!available(c)) { cold.push({ model: m.id, contender: c, skipped: "not installed" }); continue; }
-    const runs: Array<Record<string, number>> = [];
-    // Interleaving would be fairer to drifting clocks, but each spawn is independent anyway.
-    for (let i = 0; i < SPAWNS; i++) {
-      const r = spawnSync(process.execPath, ["--expose-gc", here("cold.js"), c, dir], { encoding: "utf8" });
-      if (r.status !== 0) { failed = true; console.error(`cold ${c} ${m.id}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`); break; }
-      runs.push(JSON.parse(r.stdout.trim().split("\n").pop()!));
-    }
+  const present = COLD_CONTENDERS.filter(available);
+  for (const c of COLD_CONTENDERS) if (!available(c)) cold.push({ model: m.id, contender: c, skipped: "not installed" });
+  const all = coldRounds(dir, present, SPAWNS, (c, err) => { failed = true; console.error(`cold ${c} ${m.id}: ${err}`); });
+  for (const c of present) {
+    const runs = all.get(c)!;
     if (!runs.length) continue;
     const med = (k: string) => median(runs.map((x) => x[k]!));
     const row = { model: m.id, contender: c, spawns: runs.length, coldMs: med("coldMs"), coldMsAll: runs.map((x) => x.coldMs), sinceProcessStartMs: med("sinceProcessStartMs"), rssAdded: med("rssAdded"), heapAdded: med("heapAdded"), externalAdded: med("externalAdded") };

@@ -213,7 +213,7 @@ for (const m of models) {
 }
 if (R.cold) {
   md.push(`## Cold start and memory`, ``, `![cold start](cold-start.svg)`, ``, `![memory](memory.svg)`, ``);
-  md.push(`A fresh \`node\` per run (median of ${R.cold.spawns}): the clock starts before the contender's first import and stops after its first (checked) prediction; then, after full GCs, RSS and JS heap are compared with the same process before the import. A bare Node process has ${fmtBytes(R.cold.bareRss)} RSS. edgeinfer loads its packed image; the others load the ONNX file or the weights.`, ``);
+  md.push(`A fresh \`node\` per run (median of ${R.cold.spawns} rounds, every contender once a round in a shuffled order): the clock starts before the contender's first import and stops after its first (checked) prediction; then, after full GCs, RSS and JS heap are compared with the same process before the import. A bare Node process has ${fmtBytes(R.cold.bareRss)} RSS. edgeinfer loads its packed image (\`Model.loadFile\`), onnxruntime the ONNX file by path, plain JS and TF.js the weights.`, ``);
   md.push(`| model | contender | import → first prediction | process start → first prediction | RSS added | JS heap added |`, `|---|---|---:|---:|---:|---:|`);
   for (const r of R.cold.rows) md.push(r.skipped ? `| ${r.model} | ${name(r.contender)} | skipped | | | |` : `| ${r.model} | ${name(r.contender)} | ${fmtMs(r.coldMs)} | ${fmtMs(r.sinceProcessStartMs)} | ${fmtBytes(r.rssAdded)} | ${fmtBytes(r.heapAdded)} |`);
   md.push(``);
