@@ -166,12 +166,14 @@ export function describeQuantization(info: ImageInfo): string[] {
   const r = info.quantReport;
   if (!r) return [];
   const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)} %`;
+  const layers = r.layers.map((l) => `  step ${String(l.step).padStart(2)} dense ${String(l.nIn).padStart(5)} → ${String(l.nOut).padEnd(5)} ${l.name}`);
+  if (info.quantization === "none") return ["quantization: asked for int8, every dense layer kept f32 (int8 would save too little):", ...layers];
   const lines = [
     `quantization: weight matrices ${r.floatMatrixBytes} B in f32 → ${r.matrixBytes} B with int8 values and scales (${pct(r.matrixBytes, r.floatMatrixBytes)})`,
     `  biases ${r.biasBytes} B, kept f32 (exact)`,
     `  weights section ${r.floatWeightsBytes} B → ${r.weightsBytes} B (${pct(r.weightsBytes, r.floatWeightsBytes)}; biases, other steps and 16-byte alignment included)`,
   ];
-  for (const l of r.layers) lines.push(`  step ${String(l.step).padStart(2)} dense ${String(l.nIn).padStart(5)} → ${String(l.nOut).padEnd(5)} ${l.name}`);
+  lines.push(...layers);
   const c = r.calibration;
   if (c) {
     lines.push(`  on ${c.rows} calibration rows: largest |int8 − float| output difference ${c.maxAbsDiff.toPrecision(3)}`

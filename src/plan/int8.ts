@@ -4,8 +4,10 @@
  *   - every f32 dense layer becomes int8 (symmetric weights, one bf16 scale per output channel,
  *     biases exact), except a final layer holding ≤ 1 % of all dense weights (an MLP's 128×10
  *     after 784×256), which stays f32: its error lands directly on the outputs, and int8 would
- *     save under 1 % of the bytes. (Smaller final layers, such as digits' 16×10, are int8:
- *     with int16 rows they keep ≥ 99 % top-class agreement, docs/quantization.md);
+ *     save under 1 % of the bytes; and a final layer int8 would save under
+ *     MIN_INT8_SAVING_BYTES (a small logistic regression). (Larger final layers, such as
+ *     digits' 16×10, are int8: with int16 rows they keep ≥ 99 % top-class agreement,
+ *     docs/quantization.md);
  *   - without calibration rows, each row is quantized on the fly (DynamicQuantizeLinear);
  *     with them, each int8 layer's input range is the range seen on those rows through the
  *     float model (min/max, 0 included), fixed at pack time, and its bias absorbs the mean
@@ -21,6 +23,13 @@ import type { BuildOptions, DenseLayer, Int8Choice, PlanBuilder } from "./builde
 
 /** A final dense layer with at most this fraction of all dense weights stays f32. */
 export const SMALL_FINAL_FRACTION = 0.01;
+/**
+ * A final dense layer whose int8 form would save fewer bytes than this stays f32 too: a
+ * logistic regression's 2×2 weights would shrink by 8 bytes (3 per weight, less 2 per output
+ * for its scale), less than the quantization report adds to the image, and would lose the
+ * exact f32 answers and the four-lane DENSE_NARROW kernel for nothing.
+ */
+export const MIN_INT8_SAVING_BYTES = 64;
 
 export interface QuantizeOptions {
   /** "int8": dense layers stored and computed in int8 (DENSE_Q8). */
@@ -40,7 +49,8 @@ export interface QuantizeOptions {
 /** The decision for one f32 layer under `--quantize int8`. */
 function choose(layer: DenseLayer, all: boolean, totalWeights: number, i16: boolean, ranges?: Array<{ lo: number; hi: number; mean: Float64Array }>): Int8Choice | QuantDecision {
   const w = layer.nIn * layer.nOut;
-  if (!all && layer.final && w <= SMALL_FINAL_FRACTION * totalWeights) return QuantDecision.F32SmallFinal;
+  const small = w <= SMALL_FINAL_FRACTION * totalWeights || 3 * w - 2 * layer.nOut < MIN_INT8_SAVING_BYTES;
+  if (!all && layer.final && small) return QuantDecision.F32SmallFinal;
   const rows = i16 ? "i16" as const : "u8" as const;
   const r = ranges?.[layer.index];
   if (!r) return { rows };

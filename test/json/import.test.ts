@@ -113,9 +113,20 @@ describe("bad JSON models are refused with the field named", () => {
 });
 
 describe("int8 packing of a binary logistic regression", () => {
-  it("by default makes its one layer int8 (it is all of the model's dense weights), and says what it cost", () => {
+  it("by default keeps its one small layer f32 (int8 would save 8 bytes and lose the exact answers), and says so", () => {
     const ex = new URL("../../examples/logistic-regression/", import.meta.url);
-    const info = Model.load(pack(readFileSync(new URL("model.json", ex), "utf8"), { quantize: "int8" })).info;
+    const json = readFileSync(new URL("model.json", ex), "utf8");
+    const model = Model.load(pack(json, { quantize: "int8" })), f32 = Model.load(pack(json));
+    expect(model.info.quantization).toBe("none");
+    expect(model.info.steps.map((s) => s.opcode)).toEqual(f32.info.steps.map((s) => s.opcode)); // DENSE_NARROW, as in f32
+    expect(model.info.quantReport?.layers).toEqual([{ step: 0, nIn: 2, nOut: 2, decision: QuantDecision.F32SmallFinal, name: "f32 (kept: small final layer)" }]);
+    expect(model.info.quantReport).toMatchObject({ floatMatrixBytes: 16, matrixBytes: 16, biasBytes: 8, floatWeightsBytes: 48, weightsBytes: 48 });
+    expect(Array.from(model.predict([0.5, -1]))).toEqual(Array.from(f32.predict([0.5, -1]))); // the same bits
+  });
+
+  it("int8Layers \"all\" makes it int8 anyway, and says what it cost", () => {
+    const ex = new URL("../../examples/logistic-regression/", import.meta.url);
+    const info = Model.load(pack(readFileSync(new URL("model.json", ex), "utf8"), { quantize: "int8", int8Layers: "all" })).info;
     expect(info.quantization).toBe("int8");
     expect(info.quantReport?.layers).toEqual([{ step: 0, nIn: 2, nOut: 2, decision: QuantDecision.Int8Dynamic, name: "int8 (dynamic row quantization)" }]);
     // 2×2 weights: 16 B in f32; 4 B int8 + 2 bf16 scales (4 B); biases 8 B either way. The section: 48 B in f32 (4-lane
