@@ -32,9 +32,8 @@ export function prepareColdDir(m: BenchModel): string {
 
 /**
  * The runtime entry bundled into one minified file (rolldown, a devDependency), as a web or
- * edge deployment ships it, the kernels embedded; undefined (and said why) without rolldown.
- * (The npm entries, dist/pkg/index.js and under the "node" condition index.node.js, are one
- * file each too, not minified: scripts/build-dist.mjs.)
+ * edge deployment ships it; undefined (and said why) without rolldown. (The npm entry,
+ * dist/pkg/index.js, is one file too, not minified: scripts/build-dist.mjs.)
  */
 export async function bundleRuntime(): Promise<string | undefined> {
   try {

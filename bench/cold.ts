@@ -41,7 +41,7 @@ let keep: unknown; // what a user's program would hold on to after loading
 if (contender.startsWith("edgeinfer-")) {
   // edgeinfer-simd-bundle: the runtime bundled and minified (bench/cold-setup.ts, rolldown), as
   // a web or edge deployment ships it; the others import the package by its name, as a user does
-  // (its "." export under the "node" condition: dist/pkg/index.node.js, one file).
+  // (its "." export: dist/pkg/index.js, one file).
   const { Model } = (contender.endsWith("-bundle") ? await import(pathToFileURL(resolve(dir, "../edgeinfer.bundle.mjs")).href) : await import(PACKAGE)) as typeof import("../src/index.js");
   // loadFile: the file read straight into wasm memory (a user holding bytes calls load(bytes)).
   const model = Model.loadFile(`${dir}/model.eim`, { simd: contender.includes("scalar") ? "off" : "require" });

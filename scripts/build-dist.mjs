@@ -1,18 +1,14 @@
 #!/usr/bin/env node
 // The package's entries as single files (rolldown), from tsc's output in dist/src:
-//   dist/pkg/index.js       "edgeinfer": the runtime, one ES module with the kernels embedded
-//   dist/pkg/index.node.js  "edgeinfer" under the "node" condition (Node, Deno, Bun): the same,
-//                           reading the kernels from build/*.wasm (runtime/kernel-source.node.js)
-//   dist/pkg/pack.js        "edgeinfer/pack": the importer
+//   dist/pkg/index.js  "edgeinfer": the runtime, one ES module with the kernels embedded
+//   dist/pkg/pack.js   "edgeinfer/pack": the importer
 //   dist/pkg/build.js  "edgeinfer/build": standalone modules
 //   dist/pkg/cli.js    bin/edgeinfer.js
 // One file instead of the runtime's 11 modules: each module costs Node's ESM loader a resolve,
 // a read and a compile, most of a cold start (bench/cold.ts).
 // Exactly one copy of each class with an identity (the errors, Model, Runtime, the compiled
-// kernels): pack.js and build.js import them from "edgeinfer" (the package's own name, so that
-// they get whichever runtime entry the host's conditions chose for the user) instead of bundling
-// their own, so `err instanceof FormatError` holds whichever entry threw it. build.js takes
-// pack() from pack.js.
+// kernels): pack.js and build.js import them from index.js instead of bundling their own, so
+// `err instanceof FormatError` holds whichever entry threw it. build.js takes pack() from pack.js.
 // The package ships these and only the .d.ts files of dist/src.
 import { rolldown } from "rolldown";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -32,28 +28,25 @@ export const SHARED = ["errors.js", "runtime/model.js", "runtime/runtime.js", "r
  */
 const asciiOnly = (file) => writeFileSync(file, readFileSync(file, "utf8").replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
 
-/** `entries`: [module, to] pairs; `to` is an external specifier, or { file } to bundle another module in its place. */
 function shareWith(entries) {
   return {
     name: "edgeinfer-shared",
     resolveId(spec, importer) {
       if (!importer || !spec.startsWith(".")) return null;
       const target = resolve(dirname(importer), spec);
-      for (const [path, to] of entries) if (target === path) return typeof to === "string" ? { id: to, external: true } : { id: to.file };
+      for (const [path, to] of entries) if (target === path) return { id: to, external: true };
       return null;
     },
   };
 }
 
 const bare = (id) => !id.startsWith(".") && !id.startsWith("/");
-const runtime = SHARED.map((p) => [p, "edgeinfer"]);
 const builds = [
   { input: src("index.js"), file: "index.js", share: [] },
-  { input: src("index.js"), file: "index.node.js", share: [[src("runtime/kernel-source.js"), { file: src("runtime/kernel-source.node.js") }]] },
-  { input: src("pack.js"), file: "pack.js", share: runtime },
-  { input: src("build/standalone.js"), file: "build.js", share: [...runtime, [src("pack.js"), "./pack.js"]] },
+  { input: src("pack.js"), file: "pack.js", share: SHARED.map((p) => [p, "./index.js"]) },
+  { input: src("build/standalone.js"), file: "build.js", share: [...SHARED.map((p) => [p, "./index.js"]), [src("pack.js"), "./pack.js"]] },
   // The CLI (bin/edgeinfer.js): the three entries above, and its own code.
-  { input: src("cli/main.js"), file: "cli.js", share: [...runtime, [src("pack.js"), "./pack.js"], [src("build/standalone.js"), "./build.js"]] },
+  { input: src("cli/main.js"), file: "cli.js", share: [...SHARED.map((p) => [p, "./index.js"]), [src("pack.js"), "./pack.js"], [src("build/standalone.js"), "./build.js"]] },
 ];
 for (const b of builds) {
   const bundle = await rolldown({ input: b.input, external: bare, plugins: [shareWith(b.share)], logLevel: "warn" });
