@@ -8,7 +8,7 @@
 import {
   ABI_VERSION, Act, FORMAT_MAJOR, HEADER_BYTES, Header, type HeaderField, MAGIC, Norm, Opcode, OUTPUT_RECORD_BYTES,
   q8AuxLayout, QUANT_DECISION_NAMES, QuantDecision, QuantMode, STEP_BYTES, STEP_FLAG_Q8_BF16_SCALES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_NO_ROW_SUMS,
-  STEP_FLAG_Q8_STATIC_INPUT, STEP_FLAGS_ABI3, Step, type StepField, WEIGHTS_ALIGN,
+  STEP_FLAG_Q8_STATIC_INPUT, Step, stepAbi, type StepField, WEIGHTS_ALIGN,
 } from "./abi.js";
 import { crc32 } from "./crc32.js";
 import { FormatError, VersionError } from "../errors.js";
@@ -25,8 +25,8 @@ const fail = (field: string, at: number, detail: string): never => {
 };
 
 /**
- * @param checksum CRC-32 of bytes [start, end), as zlib computes it; the runtime passes one that
- * runs in its wasm where the host has no native crc32.
+ * @param checksum CRC-32 of bytes [start, end), as zlib computes it; the runtime passes its own
+ * (the wasm kernel from WASM_CRC_MIN_BYTES, in place where the image lies in its memory).
  */
 export function readImage(bytes: Uint8Array, checksum: (bytes: Uint8Array, start: number, end: number) => number = crc32): ImageInfo {
   if (bytes.length < HEADER_BYTES) {
@@ -114,7 +114,7 @@ export function readImage(bytes: Uint8Array, checksum: (bytes: Uint8Array, start
   // Step records.
   const steps: StepRecord[] = [];
   for (let k = 0; k < nSteps; k++) {
-    steps.push(readStep(view, stepsOffset + k * STEP_BYTES, k, { weightsOffset, imageBytes, arenaBytes, batchRows, abiVersion }));
+    steps.push(readStep(view, stepsOffset + k * STEP_BYTES, k, { weightsOffset, imageBytes, arenaBytes, batchRows, abiVersion, inputOffset, inputEnd, inputLength }));
   }
 
   // Metadata.
@@ -197,7 +197,11 @@ function readQuantReport(r: ByteReader, steps: StepRecord[], weightsBytes: numbe
   return report;
 }
 
-interface Bounds { weightsOffset: number; imageBytes: number; arenaBytes: number; batchRows: number; abiVersion: number }
+interface Bounds {
+  weightsOffset: number; imageBytes: number; arenaBytes: number; batchRows: number; abiVersion: number;
+  /** The input rows [inputOffset, inputEnd), inputLength floats apart. */
+  inputOffset: number; inputEnd: number; inputLength: number;
+}
 
 /** Scratch bytes DENSE_Q8 needs: the quantized row (4-aligned) and the zero point; int16 rows: two rows of 2·align8(nIn) bytes, 32 bytes of sums, and 4. */
 export const q8ScratchBytes = (nIn: number, flags = 0) => (flags & STEP_FLAG_Q8_I16_INPUT ? 2 * 2 * Math.ceil(nIn / 8) * 8 + 32 : Math.ceil(nIn / 4) * 4) + 4;
@@ -218,7 +222,7 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
   const { opcode, nIn, nOut } = s;
   const q8Flags = STEP_FLAG_Q8_STATIC_INPUT | STEP_FLAG_Q8_I16_INPUT | STEP_FLAG_Q8_BF16_SCALES | STEP_FLAG_Q8_NO_ROW_SUMS;
   if (s.flags !== 0 && !(opcode === Opcode.DenseQ8 && (s.flags & ~q8Flags) === 0)) bad("flags", `unknown flags 0x${s.flags.toString(16)} for opcode ${opcode}`);
-  const needsAbi = s.flags & STEP_FLAGS_ABI3 ? 3 : s.flags !== 0 || opcode === Opcode.Quantize ? 2 : 1;
+  const needsAbi = stepAbi(opcode, s.flags);
   if (bounds.abiVersion < needsAbi) bad(s.flags !== 0 ? "flags" : "opcode", `needs kernel ABI ${needsAbi}, but the header says ${bounds.abiVersion}`);
   if (s.flags & STEP_FLAG_Q8_NO_ROW_SUMS && !(s.flags & STEP_FLAG_Q8_I16_INPUT)) bad("flags", "uint8 rows need their row sums (NO_ROW_SUMS is for int16 rows)");
   if (nIn < 1 || nIn > 1 << 24) bad("nIn", `${nIn} is outside 1..2^24`);
@@ -320,6 +324,15 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
   };
   const srcEnd = rows("src", "srcStride", nIn);
   const dstEnd = rows("dst", "dstStride", nOut);
+  // runBatch reads a batch's rows where they lie in place of the input rows (assembly/run.ts,
+  // exec): a step may read the input rows only as a whole, at their offset and stride, and none
+  // may write them.
+  const { inputOffset, inputEnd, inputLength } = bounds;
+  const input = `the input rows [${inputOffset}, ${inputEnd})`;
+  if (s.src < inputEnd && inputOffset < srcEnd && (s.src !== inputOffset || s.srcStride !== inputLength)) {
+    bad("src", `rows [${s.src}, ${srcEnd}) reach into ${input} other than as them (offset ${inputOffset}, stride ${inputLength})`);
+  }
+  if (s.dst < inputEnd && inputOffset < dstEnd) bad("dst", `rows [${s.dst}, ${dstEnd}) write into ${input}`);
   const inPlace = s.src === s.dst && s.srcStride === s.dstStride;
   if ((disjoint || !inPlace) && s.src < dstEnd && s.dst < srcEnd && rowsOverlap(s, bounds.batchRows)) {
     bad("dst", disjoint ? "output rows overlap the input rows" : "output rows overlap the input rows without being exactly in place");
@@ -327,6 +340,7 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
   if (opcode === Opcode.DenseQ8) {
     const scratchEnd = s.scratch + q8ScratchBytes(nIn, s.flags);
     if ((s.scratch < srcEnd && s.src < scratchEnd) || (s.scratch < dstEnd && s.dst < scratchEnd)) bad("scratch", "overlaps the step's input or output rows");
+    if (s.scratch < inputEnd && inputOffset < scratchEnd) bad("scratch", `writes into ${input}`);
   }
   return s;
 }

@@ -84,6 +84,11 @@ describe("refusals name the field and byte offset", () => {
     ["stride narrower than the row", patched(image, step(dense, "srcStride"), 1), `steps[${dense}].srcStride`, step(dense, "srcStride"), /less than the row width/],
     ["dense writing over its own input", inPlaceDense, `steps[${lastDense}].dst`, step(lastDense, "dst"), /output rows overlap the input rows/],
     ["int8 scratch outside the arena", patched(image, step(denseQ8, "scratch"), info.arenaBytes), `steps[${denseQ8}].scratch`, step(denseQ8, "scratch"), /arena/],
+    // runBatch reads a batch's rows where they lie, in place of the input rows: nothing may write
+    // those, and a step may read them only whole (the image's input offset and stride).
+    ["a step writing the input rows", patched(image, step(dense, "dst"), info.inputOffset), `steps[${dense}].dst`, step(dense, "dst"), /write into the input rows/],
+    ["the input rows read at another stride", patched(image, step(0, "srcStride"), info.inputLength + 1), "steps[0].src", step(0, "src"), /reach into the input rows/],
+    ["int8 scratch over the input rows", patched(image, step(denseQ8, "scratch"), info.inputOffset), `steps[${denseQ8}].scratch`, step(denseQ8, "scratch"), /writes into the input rows/],
     ["metadata string past its end", patched(image, Header.metaBytes, 3), "meta.producer", -1, /past the end of the metadata/],
   ])("%s", (_, bytes, field, offset, message) => {
     const e = formatError(bytes as Uint8Array);
