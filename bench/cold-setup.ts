@@ -49,16 +49,13 @@ export async function bundleRuntime(): Promise<string | undefined> {
 export const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : NaN; };
 
 /**
- * Cold starts of `contenders` on the model in `dir`: `rounds` rounds, one fresh process per
- * contender each, in an order shuffled per round (seeded), so that a machine drifting between
- * fast and slow states (this one does, within minutes) hits every contender alike and no one
- * always follows the same neighbour. Returns each contender's parsed cold.ts lines; a contender
- * that fails is reported to `onError` and dropped from the later rounds.
+ * `rounds` rounds over `items`, each once a round in an order shuffled per round (seeded), so
+ * that a machine drifting between fast and slow states (this one does, within minutes) hits
+ * every item alike and none always follows the same neighbour. `visit` returns false to drop
+ * an item from the later rounds.
  */
-export function coldRounds(dir: string, contenders: string[], rounds: number, onError: (contender: string, stderr: string) => void): Map<string, Array<Record<string, number>>> {
-  const script = fileURLToPath(new URL("cold.js", import.meta.url));
-  const runs = new Map(contenders.map((c) => [c, [] as Array<Record<string, number>>]));
-  const live = new Set(contenders);
+export function shuffledRounds<T>(items: T[], rounds: number, visit: (item: T) => boolean): void {
+  const live = new Set(items);
   let seed = 0x5eed;
   for (let i = 0; i < rounds; i++) {
     const order = [...live];
@@ -67,11 +64,23 @@ export function coldRounds(dir: string, contenders: string[], rounds: number, on
       const j = seed % (k + 1);
       [order[k], order[j]] = [order[j]!, order[k]!];
     }
-    for (const c of order) {
-      const r = spawnSync(process.execPath, ["--expose-gc", script, c, dir], { encoding: "utf8" });
-      if (r.status !== 0) { onError(c, r.stderr.trim().split("\n").slice(-3).join(" | ")); live.delete(c); continue; }
-      runs.get(c)!.push(JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, number>);
-    }
+    for (const item of order) if (!visit(item)) live.delete(item);
   }
+}
+
+/**
+ * Cold starts of `contenders` on the model in `dir`: one fresh process per contender and round
+ * (shuffledRounds). Returns each contender's parsed cold.ts lines; a contender that fails is
+ * reported to `onError` and dropped from the later rounds.
+ */
+export function coldRounds(dir: string, contenders: string[], rounds: number, onError: (contender: string, stderr: string) => void): Map<string, Array<Record<string, number>>> {
+  const script = fileURLToPath(new URL("cold.js", import.meta.url));
+  const runs = new Map(contenders.map((c) => [c, [] as Array<Record<string, number>>]));
+  shuffledRounds(contenders, rounds, (c) => {
+    const r = spawnSync(process.execPath, ["--expose-gc", script, c, dir], { encoding: "utf8" });
+    if (r.status !== 0) { onError(c, r.stderr.trim().split("\n").slice(-3).join(" | ")); return false; }
+    runs.get(c)!.push(JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, number>);
+    return true;
+  });
   return runs;
 }

@@ -56,13 +56,14 @@ Options:
                         biases exact) and compute with i32 sums; each row is quantized on the fly.
                         pack prints the weight matrices', the biases' and the weights section's
                         bytes before and after and each layer's precision (a final layer with
-                        ≤ 1 % of the dense weights stays f32); docs/quantization.md
+                        ≤ 1 % of the dense weights, or that int8 would shrink by under 64 bytes,
+                        stays f32); docs/quantization.md
   --calibration <rows>  with --quantize int8: CSV or JSON rows of the model's input. The int8
                         layers' input ranges are calibrated on them (static quantization), and pack
                         prints (and the image records) the largest absolute output difference to
                         the float model and how often the top class agrees on these rows
-  --int8-layers auto|all  auto (default): a final layer with ≤ 1 % of the dense weights stays f32;
-                        all: every dense layer int8
+  --int8-layers auto|all  auto (default): such a small final layer stays f32; all: every dense
+                        layer int8
   --activations int16|uint8  how int8 layers quantize their input rows: int16 (default, symmetric,
                         finer) or uint8 with a zero point (as ONNX DynamicQuantizeLinear)
   --batch-rows N        rows per block in batch prediction (default: sized to ~32 KiB of activations)
@@ -167,7 +168,7 @@ export function describeQuantization(info: ImageInfo): string[] {
   if (!r) return [];
   const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)} %`;
   const layers = r.layers.map((l) => `  step ${String(l.step).padStart(2)} dense ${String(l.nIn).padStart(5)} → ${String(l.nOut).padEnd(5)} ${l.name}`);
-  if (info.quantization === "none") return ["quantization: asked for int8, every dense layer kept f32 (int8 would save too little):", ...layers];
+  if (info.quantization === "none") return ["quantization: asked for int8, every dense layer kept f32:", ...layers];
   const lines = [
     `quantization: weight matrices ${r.floatMatrixBytes} B in f32 → ${r.matrixBytes} B with int8 values and scales (${pct(r.matrixBytes, r.floatMatrixBytes)})`,
     `  biases ${r.biasBytes} B, kept f32 (exact)`,

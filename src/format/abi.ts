@@ -116,6 +116,9 @@ export const STEP_FLAG_Q8_NO_ROW_SUMS = 8;
 /** The DENSE_Q8 flags that need kernel ABI 3. */
 export const STEP_FLAGS_ABI3 = STEP_FLAG_Q8_BF16_SCALES | STEP_FLAG_Q8_NO_ROW_SUMS;
 
+/** The lowest kernel ABI that runs a step: 3 for an ABI 3 flag, 2 for QUANTIZE or another flag, else 1. */
+export const stepAbi = (opcode: number, flags: number): number => (flags & STEP_FLAGS_ABI3 ? 3 : flags !== 0 || opcode === Opcode.Quantize ? 2 : 1);
+
 /**
  * DENSE_Q8's aux tensor, in bytes: the scales (f32, or bf16 padded to 4), then the i32 row sums
  * (unless NO_ROW_SUMS), then with a static input its f32 scale and i32 zero point.

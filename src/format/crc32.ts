@@ -76,8 +76,8 @@ function makeTables(): Uint32Array {
 }
 
 /**
- * CRC-32 of bytes [start, end): a model's weights are checked at every load. Long ranges go to
- * the host's native crc32 where there is one.
+ * CRC-32 of bytes [start, end), for the packer and `inspect` (a Runtime checks images with its
+ * wasm kernel instead). Long ranges go to the host's native crc32 where there is one.
  */
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
   if (end - start >= NATIVE_CRC_MIN_BYTES) {

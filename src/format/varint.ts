@@ -78,8 +78,8 @@ export class ByteReader {
     if (n > this.remaining) this.fail(field, at, `string of ${n} bytes runs past the end of the metadata section`);
     const s = this.bytes.subarray(this.pos, this.pos + n);
     this.pos += n;
-    // Names are mostly ASCII and short: those need no decoder (a cold start's first TextDecoder
-    // costs about 0.1 ms, and a model has a name per feature, output and label).
+    // Names are mostly ASCII and short (a name per feature, output and label): those are read
+    // without a TextDecoder, one shared decoder takes the rest.
     if (n <= 64 && s.every((b) => b < 0x80)) return String.fromCharCode(...s);
     try {
       return (utf8 ??= new TextDecoder("utf-8", { fatal: true })).decode(s);

@@ -3,7 +3,7 @@
  *   header (80 B) | output records | step records | metadata | pad to 16 | weights (each tensor 16-aligned)
  */
 import {
-  FORMAT_MAJOR, FORMAT_MINOR, HEADER_BYTES, Header, MAGIC, Opcode, OUTPUT_RECORD_BYTES, STEP_BYTES, STEP_FLAGS_ABI3, Step, WEIGHTS_ALIGN,
+  FORMAT_MAJOR, FORMAT_MINOR, HEADER_BYTES, Header, MAGIC, OUTPUT_RECORD_BYTES, STEP_BYTES, Step, stepAbi, WEIGHTS_ALIGN,
 } from "./abi.js";
 import { crc32 } from "./crc32.js";
 import type { OutputInfo, StepRecord } from "./types.js";
@@ -96,11 +96,8 @@ export function writeImage(p: PlannedImage): Uint8Array {
   view.setUint16(Header.formatMajor, FORMAT_MAJOR, true);
   view.setUint16(Header.formatMinor, FORMAT_MINOR, true);
   u32(Header.imageBytes, imageBytes);
-  // The lowest kernel ABI that runs the image: 3 for bf16 scales or int16 rows without row
-  // sums, 2 for QUANTIZE or another DENSE_Q8 flag, else 1.
-  const needsAbi3 = steps.some((s) => (s.flags & STEP_FLAGS_ABI3) !== 0);
-  const needsAbi2 = steps.some((s) => s.opcode === Opcode.Quantize || s.flags !== 0);
-  u32(Header.abiVersion, needsAbi3 ? 3 : needsAbi2 ? 2 : 1);
+  // The lowest kernel ABI that runs the image: that of its most demanding step.
+  u32(Header.abiVersion, steps.reduce((abi, s) => Math.max(abi, stepAbi(s.opcode, s.flags)), 1));
   u32(Header.flags, 0);
   u32(Header.nSteps, steps.length);
   u32(Header.stepsOffset, stepsOffset);

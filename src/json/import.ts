@@ -52,7 +52,8 @@ export interface JsonModel {
 export interface PackOptions {
   /**
    * "int8": dense weights stored as int8 with one scale per output channel, computed in int8
-   * (DENSE_Q8); a final layer with ≤ 1 % of the dense weights stays f32 (docs/quantization.md).
+   * (DENSE_Q8); a final layer with ≤ 1 % of the dense weights, or that int8 would shrink by
+   * under 64 bytes, stays f32 (docs/quantization.md).
    */
   quantize?: "none" | "int8";
   /**
@@ -61,7 +62,7 @@ export interface PackOptions {
    * difference to the float model and the top-class agreement on them.
    */
   calibration?: ArrayLike<ArrayLike<number>>;
-  /** With quantize "int8": "auto" (default) keeps a final layer with ≤ 1 % of the dense weights in f32; "all" quantizes every dense layer. */
+  /** With quantize "int8": "auto" (default) keeps a small final layer in f32 (QuantizeOptions.int8Layers); "all" quantizes every dense layer. */
   int8Layers?: "auto" | "all";
   /** With quantize "int8": rows quantized to "int16" (default, symmetric) or "uint8" (with a zero point, as ONNX DynamicQuantizeLinear). */
   activations?: "int16" | "uint8";

@@ -752,7 +752,7 @@ class OnnxImporter {
     if (kIn !== k) this.refuse(`[N, ${a.shape}] · [${b.dims}]: inner dimensions ${kIn} and ${k} differ`);
     const blocks = prod(a.shape.slice(0, -1));
     const bd = this.numeric(b, "B");
-    this.finiteWeights(Float64Array.from(bd), m, true);
+    this.finiteWeights(bd, m, true);
     const nIn = blocks * k, nOut = blocks * m;
     if (nIn * nOut > 1 << 26) this.refuse(`a block-diagonal dense of ${nOut}×${nIn} is too large`);
     const w = new Float64Array(nOut * nIn);

@@ -36,7 +36,10 @@ export interface QuantizeOptions {
   quantize?: "none" | "int8";
   /** Rows (each nInput values) to calibrate input ranges on and to measure the int8 model against the float one. */
   calibration?: ArrayLike<ArrayLike<number>>;
-  /** "auto" (default): a final layer with ≤ 1 % of the dense weights stays f32. "all": every dense layer is int8. */
+  /**
+   * "auto" (default): a final layer stays f32 when it holds ≤ SMALL_FINAL_FRACTION of the dense
+   * weights or int8 would shrink it by under MIN_INT8_SAVING_BYTES. "all": every dense layer is int8.
+   */
   int8Layers?: "auto" | "all";
   /**
    * How int8 layers quantize their input rows: "int16" (default: symmetric int16, zero point 0,

@@ -41,10 +41,10 @@ const PAGE = 65536;
 export const STAGING_BYTES = 256 * 1024;
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
 /**
- * From this many bytes an image's checksum runs in the wasm: 1 ms a megabyte from the first
- * call (slicing-by-8 under Liftoff), where the cold JavaScript loop takes ~12, and loading the
- * host's zlib alone takes 1 to 5 ms of a cold start (bench/cold.ts). Below it, the byte loop
- * is done before the wasm tables would be.
+ * From this many bytes an image's checksum runs in the wasm: 1.0–1.3 ms for 940 KB from the
+ * first call (slicing-by-8 under Liftoff), a little faster than loading node:zlib and running
+ * it (npm run bench:pieces), and the same code on every host. Below it, the byte loop is done
+ * before the wasm tables would be.
  */
 export const WASM_CRC_MIN_BYTES = 4 * 1024;
 /** The tables assembly/crc32.ts writes. */
@@ -111,7 +111,7 @@ export class Runtime {
   /**
    * Reads a packed image file straight into this runtime's memory, validates it there and loads
    * it: the file is never copied through the JavaScript heap, so a large model costs its bytes
-   * once, not twice (MLP 784-256-128-10, 940 KB: about 3 ms sooner on a cold start, bench/cold.ts).
+   * once, not twice (MLP 784-256-128-10, 940 KB: 2–3 ms sooner on a cold start, npm run bench:pieces).
    * Needs the host's node:fs (Node ≥ 20.16, Deno, Bun); elsewhere read the bytes and call load().
    * @throws HostError when the host has no node:fs; the errors of load() for the image itself
    */

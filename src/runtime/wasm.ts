@@ -20,7 +20,7 @@ export interface KernelExports {
   lastErrorStep(): number;
   abiVersion(): number;
   heapBase(): number;
-  /** CRC-32 for hosts without a native one (assembly/crc32.ts): the 1 KiB table, then chunks. */
+  /** CRC-32 of an image at load (assembly/crc32.ts): the 8 KiB of slicing tables, then chunks. */
   crc32Table(table: number): void;
   crc32Update(crc: number, ptr: number, len: number, table: number): number;
 }

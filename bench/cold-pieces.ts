@@ -1,0 +1,110 @@
+/**
+ * `npm run bench:pieces [-- --spawns N]`: pieces of a cold start that bench/README.md quotes, each
+ * timed in fresh processes (interleaved, in a shuffled order per round: shuffledRounds), medians:
+ *   - MLP 784-256-128-10's 940 KB image from file to model: readFileSync + load against loadFile
+ *     (the package imported and the Runtime made before the clock starts);
+ *   - the checksum of that image where loadFile leaves it (in wasm memory), cold: the runtime's
+ *     wasm kernel against node:zlib, loaded and run;
+ *   - import() of the runtime entry against a one-line module; the blog's model from import to
+ *     first prediction against a minimal hand-written loader (the same kernels and image, no
+ *     validation, no metadata, no API): the floor of Node and V8 here;
+ *   - node:fs as an ES module (what a static `import … from "node:fs"` builds) against
+ *     process.getBuiltinModule, in a program that has not used it;
+ *   - the first run of the regular expression Node checks every "exports" target with (copied
+ *     from Node 20's lib/internal/modules/esm/resolve.js).
+ * Prints medians; writes nothing. Needs the cold-start directory `npm run bench` or
+ * `npm run bench:cold` prepares.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { median, RESULTS, shuffledRounds } from "./cold-setup.js";
+import { root } from "./suite.js";
+
+const args = process.argv.slice(2);
+const spawns = Number(args[args.indexOf("--spawns") + 1] || 21);
+const image = `${RESULTS}/cold-mlp_784_256_128_10/model.eim`;
+if (!existsSync(image)) throw new Error(`${image} is missing: run npm run bench:cold first`);
+const entry = root("dist/pkg/index.js");
+const blog = `${RESULTS}/cold-blog_lr/model.eim`;
+const tmp = mkdtempSync(`${tmpdir()}/edgeinfer-pieces-`);
+const oneLine = `${tmp}/one-line.mjs`;
+writeFileSync(oneLine, "export const x = 1;\n");
+
+/** A child's setup: the image copied into a Runtime's memory (above its staging area), as `v`. */
+const inMemory = `
+  import { readFileSync } from "node:fs";
+  const { Runtime } = await import(${JSON.stringify(entry)});
+  const rt = new Runtime(), b = readFileSync(${JSON.stringify(image)});
+  rt.wasmCrc32(new Uint8Array(16), 0, 16); // makes the staging area, below the image
+  const at = rt.memory.buffer.byteLength;
+  rt.memory.grow(Math.ceil(b.length / 65536));
+  const v = new Uint8Array(rt.memory.buffer, at, b.length);
+  v.set(b);`;
+
+/** Child programs: each prints the milliseconds of the part it times. */
+const pieces: Record<string, string> = {
+  "940 KB image: readFileSync + load": `
+    import { readFileSync } from "node:fs";
+    const { Runtime } = await import(${JSON.stringify(entry)});
+    const rt = new Runtime();
+    const t = performance.now(); rt.load(readFileSync(${JSON.stringify(image)})); console.log(performance.now() - t);`,
+  "940 KB image: loadFile": `
+    import { readFileSync } from "node:fs";
+    const { Runtime } = await import(${JSON.stringify(entry)});
+    const rt = new Runtime();
+    const t = performance.now(); rt.loadFile(${JSON.stringify(image)}); console.log(performance.now() - t);`,
+  // Both over the image where loadFile leaves it: in the runtime's memory, its pages touched.
+  "940 KB checksum in wasm memory: the wasm kernel": `
+    ${inMemory}
+    const t = performance.now(); rt.wasmCrc32(v, 12, v.length); console.log(performance.now() - t);`,
+  "940 KB checksum in wasm memory: node:zlib, loaded and run": `
+    ${inMemory}
+    const t = performance.now(); process.getBuiltinModule("node:zlib").crc32(v.subarray(12)); console.log(performance.now() - t);`,
+  "import(): the runtime entry (by path)": `
+    import { readFileSync } from "node:fs";
+    const t = performance.now(); await import(${JSON.stringify(entry)}); console.log(performance.now() - t);`,
+  "import(): a one-line module": `
+    import { readFileSync } from "node:fs";
+    const t = performance.now(); await import(${JSON.stringify(oneLine)}); console.log(performance.now() - t);`,
+  "blog's model, import → first prediction: edgeinfer (by path)": `
+    import { readFileSync } from "node:fs";
+    const t = performance.now();
+    const { Model } = await import(${JSON.stringify(entry)});
+    Model.loadFile(${JSON.stringify(blog)}).predict([0.5, -1]);
+    console.log(performance.now() - t);`,
+  // The floor: the same kernels and image with no validation, no metadata and no API.
+  "blog's model, import → first prediction: a minimal loader": `
+    import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+    const t = performance.now();
+    await import(${JSON.stringify(oneLine)});
+    const e = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(${JSON.stringify(root("build/edgeinfer.simd.wasm"))})), {}).exports;
+    const fd = openSync(${JSON.stringify(blog)}, "r"), size = fstatSync(fd).size;
+    const image = (e.heapBase() + 15) & ~15;
+    e.memory.grow(1);
+    readSync(fd, new Uint8Array(e.memory.buffer, image, size), 0, size, 0); closeSync(fd);
+    const h = new DataView(e.memory.buffer, image), arena = image + ((size + 15) & ~15);
+    new Float32Array(e.memory.buffer, arena + h.getUint32(56, true), 2).set([0.5, -1]);
+    e.run(image, arena, 1);
+    new Float32Array(e.memory.buffer, arena + h.getUint32(64, true), 2).slice();
+    console.log(performance.now() - t);`,
+  "node:fs as an ES module": `
+    const t = performance.now(); await import("node:fs"); console.log(performance.now() - t);`,
+  "node:fs by process.getBuiltinModule": `
+    const t = performance.now(); process.getBuiltinModule("node:fs"); console.log(performance.now() - t);`,
+  "Node's \"exports\" target regex, first run": `
+    const re = /(^|\\\\|\\/)((\\.|%2e)(\\.|%2e)?|(n|%6e|%4e)(o|%6f|%4f)(d|%64|%44)(e|%65|%45)(_|%5f)(m|%6d|%4d)(o|%6f|%4f)(d|%64|%44)(u|%75|%55)(l|%6c|%4c)(e|%65|%45)(s|%73|%53))?(\\\\|\\/|$)/i;
+    const t = performance.now(); re.exec("dist/pkg/index.js"); console.log(performance.now() - t);`,
+};
+
+const names = Object.keys(pieces);
+const ms = new Map(names.map((n) => [n, [] as number[]]));
+shuffledRounds(names, spawns, (n) => {
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", pieces[n]!], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${n}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+  ms.get(n)!.push(Number(r.stdout.trim().split("\n").pop()));
+  return true;
+});
+console.log(`median of ${spawns} fresh processes each, interleaved`);
+for (const n of names) console.log(`  ${n.padEnd(46)} ${median(ms.get(n)!).toFixed(2).padStart(7)} ms`);
+rmSync(tmp, { recursive: true, force: true });
