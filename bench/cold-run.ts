@@ -11,12 +11,12 @@ const args = process.argv.slice(2);
 const opt = (name: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
 const spawns = Number(opt("spawns") ?? 21);
 const bundle = await bundleRuntime();
-const all = ["edgeinfer-simd", "edgeinfer-simd-bundle", "js", "ort-node"];
+const all = ["edgeinfer-simd", "edgeinfer-simd-bundle", "edgeinfer-standalone", "js", "ort-node"];
 const contenders = (opt("only")?.split(",") ?? all).filter((c) =>
   c === "edgeinfer-simd-bundle" ? bundle !== undefined : c === "ort-node" ? !notInstalled("onnxruntime-node") : true);
 
 for (const m of trainedModels().filter((x) => x.id === "blog_lr" || x.id === "mlp_784_256_128_10")) {
-  const dir = prepareColdDir(m);
+  const dir = await prepareColdDir(m);
   const runs = coldRounds(dir, contenders, spawns, (c, err) => { throw new Error(`cold ${c} ${m.id}: ${err}`); });
   const ms = new Map([...runs].map(([c, xs]) => [c, xs.map((x) => x.coldMs!)]));
   const ort = median(ms.get("ort-node") ?? []);

@@ -5,19 +5,28 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { buildStandalone } from "../src/build/standalone.js";
+import { readImage } from "../src/format/read.js";
 import { edgeinferImage } from "./contenders.js";
 import type { BenchModel } from "./models.js";
 import { root } from "./suite.js";
 
 export const RESULTS = root("bench/results");
 
-/** Writes model.onnx, model.eim, layers.json + layers.f32, row.f32 and want.json for cold.ts. */
-export function prepareColdDir(m: BenchModel): string {
+/**
+ * Writes model.onnx, model.eim, model.wasm (`edgeinfer build` of the same image), layers.json +
+ * layers.f32, row.f32 and want.json for cold.ts.
+ */
+export async function prepareColdDir(m: BenchModel): Promise<string> {
   const dir = `${RESULTS}/cold-${m.id}`;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/model.onnx`, m.onnx);
-  writeFileSync(`${dir}/model.eim`, edgeinferImage(m));
+  const image = edgeinferImage(m);
+  writeFileSync(`${dir}/model.eim`, image);
+  writeFileSync(`${dir}/model.wasm`, (await buildStandalone(image)).wasm);
+  // A standalone module writes every output side by side: where the checked one starts.
+  const outputs = readImage(image).outputs, checked = outputs.find((o) => o.name === m.outputName) ?? outputs[0]!;
   let offset = 0;
   const meta = m.layers!.map((l) => { const e = { nIn: l.nIn, nOut: l.nOut, act: l.act, offset }; offset += l.W.length + l.b.length; return e; });
   const all = new Float32Array(offset);
@@ -26,7 +35,7 @@ export function prepareColdDir(m: BenchModel): string {
   writeFileSync(`${dir}/layers.f32`, new Uint8Array(all.buffer));
   writeFileSync(`${dir}/row.f32`, new Uint8Array(m.rows.slice(0, m.nIn).buffer));
   const pair = m.layers![m.layers!.length - 1]!.act === "logistic_pair";
-  writeFileSync(`${dir}/want.json`, JSON.stringify({ output: m.outputName, input: m.inputName, values: m.expected[0], pairFromOne: pair }));
+  writeFileSync(`${dir}/want.json`, JSON.stringify({ output: m.outputName, input: m.inputName, values: m.expected[0], pairFromOne: pair, standaloneOffset: checked.offset }));
   return dir;
 }
 

@@ -8,7 +8,8 @@
  *
  * Each contender loads its model the fastest way it offers: edgeinfer and onnxruntime by path.
  * <dir> holds what bench/run.ts prepared: model.onnx, model.eim (edgeinfer's packed image),
- * layers.json + layers.f32 (the same weights for plain JS and TF.js), row.f32 and want.json.
+ * model.wasm (the same image built into a standalone module: `edgeinfer build`), layers.json +
+ * layers.f32 (the same weights for plain JS and TF.js), row.f32 and want.json.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -24,7 +25,7 @@ function f32(path: string): Float32Array {
 }
 
 const row = f32(`${dir}/row.f32`);
-const want = JSON.parse(readFileSync(`${dir}/want.json`, "utf8")) as { output: string; input: string; values: number[]; pairFromOne?: boolean };
+const want = JSON.parse(readFileSync(`${dir}/want.json`, "utf8")) as { output: string; input: string; values: number[]; pairFromOne?: boolean; standaloneOffset: number };
 settle();
 const before = process.memoryUsage();
 
@@ -38,7 +39,17 @@ const layersOf = async () => {
 /** Through a variable: tsc need not resolve the package's own name before dist/ exists. */
 const PACKAGE: string = "edgeinfer";
 let keep: unknown; // what a user's program would hold on to after loading
-if (contender.startsWith("edgeinfer-")) {
+if (contender === "edgeinfer-standalone") {
+  // The model built into its own module (docs/standalone.md, "From JavaScript"): no package to
+  // import and nothing to validate at load (`edgeinfer build` validated the image it embeds).
+  type Abi = { memory: WebAssembly.Memory; input_ptr(): number; input_len(): number; output_ptr(): number; predict(): number };
+  const m = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(`${dir}/model.wasm`)), {}).exports as unknown as Abi;
+  keep = m;
+  new Float32Array(m.memory.buffer, m.input_ptr(), m.input_len()).set(row);
+  const status = m.predict();
+  if (status !== 0) throw new Error(`edgeinfer-standalone: predict returned status ${status}`);
+  y = new Float32Array(m.memory.buffer, m.output_ptr() + 4 * want.standaloneOffset, want.values.length).slice();
+} else if (contender.startsWith("edgeinfer-")) {
   // edgeinfer-simd-bundle: the runtime bundled and minified (bench/cold-setup.ts, rolldown), as
   // a web or edge deployment ships it; the others import the package by its name, as a user does
   // (its "." export: dist/pkg/index.js, one file).

@@ -57,7 +57,7 @@ node("compare.js", "--build", "simd", "--set", "scaling", "--only", "edgeinfer-s
 // ---------------------------------------------------------------- cold start and memory
 /** Rounds of cold starts: every contender once a round, in a shuffled order (cold-setup.ts). */
 const SPAWNS = 11;
-const COLD_CONTENDERS = ["edgeinfer-simd", "edgeinfer-scalar", "js", "ort-node", "ort-web", "tfjs-wasm"];
+const COLD_CONTENDERS = ["edgeinfer-simd", "edgeinfer-scalar", "edgeinfer-standalone", "js", "ort-node", "ort-web", "tfjs-wasm"];
 const available = (c: string) => (c.endsWith("-bundle") ? bundle !== undefined : undefined) ?? ({ "ort-node": !notInstalled("onnxruntime-node"), "ort-web": !notInstalled("onnxruntime-web"), "tfjs-wasm": !notInstalled("@tensorflow/tfjs-backend-wasm") } as Record<string, boolean>)[c] ?? true;
 
 const cold: Array<Record<string, unknown>> = [];
@@ -73,7 +73,7 @@ if (bundle) COLD_CONTENDERS.splice(1, 0, "edgeinfer-simd-bundle");
 const trained = trainedModels().filter((m) => m.id === "blog_lr" || m.id === "mlp_784_256_128_10");
 console.log(`\ncold start (import → first prediction) and memory added, fresh process each, median of ${SPAWNS} interleaved rounds`);
 for (const m of trained) {
-  const dir = prepareColdDir(m);
+  const dir = await prepareColdDir(m);
   const present = COLD_CONTENDERS.filter(available);
   for (const c of COLD_CONTENDERS) if (!available(c)) cold.push({ model: m.id, contender: c, skipped: "not installed" });
   const all = coldRounds(dir, present, SPAWNS, (c, err) => { failed = true; console.error(`cold ${c} ${m.id}: ${err}`); });
