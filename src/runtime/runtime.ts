@@ -41,10 +41,10 @@ const PAGE = 65536;
 export const STAGING_BYTES = 256 * 1024;
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
 /**
- * From this many bytes an image's checksum runs in the wasm: 1.0–1.3 ms for 940 KB from the
- * first call (slicing-by-8 under Liftoff), a little faster than loading node:zlib and running
- * it (npm run bench:pieces), and the same code on every host. Below it, the byte loop is done
- * before the wasm tables would be.
+ * From this many bytes an image's checksum runs in the wasm (slicing-by-8): for 940 KB where
+ * loadFile reads it, cold, the same time as loading node:zlib and running it (2.5–3.2 ms
+ * against 2.5–3.0, npm run bench:pieces), and the same code on every host. Below it, the byte
+ * loop is done before the wasm tables would be.
  */
 export const WASM_CRC_MIN_BYTES = 4 * 1024;
 /** The tables assembly/crc32.ts writes. */
