@@ -37,7 +37,7 @@ writeFileSync(oneLine, "export const x = 1;\n");
 /**
  * A child's setup: the image read into a Runtime's memory (above its staging area) as loadFile
  * reads it, by readSync, as `v`. (Not copied in by JavaScript: here, pages the kernel filled
- * cost the first read from wasm about 1.5 ms more for 940 KB than pages JavaScript filled.)
+ * cost the first read from wasm about 1.5–2 ms more for 940 KB than pages JavaScript filled.)
  */
 const inMemory = `
   import { closeSync, openSync, readSync, statSync } from "node:fs";
