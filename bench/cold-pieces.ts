@@ -7,7 +7,10 @@
  *     kernel), cold: the runtime's wasm kernel against node:zlib, loaded and run; and the wasm
  *     kernel over the same bytes copied in by JavaScript;
  *   - MLP 784's standalone module (edgeinfer build, 947 KB): readFileSync, compile, instantiate;
- *   - import() of the runtime entry against a one-line module; the blog's model from import to
+ *   - import() of the runtime entry against a one-line module, its base64 emptied, its code only
+ *     parsed (never run), and minified into one file (and the blog's model through it);
+ *   - the blog's Runtime + loadFile first in a process against second (what V8 compiles on a
+ *     first call); the JavaScript CRC's byte table computed, and the blog's image checked with it; the blog's model from import to
  *     first prediction against a minimal hand-written loader (the same kernels and image, no
  *     validation, no metadata, no API): the floor of Node and V8 here;
  *   - node:fs as an ES module (what a static `import … from "node:fs"` builds) against
@@ -18,7 +21,7 @@
  * `npm run bench:cold` prepares.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { median, RESULTS, shuffledRounds } from "./cold-setup.js";
 import { root } from "./suite.js";
@@ -27,17 +30,24 @@ const args = process.argv.slice(2);
 const spawns = Number(args[args.indexOf("--spawns") + 1] || 21);
 const image = `${RESULTS}/cold-mlp_784_256_128_10/model.eim`;
 const standalone = `${RESULTS}/cold-mlp_784_256_128_10/model.wasm`;
-for (const f of [image, standalone]) if (!existsSync(f)) throw new Error(`${f} is missing: run npm run bench:cold first`);
+const bundle = `${RESULTS}/edgeinfer.bundle.mjs`;
+for (const f of [image, standalone, bundle]) if (!existsSync(f)) throw new Error(`${f} is missing: run npm run bench:cold first`);
 const entry = root("dist/pkg/index.js");
 const blog = `${RESULTS}/cold-blog_lr/model.eim`;
 const tmp = mkdtempSync(`${tmpdir()}/edgeinfer-pieces-`);
 const oneLine = `${tmp}/one-line.mjs`;
 writeFileSync(oneLine, "export const x = 1;\n");
+// The runtime entry taken apart: without its embedded base64, and its code only parsed (the
+// whole module as the body of a function that is never called).
+const withoutBase64 = readFileSync(entry, "utf8").replace(/(const S(?:IMD|CALAR)_WASM_BASE64 = )"[^"]*"/g, '$1""');
+const noBase64 = `${tmp}/no-base64.mjs`, parseOnly = `${tmp}/parse-only.mjs`;
+writeFileSync(noBase64, withoutBase64);
+writeFileSync(parseOnly, `function neverCalled() {\n${withoutBase64.slice(0, withoutBase64.lastIndexOf("export {"))}\n}\nexport const x = 1;\n`);
 
 /**
  * A child's setup: the image read into a Runtime's memory (above its staging area) as loadFile
  * reads it, by readSync, as `v`. (Not copied in by JavaScript: here, pages the kernel filled
- * cost the first read from wasm about 1.5–2 ms more for 940 KB than pages JavaScript filled.)
+ * cost the first read from wasm about 1.5 ms more for 940 KB than pages JavaScript filled.)
  */
 const inMemory = `
   import { closeSync, openSync, readSync, statSync } from "node:fs";
@@ -88,6 +98,15 @@ const pieces: Record<string, string> = {
   "import(): the runtime entry (by path)": `
     import { readFileSync } from "node:fs";
     const t = performance.now(); await import(${JSON.stringify(entry)}); console.log(performance.now() - t);`,
+  "import(): the runtime entry, its embedded base64 emptied": `
+    import { readFileSync } from "node:fs";
+    const t = performance.now(); await import(${JSON.stringify(noBase64)}); console.log(performance.now() - t);`,
+  "import(): the runtime entry's code only parsed (base64 emptied)": `
+    import { readFileSync } from "node:fs";
+    const t = performance.now(); await import(${JSON.stringify(parseOnly)}); console.log(performance.now() - t);`,
+  "import(): the runtime entry minified into one file (by path)": `
+    import { readFileSync } from "node:fs";
+    const t = performance.now(); await import(${JSON.stringify(bundle)}); console.log(performance.now() - t);`,
   "import(): a one-line module": `
     import { readFileSync } from "node:fs";
     const t = performance.now(); await import(${JSON.stringify(oneLine)}); console.log(performance.now() - t);`,
@@ -97,6 +116,31 @@ const pieces: Record<string, string> = {
     const { Model } = await import(${JSON.stringify(entry)});
     Model.loadFile(${JSON.stringify(blog)}).predict([0.5, -1]);
     console.log(performance.now() - t);`,
+  "blog's model, import → first prediction: edgeinfer minified into one file (by path)": `
+    import { readFileSync } from "node:fs";
+    const t = performance.now();
+    const { Model } = await import(${JSON.stringify(bundle)});
+    Model.loadFile(${JSON.stringify(blog)}).predict([0.5, -1]);
+    console.log(performance.now() - t);`,
+  // What V8 compiles on the first call: the same work again in the same process.
+  "blog's model, Runtime + loadFile, the first in the process": `
+    const { Runtime } = await import(${JSON.stringify(entry)});
+    const t = performance.now(); new Runtime().loadFile(${JSON.stringify(blog)}); console.log(performance.now() - t);`,
+  "blog's model, Runtime + loadFile, the second in the process": `
+    const { Runtime } = await import(${JSON.stringify(entry)});
+    new Runtime().loadFile(${JSON.stringify(blog)});
+    const t = performance.now(); new Runtime().loadFile(${JSON.stringify(blog)}); console.log(performance.now() - t);`,
+  // The byte table of the JavaScript CRC (src/format/crc32.ts), computed against written out and used.
+  "CRC byte table computed by the bit loop": `
+    const t = performance.now();
+    const table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; table[n] = c; }
+    console.log(performance.now() - t);`,
+  "blog's image checksummed with the written-out table": `
+    import { readFileSync } from "node:fs";
+    const { crc32 } = await import(${JSON.stringify(root("dist/src/format/crc32.js"))});
+    const b = readFileSync(${JSON.stringify(blog)});
+    const t = performance.now(); crc32(b, 12, b.length); console.log(performance.now() - t);`,
   // The floor: the same kernels and image with no validation, no metadata and no API.
   "blog's model, import → first prediction: a minimal loader": `
     import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";

@@ -1,30 +1,10 @@
-import { builtinModule } from "../host.js";
-
 /** CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320): the one zlib and PNG use. */
 let tables: Uint32Array | undefined;
 
-type NativeCrc32 = (data: Uint8Array, value?: number) => number;
-/** zlib's crc32 where the host has it (Node ≥ 20.16, Bun), null where not; undefined: not looked yet. */
-let native: NativeCrc32 | null | undefined;
-
 /**
- * Below this many bytes the JavaScript loop is cheaper than loading node:zlib (about 1 ms on a
- * cold start, the cost of ~80 KB through the cold loop); above it zlib is ~8× faster cold
- * (1 MB: 1.4 ms against 12, bench/cold.ts).
- */
-export const NATIVE_CRC_MIN_BYTES = 64 * 1024;
-
-/** The host's zlib.crc32 (builtinModule), used only after it gives the standard check value. */
-export function nativeCrc32(): NativeCrc32 | null {
-  if (native !== undefined) return native;
-  const f = builtinModule<{ crc32?: unknown }>("node:zlib")?.crc32;
-  native = typeof f === "function" && f(new Uint8Array([0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39])) === 0xcbf43926 ? f as NativeCrc32 : null;
-  return native;
-}
-
-/**
- * The byte table, written out: computing it takes a cold start 0.3 ms in the interpreter (more
- * than checking a small model's whole image), parsing it 0.02 ms.
+ * The byte table, written out: a Runtime checks a small image with it on a cold start, where
+ * computing it first would cost more than the check itself (0.14 ms against 0.10 for the blog's
+ * 256-byte image, npm run bench:pieces).
  */
 const TABLE0 = new Uint32Array([
   0x00000000, 0x77073096, 0xee0e612c, 0x990951ba, 0x076dc419, 0x706af48f, 0xe963a535, 0x9e6495a3,
@@ -76,23 +56,11 @@ function makeTables(): Uint32Array {
 }
 
 /**
- * CRC-32 of bytes [start, end), for the packer and `inspect` (a Runtime checks images with its
- * wasm kernel instead). Long ranges go to the host's native crc32 where there is one.
+ * CRC-32 of bytes [start, end), as zlib computes it: a byte at a time for short ranges (a small
+ * image at load), eight bytes a turn (slicing-by-8) from SLICE_MIN_BYTES. A Runtime checks
+ * larger images with its wasm kernel (assembly/crc32.ts); the packer and `inspect` use this.
  */
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  if (end - start >= NATIVE_CRC_MIN_BYTES) {
-    const f = nativeCrc32();
-    if (f) return f(bytes.subarray(start, end)) >>> 0;
-  }
-  return crc32Js(bytes, start, end);
-}
-
-/**
- * The JavaScript CRC-32, for hosts without zlib and for short ranges. Long ranges go eight bytes
- * per turn (slicing-by-8): for a 1 MB image on a cold start (bench/cold.ts) this takes 5 ms where
- * a byte at a time took 9 (warm: 1.1 against 4.5 ms).
- */
-export function crc32Js(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let c = 0xffffffff;
   let i = start;
   if (end - start < SLICE_MIN_BYTES) {

@@ -9,7 +9,7 @@
  */
 import { chooseBuild, instantiate, type Build, type KernelExports, type SimdOption } from "./wasm.js";
 import { readImage } from "../format/read.js";
-import { crc32Js } from "../format/crc32.js";
+import { crc32 } from "../format/crc32.js";
 import { ABI_VERSION } from "../format/abi.js";
 import { HostError, VersionError } from "../errors.js";
 import type { ImageInfo } from "../format/types.js";
@@ -42,8 +42,8 @@ export const STAGING_BYTES = 256 * 1024;
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
 /**
  * From this many bytes an image's checksum runs in the wasm (slicing-by-8): for 940 KB where
- * loadFile reads it, cold, the same time as loading node:zlib and running it (2.5–3.2 ms
- * against 2.5–3.0, npm run bench:pieces), and the same code on every host. Below it, the byte
+ * loadFile reads it, cold, the same time as loading node:zlib and running it (2.5–2.6 ms
+ * against 2.5, npm run bench:pieces), and the same code on every host. Below it, the byte
  * loop is done before the wasm tables would be.
  */
 export const WASM_CRC_MIN_BYTES = 4 * 1024;
@@ -111,7 +111,7 @@ export class Runtime {
   /**
    * Reads a packed image file straight into this runtime's memory, validates it there and loads
    * it: the file is never copied through the JavaScript heap, so a large model costs its bytes
-   * once, not twice (MLP 784-256-128-10, 940 KB: 2–3 ms sooner on a cold start, npm run bench:pieces).
+   * once, not twice (MLP 784-256-128-10, 940 KB: about 3 ms sooner on a cold start, npm run bench:pieces).
    * Needs the host's node:fs (Node ≥ 20.16, Deno, Bun); elsewhere read the bytes and call load().
    * @throws HostError when the host has no node:fs; the errors of load() for the image itself
    */
@@ -173,7 +173,7 @@ export class Runtime {
 
   /** The image checksum: JavaScript's byte loop for small images, this module's kernel from WASM_CRC_MIN_BYTES. */
   readonly #checksum = (bytes: Uint8Array, start: number, end: number): number =>
-    end - start < WASM_CRC_MIN_BYTES ? crc32Js(bytes, start, end) : this.wasmCrc32(bytes, start, end);
+    end - start < WASM_CRC_MIN_BYTES ? crc32(bytes, start, end) : this.wasmCrc32(bytes, start, end);
 
   /**
    * @internal CRC-32 of bytes [start, end) computed in this runtime's wasm, CRC_CHUNK_BYTES a

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as zlib from "node:zlib";
 import { crc32 } from "../../src/format/crc32.js";
+import { seeded } from "../helpers/rng.js";
 
 describe("crc32 (slicing-by-8)", () => {
   it("gives the standard check value", () => {
@@ -24,5 +25,17 @@ describe("crc32 (slicing-by-8)", () => {
       }
     }
     expect(crc32(big)).toBe(ref(big));
+  });
+
+  it.runIf((zlib as { crc32?: unknown }).crc32)("agrees with zlib over long ranges, on both sides of the slicing threshold and in offset views", () => {
+    const z = (zlib as unknown as { crc32: (b: Uint8Array) => number }).crc32;
+    const rand = seeded("crc32 long").next;
+    const big = Uint8Array.from({ length: 3 * 65536 + 13 }, () => Math.floor(rand() * 256));
+    for (const [start, end] of [[0, big.length], [12, big.length], [5, 5 + 4096], [3, 2 + 4096], [7, 100], [100, 10_100], [1000, 1000]]) {
+      expect(crc32(big, start, end)).toBe(z(big.subarray(start, end)));
+    }
+    // A view with an offset into a larger buffer, as images often are (a Buffer from readFileSync).
+    const view = new Uint8Array(big.buffer, 9, 2 * 65536);
+    expect(crc32(view, 12)).toBe(z(view.subarray(12)));
   });
 });
