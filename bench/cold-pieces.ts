@@ -31,7 +31,8 @@ const spawns = Number(args[args.indexOf("--spawns") + 1] || 21);
 const image = `${RESULTS}/cold-mlp_784_256_128_10/model.eim`;
 const standalone = `${RESULTS}/cold-mlp_784_256_128_10/model.wasm`;
 const bundle = `${RESULTS}/edgeinfer.bundle.mjs`;
-for (const f of [image, standalone, bundle]) if (!existsSync(f)) throw new Error(`${f} is missing: run npm run bench:cold first`);
+for (const f of [image, standalone, bundle])
+  if (!existsSync(f)) throw new Error(`${f} is missing: run npm run bench:cold first`);
 const entry = root("dist/pkg/index.js");
 const blog = `${RESULTS}/cold-blog_lr/model.eim`;
 const tmp = mkdtempSync(`${tmpdir()}/edgeinfer-pieces-`);
@@ -40,9 +41,13 @@ writeFileSync(oneLine, "export const x = 1;\n");
 // The runtime entry taken apart: without its embedded base64, and its code only parsed (the
 // whole module as the body of a function that is never called).
 const withoutBase64 = readFileSync(entry, "utf8").replace(/(const S(?:IMD|CALAR)_WASM_BASE64 = )"[^"]*"/g, '$1""');
-const noBase64 = `${tmp}/no-base64.mjs`, parseOnly = `${tmp}/parse-only.mjs`;
+const noBase64 = `${tmp}/no-base64.mjs`,
+  parseOnly = `${tmp}/parse-only.mjs`;
 writeFileSync(noBase64, withoutBase64);
-writeFileSync(parseOnly, `function neverCalled() {\n${withoutBase64.slice(0, withoutBase64.lastIndexOf("export {"))}\n}\nexport const x = 1;\n`);
+writeFileSync(
+  parseOnly,
+  `function neverCalled() {\n${withoutBase64.slice(0, withoutBase64.lastIndexOf("export {"))}\n}\nexport const x = 1;\n`,
+);
 
 /**
  * A child's setup: the image read into a Runtime's memory (above its staging area) as loadFile
@@ -160,7 +165,7 @@ const pieces: Record<string, string> = {
     const t = performance.now(); await import("node:fs"); console.log(performance.now() - t);`,
   "node:fs by process.getBuiltinModule": `
     const t = performance.now(); process.getBuiltinModule("node:fs"); console.log(performance.now() - t);`,
-  "Node's \"exports\" target regex, first run": `
+  'Node\'s "exports" target regex, first run': `
     const re = /(^|\\\\|\\/)((\\.|%2e)(\\.|%2e)?|(n|%6e|%4e)(o|%6f|%4f)(d|%64|%44)(e|%65|%45)(_|%5f)(m|%6d|%4d)(o|%6f|%4f)(d|%64|%44)(u|%75|%55)(l|%6c|%4c)(e|%65|%45)(s|%73|%53))?(\\\\|\\/|$)/i;
     const t = performance.now(); re.exec("dist/pkg/index.js"); console.log(performance.now() - t);`,
 };

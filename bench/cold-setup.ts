@@ -26,16 +26,33 @@ export async function prepareColdDir(m: BenchModel): Promise<string> {
   writeFileSync(`${dir}/model.eim`, image);
   writeFileSync(`${dir}/model.wasm`, (await buildStandalone(image)).wasm);
   // A standalone module writes every output side by side: where the checked one starts.
-  const outputs = readImage(image).outputs, checked = outputs.find((o) => o.name === m.outputName) ?? outputs[0]!;
+  const outputs = readImage(image).outputs,
+    checked = outputs.find((o) => o.name === m.outputName) ?? outputs[0]!;
   let offset = 0;
-  const meta = m.layers!.map((l) => { const e = { nIn: l.nIn, nOut: l.nOut, act: l.act, offset }; offset += l.W.length + l.b.length; return e; });
+  const meta = m.layers!.map((l) => {
+    const e = { nIn: l.nIn, nOut: l.nOut, act: l.act, offset };
+    offset += l.W.length + l.b.length;
+    return e;
+  });
   const all = new Float32Array(offset);
-  m.layers!.forEach((l, k) => { all.set(l.W, meta[k]!.offset); all.set(l.b, meta[k]!.offset + l.W.length); });
+  m.layers!.forEach((l, k) => {
+    all.set(l.W, meta[k]!.offset);
+    all.set(l.b, meta[k]!.offset + l.W.length);
+  });
   writeFileSync(`${dir}/layers.json`, JSON.stringify(meta));
   writeFileSync(`${dir}/layers.f32`, new Uint8Array(all.buffer));
   writeFileSync(`${dir}/row.f32`, new Uint8Array(m.rows.slice(0, m.nIn).buffer));
   const pair = m.layers![m.layers!.length - 1]!.act === "logistic_pair";
-  writeFileSync(`${dir}/want.json`, JSON.stringify({ output: m.outputName, input: m.inputName, values: m.expected[0], pairFromOne: pair, standaloneOffset: checked.offset }));
+  writeFileSync(
+    `${dir}/want.json`,
+    JSON.stringify({
+      output: m.outputName,
+      input: m.inputName,
+      values: m.expected[0],
+      pairFromOne: pair,
+      standaloneOffset: checked.offset,
+    }),
+  );
   return dir;
 }
 
@@ -47,7 +64,11 @@ export async function prepareColdDir(m: BenchModel): Promise<string> {
 export async function bundleRuntime(): Promise<string | undefined> {
   try {
     const { build } = await import("rolldown");
-    await build({ input: root("dist/src/index.js"), output: { file: `${RESULTS}/edgeinfer.bundle.mjs`, format: "esm", minify: true }, logLevel: "silent" });
+    await build({
+      input: root("dist/src/index.js"),
+      output: { file: `${RESULTS}/edgeinfer.bundle.mjs`, format: "esm", minify: true },
+      logLevel: "silent",
+    });
     return `${RESULTS}/edgeinfer.bundle.mjs`;
   } catch (err) {
     console.log(`no bundled runtime (${(err as Error).message}): edgeinfer-simd-bundle skipped`);
@@ -55,7 +76,10 @@ export async function bundleRuntime(): Promise<string | undefined> {
   }
 }
 
-export const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : NaN; };
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : NaN;
+};
 
 /**
  * `rounds` rounds over `items`, each once a round in an order shuffled per round (seeded), so
@@ -82,12 +106,20 @@ export function shuffledRounds<T>(items: T[], rounds: number, visit: (item: T) =
  * (shuffledRounds). Returns each contender's parsed cold.ts lines; a contender that fails is
  * reported to `onError` and dropped from the later rounds.
  */
-export function coldRounds(dir: string, contenders: string[], rounds: number, onError: (contender: string, stderr: string) => void): Map<string, Array<Record<string, number>>> {
+export function coldRounds(
+  dir: string,
+  contenders: string[],
+  rounds: number,
+  onError: (contender: string, stderr: string) => void,
+): Map<string, Array<Record<string, number>>> {
   const script = fileURLToPath(new URL("cold.js", import.meta.url));
   const runs = new Map(contenders.map((c) => [c, [] as Array<Record<string, number>>]));
   shuffledRounds(contenders, rounds, (c) => {
     const r = spawnSync(process.execPath, ["--expose-gc", script, c, dir], { encoding: "utf8" });
-    if (r.status !== 0) { onError(c, r.stderr.trim().split("\n").slice(-3).join(" | ")); return false; }
+    if (r.status !== 0) {
+      onError(c, r.stderr.trim().split("\n").slice(-3).join(" | "));
+      return false;
+    }
     runs.get(c)!.push(JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, number>);
     return true;
   });

@@ -7,11 +7,19 @@
  * Fairness: onnxruntime on one thread (intraOpNumThreads 1 / env.wasm.numThreads 1), TF.js's
  * wasm backend on one thread; each contender is used the way its documentation shows.
  */
-import { Runtime, type Model } from "../src/index.js";
+import { type Model, Runtime } from "../src/index.js";
 import { pack } from "../src/pack.js";
 import type { BenchModel } from "./models.js";
+import {
+  type Any,
+  importOrtWeb,
+  importTf,
+  notInstalled,
+  ORT_NODE_OPTIONS,
+  peerRequire,
+  tfSequential,
+} from "./peer-load.js";
 import { jsModel } from "./plain-js.js";
-import { importOrtWeb, importTf, notInstalled, ORT_NODE_OPTIONS, peerRequire, tfSequential, type Any } from "./peer-load.js";
 
 export { jsModel };
 
@@ -53,7 +61,8 @@ export function edgeinfer(build: "simd" | "scalar", quantize?: "int8"): Contende
       const rt = (runtimes[build] ??= new Runtime({ simd: build === "simd" ? "require" : "off" }));
       const model: Model = rt.load(edgeinferImage(m, quantize));
       const o = model.info.outputs.find((x) => x.name === m.outputName) ?? model.info.outputs[0]!;
-      const stride = model.info.outputLength, off = o.offset;
+      const stride = model.info.outputLength,
+        off = o.offset;
       // All outputs side by side (e.g. label and probabilities): a buffer of that width, made once.
       let own = new Float32Array(0);
       return {
@@ -82,7 +91,8 @@ export const plainJs: Contender = {
   supports: (m) => m.layers !== undefined,
   async load(m) {
     const js = jsModel(m.layers!);
-    const nIn = m.nIn, nOut = js.nOut;
+    const nIn = m.nIn,
+      nOut = js.nOut;
     return {
       predict: (row) => js.predict(row),
       batch(rows, n, out) {
@@ -100,7 +110,10 @@ export const plainJs: Contender = {
 // ---------------------------------------------------------------- onnxruntime
 
 function ortLoaded(ort: Any, session: Any, m: BenchModel): Loaded {
-  const fetch = [m.outputName], nIn = m.nIn, nOut = m.nOut, name = m.inputName;
+  const fetch = [m.outputName],
+    nIn = m.nIn,
+    nOut = m.nOut,
+    name = m.inputName;
   return {
     async predict(row) {
       const r = await session.run({ [name]: new ort.Tensor("float32", row, [1, nIn]) }, fetch);
@@ -152,7 +165,8 @@ export const tfjs: Contender = {
     tfMod ??= await importTf();
     const { tf } = tfMod;
     const model = tfSequential(tfMod, m.layers!);
-    const nIn = m.nIn, pair = m.layers![m.layers!.length - 1]!.act === "logistic_pair";
+    const nIn = m.nIn,
+      pair = m.layers![m.layers!.length - 1]!.act === "logistic_pair";
     const nOut = pair ? 1 : m.nOut;
     const run = (rows: Float32Array, n: number): Float32Array => {
       const x = tf.tensor2d(rows.subarray(0, n * nIn), [n, nIn]);
@@ -166,7 +180,10 @@ export const tfjs: Contender = {
       predict: (row) => run(row, 1),
       batch: (rows, n) => run(rows, n),
       // The logistic regression is one sigmoid unit here (p of class 1): checked against column 1.
-      pick: (y, r) => (pair ? [1 - (y as Float32Array)[r]!, (y as Float32Array)[r]!] : (y as Float32Array).subarray(r * nOut, (r + 1) * nOut)),
+      pick: (y, r) =>
+        pair
+          ? [1 - (y as Float32Array)[r]!, (y as Float32Array)[r]!]
+          : (y as Float32Array).subarray(r * nOut, (r + 1) * nOut),
     };
   },
 };

@@ -4,7 +4,7 @@
  * a float64 reference before it is timed.
  */
 import { Bench } from "tinybench";
-import { Model, Act } from "../src/index.js";
+import { Act, Model } from "../src/index.js";
 import { PlanBuilder, quantizeRows } from "../src/pack.js";
 import { report } from "./suite.js";
 
@@ -14,28 +14,41 @@ function rand(seed: number) {
 }
 
 /** The loop a user would write in plain JavaScript: the baseline. */
-function jsDenseRelu(w: Float32Array, b: Float32Array, x: Float32Array, xOff: number, nIn: number, nOut: number, y: Float32Array): void {
+function jsDenseRelu(
+  w: Float32Array,
+  b: Float32Array,
+  x: Float32Array,
+  xOff: number,
+  nIn: number,
+  nOut: number,
+  y: Float32Array,
+): void {
   for (let o = 0; o < nOut; o++) {
     let acc = b[o]!;
     const row = o * nIn;
     for (let i = 0; i < nIn; i++) acc += w[row + i]! * x[xOff + i]!;
-    y[o] = acc > 0 ? acc : 0;
+    y[o] = Math.max(acc, 0);
   }
 }
 
 const ROWS = 256;
 const bench = new Bench({ name: `dense layers, ${ROWS} rows per task`, time: 1500, warmup: true, warmupTime: 300 });
 
-for (const [nIn, nOut] of [[64, 128], [784, 256]] as const) {
+for (const [nIn, nOut] of [
+  [64, 128],
+  [784, 256],
+] as const) {
   const r = rand(nIn * 1000 + nOut);
-  const w = Float32Array.from({ length: nIn * nOut }, r), b = Float32Array.from({ length: nOut }, r);
+  const w = Float32Array.from({ length: nIn * nOut }, r),
+    b = Float32Array.from({ length: nOut }, r);
   const rows = Float32Array.from({ length: ROWS * nIn }, r);
   const want = new Float64Array(ROWS * nOut);
-  for (let k = 0; k < ROWS; k++) for (let o = 0; o < nOut; o++) {
-    let acc = b[o]!;
-    for (let i = 0; i < nIn; i++) acc += w[o * nIn + i]! * rows[k * nIn + i]!;
-    want[k * nOut + o] = Math.max(0, acc);
-  }
+  for (let k = 0; k < ROWS; k++)
+    for (let o = 0; o < nOut; o++) {
+      let acc = b[o]!;
+      for (let i = 0; i < nIn; i++) acc += w[o * nIn + i]! * rows[k * nIn + i]!;
+      want[k * nOut + o] = Math.max(0, acc);
+    }
   const f32 = new PlanBuilder(nIn, { producer: "bench", kind: "mlp" });
   f32.output("y", f32.dense(f32.input, w, b, Act.Relu));
   const q = quantizeRows(w, nOut, nIn);
@@ -44,7 +57,9 @@ for (const [nIn, nOut] of [[64, 128], [784, 256]] as const) {
   const images = { f32: f32.build(), int8: q8.build() };
   const out = new Float32Array(ROWS * nOut);
   const jsOut = new Float32Array(nOut);
-  bench.add(`${nIn}×${nOut} plain JS, one row at a time`, () => { for (let k = 0; k < ROWS; k++) jsDenseRelu(w, b, rows, k * nIn, nIn, nOut, jsOut); });
+  bench.add(`${nIn}×${nOut} plain JS, one row at a time`, () => {
+    for (let k = 0; k < ROWS; k++) jsDenseRelu(w, b, rows, k * nIn, nIn, nOut, jsOut);
+  });
   for (const [kind, image] of Object.entries(images)) {
     for (const simd of ["auto", "off"] as const) {
       const model = Model.load(image, { simd });
@@ -56,8 +71,12 @@ for (const [nIn, nOut] of [[64, 128], [784, 256]] as const) {
       for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
       if (!(worst <= tol)) throw new Error(`${kind} ${build} ${nIn}×${nOut}: max difference ${worst} > ${tol}`);
       const rowViews = Array.from({ length: ROWS }, (_, k) => rows.subarray(k * nIn, (k + 1) * nIn));
-      bench.add(`${nIn}×${nOut} ${kind} ${build}, one row at a time`, () => { for (let k = 0; k < ROWS; k++) model.predict(rowViews[k]!); });
-      bench.add(`${nIn}×${nOut} ${kind} ${build}, predictBatch`, () => { model.predictBatch(rows, ROWS, out); });
+      bench.add(`${nIn}×${nOut} ${kind} ${build}, one row at a time`, () => {
+        for (let k = 0; k < ROWS; k++) model.predict(rowViews[k]!);
+      });
+      bench.add(`${nIn}×${nOut} ${kind} ${build}, predictBatch`, () => {
+        model.predictBatch(rows, ROWS, out);
+      });
     }
   }
 }

@@ -11,8 +11,8 @@
  */
 import { readFileSync } from "node:fs";
 import protobuf from "protobufjs/light.js";
-import { decodeOnnx } from "../src/pack.js";
 import { ONNX_SCHEMA } from "../src/onnx/schema.js";
+import { decodeOnnx } from "../src/pack.js";
 import { root } from "./suite.js";
 
 export type Act = "relu" | "softmax" | "sigmoid" | "logistic_pair" | "none";
@@ -68,9 +68,16 @@ function layersOfTorchMlp(bytes: Uint8Array): Layer[] {
   for (const n of m.nodes) {
     if (n.opType === "Gemm") {
       if (n.attrs.get("transB") !== 1) throw new Error(`${n.name}: expected transB = 1`);
-      const w = m.initializers.get(n.inputs[1]!)!, c = m.initializers.get(n.inputs[2]!)!;
+      const w = m.initializers.get(n.inputs[1]!)!,
+        c = m.initializers.get(n.inputs[2]!)!;
       const [nOut, nIn] = w.dims as [number, number];
-      layers.push({ nIn, nOut, W: Float32Array.from(w.data as Float64Array), b: Float32Array.from(c.data as Float64Array), act: "none" });
+      layers.push({
+        nIn,
+        nOut,
+        W: Float32Array.from(w.data as Float64Array),
+        b: Float32Array.from(c.data as Float64Array),
+        act: "none",
+      });
     } else if (n.opType === "Relu") layers[layers.length - 1]!.act = "relu";
     else if (n.opType === "Softmax") layers[layers.length - 1]!.act = "softmax";
     else throw new Error(`unexpected ${n.opType} in an MLP export`);
@@ -83,20 +90,50 @@ const count = (layers: Layer[]) => layers.reduce((s, l) => s + l.nIn * l.nOut + 
 /** The blog's logistic regression and the two trained MLPs (bench/models/). */
 export function trainedModels(): BenchModel[] {
   const dir = root("bench/models");
-  const load = (id: string, label: string, layers: (onnx: Uint8Array) => Layer[], edgeinferSource?: string): BenchModel => {
+  const load = (
+    id: string,
+    label: string,
+    layers: (onnx: Uint8Array) => Layer[],
+    edgeinferSource?: string,
+  ): BenchModel => {
     const onnx = new Uint8Array(readFileSync(`${dir}/${id}.onnx`));
-    const ref = JSON.parse(readFileSync(`${dir}/${id}.json`, "utf8")) as { rows: number; features: number; expected: number[][]; output: string };
+    const ref = JSON.parse(readFileSync(`${dir}/${id}.json`, "utf8")) as {
+      rows: number;
+      features: number;
+      expected: number[][];
+      output: string;
+    };
     const m = decodeOnnx(onnx);
     const ls = layers(onnx);
     return {
-      id, label, group: "trained", onnx, inputName: m.inputs[0]!.name, outputName: ref.output,
-      nIn: ref.features, nOut: ref.expected[0]!.length, rows: f32File(`${dir}/${id}.rows.f32`), nRows: ref.rows,
-      expected: ref.expected, layers: ls, parameters: count(ls), tol: { abs: 1e-5, rel: 1e-4 }, edgeinferSource,
+      id,
+      label,
+      group: "trained",
+      onnx,
+      inputName: m.inputs[0]!.name,
+      outputName: ref.output,
+      nIn: ref.features,
+      nOut: ref.expected[0]!.length,
+      rows: f32File(`${dir}/${id}.rows.f32`),
+      nRows: ref.rows,
+      expected: ref.expected,
+      layers: ls,
+      parameters: count(ls),
+      tol: { abs: 1e-5, rel: 1e-4 },
+      edgeinferSource,
     };
   };
   const blogJson = readFileSync(root("examples/logistic-regression/model.json"), "utf8");
   const blog = JSON.parse(blogJson) as { coefficients: number[][]; intercept: number[] };
-  const blogLayers = () => [{ nIn: 2, nOut: 1, W: Float32Array.from(blog.coefficients[0]!), b: Float32Array.from(blog.intercept), act: "logistic_pair" as const }];
+  const blogLayers = () => [
+    {
+      nIn: 2,
+      nOut: 1,
+      W: Float32Array.from(blog.coefficients[0]!),
+      b: Float32Array.from(blog.intercept),
+      act: "logistic_pair" as const,
+    },
+  ];
   const viaOnnx = load("blog_lr", "blog's logistic regression, edgeinfer packed from skl2onnx's ONNX", blogLayers);
   const mlp784 = load("mlp_784_256_128_10", "MLP 784-256-128-10", layersOfTorchMlp);
   return [
@@ -117,7 +154,9 @@ export function trainedModels(): BenchModel[] {
 function denseRows(m: BenchModel): BenchModel {
   const r = rand(784);
   const rows = Float32Array.from({ length: m.nRows * m.nIn }, () => Math.fround(0.5 + 0.5 * r()) || 0.5);
-  const expected = Array.from({ length: m.nRows }, (_, k) => forward64(m.layers!, rows.subarray(k * m.nIn, (k + 1) * m.nIn)));
+  const expected = Array.from({ length: m.nRows }, (_, k) =>
+    forward64(m.layers!, rows.subarray(k * m.nIn, (k + 1) * m.nIn)),
+  );
   return { ...m, id: `${m.id}_dense`, label: `${m.label}, dense rows (no zeros)`, rows, expected };
 }
 
@@ -133,16 +172,32 @@ export function fixtureModels(): BenchModel[] {
   return FIXTURES.map(([id, outputName, key]) => {
     const dir = root("test/fixtures/onnx");
     const onnx = new Uint8Array(readFileSync(`${dir}/${id}.onnx`));
-    const ref = JSON.parse(readFileSync(`${dir}/${id}.json`, "utf8")) as { inputs: number[][]; expected: Record<string, number[][]> };
+    const ref = JSON.parse(readFileSync(`${dir}/${id}.json`, "utf8")) as {
+      inputs: number[][];
+      expected: Record<string, number[][]>;
+    };
     const m = decodeOnnx(onnx);
     const expected = ref.expected[key]!;
     let parameters = 0;
     for (const t of m.initializers.values()) if (t.dataType === 1) parameters += t.data.length;
-    for (const n of m.nodes) for (const [k, v] of n.attrs) if (Array.isArray(v) && typeof v[0] === "number" && /coef|intercept|offset|scale/.test(k)) parameters += v.length;
+    for (const n of m.nodes)
+      for (const [k, v] of n.attrs)
+        if (Array.isArray(v) && typeof v[0] === "number" && /coef|intercept|offset|scale/.test(k))
+          parameters += v.length;
     return {
-      id, label: `fixture ${id.replace(/_nozipmap$/, "")}`, group: "fixture" as const, onnx, inputName: m.inputs[0]!.name, outputName,
-      nIn: ref.inputs[0]!.length, nOut: expected[0]!.length, rows: Float32Array.from(ref.inputs.flat()), nRows: ref.inputs.length,
-      expected, parameters, tol: { abs: 1e-5, rel: 1e-4 },
+      id,
+      label: `fixture ${id.replace(/_nozipmap$/, "")}`,
+      group: "fixture" as const,
+      onnx,
+      inputName: m.inputs[0]!.name,
+      outputName,
+      nIn: ref.inputs[0]!.length,
+      nOut: expected[0]!.length,
+      rows: Float32Array.from(ref.inputs.flat()),
+      nRows: ref.inputs.length,
+      expected,
+      parameters,
+      tol: { abs: 1e-5, rel: 1e-4 },
     };
   });
 }
@@ -164,37 +219,73 @@ export function forward64(layers: Layer[], x: ArrayLike<number>): number[] {
     }
     if (l.act === "relu") h = y.map((v) => Math.max(0, v));
     else if (l.act === "sigmoid") h = y.map((v) => 1 / (1 + Math.exp(-v)));
-    else if (l.act === "logistic_pair") { const p = 1 / (1 + Math.exp(-y[0]!)); h = [1 - p, p]; }
-    else if (l.act === "softmax") { const mx = Math.max(...y); const e = y.map((v) => Math.exp(v - mx)); const s = e.reduce((a, b) => a + b, 0); h = e.map((v) => v / s); }
-    else h = y;
+    else if (l.act === "logistic_pair") {
+      const p = 1 / (1 + Math.exp(-y[0]!));
+      h = [1 - p, p];
+    } else if (l.act === "softmax") {
+      const mx = Math.max(...y);
+      const e = y.map((v) => Math.exp(v - mx));
+      const s = e.reduce((a, b) => a + b, 0);
+      h = e.map((v) => v / s);
+    } else h = y;
   }
   return h;
 }
 
 /** ONNX of dense layers: Gemm (transB = 1) with Relu/Sigmoid/Softmax, raw little-endian weights. */
 export function mlpOnnx(layers: Layer[]): Uint8Array {
-  const nodes: object[] = [], inits: object[] = [];
+  const nodes: object[] = [],
+    inits: object[] = [];
   let cur = "input";
   layers.forEach((l, k) => {
     const raw = (a: Float32Array) => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
-    inits.push({ name: `W${k}`, dims: [l.nOut, l.nIn], dataType: 1, rawData: raw(l.W) }, { name: `b${k}`, dims: [l.nOut], dataType: 1, rawData: raw(l.b) });
+    inits.push(
+      { name: `W${k}`, dims: [l.nOut, l.nIn], dataType: 1, rawData: raw(l.W) },
+      { name: `b${k}`, dims: [l.nOut], dataType: 1, rawData: raw(l.b) },
+    );
     const z = k === layers.length - 1 && l.act === "none" ? "output" : `z${k}`;
-    nodes.push({ name: `gemm${k}`, opType: "Gemm", input: [cur, `W${k}`, `b${k}`], output: [z], attribute: [{ name: "transB", type: 2, i: 1 }] });
+    nodes.push({
+      name: `gemm${k}`,
+      opType: "Gemm",
+      input: [cur, `W${k}`, `b${k}`],
+      output: [z],
+      attribute: [{ name: "transB", type: 2, i: 1 }],
+    });
     cur = z;
     if (l.act !== "none") {
       const op = { relu: "Relu", sigmoid: "Sigmoid", softmax: "Softmax", logistic_pair: "" }[l.act];
       if (!op) throw new Error("logistic_pair has no one-node ONNX form here");
       const y = k === layers.length - 1 ? "output" : `h${k}`;
-      nodes.push({ name: `${op.toLowerCase()}${k}`, opType: op, input: [cur], output: [y], attribute: op === "Softmax" ? [{ name: "axis", type: 2, i: 1 }] : [] });
+      nodes.push({
+        name: `${op.toLowerCase()}${k}`,
+        opType: op,
+        input: [cur],
+        output: [y],
+        attribute: op === "Softmax" ? [{ name: "axis", type: 2, i: 1 }] : [],
+      });
       cur = y;
     }
   });
   const tensor = (name: string, dims: Array<number | string>) => ({
-    name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } } },
+    name,
+    type: {
+      tensorType: {
+        elemType: 1,
+        shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   });
   const msg = ModelProto.fromObject({
-    irVersion: 7, producerName: "edgeinfer-bench", opsetImport: [{ domain: "", version: 13 }],
-    graph: { name: "mlp", node: nodes, initializer: inits, input: [tensor("input", ["batch", layers[0]!.nIn])], output: [tensor("output", ["batch", layers[layers.length - 1]!.nOut])] },
+    irVersion: 7,
+    producerName: "edgeinfer-bench",
+    opsetImport: [{ domain: "", version: 13 }],
+    graph: {
+      name: "mlp",
+      node: nodes,
+      initializer: inits,
+      input: [tensor("input", ["batch", layers[0]!.nIn])],
+      output: [tensor("output", ["batch", layers[layers.length - 1]!.nOut])],
+    },
   });
   return ModelProto.encode(msg).finish();
 }
@@ -204,27 +295,51 @@ export function seededModel(widths: number[], rows = 64): BenchModel {
   const r = rand(widths.reduce((s, w) => s * 31 + w, 7));
   const layers: Layer[] = [];
   for (let k = 0; k + 1 < widths.length; k++) {
-    const nIn = widths[k]!, nOut = widths[k + 1]!, scale = Math.sqrt(3 / nIn); // keeps activations O(1)
+    const nIn = widths[k]!,
+      nOut = widths[k + 1]!,
+      scale = Math.sqrt(3 / nIn); // keeps activations O(1)
     const last = k + 2 === widths.length;
     layers.push({
-      nIn, nOut, W: Float32Array.from({ length: nIn * nOut }, () => r() * scale), b: Float32Array.from({ length: nOut }, () => r() * 0.1),
+      nIn,
+      nOut,
+      W: Float32Array.from({ length: nIn * nOut }, () => r() * scale),
+      b: Float32Array.from({ length: nOut }, () => r() * 0.1),
       act: last ? (nOut === 1 ? "sigmoid" : "none") : "relu",
     });
   }
-  const nIn = widths[0]!, x = Float32Array.from({ length: rows * nIn }, r);
+  const nIn = widths[0]!,
+    x = Float32Array.from({ length: rows * nIn }, r);
   const expected = Array.from({ length: rows }, (_, k) => forward64(layers, x.subarray(k * nIn, (k + 1) * nIn)));
   const parameters = count(layers);
   return {
-    id: `mlp_${widths.join("_")}`, label: widths.length === 2 ? `logistic ${widths.join("-")}` : `MLP ${widths.join("-")}`, group: "scaling",
-    onnx: mlpOnnx(layers), inputName: "input", outputName: "output", nIn, nOut: widths[widths.length - 1]!, rows: x, nRows: rows,
-    expected, layers, parameters, tol: { abs: 2e-5 * Math.sqrt(parameters), rel: 1e-4 },
+    id: `mlp_${widths.join("_")}`,
+    label: widths.length === 2 ? `logistic ${widths.join("-")}` : `MLP ${widths.join("-")}`,
+    group: "scaling",
+    onnx: mlpOnnx(layers),
+    inputName: "input",
+    outputName: "output",
+    nIn,
+    nOut: widths[widths.length - 1]!,
+    rows: x,
+    nRows: rows,
+    expected,
+    layers,
+    parameters,
+    tol: { abs: 2e-5 * Math.sqrt(parameters), rel: 1e-4 },
   };
 }
 
 /** 3 to 1.03M parameters. */
 export const SCALING: number[][] = [
-  [2, 1], [4, 8, 3], [16, 32, 4], [32, 64, 32, 8], [64, 128, 64, 10], [128, 256, 128, 10],
-  [784, 256, 128, 10], [512, 512, 512, 10], [1024, 896, 128, 10],
+  [2, 1],
+  [4, 8, 3],
+  [16, 32, 4],
+  [32, 64, 32, 8],
+  [64, 128, 64, 10],
+  [128, 256, 128, 10],
+  [784, 256, 128, 10],
+  [512, 512, 512, 10],
+  [1024, 896, 128, 10],
 ];
 
 /** Rows of a model repeated to nRows (batch inputs) and their references. */
@@ -232,7 +347,7 @@ export function tile(m: BenchModel, nRows: number): { rows: Float32Array; expect
   const rows = new Float32Array(nRows * m.nIn);
   const expected: number[][] = [];
   for (let k = 0; k < nRows; k++) {
-    rows.set(m.rows.subarray((k % m.nRows) * m.nIn, (k % m.nRows + 1) * m.nIn), k * m.nIn);
+    rows.set(m.rows.subarray((k % m.nRows) * m.nIn, ((k % m.nRows) + 1) * m.nIn), k * m.nIn);
     expected.push(m.expected[k % m.nRows]!);
   }
   return { rows, expected };

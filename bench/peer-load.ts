@@ -8,16 +8,22 @@ import { pathToFileURL } from "node:url";
 import type { Layer } from "./models.js";
 import { root } from "./suite.js";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+// biome-ignore lint/suspicious/noExplicitAny: the peers' packages come untyped
 export type Any = any;
 
 export const PEERS_DIR = root("bench/peers");
 export const peerRequire = createRequire(`${PEERS_DIR}/package.json`);
 export const peerInstalled = (name: string) => existsSync(`${PEERS_DIR}/node_modules/${name}/package.json`);
-export const notInstalled = (name: string) => (peerInstalled(name) ? undefined : `${name} is not installed (npm run bench:setup)`);
+export const notInstalled = (name: string) =>
+  peerInstalled(name) ? undefined : `${name} is not installed (npm run bench:setup)`;
 
 /** onnxruntime-node, for CPU on one thread: pass these session options. */
-export const ORT_NODE_OPTIONS = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: "sequential", executionProviders: ["cpu"] };
+export const ORT_NODE_OPTIONS = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: "sequential",
+  executionProviders: ["cpu"],
+};
 
 /** onnxruntime-web (its Node entry, wasm backend) on one thread. */
 export async function importOrtWeb(): Promise<Any> {
@@ -45,10 +51,12 @@ export function tfSequential(t: { tf: Any; layers: Any }, ls: Layer[]): Any {
     const act = l.act === "logistic_pair" ? "sigmoid" : l.act === "none" ? "linear" : l.act;
     model.add(layers.layers.dense({ units: l.nOut, activation: act, inputShape: k === 0 ? [l.nIn] : undefined }));
   });
-  model.setWeights(ls.flatMap((l) => {
-    const wt = new Float32Array(l.nIn * l.nOut);
-    for (let o = 0; o < l.nOut; o++) for (let i = 0; i < l.nIn; i++) wt[i * l.nOut + o] = l.W[o * l.nIn + i]!;
-    return [tf.tensor2d(wt, [l.nIn, l.nOut]), tf.tensor1d(l.b)];
-  }));
+  model.setWeights(
+    ls.flatMap((l) => {
+      const wt = new Float32Array(l.nIn * l.nOut);
+      for (let o = 0; o < l.nOut; o++) for (let i = 0; i < l.nIn; i++) wt[i * l.nOut + o] = l.W[o * l.nIn + i]!;
+      return [tf.tensor2d(wt, [l.nIn, l.nOut]), tf.tensor1d(l.b)];
+    }),
+  );
   return model;
 }

@@ -40,12 +40,23 @@ export function report(bench: Bench, o: ReportOptions): void {
   console.log(`\n${bench.name} — median ns per ${o.unit} (Node ${process.version}, ${cpus()[0]?.model ?? "?"})`);
   for (const r of rows) {
     const perSec = 1e9 / r.nsPerUnit;
-    const ratio = base ? `  ${(base / r.nsPerUnit).toFixed(2)}× ${o.baseline === r.task ? "(baseline)" : "vs baseline"}` : "";
-    console.log(`  ${r.task.padEnd(52)} ${r.nsPerUnit.toFixed(2).padStart(9)} ns  ${(perSec / 1e6).toFixed(1).padStart(8)} M ${o.unit}s/s${ratio}`);
+    const ratio = base
+      ? `  ${(base / r.nsPerUnit).toFixed(2)}× ${o.baseline === r.task ? "(baseline)" : "vs baseline"}`
+      : "";
+    console.log(
+      `  ${r.task.padEnd(52)} ${r.nsPerUnit.toFixed(2).padStart(9)} ns  ${(perSec / 1e6).toFixed(1).padStart(8)} M ${o.unit}s/s${ratio}`,
+    );
   }
   if (o.json) {
     const dir = root("bench/results");
     mkdirSync(dir, { recursive: true });
-    writeFileSync(`${dir}/${o.json}.json`, JSON.stringify({ node: process.version, cpu: cpus()[0]?.model, date: new Date().toISOString(), unit: o.unit, rows }, null, 2));
+    writeFileSync(
+      `${dir}/${o.json}.json`,
+      JSON.stringify(
+        { node: process.version, cpu: cpus()[0]?.model, date: new Date().toISOString(), unit: o.unit, rows },
+        null,
+        2,
+      ),
+    );
   }
 }

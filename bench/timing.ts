@@ -35,23 +35,40 @@ export async function measure(name: string, one: Fn, isAsync: boolean, o: Timing
   let n = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < 30 || n < 3) {
-    if (isAsync) await one(); else one();
+    if (isAsync) await one();
+    else one();
     n++;
   }
   const est = ((performance.now() - t0) * 1e6) / n;
   const calls = Math.max(1, Math.min(100_000, Math.round(sampleNs / est)));
   // The loop is compiled afresh for every measurement (new Function): a loop shared by all
   // contenders would see them all at one call site, and V8 would stop inlining any of them.
-  const task = new Function("one", isAsync
-    ? `return async function task() { for (let i = 0; i < ${calls}; i++) await one(); }`
-    : `return function task() { for (let i = 0; i < ${calls}; i++) one(); }`)(one) as Fn;
+  const task = new Function(
+    "one",
+    isAsync
+      ? `return async function task() { for (let i = 0; i < ${calls}; i++) await one(); }`
+      : `return function task() { for (let i = 0; i < ${calls}; i++) one(); }`,
+  )(one) as Fn;
   const minSamples = o.minSamples ?? 5;
-  const bench = new Bench({ name, time: o.time ?? 400, iterations: minSamples, warmup: true, warmupTime: 100, warmupIterations: Math.min(16, minSamples), throws: true });
+  const bench = new Bench({
+    name,
+    time: o.time ?? 400,
+    iterations: minSamples,
+    warmup: true,
+    warmupTime: 100,
+    warmupIterations: Math.min(16, minSamples),
+    throws: true,
+  });
   bench.add(name, task);
   await bench.run();
   const r = bench.tasks[0]!.result as { latency?: { p50: number; p99: number; samplesCount: number } } | undefined;
   if (!r?.latency) throw new Error(`${name}: no result`);
-  return { medianNs: (r.latency.p50 * 1e6) / calls, p99Ns: (r.latency.p99 * 1e6) / calls, calls, samples: r.latency.samplesCount };
+  return {
+    medianNs: (r.latency.p50 * 1e6) / calls,
+    p99Ns: (r.latency.p99 * 1e6) / calls,
+    calls,
+    samples: r.latency.samplesCount,
+  };
 }
 
 export function fmtNs(ns: number): string {

@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 // The package's entries as single files (rolldown), from tsc's output in dist/src:
 //   dist/pkg/index.js  "edgeinfer": the runtime, one ES module with the kernels embedded
 //   dist/pkg/pack.js   "edgeinfer/pack": the importer
@@ -11,9 +14,6 @@
 // `err instanceof FormatError` holds whichever entry threw it. build.js takes pack() from pack.js.
 // The package ships these and only the .d.ts files of dist/src.
 import { rolldown } from "rolldown";
-import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const src = (p) => join(root, "dist/src", p);
@@ -26,7 +26,11 @@ export const SHARED = ["errors.js", "runtime/model.js", "runtime/runtime.js", "r
  * Non-ASCII characters (in messages: ×, −, ≥) escaped: an all-ASCII source is read and scanned
  * as a one-byte string, 1 ms less to import the runtime cold than the UTF-8 file (bench/cold.ts).
  */
-const asciiOnly = (file) => writeFileSync(file, readFileSync(file, "utf8").replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+const asciiOnly = (file) =>
+  writeFileSync(
+    file,
+    readFileSync(file, "utf8").replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+  );
 
 function shareWith(entries) {
   return {
@@ -44,9 +48,21 @@ const bare = (id) => !id.startsWith(".") && !id.startsWith("/");
 const builds = [
   { input: src("index.js"), file: "index.js", share: [] },
   { input: src("pack.js"), file: "pack.js", share: SHARED.map((p) => [p, "./index.js"]) },
-  { input: src("build/standalone.js"), file: "build.js", share: [...SHARED.map((p) => [p, "./index.js"]), [src("pack.js"), "./pack.js"]] },
+  {
+    input: src("build/standalone.js"),
+    file: "build.js",
+    share: [...SHARED.map((p) => [p, "./index.js"]), [src("pack.js"), "./pack.js"]],
+  },
   // The CLI (bin/edgeinfer.js): the three entries above, and its own code.
-  { input: src("cli/main.js"), file: "cli.js", share: [...SHARED.map((p) => [p, "./index.js"]), [src("pack.js"), "./pack.js"], [src("build/standalone.js"), "./build.js"]] },
+  {
+    input: src("cli/main.js"),
+    file: "cli.js",
+    share: [
+      ...SHARED.map((p) => [p, "./index.js"]),
+      [src("pack.js"), "./pack.js"],
+      [src("build/standalone.js"), "./build.js"],
+    ],
+  },
 ];
 for (const b of builds) {
   const bundle = await rolldown({ input: b.input, external: bare, plugins: [shareWith(b.share)], logLevel: "warn" });

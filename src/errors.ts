@@ -31,7 +31,11 @@ export class FormatError extends EdgeInferError {
 /** The image needs a newer format or kernel ABI than this runtime has. */
 export class VersionError extends EdgeInferError {
   readonly code = "E_VERSION";
-  constructor(readonly what: "format" | "abi", readonly found: number, readonly supported: string) {
+  constructor(
+    readonly what: "format" | "abi",
+    readonly found: number,
+    readonly supported: string,
+  ) {
     super(`image needs ${what} version ${found}; this runtime supports ${supported}`);
   }
 }
@@ -51,7 +55,11 @@ export class ModelSpecError extends EdgeInferError {
 /** A row with the wrong number of features. */
 export class InputLengthError extends EdgeInferError {
   readonly code = "E_INPUT";
-  constructor(readonly expected: number, readonly actual: number, readonly what = "row") {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+    readonly what = "row",
+  ) {
     super(`${what} has ${actual} values; the model takes ${expected}`);
   }
 }
@@ -59,7 +67,11 @@ export class InputLengthError extends EdgeInferError {
 /** A NaN in an input row (refused unless the model was loaded with `allowNaN`). */
 export class NaNInputError extends EdgeInferError {
   readonly code = "E_INPUT";
-  constructor(readonly row: number, readonly column: number, readonly feature: string | undefined) {
+  constructor(
+    readonly row: number,
+    readonly column: number,
+    readonly feature: string | undefined,
+  ) {
     super(`row ${row}, feature ${column}${feature === undefined ? "" : ` (${JSON.stringify(feature)})`} is NaN`);
   }
 }
@@ -67,7 +79,10 @@ export class NaNInputError extends EdgeInferError {
 /** The wasm returned a status the validated plan should never produce (a bug, not bad input). */
 export class KernelError extends EdgeInferError {
   readonly code = "E_KERNEL";
-  constructor(readonly status: number, readonly step: number) {
+  constructor(
+    readonly status: number,
+    readonly step: number,
+  ) {
     super(`kernel status ${status} at step ${step}`);
   }
 }
@@ -83,7 +98,10 @@ export class HostError extends EdgeInferError {
 /** A file that is not a readable ONNX protobuf: names the byte offset where decoding failed. */
 export class OnnxDecodeError extends EdgeInferError {
   readonly code = "E_ONNX";
-  constructor(readonly byteOffset: number, readonly detail: string) {
+  constructor(
+    readonly byteOffset: number,
+    readonly detail: string,
+  ) {
     super(`ONNX byte ${byteOffset}: ${detail}`);
   }
 }

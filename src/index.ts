@@ -2,13 +2,22 @@
  * edgeinfer runtime: load packed models and predict. This entry never imports importer code
  * (JSON or ONNX); `edgeinfer/pack` is the importer.
  */
-export { Runtime, type RuntimeOptions, type MemoryReport } from "./runtime/runtime.js";
-export { Model, type LoadOptions, type ModelInfo } from "./runtime/model.js";
-export { hasSimd, kernelBytes, type Build, type SimdOption } from "./runtime/wasm.js";
-export { readImage as inspect } from "./format/read.js";
-export type { ImageInfo, OutputInfo, StepRecord, Label } from "./format/types.js";
-export { ABI_VERSION, FORMAT_MAJOR, FORMAT_MINOR, Opcode, Act, Norm } from "./format/abi.js";
+
 export {
-  EdgeInferError, FormatError, VersionError, ModelSpecError, InputLengthError, NaNInputError, KernelError, HostError,
-  OnnxDecodeError, UnsupportedOpError,
+  EdgeInferError,
+  FormatError,
+  HostError,
+  InputLengthError,
+  KernelError,
+  ModelSpecError,
+  NaNInputError,
+  OnnxDecodeError,
+  UnsupportedOpError,
+  VersionError,
 } from "./errors.js";
+export { ABI_VERSION, Act, FORMAT_MAJOR, FORMAT_MINOR, Norm, Opcode } from "./format/abi.js";
+export { readImage as inspect } from "./format/read.js";
+export type { ImageInfo, Label, OutputInfo, StepRecord } from "./format/types.js";
+export { type LoadOptions, Model, type ModelInfo } from "./runtime/model.js";
+export { type MemoryReport, Runtime, type RuntimeOptions } from "./runtime/runtime.js";
+export { type Build, hasSimd, kernelBytes, type SimdOption } from "./runtime/wasm.js";

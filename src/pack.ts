@@ -2,16 +2,17 @@
  * edgeinfer importer: model descriptions → packed images. Node, CLI and build tools use this;
  * devices and pages that only predict import "edgeinfer" and never load this code.
  */
-import { packJson, type JsonModel } from "./json/import.js";
+
 import { ModelSpecError } from "./errors.js";
 import { MAGIC } from "./format/abi.js";
-import { packOnnx, type OnnxPackOptions } from "./onnx/import.js";
+import { type JsonModel, packJson } from "./json/import.js";
+import { type OnnxPackOptions, packOnnx } from "./onnx/import.js";
 
-export { PlanBuilder, type Value, type ModelMeta, type BuildOptions } from "./plan/builder.js";
-export { packJson, type JsonModel, type JsonLayer, type JsonScaler, type PackOptions } from "./json/import.js";
+export { type JsonLayer, type JsonModel, type JsonScaler, type PackOptions, packJson } from "./json/import.js";
+export { decodeOnnx, decodeTensorProto, type OnnxModel, type Tensor } from "./onnx/decode.js";
+export { listOnnxNodes, type NodeSupport, type OnnxPackOptions, packOnnx, SUPPORTED_OPS } from "./onnx/import.js";
+export { type BuildOptions, type ModelMeta, PlanBuilder, type Value } from "./plan/builder.js";
 export { quantizeRows, roundHalfEven } from "./plan/quantize.js";
-export { packOnnx, listOnnxNodes, SUPPORTED_OPS, type OnnxPackOptions, type NodeSupport } from "./onnx/import.js";
-export { decodeOnnx, decodeTensorProto, type Tensor, type OnnxModel } from "./onnx/decode.js";
 
 /** Is this already a packed image (starts with "EIM\0")? */
 export function isPackedImage(bytes: Uint8Array): boolean {

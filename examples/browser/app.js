@@ -12,7 +12,13 @@ const row = new Float32Array(model.info.inputLength);
 for (const name of featureNames) {
   const label = document.createElement("label");
   label.textContent = name;
-  const input = Object.assign(document.createElement("input"), { type: "number", step: "any", name, value: "0", required: true });
+  const input = Object.assign(document.createElement("input"), {
+    type: "number",
+    step: "any",
+    name,
+    value: "0",
+    required: true,
+  });
   label.append(input);
   form.append(label);
 }
@@ -28,5 +34,8 @@ function show() {
     result.textContent = `error: ${e.message}`;
   }
 }
-form.addEventListener("submit", (e) => { e.preventDefault(); show(); });
+form.addEventListener("submit", (e) => {
+  e.preventDefault();
+  show();
+});
 show();

@@ -31,7 +31,8 @@ function score(reading) {
     });
   }
   // One prediction; the label (for classifiers) comes from the same outputs.
-  const label = classifier ? model.predictLabel(row) : (model.predict(row), undefined);
+  const label = classifier ? model.predictLabel(row) : undefined;
+  if (!classifier) model.predict(row);
   const result = {};
   for (const o of outputs) {
     const v = model.outputs[o.name];

@@ -26,7 +26,8 @@ console.log(`batch:  ${Array.from(out, (v) => v.toFixed(4)).join(" ")}`);
 // Streaming: score each CSV line of stdin as it arrives (header and blank lines skipped).
 if (!process.stdin.isTTY) {
   const row = new Float32Array(model.info.inputLength);
-  let n = 0, positives = 0;
+  let n = 0,
+    positives = 0;
   for await (const line of createInterface({ input: process.stdin })) {
     const fields = line.split(",").slice(0, row.length).map(Number);
     if (fields.length < row.length || fields.some(Number.isNaN)) continue;

@@ -8,7 +8,7 @@
  *   node dist/examples/sklearn/predict.js [model ...]     (default: every model below)
  */
 import { existsSync, readFileSync } from "node:fs";
-import { Model, type Label, type OutputInfo } from "../../src/index.js";
+import { type Label, Model, type OutputInfo } from "../../src/index.js";
 import { pack } from "../../src/pack.js";
 
 const MODELS = ["breast_cancer_lr", "digits_mlp"];
@@ -25,8 +25,9 @@ interface Reference {
 }
 
 // Works from the source folder and from dist/examples/sklearn/: find the folder holding the data.
-const here = [new URL("./", import.meta.url), new URL("../../../examples/sklearn/", import.meta.url)]
-  .find((u) => existsSync(new URL(`${MODELS[0]}.onnx`, u)));
+const here = [new URL("./", import.meta.url), new URL("../../../examples/sklearn/", import.meta.url)].find((u) =>
+  existsSync(new URL(`${MODELS[0]}.onnx`, u)),
+);
 if (!here) throw new Error(`cannot find ${MODELS[0]}.onnx; run \`/usr/bin/python3 examples/sklearn/train.py\` first`);
 
 const e = (x: number) => x.toExponential(1);
@@ -41,25 +42,43 @@ for (const name of process.argv.length > 2 ? process.argv.slice(2) : MODELS) {
   // skl2onnx's outputs: a label (one value: the class index) and the probabilities (one per class).
   const outputs = model.info.outputs;
   const labelOut: OutputInfo | undefined = outputs.find((o) => o.labels && o.length === 1);
-  const probaOut: OutputInfo | undefined = outputs.find((o) => o.labels && o.length > 1 && o.length === o.labels.length);
-  if (!labelOut || !probaOut) throw new Error(`${name}: expected a label and a probability output, got ${outputs.map((o) => o.name).join(", ")}`);
+  const probaOut: OutputInfo | undefined = outputs.find(
+    (o) => o.labels && o.length > 1 && o.length === o.labels.length,
+  );
+  if (!labelOut || !probaOut)
+    throw new Error(`${name}: expected a label and a probability output, got ${outputs.map((o) => o.name).join(", ")}`);
   const classes = probaOut.labels!;
   if (JSON.stringify(classes) !== JSON.stringify(ref.sklearn.classes)) {
-    throw new Error(`${name}: classes ${JSON.stringify(classes)} differ from scikit-learn's ${JSON.stringify(ref.sklearn.classes)}`);
+    throw new Error(
+      `${name}: classes ${JSON.stringify(classes)} differ from scikit-learn's ${JSON.stringify(ref.sklearn.classes)}`,
+    );
   }
 
-  const nRows = ref.rows.length, nIn = model.info.inputLength, nOut = model.info.outputLength;
+  const nRows = ref.rows.length,
+    nIn = model.info.inputLength,
+    nOut = model.info.outputLength;
   console.log(`${name}: ${ref.model}`);
-  console.log(`  data   ${ref.dataset.loader}, ${ref.dataset.features}; ${nRows} held-out rows (held-out accuracy ${ref.held_out_accuracy.toFixed(4)})`);
-  console.log(`  size   .onnx ${onnx.length} B → packed ${image.length} B (${((100 * image.length) / onnx.length).toFixed(0)}%), ` +
-    `weights ${model.info.weightsBytes} B, ${model.info.steps.length} steps, ${model.info.build} build`);
-  console.log(`  outputs ${outputs.map((o) => `${o.name}[${o.length}]`).join(", ")}; classes ${JSON.stringify(classes)}`);
-  console.log(`  row  ${"label edgeinfer / sklearn".padEnd(28)}  ${"P(label) edgeinfer".padStart(18)}  ${"P(label) sklearn".padStart(18)}  max |Δ| over classes`);
+  console.log(
+    `  data   ${ref.dataset.loader}, ${ref.dataset.features}; ${nRows} held-out rows (held-out accuracy ${ref.held_out_accuracy.toFixed(4)})`,
+  );
+  console.log(
+    `  size   .onnx ${onnx.length} B → packed ${image.length} B (${((100 * image.length) / onnx.length).toFixed(0)}%), ` +
+      `weights ${model.info.weightsBytes} B, ${model.info.steps.length} steps, ${model.info.build} build`,
+  );
+  console.log(
+    `  outputs ${outputs.map((o) => `${o.name}[${o.length}]`).join(", ")}; classes ${JSON.stringify(classes)}`,
+  );
+  console.log(
+    `  row  ${"label edgeinfer / sklearn".padEnd(28)}  ${"P(label) edgeinfer".padStart(18)}  ${"P(label) sklearn".padStart(18)}  max |Δ| over classes`,
+  );
 
   // One row at a time: predict() returns a reused view, so read it before the next call.
-  let worstSingle = 0, labelMismatches = 0;
+  let worstSingle = 0,
+    labelMismatches = 0;
   for (let r = 0; r < nRows; r++) {
-    const row = ref.rows[r]!, want = ref.sklearn.predict_proba[r]!, wantLabel = ref.sklearn.predict[r]!;
+    const row = ref.rows[r]!,
+      want = ref.sklearn.predict_proba[r]!,
+      wantLabel = ref.sklearn.predict[r]!;
     const label = model.predictLabel(row);
     const y = model.predict(row);
     let rowDiff = 0;
@@ -68,24 +87,33 @@ for (const name of process.argv.length > 2 ? process.argv.slice(2) : MODELS) {
     const same = String(label) === String(wantLabel);
     if (!same) labelMismatches++;
     const k = classes.findIndex((c) => String(c) === String(wantLabel));
-    console.log(`  ${String(r).padStart(3)}  ${String(label).padStart(15)} / ${String(wantLabel).padEnd(9)}${same ? " " : "✗"}  ` +
-      `${y[probaOut.offset + k]!.toFixed(9).padStart(18)}  ${want[k]!.toFixed(9).padStart(18)}  ${e(rowDiff)}`);
+    console.log(
+      `  ${String(r).padStart(3)}  ${String(label).padStart(15)} / ${String(wantLabel).padEnd(9)}${same ? " " : "✗"}  ` +
+        `${y[probaOut.offset + k]!.toFixed(9).padStart(18)}  ${want[k]!.toFixed(9).padStart(18)}  ${e(rowDiff)}`,
+    );
   }
 
   // All rows in one call.
   const rows = Float32Array.from(ref.rows.flat());
-  if (rows.length !== nRows * nIn) throw new Error(`${name}: rows have ${rows.length / nRows} values, the model takes ${nIn}`);
+  if (rows.length !== nRows * nIn)
+    throw new Error(`${name}: rows have ${rows.length / nRows} values, the model takes ${nIn}`);
   const batch = model.predictBatch(rows, nRows);
   let worstBatch = 0;
   for (let r = 0; r < nRows; r++) {
     const base = r * nOut;
     if (String(classes[batch[base + labelOut.offset]!]) !== String(ref.sklearn.predict[r])) labelMismatches++;
-    for (let k = 0; k < classes.length; k++) worstBatch = Math.max(worstBatch, Math.abs(batch[base + probaOut.offset + k]! - ref.sklearn.predict_proba[r]![k]!));
+    for (let k = 0; k < classes.length; k++)
+      worstBatch = Math.max(
+        worstBatch,
+        Math.abs(batch[base + probaOut.offset + k]! - ref.sklearn.predict_proba[r]![k]!),
+      );
   }
 
   const ok = labelMismatches === 0 && worstSingle <= TOLERANCE && worstBatch <= TOLERANCE;
-  console.log(`  max |edgeinfer − scikit-learn predict_proba|: one row at a time ${e(worstSingle)}, batch ${e(worstBatch)}; ` +
-    `label mismatches ${labelMismatches} → ${ok ? "OK" : "FAIL"} (tolerance ${e(TOLERANCE)})\n`);
+  console.log(
+    `  max |edgeinfer − scikit-learn predict_proba|: one row at a time ${e(worstSingle)}, batch ${e(worstBatch)}; ` +
+      `label mismatches ${labelMismatches} → ${ok ? "OK" : "FAIL"} (tolerance ${e(TOLERANCE)})\n`,
+  );
   if (!ok) failed = true;
   model.dispose();
 }

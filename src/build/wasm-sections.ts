@@ -5,9 +5,26 @@
  * so anything unexpected is a bug and throws.
  */
 
-export const enum SectionId { Custom = 0, Type = 1, Import = 2, Function = 3, Table = 4, Memory = 5, Global = 6, Export = 7, Start = 8, Element = 9, Code = 10, Data = 11, DataCount = 12 }
+export enum SectionId {
+  Custom = 0,
+  Type = 1,
+  Import = 2,
+  Function = 3,
+  Table = 4,
+  Memory = 5,
+  Global = 6,
+  Export = 7,
+  Start = 8,
+  Element = 9,
+  Code = 10,
+  Data = 11,
+  DataCount = 12,
+}
 
-export interface Section { id: number; body: Uint8Array }
+export interface Section {
+  id: number;
+  body: Uint8Array;
+}
 
 export function uleb(v: number): number[] {
   const out: number[] = [];
@@ -33,7 +50,8 @@ export function sleb(v: number): number[] {
 
 /** Reads an unsigned LEB128 at pos: [value, next position]. */
 export function readUleb(bytes: Uint8Array, pos: number): [number, number] {
-  let v = 0, scale = 1;
+  let v = 0,
+    scale = 1;
   for (;;) {
     if (pos >= bytes.length) throw new Error("wasm: varint runs past the end");
     const b = bytes[pos++]!;
@@ -69,10 +87,13 @@ export function joinSections(sections: Section[]): Uint8Array {
   }
   const out = new Uint8Array(n);
   let pos = 0;
-  out.set(parts[0]!, pos); pos += 8;
+  out.set(parts[0]!, pos);
+  pos += 8;
   sections.forEach((s, i) => {
-    out.set(parts[i + 1]!, pos); pos += parts[i + 1]!.length;
-    out.set(s.body, pos); pos += s.body.length;
+    out.set(parts[i + 1]!, pos);
+    pos += parts[i + 1]!.length;
+    out.set(s.body, pos);
+    pos += s.body.length;
   });
   return out;
 }
@@ -93,13 +114,28 @@ function withEntry(body: Uint8Array | undefined, entry: number[] | Uint8Array): 
   return out;
 }
 
-const ORDER = [SectionId.Type, SectionId.Import, SectionId.Function, SectionId.Table, SectionId.Memory, SectionId.Global,
-  SectionId.Export, SectionId.Start, SectionId.Element, SectionId.DataCount, SectionId.Code, SectionId.Data];
+const ORDER = [
+  SectionId.Type,
+  SectionId.Import,
+  SectionId.Function,
+  SectionId.Table,
+  SectionId.Memory,
+  SectionId.Global,
+  SectionId.Export,
+  SectionId.Start,
+  SectionId.Element,
+  SectionId.DataCount,
+  SectionId.Code,
+  SectionId.Data,
+];
 
 /** Replaces the section with this id, or inserts it where the binary format orders it. */
 function put(sections: Section[], id: SectionId, body: Uint8Array): void {
   const at = sections.findIndex((s) => s.id === id);
-  if (at >= 0) { sections[at] = { id, body }; return; }
+  if (at >= 0) {
+    sections[at] = { id, body };
+    return;
+  }
   const rank = ORDER.indexOf(id);
   const after = sections.findIndex((s) => s.id !== SectionId.Custom && ORDER.indexOf(s.id) > rank);
   sections.splice(after < 0 ? sections.length : after, 0, { id, body });
@@ -133,8 +169,12 @@ export function memoryLimits(sections: Section[]): { minPages: number; maxPages?
 export function ensureMemoryPages(sections: Section[], minPages: number): void {
   const limits = memoryLimits(sections);
   if (limits.minPages >= minPages) return;
-  if (limits.maxPages !== undefined && limits.maxPages < minPages) throw new Error(`wasm: memory maximum ${limits.maxPages} pages < ${minPages} needed`);
-  const body = limits.maxPages === undefined ? [1, 0x00, ...uleb(minPages)] : [1, 0x01, ...uleb(minPages), ...uleb(limits.maxPages)];
+  if (limits.maxPages !== undefined && limits.maxPages < minPages)
+    throw new Error(`wasm: memory maximum ${limits.maxPages} pages < ${minPages} needed`);
+  const body =
+    limits.maxPages === undefined
+      ? [1, 0x00, ...uleb(minPages)]
+      : [1, 0x01, ...uleb(minPages), ...uleb(limits.maxPages)];
   put(sections, SectionId.Memory, Uint8Array.from(body));
 }
 
@@ -149,15 +189,36 @@ function countEntries(sections: Section[], id: SectionId): number {
  * Appends a function (its body: locals declaration and code, ending in 0x0b) and exports it
  * under `name`. Returns its function index. The module must import no functions.
  */
-export function addExportedFunction(sections: Section[], name: string, params: ValType[], results: ValType[], body: number[]): number {
-  if (countEntries(sections, SectionId.Import) !== 0) throw new Error("wasm: modules with imports are not supported here");
+export function addExportedFunction(
+  sections: Section[],
+  name: string,
+  params: ValType[],
+  results: ValType[],
+  body: number[],
+): number {
+  if (countEntries(sections, SectionId.Import) !== 0)
+    throw new Error("wasm: modules with imports are not supported here");
   const typeIndex = countEntries(sections, SectionId.Type);
-  put(sections, SectionId.Type, withEntry(find(sections, SectionId.Type), [0x60, ...uleb(params.length), ...params, ...uleb(results.length), ...results]));
+  put(
+    sections,
+    SectionId.Type,
+    withEntry(find(sections, SectionId.Type), [
+      0x60,
+      ...uleb(params.length),
+      ...params,
+      ...uleb(results.length),
+      ...results,
+    ]),
+  );
   const funcIndex = countEntries(sections, SectionId.Function);
   put(sections, SectionId.Function, withEntry(find(sections, SectionId.Function), uleb(typeIndex)));
   put(sections, SectionId.Code, withEntry(find(sections, SectionId.Code), [...uleb(body.length), ...body]));
   const utf8 = new TextEncoder().encode(name);
-  put(sections, SectionId.Export, withEntry(find(sections, SectionId.Export), [...uleb(utf8.length), ...utf8, 0x00, ...uleb(funcIndex)]));
+  put(
+    sections,
+    SectionId.Export,
+    withEntry(find(sections, SectionId.Export), [...uleb(utf8.length), ...utf8, 0x00, ...uleb(funcIndex)]),
+  );
   return funcIndex;
 }
 

@@ -64,7 +64,8 @@ function sample(f: () => void, calls: number, timeMs: number, minSamples: number
 }
 
 export function benchImage(image: Uint8Array, o: BenchOptions = {}): BenchReport {
-  const nRows = o.rows ?? 1000, timeMs = o.timeMs ?? 1000;
+  const nRows = o.rows ?? 1000,
+    timeMs = o.timeMs ?? 1000;
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const before = process.memoryUsage();
@@ -80,48 +81,87 @@ export function benchImage(image: Uint8Array, o: BenchOptions = {}): BenchReport
   const rows = Float32Array.from({ length: ROWS * info.inputLength }, r);
   const views = Array.from({ length: ROWS }, (_, k) => rows.subarray(k * info.inputLength, (k + 1) * info.inputLength));
   let k = 0;
-  const one = () => { model.predict(views[k]!); k = (k + 1) & (ROWS - 1); };
+  const one = () => {
+    model.predict(views[k]!);
+    k = (k + 1) & (ROWS - 1);
+  };
 
   // Warm up (tier-up from Liftoff and the JIT), then size the samples to ≥ 20 µs.
   const warm = performance.now() + Math.min(200, timeMs / 4);
   let n = 0;
-  while (performance.now() < warm) { one(); n++; }
-  const estNs = ((Math.min(200, timeMs / 4)) * 1e6) / Math.max(1, n);
+  while (performance.now() < warm) {
+    one();
+    n++;
+  }
+  const estNs = (Math.min(200, timeMs / 4) * 1e6) / Math.max(1, n);
   const calls = Math.max(1, Math.min(100_000, Math.ceil(20_000 / estNs)));
   const lat = sample(one, calls, timeMs, 20);
 
   const batch = Float32Array.from({ length: nRows * info.inputLength }, r);
   const out = new Float32Array(nRows * info.outputLength);
-  const runBatch = () => { model.predictBatch(batch, nRows, out); };
+  const runBatch = () => {
+    model.predictBatch(batch, nRows, out);
+  };
   runBatch();
   const thr = sample(runBatch, 1, timeMs, 5);
 
   const mem = model.runtime.memoryReport();
   return {
-    model: { kind: info.kind, inputs: info.inputLength, outputs: info.outputLength, parameters: info.parameterCount, quantization: info.quantization, steps: info.steps.length },
+    model: {
+      kind: info.kind,
+      inputs: info.inputLength,
+      outputs: info.outputLength,
+      parameters: info.parameterCount,
+      quantization: info.quantization,
+      steps: info.steps.length,
+    },
     build: info.build,
     loadMs,
-    latency: { medianNs: median(lat) * 1e6, p99Ns: quantile(lat, 0.99) * 1e6, callsPerSample: calls, samples: lat.length },
-    throughput: { rows: nRows, rowsPerSec: nRows / (median(thr) / 1e3), medianBatchMs: median(thr), samples: thr.length },
+    latency: {
+      medianNs: median(lat) * 1e6,
+      p99Ns: quantile(lat, 0.99) * 1e6,
+      callsPerSample: calls,
+      samples: lat.length,
+    },
+    throughput: {
+      rows: nRows,
+      rowsPerSec: nRows / (median(thr) / 1e3),
+      medianBatchMs: median(thr),
+      samples: thr.length,
+    },
     memory: {
-      imageBytes: info.imageBytes, weightsBytes: info.weightsBytes, arenaBytes: info.arenaBytes, modelBytes: info.memoryBytes,
-      linearMemoryBytes: mem.memoryBytes, pages: mem.memoryBytes / 65536,
-      rss: after.rss, heapUsed: after.heapUsed, rssAdded: after.rss - before.rss, heapAdded: after.heapUsed - before.heapUsed,
+      imageBytes: info.imageBytes,
+      weightsBytes: info.weightsBytes,
+      arenaBytes: info.arenaBytes,
+      modelBytes: info.memoryBytes,
+      linearMemoryBytes: mem.memoryBytes,
+      pages: mem.memoryBytes / 65536,
+      rss: after.rss,
+      heapUsed: after.heapUsed,
+      rssAdded: after.rss - before.rss,
+      heapAdded: after.heapUsed - before.heapUsed,
     },
     node: process.version,
   };
 }
 
-const ns = (v: number) => (v < 1e3 ? `${v.toPrecision(3)} ns` : v < 1e6 ? `${(v / 1e3).toPrecision(3)} µs` : `${(v / 1e6).toPrecision(3)} ms`);
-const bytes = (b: number) => (Math.abs(b) < 4096 ? `${b} B` : Math.abs(b) < 2 ** 20 ? `${(b / 1024).toFixed(1)} KiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
+const ns = (v: number) =>
+  v < 1e3 ? `${v.toPrecision(3)} ns` : v < 1e6 ? `${(v / 1e3).toPrecision(3)} µs` : `${(v / 1e6).toPrecision(3)} ms`;
+const bytes = (b: number) =>
+  Math.abs(b) < 4096
+    ? `${b} B`
+    : Math.abs(b) < 2 ** 20
+      ? `${(b / 1024).toFixed(1)} KiB`
+      : `${(b / 2 ** 20).toFixed(1)} MiB`;
 
 export function describeBench(r: BenchReport): string {
-  const m = r.model, mem = r.memory;
+  const m = r.model,
+    mem = r.memory;
   return [
     `${m.kind} model: ${m.inputs} → ${m.outputs}, ${m.parameters} parameters, ${m.steps} steps, quantization ${m.quantization}; ${r.build} build, Node ${r.node}`,
     `load:        ${r.loadMs.toFixed(2)} ms (validate and place the image)`,
     `one row:     median ${ns(r.latency.medianNs)}, p99 ${ns(r.latency.p99Ns)} (${r.latency.samples} samples of ${r.latency.callsPerSample} calls)`,
-    `batch:       ${(r.throughput.rowsPerSec / 1e6 >= 1 ? `${(r.throughput.rowsPerSec / 1e6).toPrecision(3)} M` : `${(r.throughput.rowsPerSec / 1e3).toPrecision(3)} k`)} rows/s (${r.throughput.rows} rows per call, median ${r.throughput.medianBatchMs.toPrecision(3)} ms)`,
+    `batch:       ${r.throughput.rowsPerSec / 1e6 >= 1 ? `${(r.throughput.rowsPerSec / 1e6).toPrecision(3)} M` : `${(r.throughput.rowsPerSec / 1e3).toPrecision(3)} k`} rows/s (${r.throughput.rows} rows per call, median ${r.throughput.medianBatchMs.toPrecision(3)} ms)`,
     `model:       image ${bytes(mem.imageBytes)} (weights ${bytes(mem.weightsBytes)}), arena ${bytes(mem.arenaBytes)}, ${bytes(mem.modelBytes)} of linear memory`,
     `runtime:     linear memory ${bytes(mem.linearMemoryBytes)} (${mem.pages} pages of 64 KiB)`,
     `process:     RSS ${bytes(mem.rss)} (loading added ${bytes(mem.rssAdded)}), JS heap ${bytes(mem.heapUsed)} (added ${bytes(mem.heapAdded)})`,

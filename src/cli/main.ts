@@ -3,17 +3,26 @@
  * input (printed as `error[CODE]: message`).
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { Model, type ModelInfo } from "../runtime/model.js";
+import { EdgeInferError } from "../errors.js";
+import {
+  ACT_NAMES,
+  NORM_NAMES,
+  OPCODE_NAMES,
+  Opcode,
+  QUANT_MODE_NAMES,
+  STEP_FLAG_Q8_BF16_SCALES,
+  STEP_FLAG_Q8_I16_INPUT,
+  STEP_FLAG_Q8_STATIC_INPUT,
+} from "../format/abi.js";
+import { labelOf, labelSource } from "../format/labels.js";
 import { readImage } from "../format/read.js";
 import type { ImageInfo, Label } from "../format/types.js";
-import { labelOf, labelSource } from "../format/labels.js";
-import { ACT_NAMES, NORM_NAMES, Opcode, OPCODE_NAMES, QUANT_MODE_NAMES, STEP_FLAG_Q8_BF16_SCALES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_STATIC_INPUT } from "../format/abi.js";
-import { EdgeInferError } from "../errors.js";
-import { isJsonModel, isPackedImage, listOnnxNodes, pack } from "../pack.js";
 import type { OnnxPackOptions } from "../onnx/import.js";
-import { parseRows } from "./rows.js";
+import { isJsonModel, isPackedImage, listOnnxNodes, pack } from "../pack.js";
+import { Model, type ModelInfo } from "../runtime/model.js";
 import type { SimdOption } from "../runtime/wasm.js";
 import { benchImage, describeBench } from "./bench.js";
+import { parseRows } from "./rows.js";
 
 export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -87,7 +96,10 @@ class UsageError extends Error {}
 
 class IoError extends EdgeInferError {
   readonly code = "E_IO";
-  constructor(readonly path: string, readonly detail: string) {
+  constructor(
+    readonly path: string,
+    readonly detail: string,
+  ) {
     super(`${path}: ${detail}`);
   }
 }
@@ -97,7 +109,20 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(["-o", "--output", "--quantize", "--batch-rows", "--format", "--simd", "--calibration", "--int8-layers", "--activations", "--batch-capacity", "--rows", "--time"]);
+const VALUE_FLAGS = new Set([
+  "-o",
+  "--output",
+  "--quantize",
+  "--batch-rows",
+  "--format",
+  "--simd",
+  "--calibration",
+  "--int8-layers",
+  "--activations",
+  "--batch-capacity",
+  "--rows",
+  "--time",
+]);
 const BOOL_FLAGS = new Set(["--json", "--strip-names", "--allow-nan", "--no-simd", "--help", "-h", "--version"]);
 
 function parseArgs(argv: string[]): Args {
@@ -134,17 +159,24 @@ function readInput(path: string, io: Io): Promise<Buffer> | Buffer {
 
 function packOptions(a: Args): OnnxPackOptions {
   const q = a.flags.get("--quantize");
-  if (q !== undefined && q !== "int8" && q !== "none") throw new UsageError(`--quantize takes int8 or none, not ${String(q)}`);
+  if (q !== undefined && q !== "int8" && q !== "none")
+    throw new UsageError(`--quantize takes int8 or none, not ${String(q)}`);
   const br = a.flags.get("--batch-rows");
   const batchRows = br === undefined ? undefined : Number(br);
-  if (batchRows !== undefined && !(Number.isInteger(batchRows) && batchRows >= 1 && batchRows <= 256)) throw new UsageError("--batch-rows takes an integer from 1 to 256");
+  if (batchRows !== undefined && !(Number.isInteger(batchRows) && batchRows >= 1 && batchRows <= 256))
+    throw new UsageError("--batch-rows takes an integer from 1 to 256");
   const layers = a.flags.get("--int8-layers");
-  if (layers !== undefined && layers !== "auto" && layers !== "all") throw new UsageError(`--int8-layers takes auto or all, not ${String(layers)}`);
+  if (layers !== undefined && layers !== "auto" && layers !== "all")
+    throw new UsageError(`--int8-layers takes auto or all, not ${String(layers)}`);
   const acts = a.flags.get("--activations");
-  if (acts !== undefined && acts !== "int16" && acts !== "uint8") throw new UsageError(`--activations takes int16 or uint8, not ${String(acts)}`);
+  if (acts !== undefined && acts !== "int16" && acts !== "uint8")
+    throw new UsageError(`--activations takes int16 or uint8, not ${String(acts)}`);
   return {
-    quantize: q as OnnxPackOptions["quantize"], batchRows, stripNames: a.flags.has("--strip-names"),
-    int8Layers: layers as OnnxPackOptions["int8Layers"], activations: acts as OnnxPackOptions["activations"],
+    quantize: q as OnnxPackOptions["quantize"],
+    batchRows,
+    stripNames: a.flags.has("--strip-names"),
+    int8Layers: layers as OnnxPackOptions["int8Layers"],
+    activations: acts as OnnxPackOptions["activations"],
   };
 }
 
@@ -167,7 +199,10 @@ export function describeQuantization(info: ImageInfo): string[] {
   const r = info.quantReport;
   if (!r) return [];
   const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)} %`;
-  const layers = r.layers.map((l) => `  step ${String(l.step).padStart(2)} dense ${String(l.nIn).padStart(5)} → ${String(l.nOut).padEnd(5)} ${l.name}`);
+  const layers = r.layers.map(
+    (l) =>
+      `  step ${String(l.step).padStart(2)} dense ${String(l.nIn).padStart(5)} → ${String(l.nOut).padEnd(5)} ${l.name}`,
+  );
   if (info.quantization === "none") return ["quantization: asked for int8, every dense layer kept f32:", ...layers];
   const lines = [
     `quantization: weight matrices ${r.floatMatrixBytes} B in f32 → ${r.matrixBytes} B with int8 values and scales (${pct(r.matrixBytes, r.floatMatrixBytes)})`,
@@ -177,8 +212,12 @@ export function describeQuantization(info: ImageInfo): string[] {
   lines.push(...layers);
   const c = r.calibration;
   if (c) {
-    lines.push(`  on ${c.rows} calibration rows: largest |int8 − float| output difference ${c.maxAbsDiff.toPrecision(3)}`
-      + (c.agreeingRows === undefined ? " (no class output to compare top classes)" : `; top class agrees on ${c.agreeingRows}/${c.rows} rows (${(100 * c.topClassAgreement!).toFixed(2)} %)`));
+    lines.push(
+      `  on ${c.rows} calibration rows: largest |int8 − float| output difference ${c.maxAbsDiff.toPrecision(3)}` +
+        (c.agreeingRows === undefined
+          ? " (no class output to compare top classes)"
+          : `; top class agrees on ${c.agreeingRows}/${c.rows} rows (${(100 * c.topClassAgreement!).toFixed(2)} %)`),
+    );
   }
   return lines;
 }
@@ -198,8 +237,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const out = (s: string) => io.stdout.write(s + "\n");
   try {
     const a = parseArgs(argv);
-    if (a.flags.has("--help") || argv.length === 0) { out(HELP); return argv.length === 0 ? 1 : 0; }
-    if (a.flags.has("--version")) { out(VERSION); return 0; }
+    if (a.flags.has("--help") || argv.length === 0) {
+      out(HELP);
+      return argv.length === 0 ? 1 : 0;
+    }
+    if (a.flags.has("--version")) {
+      out(VERSION);
+      return 0;
+    }
     const [command] = a.positional;
     if (command === "pack") {
       need(a, 1, "edgeinfer pack <model> -o <out.eim>");
@@ -227,7 +272,22 @@ export async function main(argv: string[], io: Io): Promise<number> {
         error = e;
       }
       if (a.flags.has("--json")) {
-        out(JSON.stringify(onnx ? { onnx: { producer: onnx.model.producer, opsets: Object.fromEntries(onnx.model.opsets), nodes: onnx.nodes }, packed: info ?? null } : info, null, 2));
+        out(
+          JSON.stringify(
+            onnx
+              ? {
+                  onnx: {
+                    producer: onnx.model.producer,
+                    opsets: Object.fromEntries(onnx.model.opsets),
+                    nodes: onnx.nodes,
+                  },
+                  packed: info ?? null,
+                }
+              : info,
+            null,
+            2,
+          ),
+        );
       } else {
         if (onnx) out(describeOnnx(onnx));
         if (info) out((onnx ? "\npacked:\n" : "") + describe(info));
@@ -238,10 +298,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (command === "predict") {
       need(a, 2, "edgeinfer predict <model> <rows.csv|rows.json|->");
       const format = a.flags.get("--format") ?? "json";
-      if (format !== "json" && format !== "csv") throw new UsageError(`--format takes json or csv, not ${String(format)}`);
+      if (format !== "json" && format !== "csv")
+        throw new UsageError(`--format takes json or csv, not ${String(format)}`);
       const simd = (a.flags.get("--simd") ?? "auto") as SimdOption;
-      if (!["auto", "off", "require"].includes(simd)) throw new UsageError(`--simd takes auto, off or require, not ${simd}`);
-      const model = Model.load(await modelImage(a.positional[1]!, a, io), { allowNaN: a.flags.has("--allow-nan"), simd });
+      if (!["auto", "off", "require"].includes(simd))
+        throw new UsageError(`--simd takes auto, off or require, not ${simd}`);
+      const model = Model.load(await modelImage(a.positional[1]!, a, io), {
+        allowNaN: a.flags.has("--allow-nan"),
+        simd,
+      });
       const src = a.positional[2]!;
       const text = (await readInput(src, io)).toString("utf8");
       const rows = parseRows(text, model.info.inputLength, model.info.featureNames, src === "-" ? "stdin" : src);
@@ -255,15 +320,26 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (typeof dest !== "string") throw new UsageError("build needs -o <model.wasm>");
       const cap = a.flags.get("--batch-capacity");
       const batchCapacity = cap === undefined ? undefined : Number(cap);
-      if (batchCapacity !== undefined && !(Number.isInteger(batchCapacity) && batchCapacity >= 1 && batchCapacity <= 1 << 20)) {
+      if (
+        batchCapacity !== undefined &&
+        !(Number.isInteger(batchCapacity) && batchCapacity >= 1 && batchCapacity <= 1 << 20)
+      ) {
         throw new UsageError(`--batch-capacity takes an integer from 1 to ${1 << 20}`);
       }
       const { buildStandalone } = await import("../build/standalone.js"); // loads the compiler only when asked
-      const m = await buildStandalone(await modelImage(a.positional[1]!, a, io), { simd: !a.flags.has("--no-simd"), batchCapacity, allowNaN: a.flags.has("--allow-nan") });
+      const m = await buildStandalone(await modelImage(a.positional[1]!, a, io), {
+        simd: !a.flags.has("--no-simd"),
+        batchCapacity,
+        allowNaN: a.flags.has("--allow-nan"),
+      });
       writeFileSync(dest, m.wasm);
       const l = m.layout;
-      out(`${dest}: ${m.wasm.length} bytes (${a.flags.has("--no-simd") ? "scalar" : "SIMD"}), no imports; kernels: ${m.opcodes.join(", ")}; activations: ${m.activations.join(", ")}`);
-      out(`  input_ptr ${l.input} (${l.inputLength} f32), output_ptr ${l.output} (${l.outputLength} f32), batch ${l.batchCapacity} rows at ${l.batchInput} → ${l.batchOutput}, memory ${Math.ceil(l.memoryBase / 65536)} page(s)`);
+      out(
+        `${dest}: ${m.wasm.length} bytes (${a.flags.has("--no-simd") ? "scalar" : "SIMD"}), no imports; kernels: ${m.opcodes.join(", ")}; activations: ${m.activations.join(", ")}`,
+      );
+      out(
+        `  input_ptr ${l.input} (${l.inputLength} f32), output_ptr ${l.output} (${l.outputLength} f32), batch ${l.batchCapacity} rows at ${l.batchInput} → ${l.batchOutput}, memory ${Math.ceil(l.memoryBase / 65536)} page(s)`,
+      );
       return 0;
     }
     if (command === "bench") {
@@ -271,12 +347,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const num = (f: string, lo: number, hi: number) => {
         const v = a.flags.get(f);
         if (v === undefined) return undefined;
-        if (!(Number.isInteger(Number(v)) && Number(v) >= lo && Number(v) <= hi)) throw new UsageError(`${f} takes an integer from ${lo} to ${hi}`);
+        if (!(Number.isInteger(Number(v)) && Number(v) >= lo && Number(v) <= hi))
+          throw new UsageError(`${f} takes an integer from ${lo} to ${hi}`);
         return Number(v);
       };
       const simd = (a.flags.get("--simd") ?? "auto") as SimdOption;
-      if (!["auto", "off", "require"].includes(simd)) throw new UsageError(`--simd takes auto, off or require, not ${simd}`);
-      const r = benchImage(await modelImage(a.positional[1]!, a, io), { rows: num("--rows", 1, 1_000_000), timeMs: num("--time", 10, 600_000), simd });
+      if (!["auto", "off", "require"].includes(simd))
+        throw new UsageError(`--simd takes auto, off or require, not ${simd}`);
+      const r = benchImage(await modelImage(a.positional[1]!, a, io), {
+        rows: num("--rows", 1, 1_000_000),
+        timeMs: num("--time", 10, 600_000),
+        simd,
+      });
       out(a.flags.has("--json") ? JSON.stringify(r, null, 2) : describeBench(r));
       return 0;
     }
@@ -304,8 +386,12 @@ function predictWithProgress(model: Model, rows: Float32Array, nRows: number, io
   for (let start = 0; start < nRows; start += slice) {
     const k = Math.min(slice, nRows - start);
     model.predictBatch(rows.subarray(start * model.info.inputLength), k, out.subarray(start * n));
-    const done = start + k, width = 30, filled = Math.round((width * done) / nRows);
-    io.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${Math.round((100 * done) / nRows)}% ${done}/${nRows} rows`);
+    const done = start + k,
+      width = 30,
+      filled = Math.round((width * done) / nRows);
+    io.stderr.write(
+      `\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${Math.round((100 * done) / nRows)}% ${done}/${nRows} rows`,
+    );
   }
   io.stderr.write("\n");
   return out;
@@ -322,7 +408,9 @@ export function f32String(v: number): string {
 }
 
 /** Outputs that hold a class index print as labels; a classifier without one gets "label" by argmax. */
-function columns(info: ImageInfo): Array<{ name: string; cols: (y: Float32Array, r: number) => Array<number | Label> }> {
+function columns(
+  info: ImageInfo,
+): Array<{ name: string; cols: (y: Float32Array, r: number) => Array<number | Label> }> {
   const n = info.outputLength;
   const cols = info.outputs.map((o) => ({
     name: o.name,
@@ -332,7 +420,8 @@ function columns(info: ImageInfo): Array<{ name: string; cols: (y: Float32Array,
     },
   }));
   const src = labelSource(info.outputs);
-  if (src?.argmax && !info.outputs.some((o) => o.name === "label")) cols.push({ name: "label", cols: (y, r) => [labelOf(src, y, r * n)] });
+  if (src?.argmax && !info.outputs.some((o) => o.name === "label"))
+    cols.push({ name: "label", cols: (y, r) => [labelOf(src, y, r * n)] });
   return cols;
 }
 
@@ -340,7 +429,10 @@ function toJson(info: ImageInfo, y: Float32Array, nRows: number): string {
   const result: Record<string, Array<Array<number | Label>>> = {};
   for (const c of columns(info)) result[c.name] = Array.from({ length: nRows }, (_, r) => c.cols(y, r));
   // Numbers as their shortest f32 text; NaN and ±Infinity (not JSON) as strings.
-  const rows = Object.entries(result).map(([k, v]) => `${JSON.stringify(k)}:[${v.map((row) => `[${row.map((x) => (typeof x === "number" ? (Number.isFinite(x) ? f32String(x) : `"${x}"`) : JSON.stringify(x))).join(",")}]`).join(",")}]`);
+  const rows = Object.entries(result).map(
+    ([k, v]) =>
+      `${JSON.stringify(k)}:[${v.map((row) => `[${row.map((x) => (typeof x === "number" ? (Number.isFinite(x) ? f32String(x) : `"${x}"`) : JSON.stringify(x))).join(",")}]`).join(",")}]`,
+  );
   return `{${rows.join(",")}}\n`;
 }
 
@@ -353,7 +445,13 @@ function toCsv(info: ImageInfo, y: Float32Array, nRows: number): string {
   });
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const lines = [head.map(quote).join(",")];
-  for (let r = 0; r < nRows; r++) lines.push(cols.flatMap((c) => c.cols(y, r)).map((v) => quote(typeof v === "number" ? f32String(v) : v)).join(","));
+  for (let r = 0; r < nRows; r++)
+    lines.push(
+      cols
+        .flatMap((c) => c.cols(y, r))
+        .map((v) => quote(typeof v === "number" ? f32String(v) : v))
+        .join(","),
+    );
   return lines.join("\n") + "\n";
 }
 
@@ -364,7 +462,10 @@ function describeOnnx(o: ReturnType<typeof listOnnxNodes>): string {
     `inputs:  ${o.model.inputs.map((i) => `${i.name} ${i.typeText} [${i.dims.map((d) => d ?? "?").join(", ")}]`).join("; ")}`,
     `outputs: ${o.model.outputs.map((i) => `${i.name} ${i.typeText}`).join("; ")}`,
     `nodes:   ${o.nodes.length} (${o.nodes.filter((n) => !n.supported).length} unsupported)`,
-    ...o.nodes.map((n) => `  ${n.supported ? "ok " : "NO "} ${`${n.domain === "ai.onnx" ? "" : n.domain + "::"}${n.opType}`.padEnd(34)} ${n.node}${n.reason ? `: ${n.reason}` : ""}`),
+    ...o.nodes.map(
+      (n) =>
+        `  ${n.supported ? "ok " : "NO "} ${`${n.domain === "ai.onnx" ? "" : n.domain + "::"}${n.opType}`.padEnd(34)} ${n.node}${n.reason ? `: ${n.reason}` : ""}`,
+    ),
   ];
   return lines.join("\n");
 }
@@ -375,17 +476,28 @@ function describe(info: ImageInfo): string {
     `${info.kind} model, format ${info.formatVersion}, kernel ABI ${info.abiVersion}, made by ${info.producer || "(unknown)"}`,
     `input:   ${info.inputName ? info.inputName + " " : ""}${info.inputLength} features${info.featureNames ? ` (${info.featureNames.join(", ")})` : ""}`,
     "outputs:",
-    ...info.outputs.map((o) => `  ${o.name.padEnd(16)} ${o.length} value${o.length === 1 ? "" : "s"}${o.labels ? `, labels ${JSON.stringify(o.labels)}` : ""}`),
+    ...info.outputs.map(
+      (o) =>
+        `  ${o.name.padEnd(16)} ${o.length} value${o.length === 1 ? "" : "s"}${o.labels ? `, labels ${JSON.stringify(o.labels)}` : ""}`,
+    ),
     `size:    image ${kb(info.imageBytes)} (weights ${kb(info.weightsBytes)}), ${info.parameterCount} parameters, quantization ${info.quantization}`,
     `memory:  arena ${kb(info.arenaBytes)} (${info.batchRows} rows per batch block); loaded: ${kb(Math.ceil(info.imageBytes / 16) * 16 + info.arenaBytes)}`,
     ...describeQuantization(info),
     `steps:   ${info.steps.length}`,
     ...info.steps.map((s, k) => {
       const op = OPCODE_NAMES[s.opcode]!;
-      const act = s.opcode === Opcode.Normalize ? NORM_NAMES[s.act] : s.opcode === Opcode.Quantize ? QUANT_MODE_NAMES[s.act]
-        : s.opcode === Opcode.Argmax || s.opcode === Opcode.Copy ? undefined : ACT_NAMES[s.act];
-      const extra = s.opcode === Opcode.DenseQ8
-        ? ` (${s.flags & STEP_FLAG_Q8_I16_INPUT ? "int16" : "uint8"} rows, ${s.flags & STEP_FLAG_Q8_STATIC_INPUT ? "static scale" : "dynamic"}, ${s.flags & STEP_FLAG_Q8_BF16_SCALES ? "bf16" : "f32"} scales)` : "";
+      const act =
+        s.opcode === Opcode.Normalize
+          ? NORM_NAMES[s.act]
+          : s.opcode === Opcode.Quantize
+            ? QUANT_MODE_NAMES[s.act]
+            : s.opcode === Opcode.Argmax || s.opcode === Opcode.Copy
+              ? undefined
+              : ACT_NAMES[s.act];
+      const extra =
+        s.opcode === Opcode.DenseQ8
+          ? ` (${s.flags & STEP_FLAG_Q8_I16_INPUT ? "int16" : "uint8"} rows, ${s.flags & STEP_FLAG_Q8_STATIC_INPUT ? "static scale" : "dynamic"}, ${s.flags & STEP_FLAG_Q8_BF16_SCALES ? "bf16" : "f32"} scales)`
+          : "";
       return `  ${String(k).padStart(2)} ${op.padEnd(9)} ${String(s.nIn).padStart(5)} → ${String(s.nOut).padEnd(5)} ${act && act !== "none" ? act : ""}${extra}`.trimEnd();
     }),
   ];

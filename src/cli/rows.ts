@@ -7,7 +7,10 @@ import { EdgeInferError } from "../errors.js";
 
 export class InputFileError extends EdgeInferError {
   readonly code = "E_INPUT";
-  constructor(readonly where: string, readonly detail: string) {
+  constructor(
+    readonly where: string,
+    readonly detail: string,
+  ) {
     super(`${where}: ${detail}`);
   }
 }
@@ -22,19 +25,28 @@ function cell(text: string, where: string): number {
   const t = text.trim();
   if (t === "" || /^nan$/i.test(t)) return NaN;
   const v = Number(t);
-  if (Number.isNaN(v) && !/^[+-]?inf(inity)?$/i.test(t)) throw new InputFileError(where, `${JSON.stringify(t)} is not a number`);
+  if (Number.isNaN(v) && !/^[+-]?inf(inity)?$/i.test(t))
+    throw new InputFileError(where, `${JSON.stringify(t)} is not a number`);
   return Number.isNaN(v) ? (t.startsWith("-") ? -Infinity : Infinity) : v;
 }
 
 function splitCsvLine(line: string): string[] {
   const out: string[] = [];
-  let cur = "", quoted = false;
+  let cur = "",
+    quoted = false;
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (quoted) {
-      if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (c === '"') quoted = false; else cur += c;
+      if (c === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cur += c;
     } else if (c === '"') quoted = true;
-    else if (c === ",") { out.push(cur); cur = ""; } else cur += c;
+    else if (c === ",") {
+      out.push(cur);
+      cur = "";
+    } else cur += c;
   }
   out.push(cur);
   return out;
@@ -47,13 +59,19 @@ export function parseCsv(text: string, nInput: number, featureNames: string[] | 
   let pick: number[] | undefined;
   if (lines.length) {
     const head = splitCsvLine(lines[0]!);
-    const isHeader = head.every((h) => { const t = h.trim(); return t !== "" && Number.isNaN(Number(t)) && !/^[+-]?(nan|inf(inity)?)$/i.test(t); });
+    const isHeader = head.every((h) => {
+      const t = h.trim();
+      return t !== "" && Number.isNaN(Number(t)) && !/^[+-]?(nan|inf(inity)?)$/i.test(t);
+    });
     if (isHeader) {
       first = 1;
       const cols = head.map((h) => h.trim());
-      if (featureNames && featureNames.every((f) => cols.includes(f))) pick = featureNames.map((f) => cols.indexOf(f));
+      if (featureNames?.every((f) => cols.includes(f))) pick = featureNames.map((f) => cols.indexOf(f));
       else if (cols.length !== nInput) {
-        throw new InputFileError(`${name} line 1`, `header has ${cols.length} columns and does not name the model's features${featureNames ? ` (${featureNames.join(", ")})` : ""}; the model takes ${nInput}`);
+        throw new InputFileError(
+          `${name} line 1`,
+          `header has ${cols.length} columns and does not name the model's features${featureNames ? ` (${featureNames.join(", ")})` : ""}; the model takes ${nInput}`,
+        );
       }
     }
   }
@@ -63,11 +81,16 @@ export function parseCsv(text: string, nInput: number, featureNames: string[] | 
     const where = `${name} line ${first + r + 1}`;
     const cells = splitCsvLine(lines[first + r]!);
     if (pick) {
-      if (cells.length < Math.max(...pick) + 1) throw new InputFileError(where, `${cells.length} columns, the header has more`);
-      pick.forEach((c, i) => { values[r * nInput + i] = cell(cells[c]!, `${where}, column ${c + 1}`); });
+      if (cells.length < Math.max(...pick) + 1)
+        throw new InputFileError(where, `${cells.length} columns, the header has more`);
+      pick.forEach((c, i) => {
+        values[r * nInput + i] = cell(cells[c]!, `${where}, column ${c + 1}`);
+      });
     } else {
       if (cells.length !== nInput) throw new InputFileError(where, `${cells.length} values; the model takes ${nInput}`);
-      cells.forEach((c, i) => { values[r * nInput + i] = cell(c, `${where}, column ${i + 1}`); });
+      cells.forEach((c, i) => {
+        values[r * nInput + i] = cell(c, `${where}, column ${i + 1}`);
+      });
     }
   }
   return { nRows, values };
@@ -80,14 +103,18 @@ export function parseJsonRows(text: string, nInput: number, featureNames: string
   } catch (e) {
     throw new InputFileError(name, `not valid JSON: ${(e as Error).message}`);
   }
-  if (data && typeof data === "object" && !Array.isArray(data) && Array.isArray((data as { rows?: unknown }).rows)) data = (data as { rows: unknown[] }).rows;
-  if (!Array.isArray(data)) throw new InputFileError(name, "expected an array of rows (arrays of numbers, or objects keyed by feature name)");
+  if (data && typeof data === "object" && !Array.isArray(data) && Array.isArray((data as { rows?: unknown }).rows))
+    data = (data as { rows: unknown[] }).rows;
+  if (!Array.isArray(data))
+    throw new InputFileError(name, "expected an array of rows (arrays of numbers, or objects keyed by feature name)");
   const values = new Float32Array(data.length * nInput);
   data.forEach((row: unknown, r) => {
     const where = `${name} row ${r}`;
     if (Array.isArray(row)) {
       if (row.length !== nInput) throw new InputFileError(where, `${row.length} values; the model takes ${nInput}`);
-      row.forEach((v, i) => { values[r * nInput + i] = jsonNumber(v, `${where}[${i}]`); });
+      row.forEach((v, i) => {
+        values[r * nInput + i] = jsonNumber(v, `${where}[${i}]`);
+      });
     } else if (row && typeof row === "object") {
       if (!featureNames) throw new InputFileError(where, "rows keyed by name need a model with feature names");
       featureNames.forEach((f, i) => {
@@ -108,5 +135,7 @@ function jsonNumber(v: unknown, where: string): number {
 }
 
 export function parseRows(text: string, nInput: number, featureNames: string[] | undefined, name: string): Rows {
-  return /^\s*[[{]/.test(text) ? parseJsonRows(text, nInput, featureNames, name) : parseCsv(text, nInput, featureNames, name);
+  return /^\s*[[{]/.test(text)
+    ? parseJsonRows(text, nInput, featureNames, name)
+    : parseCsv(text, nInput, featureNames, name);
 }

@@ -117,13 +117,17 @@ export const STEP_FLAG_Q8_NO_ROW_SUMS = 8;
 export const STEP_FLAGS_ABI3 = STEP_FLAG_Q8_BF16_SCALES | STEP_FLAG_Q8_NO_ROW_SUMS;
 
 /** The lowest kernel ABI that runs a step: 3 for an ABI 3 flag, 2 for QUANTIZE or another flag, else 1. */
-export const stepAbi = (opcode: number, flags: number): number => (flags & STEP_FLAGS_ABI3 ? 3 : flags !== 0 || opcode === Opcode.Quantize ? 2 : 1);
+export const stepAbi = (opcode: number, flags: number): number =>
+  flags & STEP_FLAGS_ABI3 ? 3 : flags !== 0 || opcode === Opcode.Quantize ? 2 : 1;
 
 /**
  * DENSE_Q8's aux tensor, in bytes: the scales (f32, or bf16 padded to 4), then the i32 row sums
  * (unless NO_ROW_SUMS), then with a static input its f32 scale and i32 zero point.
  */
-export function q8AuxLayout(nOut: number, flags: number): { scalesBytes: number; rowSumsBytes: number; inputOffset: number; bytes: number } {
+export function q8AuxLayout(
+  nOut: number,
+  flags: number,
+): { scalesBytes: number; rowSumsBytes: number; inputOffset: number; bytes: number } {
   const scalesBytes = flags & STEP_FLAG_Q8_BF16_SCALES ? Math.ceil(nOut / 2) * 4 : 4 * nOut;
   const rowSumsBytes = flags & STEP_FLAG_Q8_NO_ROW_SUMS ? 0 : 4 * nOut;
   const inputOffset = scalesBytes + rowSumsBytes;
@@ -189,8 +193,11 @@ export const OPCODE_NAMES: Record<number, string> = {
 };
 
 export const QUANT_MODE_NAMES: Record<number, string> = {
-  [QuantMode.Divide]: "divide", [QuantMode.DynamicValues]: "dynamic_u8", [QuantMode.DynamicScale]: "dynamic_scale",
-  [QuantMode.DynamicZeroPoint]: "dynamic_zero_point", [QuantMode.Multiply]: "multiply",
+  [QuantMode.Divide]: "divide",
+  [QuantMode.DynamicValues]: "dynamic_u8",
+  [QuantMode.DynamicScale]: "dynamic_scale",
+  [QuantMode.DynamicZeroPoint]: "dynamic_zero_point",
+  [QuantMode.Multiply]: "multiply",
 };
 
 export const ACT_NAMES: Record<number, string> = {

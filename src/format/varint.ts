@@ -2,7 +2,9 @@
 
 export class ByteWriter {
   private bytes: number[] = [];
-  u8(v: number): void { this.bytes.push(v & 0xff); }
+  u8(v: number): void {
+    this.bytes.push(v & 0xff);
+  }
   uvar(v: number): void {
     do {
       let b = v % 128;
@@ -26,8 +28,13 @@ export class ByteWriter {
     this.uvar(utf8.length);
     for (const b of utf8) this.bytes.push(b);
   }
-  f32(v: number): void { const b = new Uint8Array(Float32Array.of(v).buffer); for (const x of b) this.bytes.push(x); }
-  finish(): Uint8Array { return Uint8Array.from(this.bytes); }
+  f32(v: number): void {
+    const b = new Uint8Array(Float32Array.of(v).buffer);
+    for (const x of b) this.bytes.push(x);
+  }
+  finish(): Uint8Array {
+    return Uint8Array.from(this.bytes);
+  }
 }
 
 /** Reads within [pos, end); `fail(field, offset, detail)` must throw. */
@@ -38,14 +45,17 @@ export class ByteReader {
     private readonly end: number,
     private readonly fail: (field: string, offset: number, detail: string) => never,
   ) {}
-  get remaining(): number { return this.end - this.pos; }
+  get remaining(): number {
+    return this.end - this.pos;
+  }
   u8(field: string): number {
     if (this.pos >= this.end) this.fail(field, this.pos, "runs past the end of the metadata section");
     return this.bytes[this.pos++]!;
   }
   uvar(field: string, max = 0xffffffff): number {
     const at = this.pos;
-    let v = 0, scale = 1;
+    let v = 0,
+      scale = 1;
     for (let i = 0; ; i++) {
       const b = this.u8(field);
       v += (b & 0x7f) * scale;
@@ -62,7 +72,9 @@ export class ByteReader {
   }
   svar(field: string): number {
     const at = this.pos;
-    let v = 0, scale = 1, b = 0;
+    let v = 0,
+      scale = 1,
+      b = 0;
     for (let i = 0; ; i++) {
       b = this.u8(field);
       v += (b & 0x7f) * scale;

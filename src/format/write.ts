@@ -3,7 +3,16 @@
  *   header (80 B) | output records | step records | metadata | pad to 16 | weights (each tensor 16-aligned)
  */
 import {
-  FORMAT_MAJOR, FORMAT_MINOR, HEADER_BYTES, Header, MAGIC, OUTPUT_RECORD_BYTES, STEP_BYTES, Step, stepAbi, WEIGHTS_ALIGN,
+  FORMAT_MAJOR,
+  FORMAT_MINOR,
+  HEADER_BYTES,
+  Header,
+  MAGIC,
+  OUTPUT_RECORD_BYTES,
+  STEP_BYTES,
+  Step,
+  stepAbi,
+  WEIGHTS_ALIGN,
 } from "./abi.js";
 import { crc32 } from "./crc32.js";
 import type { OutputInfo, StepRecord } from "./types.js";
@@ -32,7 +41,11 @@ export interface PlannedImage {
   outputOffset: number;
   steps: PlannedStep[];
   /** Quantization report (format 1.1): decision per dense step in step order. */
-  quantReport?: { floatWeightsBytes: number; decisions: number[]; calibration?: { rows: number; maxAbsDiff: number; agreeingRows?: number } };
+  quantReport?: {
+    floatWeightsBytes: number;
+    decisions: number[];
+    calibration?: { rows: number; maxAbsDiff: number; agreeingRows?: number };
+  };
 }
 
 const align = (n: number, a: number) => Math.ceil(n / a) * a;
@@ -57,13 +70,17 @@ function encodeMeta(p: PlannedImage): Uint8Array {
     }
   }
   const r = p.quantReport;
-  if (r) { // format 1.1: an optional quantization report closes the metadata
+  if (r) {
+    // format 1.1: an optional quantization report closes the metadata
     m.u8(1);
     m.uvar(r.floatWeightsBytes);
     m.uvar(r.decisions.length);
     for (const d of r.decisions) m.u8(d);
     m.uvar(r.calibration?.rows ?? 0);
-    if (r.calibration) { m.f32(r.calibration.maxAbsDiff); m.uvar(r.calibration.agreeingRows === undefined ? 0 : r.calibration.agreeingRows + 1); }
+    if (r.calibration) {
+      m.f32(r.calibration.maxAbsDiff);
+      m.uvar(r.calibration.agreeingRows === undefined ? 0 : r.calibration.agreeingRows + 1);
+    }
   }
   return m.finish();
 }
@@ -97,7 +114,10 @@ export function writeImage(p: PlannedImage): Uint8Array {
   view.setUint16(Header.formatMinor, FORMAT_MINOR, true);
   u32(Header.imageBytes, imageBytes);
   // The lowest kernel ABI that runs the image: that of its most demanding step.
-  u32(Header.abiVersion, steps.reduce((abi, s) => Math.max(abi, stepAbi(s.opcode, s.flags)), 1));
+  u32(
+    Header.abiVersion,
+    steps.reduce((abi, s) => Math.max(abi, stepAbi(s.opcode, s.flags)), 1),
+  );
   u32(Header.flags, 0);
   u32(Header.nSteps, steps.length);
   u32(Header.stepsOffset, stepsOffset);

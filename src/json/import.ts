@@ -3,9 +3,10 @@
  * multinomial, one-vs-rest), linear regression, MLP, with an optional StandardScaler folded
  * into the first layer. Every field is checked, and a bad one is named by its path.
  */
+
+import { ModelSpecError } from "../errors.js";
 import { Act, Norm } from "../format/abi.js";
 import type { Label } from "../format/types.js";
-import { ModelSpecError } from "../errors.js";
 import { PlanBuilder, type Value } from "../plan/builder.js";
 import { buildQuantized } from "../plan/int8.js";
 
@@ -27,7 +28,16 @@ export interface JsonLayer {
   beta?: number;
 }
 
-export type JsonActivation = "identity" | "relu" | "leaky_relu" | "logistic" | "sigmoid" | "tanh" | "softmax" | "log_softmax" | "hard_sigmoid";
+export type JsonActivation =
+  | "identity"
+  | "relu"
+  | "leaky_relu"
+  | "logistic"
+  | "sigmoid"
+  | "tanh"
+  | "softmax"
+  | "log_softmax"
+  | "hard_sigmoid";
 
 export interface JsonModel {
   kind: "logistic_regression" | "linear_regression" | "mlp";
@@ -73,8 +83,15 @@ export interface PackOptions {
 }
 
 const ACTS: Record<JsonActivation, Act> = {
-  identity: Act.None, relu: Act.Relu, leaky_relu: Act.LeakyRelu, logistic: Act.Sigmoid, sigmoid: Act.Sigmoid,
-  tanh: Act.Tanh, softmax: Act.Softmax, log_softmax: Act.LogSoftmax, hard_sigmoid: Act.HardSigmoid,
+  identity: Act.None,
+  relu: Act.Relu,
+  leaky_relu: Act.LeakyRelu,
+  logistic: Act.Sigmoid,
+  sigmoid: Act.Sigmoid,
+  tanh: Act.Tanh,
+  softmax: Act.Softmax,
+  log_softmax: Act.LogSoftmax,
+  hard_sigmoid: Act.HardSigmoid,
 };
 
 // ---- field checks: each names the path it failed at ----
@@ -85,15 +102,18 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function numbers(v: unknown, path: string, length?: number): number[] {
   if (!Array.isArray(v)) throw new ModelSpecError(path, `expected an array of numbers, got ${describe(v)}`);
-  if (length !== undefined && v.length !== length) throw new ModelSpecError(path, `expected ${length} numbers, got ${v.length}`);
+  if (length !== undefined && v.length !== length)
+    throw new ModelSpecError(path, `expected ${length} numbers, got ${v.length}`);
   v.forEach((x, i) => {
-    if (typeof x !== "number" || !Number.isFinite(x)) throw new ModelSpecError(`${path}[${i}]`, `expected a finite number, got ${describe(x)}`);
+    if (typeof x !== "number" || !Number.isFinite(x))
+      throw new ModelSpecError(`${path}[${i}]`, `expected a finite number, got ${describe(x)}`);
   });
   return v as number[];
 }
 
 function matrix(v: unknown, path: string, rows?: number, cols?: number): number[][] {
-  if (!Array.isArray(v) || v.length === 0) throw new ModelSpecError(path, `expected a non-empty array of rows, got ${describe(v)}`);
+  if (!Array.isArray(v) || v.length === 0)
+    throw new ModelSpecError(path, `expected a non-empty array of rows, got ${describe(v)}`);
   if (rows !== undefined && v.length !== rows) throw new ModelSpecError(path, `expected ${rows} rows, got ${v.length}`);
   const width = cols ?? (Array.isArray(v[0]) ? v[0].length : 0);
   if (width === 0) throw new ModelSpecError(`${path}[0]`, "expected a non-empty row of numbers");
@@ -109,7 +129,8 @@ function describe(v: unknown): string {
 }
 
 function labels(v: unknown, path: string): Label[] {
-  if (!Array.isArray(v) || v.length === 0) throw new ModelSpecError(path, `expected a non-empty array of labels, got ${describe(v)}`);
+  if (!Array.isArray(v) || v.length === 0)
+    throw new ModelSpecError(path, `expected a non-empty array of labels, got ${describe(v)}`);
   const allNumbers = v.every((x) => typeof x === "number" && Number.isSafeInteger(x));
   const allStrings = v.every((x) => typeof x === "string");
   if (!allNumbers && !allStrings) throw new ModelSpecError(path, "labels must be all integers or all strings");
@@ -126,14 +147,39 @@ function strings(v: unknown, path: string, length: number): string[] {
 
 function activation(v: unknown, path: string): Act {
   if (v === undefined) return Act.None;
-  if (typeof v !== "string" || !(v in ACTS)) throw new ModelSpecError(path, `unknown activation ${describe(v)}; expected one of ${Object.keys(ACTS).join(", ")}`);
+  if (typeof v !== "string" || !(v in ACTS))
+    throw new ModelSpecError(
+      path,
+      `unknown activation ${describe(v)}; expected one of ${Object.keys(ACTS).join(", ")}`,
+    );
   return ACTS[v as JsonActivation];
 }
 
-const KNOWN_FIELDS = new Set(["kind", "producer", "featureNames", "scaler", "coefficients", "intercept", "classes", "multiClass", "layers", "weightsLayout", "outputName"]);
+const KNOWN_FIELDS = new Set([
+  "kind",
+  "producer",
+  "featureNames",
+  "scaler",
+  "coefficients",
+  "intercept",
+  "classes",
+  "multiClass",
+  "layers",
+  "weightsLayout",
+  "outputName",
+]);
 
 /** A dense layer in float64 before it is rounded into the image. */
-interface Layer { w: Float64Array; b: Float64Array; nIn: number; nOut: number; act: Act; alpha: number; beta: number; where: string }
+interface Layer {
+  w: Float64Array;
+  b: Float64Array;
+  nIn: number;
+  nOut: number;
+  act: Act;
+  alpha: number;
+  beta: number;
+  where: string;
+}
 
 /** Parses and packs a JSON model. `json` may be the text or the parsed object. */
 export function packJson(json: string | unknown, options: PackOptions = {}): Uint8Array {
@@ -149,10 +195,15 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
   for (const k of Object.keys(m)) if (!KNOWN_FIELDS.has(k)) throw new ModelSpecError(k, "unknown field");
   const kind = m.kind;
   if (kind !== "logistic_regression" && kind !== "linear_regression" && kind !== "mlp") {
-    throw new ModelSpecError("kind", `expected "logistic_regression", "linear_regression" or "mlp", got ${describe(kind)}`);
+    throw new ModelSpecError(
+      "kind",
+      `expected "logistic_regression", "linear_regression" or "mlp", got ${describe(kind)}`,
+    );
   }
-  if (m.producer !== undefined && typeof m.producer !== "string") throw new ModelSpecError("producer", `expected a string, got ${describe(m.producer)}`);
-  if (m.outputName !== undefined && (typeof m.outputName !== "string" || m.outputName === "")) throw new ModelSpecError("outputName", `expected a non-empty string, got ${describe(m.outputName)}`);
+  if (m.producer !== undefined && typeof m.producer !== "string")
+    throw new ModelSpecError("producer", `expected a string, got ${describe(m.producer)}`);
+  if (m.outputName !== undefined && (typeof m.outputName !== "string" || m.outputName === ""))
+    throw new ModelSpecError("outputName", `expected a non-empty string, got ${describe(m.outputName)}`);
   const classes = m.classes === undefined ? undefined : labels(m.classes, "classes");
 
   const layers: Layer[] = kind === "mlp" ? mlpLayers(m) : [linearLayer(m, kind, classes)];
@@ -168,14 +219,18 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
     if (kind === "linear_regression") throw new ModelSpecError("classes", "a linear regression has no classes");
     if (classes.length === 2 && last.nOut === 1) {
       if (last.act !== Act.Sigmoid && !(kind === "logistic_regression")) {
-        throw new ModelSpecError(`${last.where}.activation`, "a binary classifier with one output unit needs the logistic activation");
+        throw new ModelSpecError(
+          `${last.where}.activation`,
+          "a binary classifier with one output unit needs the logistic activation",
+        );
       }
       binaryLogisticLayer(last);
     } else if (last.nOut !== classes.length) {
       throw new ModelSpecError("classes", `${classes.length} classes for ${last.nOut} outputs of the last layer`);
     } else if (kind === "logistic_regression") {
       const mc = m.multiClass ?? "multinomial";
-      if (mc !== "multinomial" && mc !== "ovr") throw new ModelSpecError("multiClass", `expected "multinomial" or "ovr", got ${describe(mc)}`);
+      if (mc !== "multinomial" && mc !== "ovr")
+        throw new ModelSpecError("multiClass", `expected "multinomial" or "ovr", got ${describe(mc)}`);
       ovr = mc === "ovr";
       last.act = ovr ? Act.Sigmoid : Act.Softmax;
     }
@@ -200,43 +255,71 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
 function linearLayer(m: Record<string, unknown>, kind: string, classes: Label[] | undefined): Layer {
   const c = m.coefficients;
   if (c === undefined) throw new ModelSpecError("coefficients", `a ${kind} needs its coefficients (coef_)`);
-  const rows = Array.isArray(c) && c.length > 0 && typeof c[0] === "number" ? [numbers(c, "coefficients")] : matrix(c, "coefficients");
-  const nOut = rows.length, nIn = rows[0]!.length;
+  const rows =
+    Array.isArray(c) && c.length > 0 && typeof c[0] === "number"
+      ? [numbers(c, "coefficients")]
+      : matrix(c, "coefficients");
+  const nOut = rows.length,
+    nIn = rows[0]!.length;
   if (nIn === 0) throw new ModelSpecError("coefficients", "no features");
-  const icpt = m.intercept === undefined ? new Array<number>(nOut).fill(0)
-    : typeof m.intercept === "number" ? [m.intercept] : numbers(m.intercept, "intercept");
-  if (typeof m.intercept === "number" && !Number.isFinite(m.intercept)) throw new ModelSpecError("intercept", `expected a finite number, got ${m.intercept}`);
-  if (icpt.length !== nOut) throw new ModelSpecError("intercept", `${icpt.length} values for ${nOut} rows of coefficients`);
-  if (classes && classes.length > 2 && nOut !== classes.length) throw new ModelSpecError("coefficients", `${nOut} rows for ${classes.length} classes`);
-  if (classes && classes.length === 2 && nOut !== 1) throw new ModelSpecError("coefficients", `a binary classifier has one row of coefficients, got ${nOut}`);
+  const icpt =
+    m.intercept === undefined
+      ? new Array<number>(nOut).fill(0)
+      : typeof m.intercept === "number"
+        ? [m.intercept]
+        : numbers(m.intercept, "intercept");
+  if (typeof m.intercept === "number" && !Number.isFinite(m.intercept))
+    throw new ModelSpecError("intercept", `expected a finite number, got ${m.intercept}`);
+  if (icpt.length !== nOut)
+    throw new ModelSpecError("intercept", `${icpt.length} values for ${nOut} rows of coefficients`);
+  if (classes && classes.length > 2 && nOut !== classes.length)
+    throw new ModelSpecError("coefficients", `${nOut} rows for ${classes.length} classes`);
+  if (classes && classes.length === 2 && nOut !== 1)
+    throw new ModelSpecError("coefficients", `a binary classifier has one row of coefficients, got ${nOut}`);
   return {
-    w: Float64Array.from(rows.flat()), b: Float64Array.from(icpt), nIn, nOut,
-    act: kind === "logistic_regression" ? Act.Sigmoid : Act.None, alpha: 0, beta: 0, where: "coefficients",
+    w: Float64Array.from(rows.flat()),
+    b: Float64Array.from(icpt),
+    nIn,
+    nOut,
+    act: kind === "logistic_regression" ? Act.Sigmoid : Act.None,
+    alpha: 0,
+    beta: 0,
+    where: "coefficients",
   };
 }
 
 function mlpLayers(m: Record<string, unknown>): Layer[] {
-  if (!Array.isArray(m.layers) || m.layers.length === 0) throw new ModelSpecError("layers", `expected a non-empty array of layers, got ${describe(m.layers)}`);
+  if (!Array.isArray(m.layers) || m.layers.length === 0)
+    throw new ModelSpecError("layers", `expected a non-empty array of layers, got ${describe(m.layers)}`);
   const layout = m.weightsLayout ?? "out_in";
-  if (layout !== "out_in" && layout !== "in_out") throw new ModelSpecError("weightsLayout", `expected "out_in" or "in_out", got ${describe(layout)}`);
+  if (layout !== "out_in" && layout !== "in_out")
+    throw new ModelSpecError("weightsLayout", `expected "out_in" or "in_out", got ${describe(layout)}`);
   let nIn = -1;
   return m.layers.map((raw, i): Layer => {
     const where = `layers[${i}]`;
     if (!isObject(raw)) throw new ModelSpecError(where, `expected an object, got ${describe(raw)}`);
-    for (const k of Object.keys(raw)) if (!["weights", "bias", "activation", "alpha", "beta"].includes(k)) throw new ModelSpecError(`${where}.${k}`, "unknown field");
+    for (const k of Object.keys(raw))
+      if (!["weights", "bias", "activation", "alpha", "beta"].includes(k))
+        throw new ModelSpecError(`${where}.${k}`, "unknown field");
     let w = matrix(raw.weights, `${where}.weights`);
     if (layout === "in_out") w = w[0]!.map((_, o) => w.map((row) => row[o]!));
-    const lOut = w.length, lIn = w[0]!.length;
+    const lOut = w.length,
+      lIn = w[0]!.length;
     if (nIn !== -1 && lIn !== nIn) {
-      throw new ModelSpecError(`${where}.weights`, `takes ${lIn} inputs but the previous layer gives ${nIn} (weightsLayout is "${layout}")`);
+      throw new ModelSpecError(
+        `${where}.weights`,
+        `takes ${lIn} inputs but the previous layer gives ${nIn} (weightsLayout is "${layout}")`,
+      );
     }
     nIn = lOut;
     const b = numbers(raw.bias, `${where}.bias`, lOut);
     for (const k of ["alpha", "beta"] as const) {
-      if (raw[k] !== undefined && (typeof raw[k] !== "number" || !Number.isFinite(raw[k]))) throw new ModelSpecError(`${where}.${k}`, `expected a finite number, got ${describe(raw[k])}`);
+      if (raw[k] !== undefined && (typeof raw[k] !== "number" || !Number.isFinite(raw[k])))
+        throw new ModelSpecError(`${where}.${k}`, `expected a finite number, got ${describe(raw[k])}`);
     }
     const act = activation(raw.activation, `${where}.activation`);
-    const alpha = (raw.alpha as number | undefined) ?? (act === Act.LeakyRelu ? 0.01 : act === Act.HardSigmoid ? 0.2 : 0);
+    const alpha =
+      (raw.alpha as number | undefined) ?? (act === Act.LeakyRelu ? 0.01 : act === Act.HardSigmoid ? 0.2 : 0);
     const beta = (raw.beta as number | undefined) ?? (act === Act.HardSigmoid ? 0.5 : 0);
     return { w: Float64Array.from(w.flat()), b: Float64Array.from(b), nIn: lIn, nOut: lOut, act, alpha, beta, where };
   });
@@ -245,8 +328,11 @@ function mlpLayers(m: Record<string, unknown>): Layer[] {
 /** (x − mean) / scale as an element-wise step: x · (1/scale) + (−mean/scale). */
 function scalerAffine(raw: unknown, nIn: number): { s: Float32Array; t: Float32Array } {
   if (!isObject(raw)) throw new ModelSpecError("scaler", `expected { mean, scale }, got ${describe(raw)}`);
-  const mean = numbers(raw.mean, "scaler.mean", nIn), scale = numbers(raw.scale, "scaler.scale", nIn);
-  scale.forEach((v, i) => { if (v === 0) throw new ModelSpecError(`scaler.scale[${i}]`, "is zero"); });
+  const mean = numbers(raw.mean, "scaler.mean", nIn),
+    scale = numbers(raw.scale, "scaler.scale", nIn);
+  scale.forEach((v, i) => {
+    if (v === 0) throw new ModelSpecError(`scaler.scale[${i}]`, "is zero");
+  });
   return { s: Float32Array.from(scale, (v) => 1 / v), t: Float32Array.from(mean, (m, i) => -m / scale[i]!) };
 }
 
@@ -255,7 +341,9 @@ function foldScaler(l: Layer, raw: unknown): void {
   if (!isObject(raw)) throw new ModelSpecError("scaler", `expected { mean, scale }, got ${describe(raw)}`);
   const mean = numbers(raw.mean, "scaler.mean", l.nIn);
   const scale = numbers(raw.scale, "scaler.scale", l.nIn);
-  scale.forEach((s, i) => { if (s === 0) throw new ModelSpecError(`scaler.scale[${i}]`, "is zero"); });
+  scale.forEach((s, i) => {
+    if (s === 0) throw new ModelSpecError(`scaler.scale[${i}]`, "is zero");
+  });
   for (let o = 0; o < l.nOut; o++) {
     let shift = 0;
     for (let i = 0; i < l.nIn; i++) {

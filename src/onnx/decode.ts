@@ -5,17 +5,30 @@
  * OnnxDecodeError with the byte offset the decoder reached.
  */
 import protobuf from "protobufjs/light.js";
-import { ONNX_SCHEMA } from "./schema.js";
 import { OnnxDecodeError } from "../errors.js";
+import { ONNX_SCHEMA } from "./schema.js";
 
 /** ONNX TensorProto.DataType values edgeinfer reads. */
 export enum DataType {
-  FLOAT = 1, UINT8 = 2, INT8 = 3, UINT16 = 4, INT16 = 5, INT32 = 6, INT64 = 7, STRING = 8, BOOL = 9,
-  FLOAT16 = 10, DOUBLE = 11, UINT32 = 12, UINT64 = 13,
+  FLOAT = 1,
+  UINT8 = 2,
+  INT8 = 3,
+  UINT16 = 4,
+  INT16 = 5,
+  INT32 = 6,
+  INT64 = 7,
+  STRING = 8,
+  BOOL = 9,
+  FLOAT16 = 10,
+  DOUBLE = 11,
+  UINT32 = 12,
+  UINT64 = 13,
 }
 
 export const DATA_TYPE_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(DataType).filter(([, v]) => typeof v === "number").map(([k, v]) => [v, k.toLowerCase()]),
+  Object.entries(DataType)
+    .filter(([, v]) => typeof v === "number")
+    .map(([k, v]) => [v, k.toLowerCase()]),
 );
 
 /** A constant tensor: numbers (every numeric type, as float64) or strings. */
@@ -62,7 +75,9 @@ export interface OnnxModel {
 let modelType: protobuf.Type | undefined;
 
 function types(): protobuf.Type {
-  return (modelType ??= protobuf.Root.fromJSON(ONNX_SCHEMA as unknown as protobuf.INamespace).lookupType("onnx.ModelProto"));
+  return (modelType ??= protobuf.Root.fromJSON(ONNX_SCHEMA as unknown as protobuf.INamespace).lookupType(
+    "onnx.ModelProto",
+  ));
 }
 
 /**
@@ -72,15 +87,23 @@ function types(): protobuf.Type {
 function decodeMessage(T: protobuf.Type, bytes: Uint8Array, what: string): Obj {
   const reader = protobuf.Reader.create(bytes);
   try {
-    return T.toObject(T.decode(reader), { longs: Number, enums: Number, bytes: Uint8Array, defaults: false, arrays: true }) as Obj;
+    return T.toObject(T.decode(reader), {
+      longs: Number,
+      enums: Number,
+      bytes: Uint8Array,
+      defaults: false,
+      arrays: true,
+    }) as Obj;
   } catch (e) {
-    const message = e instanceof RangeError && /call stack/i.test(e.message) ? "nesting too deep" : (e as Error).message;
+    const message =
+      e instanceof RangeError && /call stack/i.test(e.message) ? "nesting too deep" : (e as Error).message;
     throw new OnnxDecodeError(Math.min(reader.pos, bytes.length), `not a readable ${what} (${message})`);
   }
 }
 
 type Obj = Record<string, unknown>;
-const num = (v: unknown): number => (typeof v === "number" ? v : typeof v === "string" ? Number(v) : v == null ? 0 : Number(v));
+const num = (v: unknown): number =>
+  typeof v === "number" ? v : typeof v === "string" ? Number(v) : v == null ? 0 : Number(v);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 const utf8 = new TextDecoder("utf-8", { fatal: false });
@@ -100,37 +123,82 @@ export function decodeTensor(t: Obj): Tensor {
     const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     const size: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8 };
     const w = size[dataType];
-    if (!w) throw new OnnxDecodeError(0, `tensor ${JSON.stringify(name)}: data type ${DATA_TYPE_NAMES[dataType] ?? dataType} is not supported`);
-    if (raw.length !== count * w) throw new OnnxDecodeError(0, `tensor ${JSON.stringify(name)}: raw_data has ${raw.length} bytes for ${count} values of ${w} bytes`);
+    if (!w)
+      throw new OnnxDecodeError(
+        0,
+        `tensor ${JSON.stringify(name)}: data type ${DATA_TYPE_NAMES[dataType] ?? dataType} is not supported`,
+      );
+    if (raw.length !== count * w)
+      throw new OnnxDecodeError(
+        0,
+        `tensor ${JSON.stringify(name)}: raw_data has ${raw.length} bytes for ${count} values of ${w} bytes`,
+      );
     data = new Float64Array(count);
     for (let i = 0; i < count; i++) {
       const o = i * w;
       switch (dataType) {
-        case 1: data[i] = v.getFloat32(o, true); break;
-        case 2: case 9: data[i] = v.getUint8(o); break;
-        case 3: data[i] = v.getInt8(o); break;
-        case 4: data[i] = v.getUint16(o, true); break;
-        case 5: data[i] = v.getInt16(o, true); break;
-        case 6: data[i] = v.getInt32(o, true); break;
-        case 7: data[i] = Number(v.getBigInt64(o, true)); break;
-        case 10: data[i] = halfToFloat(v.getUint16(o, true)); break;
-        case 11: data[i] = v.getFloat64(o, true); break;
-        case 12: data[i] = v.getUint32(o, true); break;
-        case 13: data[i] = Number(v.getBigUint64(o, true)); break;
+        case 1:
+          data[i] = v.getFloat32(o, true);
+          break;
+        case 2:
+        case 9:
+          data[i] = v.getUint8(o);
+          break;
+        case 3:
+          data[i] = v.getInt8(o);
+          break;
+        case 4:
+          data[i] = v.getUint16(o, true);
+          break;
+        case 5:
+          data[i] = v.getInt16(o, true);
+          break;
+        case 6:
+          data[i] = v.getInt32(o, true);
+          break;
+        case 7:
+          data[i] = Number(v.getBigInt64(o, true));
+          break;
+        case 10:
+          data[i] = halfToFloat(v.getUint16(o, true));
+          break;
+        case 11:
+          data[i] = v.getFloat64(o, true);
+          break;
+        case 12:
+          data[i] = v.getUint32(o, true);
+          break;
+        case 13:
+          data[i] = Number(v.getBigUint64(o, true));
+          break;
       }
     }
   } else {
-    const source = dataType === DataType.FLOAT ? t.floatData : dataType === DataType.DOUBLE ? t.doubleData
-      : dataType === DataType.INT64 ? t.int64Data : dataType === DataType.UINT64 || dataType === DataType.UINT32 ? t.uint64Data : t.int32Data;
+    const source =
+      dataType === DataType.FLOAT
+        ? t.floatData
+        : dataType === DataType.DOUBLE
+          ? t.doubleData
+          : dataType === DataType.INT64
+            ? t.int64Data
+            : dataType === DataType.UINT64 || dataType === DataType.UINT32
+              ? t.uint64Data
+              : t.int32Data;
     const values = arr(source).map(num);
     data = dataType === DataType.FLOAT16 ? Float64Array.from(values, halfToFloat) : Float64Array.from(values);
-    if (data.length !== count) throw new OnnxDecodeError(0, `tensor ${JSON.stringify(name)}: ${data.length} values for shape [${dims.join(",")}]`);
+    if (data.length !== count)
+      throw new OnnxDecodeError(
+        0,
+        `tensor ${JSON.stringify(name)}: ${data.length} values for shape [${dims.join(",")}]`,
+      );
   }
   return { name, dims, dataType, data };
 }
 
 function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
+  const s = h & 0x8000 ? -1 : 1,
+    e = (h >> 10) & 0x1f,
+    f = h & 0x3ff;
   if (e === 0) return s * 2 ** -14 * (f / 1024);
   if (e === 31) return f ? NaN : s * Infinity;
   return s * 2 ** (e - 15) * (1 + f / 1024);
@@ -138,14 +206,22 @@ function halfToFloat(h: number): number {
 
 function decodeAttr(a: Obj): AttrValue {
   switch (num(a.type)) {
-    case 1: return num(a.f);
-    case 2: return num(a.i);
-    case 3: return utf8.decode((a.s as Uint8Array | undefined) ?? new Uint8Array(0));
-    case 4: return decodeTensor((a.t as Obj | undefined) ?? {});
-    case 6: return arr(a.floats).map(num);
-    case 7: return arr(a.ints).map(num);
-    case 8: return arr(a.strings).map((b) => utf8.decode(b as Uint8Array));
-    default: return { unsupportedAttributeType: num(a.type) };
+    case 1:
+      return num(a.f);
+    case 2:
+      return num(a.i);
+    case 3:
+      return utf8.decode((a.s as Uint8Array | undefined) ?? new Uint8Array(0));
+    case 4:
+      return decodeTensor((a.t as Obj | undefined) ?? {});
+    case 6:
+      return arr(a.floats).map(num);
+    case 7:
+      return arr(a.ints).map(num);
+    case 8:
+      return arr(a.strings).map((b) => utf8.decode(b as Uint8Array));
+    default:
+      return { unsupportedAttributeType: num(a.type) };
   }
 }
 
@@ -153,7 +229,8 @@ function typeText(t: Obj | undefined): string {
   if (!t) return "unknown";
   if (t.tensorType) return `tensor(${DATA_TYPE_NAMES[num((t.tensorType as Obj).elemType)] ?? "?"})`;
   if (t.sequenceType) return `seq(${typeText((t.sequenceType as Obj).elemType as Obj)})`;
-  if (t.mapType) return `map(${DATA_TYPE_NAMES[num((t.mapType as Obj).keyType)] ?? "?"},${typeText((t.mapType as Obj).valueType as Obj)})`;
+  if (t.mapType)
+    return `map(${DATA_TYPE_NAMES[num((t.mapType as Obj).keyType)] ?? "?"},${typeText((t.mapType as Obj).valueType as Obj)})`;
   return "unknown";
 }
 
@@ -183,14 +260,24 @@ export function decodeOnnx(bytes: Uint8Array): OnnxModel {
     const attrs = new Map<string, AttrValue>();
     for (const a of arr(n.attribute)) attrs.set(str((a as Obj).name), decodeAttr(a as Obj));
     return {
-      name: str(n.name) || `${str(n.opType)}_${i}`, opType: str(n.opType), domain: str(n.domain),
-      inputs: arr(n.input).map(str), outputs: arr(n.output).map(str), attrs,
+      name: str(n.name) || `${str(n.opType)}_${i}`,
+      opType: str(n.opType),
+      domain: str(n.domain),
+      inputs: arr(n.input).map(str),
+      outputs: arr(n.output).map(str),
+      attrs,
     };
   });
   return {
-    irVersion: num(m.irVersion), producer: [str(m.producerName), str(m.producerVersion)].filter(Boolean).join(" "),
-    opsets, nodes, initializers, graphName: str(g.name),
-    inputs: arr(g.input).map((v) => valueInfo(v as Obj)).filter((v) => !initializers.has(v.name)),
+    irVersion: num(m.irVersion),
+    producer: [str(m.producerName), str(m.producerVersion)].filter(Boolean).join(" "),
+    opsets,
+    nodes,
+    initializers,
+    graphName: str(g.name),
+    inputs: arr(g.input)
+      .map((v) => valueInfo(v as Obj))
+      .filter((v) => !initializers.has(v.name)),
     outputs: arr(g.output).map((v) => valueInfo(v as Obj)),
   };
 }
@@ -199,6 +286,8 @@ let tensorType: protobuf.Type | undefined;
 
 /** A serialized TensorProto (the ONNX backend tests' input_*.pb / output_*.pb files). */
 export function decodeTensorProto(bytes: Uint8Array): Tensor {
-  const T = (tensorType ??= protobuf.Root.fromJSON(ONNX_SCHEMA as unknown as protobuf.INamespace).lookupType("onnx.TensorProto"));
+  const T = (tensorType ??= protobuf.Root.fromJSON(ONNX_SCHEMA as unknown as protobuf.INamespace).lookupType(
+    "onnx.TensorProto",
+  ));
   return decodeTensor(decodeMessage(T, bytes, "TensorProto"));
 }

@@ -7,12 +7,13 @@
  *   - fuse an activation into the dense or affine step that feeds it;
  * and build() hands the result to the PlanBuilder, rounding parameters to f32 once, at the end.
  */
+
+import { ModelSpecError } from "../errors.js";
 import { Act, Norm, QuantMode } from "../format/abi.js";
 import type { Label } from "../format/types.js";
+import type { PackOptions } from "../json/import.js";
 import { PlanBuilder, type Value } from "../plan/builder.js";
 import { buildQuantized } from "../plan/int8.js";
-import type { PackOptions } from "../json/import.js";
-import { ModelSpecError } from "../errors.js";
 
 type Kind = "input" | "dense" | "affine" | "act" | "argmax" | "normalize" | "concat" | "dense_q8" | "quantize";
 
@@ -52,7 +53,8 @@ export class Lowering {
   }
 
   dense(x: IrValue, w: Float64Array, b: Float64Array, nIn: number, nOut: number): IrValue {
-    if (nIn !== x.width || w.length !== nIn * nOut || b.length !== nOut) throw new Error(`internal: dense ${nOut}×${nIn} on a row of ${x.width}`);
+    if (nIn !== x.width || w.length !== nIn * nOut || b.length !== nOut)
+      throw new Error(`internal: dense ${nOut}×${nIn} on a row of ${x.width}`);
     return this.add({ kind: "dense", width: nOut, srcs: [x], w, b });
   }
 
@@ -65,7 +67,13 @@ export class Lowering {
   }
 
   /** An int8 dense layer as a quantized graph defines it (kept as is: never folded with neighbours). */
-  denseQ8(x: IrValue, wq: Int8Array, scales: Float32Array, b: Float64Array, input?: { scale: number; zeroPoint: number }): IrValue {
+  denseQ8(
+    x: IrValue,
+    wq: Int8Array,
+    scales: Float32Array,
+    b: Float64Array,
+    input?: { scale: number; zeroPoint: number },
+  ): IrValue {
     return this.add({ kind: "dense_q8", width: scales.length, srcs: [x], b, q8: { wq, scales, input } });
   }
 
@@ -87,31 +95,62 @@ export class Lowering {
   }
 
   /** Runs the passes and writes the image. */
-  build(meta: { producer: string; kind: string; inputName: string }, outputs: Array<{ name: string; v: IrValue; labels?: Label[] }>, options: PackOptions): Uint8Array {
+  build(
+    meta: { producer: string; kind: string; inputName: string },
+    outputs: Array<{ name: string; v: IrValue; labels?: Label[] }>,
+    options: PackOptions,
+  ): Uint8Array {
     const outs = outputs.map((o) => ({ ...o, v: resolve(o.v) }));
     // Quantizing: a scaler or batch norm in front of a dense layer stays a separate f32 step, so
     // the int8 layer sees standardized inputs (folded in, features of very different scales
     // would share one row scale and the small ones would round to nothing).
     this.optimize(outs, options.quantize !== "int8");
     const live = this.liveNodes(outs.map((o) => resolve(o.v)));
-    const g = new PlanBuilder(this.input.width, { producer: meta.producer, kind: meta.kind, inputName: meta.inputName });
+    const g = new PlanBuilder(this.input.width, {
+      producer: meta.producer,
+      kind: meta.kind,
+      inputName: meta.inputName,
+    });
     const values = new Map<number, Value>([[this.input.id, g.input]]);
     const f32 = (a: Float64Array) => Float32Array.from(a);
     for (const n of live) {
       if (n.kind === "input") continue;
       const srcs = n.srcs.map((s) => values.get(resolve(s).id)!);
-      const x = srcs[0]!, o = { alpha: n.alpha, beta: n.beta };
+      const x = srcs[0]!,
+        o = { alpha: n.alpha, beta: n.beta };
       let v: Value;
       switch (n.kind) {
-        case "dense": v = g.dense(x, f32(n.w!), f32(n.b!), n.act, o); break;
-        case "dense_q8": v = g.denseQ8(x, n.q8!.wq, n.q8!.scales, f32(n.b!), n.act, o, "onnx", n.q8!.input, "graph"); break;
-        case "quantize": v = g.quantize(x, n.quant!.mode, { scale: n.w && f32(n.w), zeroPoint: n.b && f32(n.b), lo: n.quant!.lo, hi: n.quant!.hi }); break;
-        case "affine": v = g.affine(x, f32(n.w!), f32(n.b!), n.act, o); break;
-        case "act": v = g.act(x, n.act, o); break;
-        case "argmax": v = g.argmax(x); break;
-        case "normalize": v = g.normalize(x, n.norm!); break;
-        case "concat": v = g.concat(srcs); break;
-        default: throw new Error(`internal: ${n.kind}`);
+        case "dense":
+          v = g.dense(x, f32(n.w!), f32(n.b!), n.act, o);
+          break;
+        case "dense_q8":
+          v = g.denseQ8(x, n.q8!.wq, n.q8!.scales, f32(n.b!), n.act, o, "onnx", n.q8!.input, "graph");
+          break;
+        case "quantize":
+          v = g.quantize(x, n.quant!.mode, {
+            scale: n.w && f32(n.w),
+            zeroPoint: n.b && f32(n.b),
+            lo: n.quant!.lo,
+            hi: n.quant!.hi,
+          });
+          break;
+        case "affine":
+          v = g.affine(x, f32(n.w!), f32(n.b!), n.act, o);
+          break;
+        case "act":
+          v = g.act(x, n.act, o);
+          break;
+        case "argmax":
+          v = g.argmax(x);
+          break;
+        case "normalize":
+          v = g.normalize(x, n.norm!);
+          break;
+        case "concat":
+          v = g.concat(srcs);
+          break;
+        default:
+          throw new Error(`internal: ${n.kind}`);
       }
       values.set(n.id, v);
     }
@@ -137,7 +176,7 @@ export class Lowering {
   }
 
   private optimize(outputs: Array<{ v: IrValue }>, foldIntoDense = true): void {
-    for (let changed = true; changed;) {
+    for (let changed = true; changed; ) {
       changed = false;
       const live = this.liveNodes(outputs.map((o) => o.v));
       const uses = new Map<number, number>();
@@ -165,13 +204,20 @@ export class Lowering {
           continue;
         }
         if (!src || src.kind === "input" || !only(src) || src.act !== Act.None) continue;
-        if (n.kind === "affine" && src.kind === "dense_q8" && src.b!.every((v) => v === 0) && n.w!.every((v) => v === 1)) {
+        if (
+          n.kind === "affine" &&
+          src.kind === "dense_q8" &&
+          src.b!.every((v) => v === 0) &&
+          n.w!.every((v) => v === 1)
+        ) {
           // Add of the bias after the int8 product: y = acc·scale + b is what the kernel computes.
           src.b = n.b;
           n.forward = src;
           changed = true;
         } else if (n.kind === "act" && (src.kind === "dense" || src.kind === "affine" || src.kind === "dense_q8")) {
-          src.act = n.act; src.alpha = n.alpha; src.beta = n.beta;
+          src.act = n.act;
+          src.alpha = n.alpha;
+          src.beta = n.beta;
           n.forward = src;
           changed = true;
         } else if (n.kind === "dense" && src.kind === "affine" && foldIntoDense) {
@@ -182,7 +228,10 @@ export class Lowering {
           foldDenseIntoAffine(n, src);
           changed = true;
         } else if (n.kind === "affine" && src.kind === "affine") {
-          for (let i = 0; i < n.width; i++) { n.b![i] = n.w![i]! * src.b![i]! + n.b![i]!; n.w![i] = n.w![i]! * src.w![i]!; }
+          for (let i = 0; i < n.width; i++) {
+            n.b![i] = n.w![i]! * src.b![i]! + n.b![i]!;
+            n.w![i] = n.w![i]! * src.w![i]!;
+          }
           n.srcs = [src.srcs[0]!];
           changed = true;
         }
@@ -210,7 +259,10 @@ function isIdentity(n: IrValue): boolean {
 
 /** dense(affine(x)) = W(s⊙x + t) + b = (W·diag s) x + (W t + b). */
 function foldAffineIntoDense(d: IrValue, a: IrValue): void {
-  const nIn = a.width, nOut = d.width, w = d.w!, b = d.b!;
+  const nIn = a.width,
+    nOut = d.width,
+    w = d.w!,
+    b = d.b!;
   for (let o = 0; o < nOut; o++) {
     let shift = 0;
     for (let i = 0; i < nIn; i++) {
@@ -223,8 +275,10 @@ function foldAffineIntoDense(d: IrValue, a: IrValue): void {
 
 /** affine(dense(x)) = s⊙(W x + b) + t: the affine node becomes the dense layer. */
 function foldDenseIntoAffine(a: IrValue, d: IrValue): void {
-  const nIn = d.srcs[0]!.width, nOut = d.width;
-  const w = new Float64Array(nOut * nIn), b = new Float64Array(nOut);
+  const nIn = d.srcs[0]!.width,
+    nOut = d.width;
+  const w = new Float64Array(nOut * nIn),
+    b = new Float64Array(nOut);
   for (let o = 0; o < nOut; o++) {
     for (let i = 0; i < nIn; i++) w[o * nIn + i] = a.w![o]! * d.w![o * nIn + i]!;
     b[o] = a.w![o]! * d.b![o]! + a.b![o]!;

@@ -10,14 +10,25 @@
  * only about two layers' worth of activations. Element-wise steps whose input dies at that step
  * run in place.
  */
+
+import { ModelSpecError } from "../errors.js";
 import {
-  Act, Header, Norm, Opcode, q8AuxLayout, QuantDecision, QuantMode, STEP_FLAG_Q8_BF16_SCALES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_NO_ROW_SUMS, STEP_FLAG_Q8_STATIC_INPUT,
+  Act,
+  Header,
+  type Norm,
+  Opcode,
+  QuantDecision,
+  QuantMode,
+  q8AuxLayout,
+  STEP_FLAG_Q8_BF16_SCALES,
+  STEP_FLAG_Q8_I16_INPUT,
+  STEP_FLAG_Q8_NO_ROW_SUMS,
+  STEP_FLAG_Q8_STATIC_INPUT,
 } from "../format/abi.js";
-import { bf16Bits, bf16Ceil, quantizeRows } from "./quantize.js";
 import { q8ScratchBytes } from "../format/read.js";
 import type { Label, OutputInfo } from "../format/types.js";
-import { writeImage, type PlannedStep, type Tensor } from "../format/write.js";
-import { ModelSpecError } from "../errors.js";
+import { type PlannedStep, type Tensor, writeImage } from "../format/write.js";
+import { bf16Bits, bf16Ceil, quantizeRows } from "./quantize.js";
 
 /** A row-vector value flowing between steps. */
 export interface Value {
@@ -101,8 +112,12 @@ export class PlanBuilder {
   private readonly outputs: Array<{ name: string; value: Value; labels?: Label[] }> = [];
   private nextId = 1;
 
-  constructor(readonly inputLength: number, private readonly meta: ModelMeta) {
-    if (!Number.isInteger(inputLength) || inputLength < 1) throw new ModelSpecError("input", `length ${inputLength} must be a positive integer`);
+  constructor(
+    readonly inputLength: number,
+    private readonly meta: ModelMeta,
+  ) {
+    if (!Number.isInteger(inputLength) || inputLength < 1)
+      throw new ModelSpecError("input", `length ${inputLength} must be a positive integer`);
     if (meta.featureNames && meta.featureNames.length !== inputLength) {
       throw new ModelSpecError("featureNames", `${meta.featureNames.length} names for ${inputLength} features`);
     }
@@ -122,17 +137,26 @@ export class PlanBuilder {
   dense(x: Value, w: Float32Array, b: Float32Array, act: Act = Act.None, o: ActOptions = {}, where = "dense"): Value {
     const nOut = b.length;
     if (nOut < 1 || w.length !== nOut * x.width) {
-      throw new ModelSpecError(where, `weights have ${w.length} values; expected ${nOut}×${x.width} (outputs × inputs)`);
+      throw new ModelSpecError(
+        where,
+        `weights have ${w.length} values; expected ${nOut}×${x.width} (outputs × inputs)`,
+      );
     }
     // The SIMD kernels skip inputs that are zero, exact only when every product with them is ±0.
     const bad = w.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new ModelSpecError(`${where}.weights[${Math.floor(bad / x.width)}][${bad % x.width}]`, `${w[bad]} is not a finite number`);
+    if (bad >= 0)
+      throw new ModelSpecError(
+        `${where}.weights[${Math.floor(bad / x.width)}][${bad % x.width}]`,
+        `${w[bad]} is not a finite number`,
+      );
     const float = { w, b, act, alpha: o.alpha ?? 0, beta: o.beta ?? 0, where };
     const params = { act, src: x, dst: this.value(nOut), alpha: o.alpha ?? 0, beta: o.beta ?? 0, float };
-    if (act === Act.LogisticPair && nOut !== 2) throw new ModelSpecError(where, "the logistic_pair activation needs exactly 2 outputs");
+    if (act === Act.LogisticPair && nOut !== 2)
+      throw new ModelSpecError(where, "the logistic_pair activation needs exactly 2 outputs");
     if (nOut > NARROW_LANES) return this.push({ opcode: Opcode.Dense, w, b, ...params });
     // Up to four outputs: one SIMD vector per row, weights transposed into four padded lanes.
-    const wt = new Float32Array(x.width * NARROW_LANES), bt = new Float32Array(NARROW_LANES);
+    const wt = new Float32Array(x.width * NARROW_LANES),
+      bt = new Float32Array(NARROW_LANES);
     for (let o = 0; o < nOut; o++) {
       bt[o] = b[o]!;
       for (let i = 0; i < x.width; i++) wt[i * NARROW_LANES + o] = w[o * x.width + i]!;
@@ -147,27 +171,58 @@ export class PlanBuilder {
    * scales "bf16" stores each scale in 2 bytes; they must then be bfloat16 values (quantizeRows
    * with "bf16" makes them so). int16 rows store no row sums (their zero point is 0).
    */
-  denseQ8(x: Value, wq: Int8Array, wScale: Float32Array, b: Float32Array, act: Act = Act.None, o: ActOptions = {}, where = "dense",
-          input?: { scale: number; zeroPoint: number }, origin: "pack" | "graph" = "pack", rows: "u8" | "i16" = "u8", scales: "f32" | "bf16" = "f32"): Value {
-    const nOut = b.length, nIn = x.width;
+  denseQ8(
+    x: Value,
+    wq: Int8Array,
+    wScale: Float32Array,
+    b: Float32Array,
+    act: Act = Act.None,
+    o: ActOptions = {},
+    where = "dense",
+    input?: { scale: number; zeroPoint: number },
+    origin: "pack" | "graph" = "pack",
+    rows: "u8" | "i16" = "u8",
+    scales: "f32" | "bf16" = "f32",
+  ): Value {
+    const nOut = b.length,
+      nIn = x.width;
     if (wq.length !== nOut * nIn || wScale.length !== nOut) {
-      throw new ModelSpecError(where, `int8 weights ${wq.length} and scales ${wScale.length}; expected ${nOut}×${nIn} and ${nOut}`);
+      throw new ModelSpecError(
+        where,
+        `int8 weights ${wq.length} and scales ${wScale.length}; expected ${nOut}×${nIn} and ${nOut}`,
+      );
     }
-    if (act === Act.LogisticPair && nOut !== 2) throw new ModelSpecError(where, "the logistic_pair activation needs exactly 2 outputs");
-    if (rows === "i16" && wq.includes(-128)) throw new ModelSpecError(where, "int16 rows need weights in −127..127 (the i32 sums are bounded for them)");
-    if (rows === "i16" && input && input.zeroPoint !== 0) throw new ModelSpecError(where, "int16 rows are symmetric: the static zero point must be 0");
-    if (input && (!(Math.fround(input.scale) > 0) || !Number.isFinite(Math.fround(input.scale)) || !Number.isInteger(input.zeroPoint) || input.zeroPoint < 0 || input.zeroPoint > 255)) {
-      throw new ModelSpecError(where, `input scale ${input.scale} and zero point ${input.zeroPoint}: need a finite scale > 0 and a u8 zero point`);
+    if (act === Act.LogisticPair && nOut !== 2)
+      throw new ModelSpecError(where, "the logistic_pair activation needs exactly 2 outputs");
+    if (rows === "i16" && wq.includes(-128))
+      throw new ModelSpecError(where, "int16 rows need weights in −127..127 (the i32 sums are bounded for them)");
+    if (rows === "i16" && input && input.zeroPoint !== 0)
+      throw new ModelSpecError(where, "int16 rows are symmetric: the static zero point must be 0");
+    if (
+      input &&
+      (!(Math.fround(input.scale) > 0) ||
+        !Number.isFinite(Math.fround(input.scale)) ||
+        !Number.isInteger(input.zeroPoint) ||
+        input.zeroPoint < 0 ||
+        input.zeroPoint > 255)
+    ) {
+      throw new ModelSpecError(
+        where,
+        `input scale ${input.scale} and zero point ${input.zeroPoint}: need a finite scale > 0 and a u8 zero point`,
+      );
     }
     const bf16 = scales === "bf16";
     if (bf16 && !wScale.every((v) => bf16Ceil(v) === v)) {
       throw new ModelSpecError(where, "bf16 scales must be bfloat16 values (an f32 with its lower 16 bits zero)");
     }
-    const flags = (input ? STEP_FLAG_Q8_STATIC_INPUT : 0) | (rows === "i16" ? STEP_FLAG_Q8_I16_INPUT | STEP_FLAG_Q8_NO_ROW_SUMS : 0)
-      | (bf16 ? STEP_FLAG_Q8_BF16_SCALES : 0);
+    const flags =
+      (input ? STEP_FLAG_Q8_STATIC_INPUT : 0) |
+      (rows === "i16" ? STEP_FLAG_Q8_I16_INPUT | STEP_FLAG_Q8_NO_ROW_SUMS : 0) |
+      (bf16 ? STEP_FLAG_Q8_BF16_SCALES : 0);
     // aux: the scales (f32, or bf16 in 2 bytes each), the u8 rows' row sums, the static input's scale and zero point.
     const layout = q8AuxLayout(nOut, flags);
-    const aux = new Uint8Array(layout.bytes), view = new DataView(aux.buffer);
+    const aux = new Uint8Array(layout.bytes),
+      view = new DataView(aux.buffer);
     wScale.forEach((v, r) => (bf16 ? view.setUint16(2 * r, bf16Bits(v), true) : view.setFloat32(4 * r, v, true)));
     if (layout.rowSumsBytes) {
       for (let r = 0; r < nOut; r++) {
@@ -181,11 +236,33 @@ export class PlanBuilder {
       view.setInt32(layout.inputOffset + 4, input.zeroPoint, true);
     }
     return this.push({
-      opcode: Opcode.DenseQ8, act, src: x, dst: this.value(nOut), w: wq, b, aux, alpha: o.alpha ?? 0, beta: o.beta ?? 0,
-      scratchBytes: q8ScratchBytes(nIn, flags), flags,
-      float: { w: Float32Array.from(wq, (v, k) => v * wScale[Math.floor(k / nIn)]!), b, act, alpha: o.alpha ?? 0, beta: o.beta ?? 0, where },
-      decision: origin === "graph" ? (input ? QuantDecision.Int8FromGraphStatic : QuantDecision.Int8FromGraph)
-        : input ? QuantDecision.Int8Calibrated : QuantDecision.Int8Dynamic,
+      opcode: Opcode.DenseQ8,
+      act,
+      src: x,
+      dst: this.value(nOut),
+      w: wq,
+      b,
+      aux,
+      alpha: o.alpha ?? 0,
+      beta: o.beta ?? 0,
+      scratchBytes: q8ScratchBytes(nIn, flags),
+      flags,
+      float: {
+        w: Float32Array.from(wq, (v, k) => v * wScale[Math.floor(k / nIn)]!),
+        b,
+        act,
+        alpha: o.alpha ?? 0,
+        beta: o.beta ?? 0,
+        where,
+      },
+      decision:
+        origin === "graph"
+          ? input
+            ? QuantDecision.Int8FromGraphStatic
+            : QuantDecision.Int8FromGraph
+          : input
+            ? QuantDecision.Int8Calibrated
+            : QuantDecision.Int8Dynamic,
     });
   }
 
@@ -198,7 +275,12 @@ export class PlanBuilder {
   denseLayers(): DenseLayer[] {
     const dense = this.ops.filter((op) => op.float);
     return dense.map((op, index) => ({
-      index, where: op.float!.where, nIn: op.src.width, nOut: op.dst.width, int8: op.opcode === Opcode.DenseQ8, final: index === dense.length - 1,
+      index,
+      where: op.float!.where,
+      nIn: op.src.width,
+      nOut: op.dst.width,
+      int8: op.opcode === Opcode.DenseQ8,
+      final: index === dense.length - 1,
     }));
   }
 
@@ -228,18 +310,33 @@ export class PlanBuilder {
       if (layer.int8) return op;
       const c = choose(layer);
       if (typeof c === "number") return { ...op, decision: c };
-      const f = op.float, nIn = op.src.width, nOut = op.dst.width;
+      const f = op.float,
+        nIn = op.src.width,
+        nOut = op.dst.width;
       const q = quantizeRows(f.w, nOut, nIn, "bf16"); // post-training: 2-byte scales
       let b = f.b;
       if (c.inputMean) {
         b = Float32Array.from(f.b, (bo, o) => {
           let shift = 0;
-          for (let i = 0; i < nIn; i++) shift += (f.w[o * nIn + i]! - q.values[o * nIn + i]! * q.scales[o]!) * c.inputMean![i]!;
+          for (let i = 0; i < nIn; i++)
+            shift += (f.w[o * nIn + i]! - q.values[o * nIn + i]! * q.scales[o]!) * c.inputMean![i]!;
           return bo + shift;
         });
       }
       const tmp = new PlanBuilder(nIn, { ...this.meta, featureNames: undefined });
-      tmp.denseQ8(tmp.input, q.values, q.scales, b, f.act, { alpha: f.alpha, beta: f.beta }, f.where, c.input, "pack", c.rows, "bf16");
+      tmp.denseQ8(
+        tmp.input,
+        q.values,
+        q.scales,
+        b,
+        f.act,
+        { alpha: f.alpha, beta: f.beta },
+        f.where,
+        c.input,
+        "pack",
+        c.rows,
+        "bf16",
+      );
       tmp.ops[0]!.float = { ...f }; // the float model stays the original one
       return { ...tmp.ops[0]!, src: op.src, dst: op.dst };
     });
@@ -250,7 +347,8 @@ export class PlanBuilder {
   asFloat(): PlanBuilder {
     const ops = this.ops.map((op): Op => {
       if (!op.float || op.opcode !== Opcode.DenseQ8) return { ...op, decision: undefined };
-      const f = op.float, tmp = new PlanBuilder(op.src.width, { ...this.meta, featureNames: undefined });
+      const f = op.float,
+        tmp = new PlanBuilder(op.src.width, { ...this.meta, featureNames: undefined });
       tmp.dense(tmp.input, f.w, f.b, f.act, { alpha: f.alpha, beta: f.beta }, f.where);
       return { ...tmp.ops[0]!, src: op.src, dst: op.dst };
     });
@@ -260,11 +358,13 @@ export class PlanBuilder {
   /** A copy that also outputs the input row of every dense layer (names returned), for calibration. */
   withProbes(): { builder: PlanBuilder; names: string[] } {
     const g = this.copy(this.ops);
-    const names = this.ops.filter((op) => op.float).map((op, k) => {
-      const name = `\u0000layer${k}`;
-      g.outputs.push({ name, value: op.src });
-      return name;
-    });
+    const names = this.ops
+      .filter((op) => op.float)
+      .map((op, k) => {
+        const name = `\u0000layer${k}`;
+        g.outputs.push({ name, value: op.src });
+        return name;
+      });
     return { builder: g, names };
   }
 
@@ -273,27 +373,66 @@ export class PlanBuilder {
    * scale or multiplier and zero point, saturated to [lo, hi]. Dynamic modes: the row's
    * DynamicQuantizeLinear values (width kept), scale or zero point (width 1).
    */
-  quantize(x: Value, mode: QuantMode, p: { scale?: Float32Array; zeroPoint?: Float32Array; lo?: number; hi?: number } = {}, where = "quantize"): Value {
+  quantize(
+    x: Value,
+    mode: QuantMode,
+    p: { scale?: Float32Array; zeroPoint?: Float32Array; lo?: number; hi?: number } = {},
+    where = "quantize",
+  ): Value {
     if (mode === QuantMode.Divide || mode === QuantMode.Multiply) {
       const { scale, zeroPoint, lo = 0, hi = 255 } = p;
-      if (!scale || !zeroPoint || scale.length !== x.width || zeroPoint.length !== x.width) throw new ModelSpecError(where, `scale and zero point need ${x.width} values each`);
-      return this.push({ opcode: Opcode.Quantize, act: mode, src: x, dst: this.value(x.width), w: scale, b: zeroPoint, alpha: lo, beta: hi });
+      if (!scale || !zeroPoint || scale.length !== x.width || zeroPoint.length !== x.width)
+        throw new ModelSpecError(where, `scale and zero point need ${x.width} values each`);
+      return this.push({
+        opcode: Opcode.Quantize,
+        act: mode,
+        src: x,
+        dst: this.value(x.width),
+        w: scale,
+        b: zeroPoint,
+        alpha: lo,
+        beta: hi,
+      });
     }
     const width = mode === QuantMode.DynamicValues ? x.width : 1;
     return this.push({ opcode: Opcode.Quantize, act: mode, src: x, dst: this.value(width) });
   }
 
   /** y = act(x ⊙ scale + shift), element-wise. */
-  affine(x: Value, scale: Float32Array, shift: Float32Array, act: Act = Act.None, o: ActOptions = {}, where = "affine"): Value {
+  affine(
+    x: Value,
+    scale: Float32Array,
+    shift: Float32Array,
+    act: Act = Act.None,
+    o: ActOptions = {},
+    where = "affine",
+  ): Value {
     if (scale.length !== x.width || shift.length !== x.width) {
       throw new ModelSpecError(where, `scale ${scale.length} and shift ${shift.length} values for a row of ${x.width}`);
     }
-    return this.push({ opcode: Opcode.Affine, act, src: x, dst: this.value(x.width), w: scale, b: shift, alpha: o.alpha ?? 0, beta: o.beta ?? 0 });
+    return this.push({
+      opcode: Opcode.Affine,
+      act,
+      src: x,
+      dst: this.value(x.width),
+      w: scale,
+      b: shift,
+      alpha: o.alpha ?? 0,
+      beta: o.beta ?? 0,
+    });
   }
 
   act(x: Value, act: Act, o: ActOptions = {}): Value {
-    if (act === Act.LogisticPair && x.width !== 2) throw new ModelSpecError("act", "the logistic_pair activation needs exactly 2 values");
-    return this.push({ opcode: Opcode.Act, act, src: x, dst: this.value(x.width), alpha: o.alpha ?? 0, beta: o.beta ?? 0 });
+    if (act === Act.LogisticPair && x.width !== 2)
+      throw new ModelSpecError("act", "the logistic_pair activation needs exactly 2 values");
+    return this.push({
+      opcode: Opcode.Act,
+      act,
+      src: x,
+      dst: this.value(x.width),
+      alpha: o.alpha ?? 0,
+      beta: o.beta ?? 0,
+    });
   }
 
   /** Index of the largest value (first one on ties), as a float. */
@@ -311,7 +450,17 @@ export class PlanBuilder {
     const dst = this.value(parts.reduce((w, p) => w + p.width, 0));
     let col = 0;
     for (const p of parts) {
-      this.ops.push({ opcode: Opcode.Copy, act: 0, src: p, dst, alpha: 0, beta: 0, scratchBytes: 0, dstCol: col, flags: 0 });
+      this.ops.push({
+        opcode: Opcode.Copy,
+        act: 0,
+        src: p,
+        dst,
+        alpha: 0,
+        beta: 0,
+        scratchBytes: 0,
+        dstCol: col,
+        flags: 0,
+      });
       col += p.width;
     }
     return dst;
@@ -337,7 +486,17 @@ export class PlanBuilder {
     named.forEach((o, i) => {
       if (o.value.id === 0 || outputOf.has(o.value.id)) {
         const copy = this.value(o.value.width);
-        ops.push({ opcode: Opcode.Copy, act: 0, src: o.value, dst: copy, alpha: 0, beta: 0, scratchBytes: 0, dstCol: 0, flags: 0 });
+        ops.push({
+          opcode: Opcode.Copy,
+          act: 0,
+          src: o.value,
+          dst: copy,
+          alpha: 0,
+          beta: 0,
+          scratchBytes: 0,
+          dstCol: 0,
+          flags: 0,
+        });
         o.value = copy;
       }
       outputOf.set(o.value.id, i);
@@ -347,7 +506,10 @@ export class PlanBuilder {
     const kept: Op[] = [];
     for (let k = ops.length - 1; k >= 0; k--) {
       const op = ops[k]!;
-      if (live.has(op.dst.id)) { kept.unshift(op); live.add(op.src.id); }
+      if (live.has(op.dst.id)) {
+        kept.unshift(op);
+        live.add(op.src.id);
+      }
     }
 
     let outputLength = 0;
@@ -360,15 +522,19 @@ export class PlanBuilder {
     // Intermediates: everything that is neither the input nor an output.
     const widest = Math.max(this.inputLength, outputLength, ...kept.map((op) => op.dst.width));
     const perRowFloats = this.inputLength + outputLength + 2 * widest;
-    const batchRows = options.batchRows ?? Math.max(4, Math.min(64, Math.floor(ACTIVATION_TARGET_BYTES / (4 * perRowFloats)) & ~3));
-    if (!Number.isInteger(batchRows) || batchRows < 1 || batchRows > 256) throw new ModelSpecError("batchRows", `${batchRows} is outside 1..256`);
+    const batchRows =
+      options.batchRows ?? Math.max(4, Math.min(64, Math.floor(ACTIVATION_TARGET_BYTES / (4 * perRowFloats)) & ~3));
+    if (!Number.isInteger(batchRows) || batchRows < 1 || batchRows > 256)
+      throw new ModelSpecError("batchRows", `${batchRows} is outside 1..256`);
 
     const inputOffset = 0;
     const outputOffset = align16(batchRows * this.inputLength * 4);
     let arenaBytes = align16(outputOffset + batchRows * outputLength * 4);
     const where = new Map<number, { offset: number; stride: number }>();
     where.set(0, { offset: inputOffset, stride: this.inputLength });
-    outputs.forEach((o, i) => where.set(named[i]!.value.id, { offset: outputOffset + o.offset * 4, stride: outputLength }));
+    outputs.forEach((o, i) =>
+      where.set(named[i]!.value.id, { offset: outputOffset + o.offset * 4, stride: outputLength }),
+    );
 
     // Lifetimes of intermediate values (step that defines them .. last step that reads them),
     // merged with their input when a step can run in place.
@@ -378,21 +544,34 @@ export class PlanBuilder {
     const buffers: Array<{ bytes: number; start: number; end: number; offset: number; stride: number }> = [];
     kept.forEach((op, k) => {
       if (where.has(op.dst.id) || group.has(op.dst.id)) return; // the input, an output, or a later part of a concat
-      const inPlace = (op.opcode === Opcode.Act || op.opcode === Opcode.Affine || op.opcode === Opcode.Normalize
-        || (op.opcode === Opcode.Quantize && (op.act === QuantMode.Divide || op.act === QuantMode.Multiply)))
-        && !where.has(op.src.id) && lastUse.get(op.src.id) === k && op.src.width === op.dst.width;
+      const inPlace =
+        (op.opcode === Opcode.Act ||
+          op.opcode === Opcode.Affine ||
+          op.opcode === Opcode.Normalize ||
+          (op.opcode === Opcode.Quantize && (op.act === QuantMode.Divide || op.act === QuantMode.Multiply))) &&
+        !where.has(op.src.id) &&
+        lastUse.get(op.src.id) === k &&
+        op.src.width === op.dst.width;
       if (inPlace) {
         const g = group.get(op.src.id)!;
         group.set(op.dst.id, g);
         buffers[g]!.end = Math.max(buffers[g]!.end, lastUse.get(op.dst.id) ?? k);
       } else {
         group.set(op.dst.id, buffers.length);
-        buffers.push({ bytes: align16(batchRows * op.dst.width * 4), start: k, end: lastUse.get(op.dst.id) ?? k, offset: 0, stride: op.dst.width });
+        buffers.push({
+          bytes: align16(batchRows * op.dst.width * 4),
+          start: k,
+          end: lastUse.get(op.dst.id) ?? k,
+          offset: 0,
+          stride: op.dst.width,
+        });
       }
     });
-    const scratch = kept.map((op, k) => op.scratchBytes > 0
-      ? buffers.push({ bytes: align16(op.scratchBytes), start: k, end: k, offset: 0, stride: 0 }) - 1
-      : -1);
+    const scratch = kept.map((op, k) =>
+      op.scratchBytes > 0
+        ? buffers.push({ bytes: align16(op.scratchBytes), start: k, end: k, offset: 0, stride: 0 }) - 1
+        : -1,
+    );
 
     // Greedy first-fit, largest first (TFLM's GreedyMemoryPlanner idea).
     const base = arenaBytes;
@@ -401,7 +580,8 @@ export class PlanBuilder {
       let offset = base;
       for (const other of [...placed].sort((a, b) => a.offset - b.offset)) {
         const liveTogether = buf.start <= other.end && other.start <= buf.end;
-        if (liveTogether && offset < other.offset + other.bytes && other.offset < offset + buf.bytes) offset = other.offset + other.bytes;
+        if (liveTogether && offset < other.offset + other.bytes && other.offset < offset + buf.bytes)
+          offset = other.offset + other.bytes;
       }
       buf.offset = offset;
       placed.push(buf);
@@ -410,11 +590,24 @@ export class PlanBuilder {
     for (const [id, g] of group) where.set(id, { offset: buffers[g]!.offset, stride: buffers[g]!.stride });
 
     const steps: PlannedStep[] = kept.map((op, k) => {
-      const src = where.get(op.src.id)!, dst = where.get(op.dst.id)!;
+      const src = where.get(op.src.id)!,
+        dst = where.get(op.dst.id)!;
       return {
-        opcode: op.opcode, act: op.act, flags: op.flags, src: src.offset, srcStride: src.stride, dst: dst.offset + op.dstCol * 4, dstStride: dst.stride,
-        nIn: op.src.width, nOut: op.opcode === Opcode.Copy ? op.src.width : op.dst.width, w: op.w, b: op.b, aux: op.aux,
-        scratch: scratch[k]! >= 0 ? buffers[scratch[k]!]!.offset : 0, alpha: op.alpha, beta: op.beta,
+        opcode: op.opcode,
+        act: op.act,
+        flags: op.flags,
+        src: src.offset,
+        srcStride: src.stride,
+        dst: dst.offset + op.dstCol * 4,
+        dstStride: dst.stride,
+        nIn: op.src.width,
+        nOut: op.opcode === Opcode.Copy ? op.src.width : op.dst.width,
+        w: op.w,
+        b: op.b,
+        aux: op.aux,
+        scratch: scratch[k]! >= 0 ? buffers[scratch[k]!]!.offset : 0,
+        alpha: op.alpha,
+        beta: op.beta,
       };
     });
 
@@ -426,8 +619,19 @@ export class PlanBuilder {
       quantReport = { floatWeightsBytes, decisions, calibration: options.calibration };
     }
     return writeImage({
-      producer: this.meta.producer, kind: this.meta.kind, inputName: this.meta.inputName ?? "", featureNames: this.meta.featureNames,
-      inputLength: this.inputLength, outputs, outputLength, batchRows, arenaBytes, inputOffset, outputOffset, steps, quantReport,
+      producer: this.meta.producer,
+      kind: this.meta.kind,
+      inputName: this.meta.inputName ?? "",
+      featureNames: this.meta.featureNames,
+      inputLength: this.inputLength,
+      outputs,
+      outputLength,
+      batchRows,
+      arenaBytes,
+      inputOffset,
+      outputOffset,
+      steps,
+      quantReport,
     });
   }
 }

@@ -15,10 +15,11 @@
  *   - with calibration rows, the packed int8 model and the float model both run on them and the
  *     image records the largest absolute output difference and how often the top class agrees.
  */
+
+import { ModelSpecError } from "../errors.js";
 import { Header, i16Limit, QuantDecision } from "../format/abi.js";
 import { readImage } from "../format/read.js";
 import { Model } from "../runtime/model.js";
-import { ModelSpecError } from "../errors.js";
 import type { BuildOptions, DenseLayer, Int8Choice, PlanBuilder } from "./builder.js";
 
 /** A final dense layer with at most this fraction of all dense weights stays f32. */
@@ -50,17 +51,25 @@ export interface QuantizeOptions {
 }
 
 /** The decision for one f32 layer under `--quantize int8`. */
-function choose(layer: DenseLayer, all: boolean, totalWeights: number, i16: boolean, ranges?: Array<{ lo: number; hi: number; mean: Float64Array }>): Int8Choice | QuantDecision {
+function choose(
+  layer: DenseLayer,
+  all: boolean,
+  totalWeights: number,
+  i16: boolean,
+  ranges?: Array<{ lo: number; hi: number; mean: Float64Array }>,
+): Int8Choice | QuantDecision {
   const w = layer.nIn * layer.nOut;
   const small = w <= SMALL_FINAL_FRACTION * totalWeights || 3 * w - 2 * layer.nOut < MIN_INT8_SAVING_BYTES;
   if (!all && layer.final && small) return QuantDecision.F32SmallFinal;
-  const rows = i16 ? "i16" as const : "u8" as const;
+  const rows = i16 ? ("i16" as const) : ("u8" as const);
   const r = ranges?.[layer.index];
   if (!r) return { rows };
   const inputMean = r.mean;
   if (i16) {
     const s16 = Math.fround(Math.max(-r.lo, r.hi) / i16Limit(layer.nIn));
-    return s16 > 0 && Number.isFinite(s16) ? { rows, input: { scale: s16, zeroPoint: 0 }, inputMean } : { rows, inputMean };
+    return s16 > 0 && Number.isFinite(s16)
+      ? { rows, input: { scale: s16, zeroPoint: 0 }, inputMean }
+      : { rows, inputMean };
   }
   // As DynamicQuantizeLinear computes them, from the calibrated range instead of the row's.
   const scale = Math.fround(Math.fround(r.hi - r.lo) / 255);
@@ -70,7 +79,8 @@ function choose(layer: DenseLayer, all: boolean, totalWeights: number, i16: bool
 }
 
 function roundHalfEven(v: number): number {
-  const f = Math.floor(v), d = v - f;
+  const f = Math.floor(v),
+    d = v - f;
   return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
 }
 
@@ -78,7 +88,8 @@ function rowsArray(rows: ArrayLike<ArrayLike<number>>, nIn: number): Float32Arra
   const out = new Float32Array(rows.length * nIn);
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
-    if (row.length !== nIn) throw new ModelSpecError(`calibration[${r}]`, `${row.length} values; the model takes ${nIn}`);
+    if (row.length !== nIn)
+      throw new ModelSpecError(`calibration[${r}]`, `${row.length} values; the model takes ${nIn}`);
     for (let i = 0; i < nIn; i++) {
       const v = row[i]!;
       if (!Number.isFinite(v)) throw new ModelSpecError(`calibration[${r}][${i}]`, `${v} is not a finite number`);
@@ -88,7 +99,11 @@ function rowsArray(rows: ArrayLike<ArrayLike<number>>, nIn: number): Float32Arra
   return out;
 }
 
-function run(image: Uint8Array, rows: Float32Array, nRows: number): { out: Float32Array; stride: number; model: Model } {
+function run(
+  image: Uint8Array,
+  rows: Float32Array,
+  nRows: number,
+): { out: Float32Array; stride: number; model: Model } {
   const model = Model.load(image);
   const out = new Float32Array(model.info.outputLength * nRows);
   model.predictBatch(rows, nRows, out);
@@ -113,21 +128,29 @@ export function buildQuantized(g: PlanBuilder, options: QuantizeOptions): Uint8A
       const { out, stride, model } = run(builder.build(build), cal, nRows);
       ranges = names.map((name) => {
         const o = model.info.outputs.find((x) => x.name === name)!;
-        let lo = 0, hi = 0;
+        let lo = 0,
+          hi = 0;
         const mean = new Float64Array(o.length);
-        for (let r = 0; r < nRows; r++) for (let j = 0; j < o.length; j++) {
-          const v = out[r * stride + o.offset + j]!;
-          lo = Math.min(lo, v); hi = Math.max(hi, v);
-          mean[j] = mean[j]! + v / nRows;
-        }
+        for (let r = 0; r < nRows; r++)
+          for (let j = 0; j < o.length; j++) {
+            const v = out[r * stride + o.offset + j]!;
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+            mean[j] = mean[j]! + v / nRows;
+          }
         return { lo, hi, mean };
       });
       model.dispose();
     }
     const totalWeights = g.denseLayers().reduce((sum, l) => sum + l.nIn * l.nOut, 0);
-    q = g.withInt8((layer) => choose(layer, options.int8Layers === "all", totalWeights, options.activations !== "uint8", ranges));
+    q = g.withInt8((layer) =>
+      choose(layer, options.int8Layers === "all", totalWeights, options.activations !== "uint8", ranges),
+    );
   } else if (!g.quantized) {
-    throw new ModelSpecError("calibration", "calibration rows are only used with quantize: \"int8\" or an already quantized graph");
+    throw new ModelSpecError(
+      "calibration",
+      'calibration rows are only used with quantize: "int8" or an already quantized graph',
+    );
   }
   if (!cal) return q.build(build);
 
@@ -138,18 +161,24 @@ export function buildQuantized(g: PlanBuilder, options: QuantizeOptions): Uint8A
   let maxAbsDiff = 0;
   for (const o of outs) {
     if (o.labels && o.length === 1) continue; // a class index: compared through the top class
-    for (let r = 0; r < nRows; r++) for (let j = 0; j < o.length; j++) {
-      const d = Math.abs(int8.out[r * int8.stride + o.offset + j]! - float.out[r * float.stride + o.offset + j]!);
-      maxAbsDiff = Math.max(maxAbsDiff, Number.isNaN(d) ? Infinity : d);
-    }
+    for (let r = 0; r < nRows; r++)
+      for (let j = 0; j < o.length; j++) {
+        const d = Math.abs(int8.out[r * int8.stride + o.offset + j]! - float.out[r * float.stride + o.offset + j]!);
+        maxAbsDiff = Math.max(maxAbsDiff, Number.isNaN(d) ? Infinity : d);
+      }
   }
   const scores = outs.find((o) => o.length > 1);
   let agreeingRows: number | undefined;
   if (scores) {
     agreeingRows = 0;
-    const top = (a: Float32Array, base: number) => { let k = 0; for (let j = 1; j < scores.length; j++) if (a[base + j]! > a[base + k]!) k = j; return k; };
+    const top = (a: Float32Array, base: number) => {
+      let k = 0;
+      for (let j = 1; j < scores.length; j++) if (a[base + j]! > a[base + k]!) k = j;
+      return k;
+    };
     for (let r = 0; r < nRows; r++) {
-      if (top(int8.out, r * int8.stride + scores.offset) === top(float.out, r * float.stride + scores.offset)) agreeingRows++;
+      if (top(int8.out, r * int8.stride + scores.offset) === top(float.out, r * float.stride + scores.offset))
+        agreeingRows++;
     }
   }
   float.model.dispose();

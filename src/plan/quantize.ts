@@ -31,7 +31,12 @@ export function bf16Bits(x: number): number {
   return u32[0]! >>> 16;
 }
 
-export function quantizeRows(w: ArrayLike<number>, nOut: number, nIn: number, scaleType: "f32" | "bf16" = "f32"): { values: Int8Array; scales: Float32Array } {
+export function quantizeRows(
+  w: ArrayLike<number>,
+  nOut: number,
+  nIn: number,
+  scaleType: "f32" | "bf16" = "f32",
+): { values: Int8Array; scales: Float32Array } {
   const values = new Int8Array(nOut * nIn);
   const scales = new Float32Array(nOut);
   for (let o = 0; o < nOut; o++) {
@@ -40,7 +45,8 @@ export function quantizeRows(w: ArrayLike<number>, nOut: number, nIn: number, sc
     const scale = scaleType === "bf16" ? bf16Ceil(maxAbs / 127) : Math.fround(maxAbs / 127);
     scales[o] = scale;
     if (scale === 0) continue;
-    for (let i = 0; i < nIn; i++) values[o * nIn + i] = Math.max(-127, Math.min(127, roundHalfEven(w[o * nIn + i]! / scale)));
+    for (let i = 0; i < nIn; i++)
+      values[o * nIn + i] = Math.max(-127, Math.min(127, roundHalfEven(w[o * nIn + i]! / scale)));
   }
   return { values, scales };
 }

@@ -6,12 +6,13 @@
  * is one, and return a view made at load. No objects, closures or strings are created per call
  * (test/runtime/no-gc.test.ts counts GC events to prove it).
  */
-import { Act, FLAG_CHECK_NAN, Opcode, Status } from "../format/abi.js";
-import type { ImageInfo, Label } from "../format/types.js";
-import { labelOf, labelSource, type LabelSource } from "../format/labels.js";
+
 import { HostError, InputLengthError, KernelError, NaNInputError } from "../errors.js";
+import { Act, FLAG_CHECK_NAN, Opcode, Status } from "../format/abi.js";
+import { type LabelSource, labelOf, labelSource } from "../format/labels.js";
+import type { ImageInfo, Label } from "../format/types.js";
+import { Runtime, type RuntimeOptions, STAGING_BYTES } from "./runtime.js";
 import type { KernelExports } from "./wasm.js";
-import { Runtime, STAGING_BYTES, type RuntimeOptions } from "./runtime.js";
 
 export interface LoadOptions {
   /** Let NaN inputs through (they propagate to the outputs) instead of throwing NaNInputError. */
@@ -58,7 +59,14 @@ export class Model {
   }
 
   /** @internal Use Runtime.load or Model.load. */
-  constructor(runtime: Runtime, info: ImageInfo, imagePtr: number, arenaPtr: number, blockBytes: number, options: LoadOptions) {
+  constructor(
+    runtime: Runtime,
+    info: ImageInfo,
+    imagePtr: number,
+    arenaPtr: number,
+    blockBytes: number,
+    options: LoadOptions,
+  ) {
     this.runtime = runtime;
     this.kernels = runtime.exports;
     this.runFn = runtime.exports.run;
@@ -121,8 +129,14 @@ export class Model {
   private predictRow!: (row: ArrayLike<number>) => Float32Array;
 
   private makePredictRow(): (row: ArrayLike<number>) => Float32Array {
-    const n = this.nIn, input = this.inputView, output = this.outputView, run = this.runFn;
-    const imagePtr = this.imagePtr, arenaPtr = this.arenaPtr, flags = this.flags, checkNaN = flags !== 0;
+    const n = this.nIn,
+      input = this.inputView,
+      output = this.outputView,
+      run = this.runFn;
+    const imagePtr = this.imagePtr,
+      arenaPtr = this.arenaPtr,
+      flags = this.flags,
+      checkNaN = flags !== 0;
     if (n > 32) {
       return (row) => {
         if (row.length !== n) this.badLength(row.length);
@@ -139,19 +153,36 @@ export class Model {
     const take = (row: ArrayLike<number>) => {
       if (row.length !== n) this.badLength(row.length);
       const sum = copy(row);
+      // biome-ignore lint/suspicious/noSelfCompare: the NaN test of the hot path
       if (sum !== sum && checkNaN) this.failOnNaN(row);
     };
-    const steps = this.info.steps, s = steps[0]!;
+    const steps = this.info.steps,
+      s = steps[0]!;
     if (steps.length === 1 && s.opcode === Opcode.DenseNarrow) {
       // Linear and logistic regressions: the step's kernel called directly (docs/abi.md),
       // without run() decoding the header and step on each call, a fifth of such a model's time.
-      const x = arenaPtr + s.src, wt = imagePtr + s.w, b = imagePtr + s.b, y = arenaPtr + s.dst;
+      const x = arenaPtr + s.src,
+        wt = imagePtr + s.w,
+        b = imagePtr + s.b,
+        y = arenaPtr + s.dst;
       if (s.act === Act.LogisticPair) {
         const pair = this.kernels.runNarrowPair;
-        return (row) => { take(row); pair(x, wt, b, y, n); return output; };
+        return (row) => {
+          take(row);
+          pair(x, wt, b, y, n);
+          return output;
+        };
       }
-      const narrow = this.kernels.runNarrow, nOut = s.nOut, act = s.act, alpha = s.alpha, beta = s.beta;
-      return (row) => { take(row); narrow(x, wt, b, y, n, nOut, act, alpha, beta); return output; };
+      const narrow = this.kernels.runNarrow,
+        nOut = s.nOut,
+        act = s.act,
+        alpha = s.alpha,
+        beta = s.beta;
+      return (row) => {
+        take(row);
+        narrow(x, wt, b, y, n, nOut, act, alpha, beta);
+        return output;
+      };
     }
     return (row) => {
       take(row);
@@ -189,7 +220,8 @@ export class Model {
    * Runs in blocks of info.batchRows rows inside wasm, which is faster per row than predict().
    */
   predictBatch(rows: Float32Array, nRows: number, out?: Float32Array): Float32Array {
-    const nIn = this.nIn, nOut = this.nOut;
+    const nIn = this.nIn,
+      nOut = this.nOut;
     if (this.disposed) throw new HostError("this model was disposed");
     if (!Number.isInteger(nRows) || nRows < 0) throw new InputLengthError(rows.length / nIn, nRows, "nRows");
     if (rows.length < nRows * nIn) throw new InputLengthError(nRows * nIn, rows.length, "rows array");
@@ -202,7 +234,8 @@ export class Model {
       return out;
     }
     const staging = this.runtime.staging(this.chunkRows * (nIn + nOut) * 4);
-    const inPtr = staging, outPtr = staging + this.chunkRows * nIn * 4;
+    const inPtr = staging,
+      outPtr = staging + this.chunkRows * nIn * 4;
     const f32 = new Float32Array(mem); // one view per call, not per chunk
     for (let start = 0; start < nRows; start += this.chunkRows) {
       const n = Math.min(this.chunkRows, nRows - start);
@@ -241,7 +274,9 @@ export class Model {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.predictRow = () => { throw new HostError("this model was disposed"); };
+    this.predictRow = () => {
+      throw new HostError("this model was disposed");
+    };
     this.runtime.release(this, this.imagePtr, this.blockBytes);
     // Views of a freed block would alias the next model loaded there: cut them off.
     this.inputView = new Float32Array(0);
@@ -257,18 +292,47 @@ export class Model {
  */
 function copyRow(n: number, input: Float32Array): (row: ArrayLike<number>) => number {
   switch (n) {
-    case 1: return (r) => (input[0] = r[0]!);
-    case 2: return (r) => { const a = r[0]!, b = r[1]!; input[0] = a; input[1] = b; return a + b; };
-    case 3: return (r) => { const a = r[0]!, b = r[1]!, c = r[2]!; input[0] = a; input[1] = b; input[2] = c; return a + b + c; };
-    case 4: return (r) => { const a = r[0]!, b = r[1]!, c = r[2]!, d = r[3]!; input[0] = a; input[1] = b; input[2] = c; input[3] = d; return a + b + c + d; };
-    default: return (r) => {
-      let sum = 0;
-      for (let i = 0; i < n; i++) {
-        const v = r[i]!;
-        sum += v;
-        input[i] = v;
-      }
-      return sum;
-    };
+    case 1:
+      return (r) => (input[0] = r[0]!);
+    case 2:
+      return (r) => {
+        const a = r[0]!,
+          b = r[1]!;
+        input[0] = a;
+        input[1] = b;
+        return a + b;
+      };
+    case 3:
+      return (r) => {
+        const a = r[0]!,
+          b = r[1]!,
+          c = r[2]!;
+        input[0] = a;
+        input[1] = b;
+        input[2] = c;
+        return a + b + c;
+      };
+    case 4:
+      return (r) => {
+        const a = r[0]!,
+          b = r[1]!,
+          c = r[2]!,
+          d = r[3]!;
+        input[0] = a;
+        input[1] = b;
+        input[2] = c;
+        input[3] = d;
+        return a + b + c + d;
+      };
+    default:
+      return (r) => {
+        let sum = 0;
+        for (let i = 0; i < n; i++) {
+          const v = r[i]!;
+          sum += v;
+          input[i] = v;
+        }
+        return sum;
+      };
   }
 }

@@ -7,14 +7,15 @@
  * allocates. When a load grows memory, every model's views are re-made then (memory.grow
  * detaches the old ArrayBuffer), never in predict.
  */
-import { chooseBuild, instantiate, type Build, type KernelExports, type SimdOption } from "./wasm.js";
-import { readImage } from "../format/read.js";
-import { crc32 } from "../format/crc32.js";
-import { ABI_VERSION } from "../format/abi.js";
+
 import { HostError, VersionError } from "../errors.js";
+import { ABI_VERSION } from "../format/abi.js";
+import { crc32 } from "../format/crc32.js";
+import { readImage } from "../format/read.js";
 import type { ImageInfo } from "../format/types.js";
 import { builtinModule } from "../host.js";
-import { Model, type LoadOptions } from "./model.js";
+import { type LoadOptions, Model } from "./model.js";
+import { type Build, chooseBuild, instantiate, type KernelExports, type SimdOption } from "./wasm.js";
 
 export interface RuntimeOptions {
   /** "auto" (default) uses the SIMD build where the engine has SIMD; "require" fails without it; "off" forces scalar. */
@@ -52,7 +53,10 @@ const CRC_TABLE_BYTES = 8 * 1024;
 /** Bytes per crc32Update call: V8 tiers a wasm function up between calls, never inside one. */
 const CRC_CHUNK_BYTES = 64 * 1024;
 
-interface Block { offset: number; bytes: number }
+interface Block {
+  offset: number;
+  bytes: number;
+}
 
 /** The part of node:fs loadFile uses. */
 interface HostFs {
@@ -77,7 +81,8 @@ export class Runtime {
   constructor(options: RuntimeOptions = {}) {
     this.build = chooseBuild(options.simd);
     this.exports = instantiate(this.build);
-    if (this.exports.abiVersion() !== ABI_VERSION) throw new VersionError("abi", ABI_VERSION, String(this.exports.abiVersion()));
+    if (this.exports.abiVersion() !== ABI_VERSION)
+      throw new VersionError("abi", ABI_VERSION, String(this.exports.abiVersion()));
     this.#maximumMemoryBytes = options.maximumMemoryBytes ?? 2 ** 31;
     this.#top = this.#untouched = align16(this.exports.heapBase());
   }
@@ -117,7 +122,10 @@ export class Runtime {
    */
   loadFile(path: string | URL, options: LoadOptions = {}): Model {
     const fs = builtinModule<HostFs>("node:fs");
-    if (!fs) throw new HostError("loadFile needs the host's node:fs (Node >= 20.16, Deno, Bun); read the file and call load(bytes)");
+    if (!fs)
+      throw new HostError(
+        "loadFile needs the host's node:fs (Node >= 20.16, Deno, Bun); read the file and call load(bytes)",
+      );
     const fd = fs.openSync(path, "r");
     let image: Block | undefined;
     try {
@@ -183,7 +191,8 @@ export class Runtime {
    */
   wasmCrc32(bytes: Uint8Array, start: number, end: number): number {
     this.#ensureStaging(STAGING_BYTES);
-    const table = this.#staging.offset, staged = table + CRC_TABLE_BYTES;
+    const table = this.#staging.offset,
+      staged = table + CRC_TABLE_BYTES;
     this.exports.crc32Table(table);
     const inPlace = bytes.buffer === this.exports.memory.buffer;
     const mem = new Uint8Array(this.exports.memory.buffer); // after any growth
@@ -201,7 +210,8 @@ export class Runtime {
    * models of the runtime (JavaScript runs one call at a time); sized by load(), never here.
    */
   staging(bytes: number): number {
-    if (bytes > this.#staging.bytes) throw new HostError(`staging of ${bytes} bytes requested, ${this.#staging.bytes} reserved`);
+    if (bytes > this.#staging.bytes)
+      throw new HostError(`staging of ${bytes} bytes requested, ${this.#staging.bytes} reserved`);
     return this.#staging.offset;
   }
 
@@ -224,11 +234,18 @@ export class Runtime {
     this.#free.sort((a, b) => a.offset - b.offset);
     // Merge neighbours, and give the last block back to the bump pointer.
     for (let i = this.#free.length - 1; i > 0; i--) {
-      const a = this.#free[i - 1]!, b = this.#free[i]!;
-      if (a.offset + a.bytes === b.offset) { a.bytes += b.bytes; this.#free.splice(i, 1); }
+      const a = this.#free[i - 1]!,
+        b = this.#free[i]!;
+      if (a.offset + a.bytes === b.offset) {
+        a.bytes += b.bytes;
+        this.#free.splice(i, 1);
+      }
     }
     const last = this.#free[this.#free.length - 1];
-    if (last && last.offset + last.bytes === this.#top) { this.#top = last.offset; this.#free.pop(); }
+    if (last && last.offset + last.bytes === this.#top) {
+      this.#top = last.offset;
+      this.#free.pop();
+    }
   }
 
   #allocate(bytes: number): Block {
@@ -238,7 +255,10 @@ export class Runtime {
       const b = this.#free[i]!;
       const block = { offset: b.offset, bytes };
       if (b.bytes === bytes) this.#free.splice(i, 1);
-      else { b.offset += bytes; b.bytes -= bytes; }
+      else {
+        b.offset += bytes;
+        b.bytes -= bytes;
+      }
       return block;
     }
     const offset = this.#top;
@@ -260,7 +280,12 @@ export class Runtime {
   }
 
   memoryReport(): MemoryReport {
-    const models = [...this.#models].map((m) => ({ kind: m.info.kind, imageBytes: m.info.imageBytes, arenaBytes: m.info.arenaBytes, blockBytes: m.info.memoryBytes }));
+    const models = [...this.#models].map((m) => ({
+      kind: m.info.kind,
+      imageBytes: m.info.imageBytes,
+      arenaBytes: m.info.arenaBytes,
+      blockBytes: m.info.memoryBytes,
+    }));
     return {
       build: this.build,
       memoryBytes: this.exports.memory.buffer.byteLength,

@@ -4,8 +4,9 @@
  * which is exactly the question ("can this engine run this module?") and is the compile a SIMD
  * runtime needs anyway: WebAssembly.validate first would decode and validate it twice.
  */
-import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from "./wasm-binary.js";
+
 import { HostError } from "../errors.js";
+import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from "./wasm-binary.js";
 
 /** The wasm ABI (docs/abi.md): integers and pointers only. */
 export interface KernelExports {
@@ -14,7 +15,17 @@ export interface KernelExports {
   runBatch(image: number, arena: number, rows: number, out: number, nRows: number, flags: number): number;
   /** One-step DENSE_NARROW plans, called with the step's pointers (docs/abi.md). */
   runNarrowPair(x: number, wt: number, b: number, y: number, nIn: number): void;
-  runNarrow(x: number, wt: number, b: number, y: number, nIn: number, nOut: number, act: number, alpha: number, beta: number): void;
+  runNarrow(
+    x: number,
+    wt: number,
+    b: number,
+    y: number,
+    nIn: number,
+    nOut: number,
+    act: number,
+    alpha: number,
+    beta: number,
+  ): void;
   lastErrorRow(): number;
   lastErrorColumn(): number;
   lastErrorStep(): number;
@@ -75,7 +86,7 @@ export function hasSimd(): boolean {
 
 export function chooseBuild(simd: SimdOption = "auto"): Build {
   if (simd === "off") return "scalar";
-  if (simd === "require" && !hasSimd()) throw new HostError("this engine cannot run the SIMD build (simd: \"require\")");
+  if (simd === "require" && !hasSimd()) throw new HostError('this engine cannot run the SIMD build (simd: "require")');
   return hasSimd() ? "simd" : "scalar";
 }
 

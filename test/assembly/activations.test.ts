@@ -1,14 +1,34 @@
 // Activations and softmax of both builds against Math.* in float64, on awkward lengths and on
 // the edge values users feed them: ±Inf, NaN, ±100, ±1e-8, and the overflow boundaries of exp.
 import { describe, expect, it } from "vitest";
+import { Act } from "../../src/format/abi.js";
+import { expectAllClose, TOL } from "../helpers/close.js";
 import { BUILDS, KernelHarness } from "../helpers/kernels.js";
 import { logSoftmax, relu, sigmoid, softmax } from "../helpers/reference.js";
 import { seeded } from "../helpers/rng.js";
-import { expectAllClose, TOL } from "../helpers/close.js";
-import { Act } from "../../src/format/abi.js";
 
 const SIZES = [1, 3, 4, 5, 7, 15, 16, 17, 64, 784];
-const EDGES = [Infinity, -Infinity, NaN, 100, -100, 0, -0, 1e-8, -1e-8, 88.7, 89, -87.3, -104, 20, -20, 0.5, -0.5, 9, -9];
+const EDGES = [
+  Infinity,
+  -Infinity,
+  NaN,
+  100,
+  -100,
+  0,
+  -0,
+  1e-8,
+  -1e-8,
+  88.7,
+  89,
+  -87.3,
+  -104,
+  20,
+  -20,
+  0.5,
+  -0.5,
+  9,
+  -9,
+];
 
 const ELEMENTWISE: Array<[string, Act, (v: number) => number, number]> = [
   ["relu", Act.Relu, relu, 0],
@@ -17,7 +37,12 @@ const ELEMENTWISE: Array<[string, Act, (v: number) => number, number]> = [
   ["tanh", Act.Tanh, Math.tanh, 0],
   // max(0, min(1, αx + β)) in f32, as ONNX and onnxruntime compute it: near 0 the f32 sum itself
   // is only good to an ulp of β, so the reference rounds the same way.
-  ["hard_sigmoid", Act.HardSigmoid, (v) => Math.max(0, Math.min(1, Math.fround(Math.fround(Math.fround(0.2) * v) + 0.5))), 0.2],
+  [
+    "hard_sigmoid",
+    Act.HardSigmoid,
+    (v) => Math.max(0, Math.min(1, Math.fround(Math.fround(Math.fround(0.2) * v) + 0.5))),
+    0.2,
+  ],
 ];
 
 /** Sigmoid of −Inf…: all references computed in float64 on the f32 inputs. */
@@ -56,14 +81,17 @@ describe.each(BUILDS)("activations · %s build", (build) => {
 
     it(`${label}: SIMD lanes and scalar tails give the same bits`, () => {
       const x = seeded(`${label} bits`).floats(37, -30, 30);
-      expect(Array.from(run("applyAct", act, x, alpha, beta))).toEqual(Array.from(run("applyActRef", act, x, alpha, beta)));
+      expect(Array.from(run("applyAct", act, x, alpha, beta))).toEqual(
+        Array.from(run("applyActRef", act, x, alpha, beta)),
+      );
     });
   }
 
   it("tanh keeps full relative accuracy near zero and saturates to exactly ±1", () => {
     const x = Float32Array.of(1e-7, -1e-7, 1e-3, 0.01, 0.3, 9, 10, 50, -50);
     const got = run("applyAct", Act.Tanh, x);
-    for (let i = 0; i < x.length; i++) expect(Math.abs(got[i]! - Math.tanh(x[i]!))).toBeLessThanOrEqual(2.5e-7 * Math.abs(Math.tanh(x[i]!)));
+    for (let i = 0; i < x.length; i++)
+      expect(Math.abs(got[i]! - Math.tanh(x[i]!))).toBeLessThanOrEqual(2.5e-7 * Math.abs(Math.tanh(x[i]!)));
     expect(got[7]).toBe(1);
     expect(got[8]).toBe(-1);
   });
@@ -100,7 +128,8 @@ describe.each(BUILDS)("activations · %s build", (build) => {
 
   it.each(SIZES)("log-softmax n=%i matches float64", (n) => {
     const x = seeded(`logsoftmax ${n}`).floats(n, -20, 20);
-    for (const name of ["applyAct", "applyActRef"]) expectAllClose(run(name, Act.LogSoftmax, x), logSoftmax(x), { rtol: 1e-5, atol: 2e-6 }, name);
+    for (const name of ["applyAct", "applyActRef"])
+      expectAllClose(run(name, Act.LogSoftmax, x), logSoftmax(x), { rtol: 1e-5, atol: 2e-6 }, name);
   });
 
   it("softmax is stable for large inputs and NaN poisons the whole row, as numpy does", () => {
@@ -123,7 +152,9 @@ describe.each(BUILDS)("exp, expm1 and log · %s build", (build) => {
     const exp = k.fn("expF32");
     let worst = 0;
     for (let v = -103; v < 88.7; v += 0.0137) {
-      const x = Math.fround(v), want = Math.exp(x), got = exp(x);
+      const x = Math.fround(v),
+        want = Math.exp(x),
+        got = exp(x);
       const ulp = want < 1.1754944e-38 ? 1.4e-45 : 2 ** (Math.floor(Math.log2(want)) - 23);
       worst = Math.max(worst, Math.abs(got - want) / ulp);
     }
@@ -147,8 +178,11 @@ describe.each(BUILDS)("exp, expm1 and log · %s build", (build) => {
   it("log is within 2 ulp of Math.log, including subnormals, and IEEE at the edges", () => {
     const log = k.fn("logF32");
     for (const v of [1, 2, 0.5, 1.5, 3, 10, 1e-3, 1e10, 3.4e38, 1.2e-38, 1e-40, 1.4e-45, 7.389056, 1.0000001]) {
-      const x = Math.fround(v), want = Math.log(x);
-      expect(Math.abs(log(x) - want), `log(${x})`).toBeLessThanOrEqual(2.4e-7 * Math.max(Math.abs(want), 1e-30) + 1e-7 * (Math.abs(want) < 1 ? 1 : 0));
+      const x = Math.fround(v),
+        want = Math.log(x);
+      expect(Math.abs(log(x) - want), `log(${x})`).toBeLessThanOrEqual(
+        2.4e-7 * Math.max(Math.abs(want), 1e-30) + 1e-7 * (Math.abs(want) < 1 ? 1 : 0),
+      );
     }
     expect(log(0)).toBe(-Infinity);
     expect(log(Infinity)).toBe(Infinity);

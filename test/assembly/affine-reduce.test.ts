@@ -1,9 +1,9 @@
 // Element-wise affine, argmax, normalize and the NaN finder of both builds.
 import { describe, expect, it } from "vitest";
+import { Norm } from "../../src/format/abi.js";
+import { expectAllClose, TOL } from "../helpers/close.js";
 import { BUILDS, KernelHarness } from "../helpers/kernels.js";
 import { seeded } from "../helpers/rng.js";
-import { expectAllClose, TOL } from "../helpers/close.js";
-import { Norm } from "../../src/format/abi.js";
 
 const SIZES = [1, 3, 4, 5, 7, 15, 16, 17, 64, 784];
 
@@ -12,7 +12,9 @@ describe.each(BUILDS)("affine, argmax, normalize · %s build", (build) => {
 
   it.each(SIZES)("affine n=%i: x·s + t, fast, reference and in place", (n) => {
     const rand = seeded(`affine ${n}`);
-    const x = rand.floats(n, -5, 5), s = rand.floats(n), t = rand.floats(n);
+    const x = rand.floats(n, -5, 5),
+      s = rand.floats(n),
+      t = rand.floats(n);
     const want = Float64Array.from(x, (v, i) => Math.fround(v * s[i]!) + t[i]!);
     for (const name of ["affineF32", "affineF32Ref"]) {
       k.reset();
@@ -46,7 +48,8 @@ describe.each(BUILDS)("affine, argmax, normalize · %s build", (build) => {
     [Norm.L1, [0, 0], [0, 0]],
   ])("normalize mode %i of %j", (mode, values, want) => {
     k.reset();
-    const px = k.f32(values as number[]), py = k.alloc(16);
+    const px = k.f32(values as number[]),
+      py = k.alloc(16);
     k.fn("normalizeF32")(mode, px, py, (values as number[]).length);
     expectAllClose(k.read(py, (values as number[]).length), want as number[], TOL.f32);
   });

@@ -4,19 +4,33 @@
 import { readFileSync, statSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildStandalone, type StandaloneModule } from "../../src/build/standalone.js";
-import { pack } from "../../src/pack.js";
 import { ABI_VERSION, Model } from "../../src/index.js";
+import { pack } from "../../src/pack.js";
 import { everyOpModel, seedModel } from "../helpers/models.js";
 import { ABI_EXPORTS, bitsOf, instantiateStandalone, predictBatchRows, predictRows } from "../helpers/standalone.js";
 
 const ex = new URL("../../examples/logistic-regression/", import.meta.url);
-const csv = (name: string) => readFileSync(new URL(name, ex), "utf8").trim().split("\n").slice(1).map((l) => l.split(",").map(Number));
+const csv = (name: string) =>
+  readFileSync(new URL(name, ex), "utf8")
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((l) => l.split(",").map(Number));
 const seedRows = csv("data.csv").map((r) => r.slice(0, 2));
 const proba = csv("proba.csv");
 
-const fixtures = ["skl_mlp_digits_logistic_nozipmap", "skl_scaler_lr_iris", "torch_bn_tanh_sigmoid_bc_op17", "skl_linreg_diabetes_2targets"];
+const fixtures = [
+  "skl_mlp_digits_logistic_nozipmap",
+  "skl_scaler_lr_iris",
+  "torch_bn_tanh_sigmoid_bc_op17",
+  "skl_linreg_diabetes_2targets",
+];
 const fixtureDir = new URL("../fixtures/onnx/", import.meta.url);
-interface Ref { inputs: number[][]; expected: Record<string, unknown[]>; onnx_outputs: Array<{ name: string; framework_output: string }> }
+interface Ref {
+  inputs: number[][];
+  expected: Record<string, unknown[]>;
+  onnx_outputs: Array<{ name: string; framework_output: string }>;
+}
 
 /** Model.predict on the same build, row by row: the bits a standalone module must reproduce. */
 function runtimeBits(image: Uint8Array, rows: number[][], simd: boolean): number[] {
@@ -30,12 +44,18 @@ function runtimeBits(image: Uint8Array, rows: number[][], simd: boolean): number
 
 describe.each([true, false])("standalone module · simd %s", (simd) => {
   let seed: StandaloneModule;
-  beforeAll(async () => { seed = await buildStandalone(seedModel(), { simd }); });
+  beforeAll(async () => {
+    seed = await buildStandalone(seedModel(), { simd });
+  });
 
   it("imports nothing and exports exactly the documented ABI", () => {
     const m = new WebAssembly.Module(seed.wasm);
     expect(WebAssembly.Module.imports(m)).toEqual([]);
-    expect(WebAssembly.Module.exports(m).map((e) => e.name).sort()).toEqual([...ABI_EXPORTS].sort());
+    expect(
+      WebAssembly.Module.exports(m)
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual([...ABI_EXPORTS].sort());
     const e = instantiateStandalone(seed.wasm);
     expect([e.input_len(), e.output_len(), e.abi_version()]).toEqual([2, 2, ABI_VERSION]);
     expect(e.input_ptr() % 16).toBe(0);
@@ -48,7 +68,11 @@ describe.each([true, false])("standalone module · simd %s", (simd) => {
     const { status, y } = predictRows(e, seedRows);
     expect(status.every((s) => s === 0)).toBe(true);
     let worst = 0;
-    proba.forEach((p, r) => p.forEach((v, c) => { worst = Math.max(worst, Math.abs(y[2 * r + c]! - v)); }));
+    proba.forEach((p, r) =>
+      p.forEach((v, c) => {
+        worst = Math.max(worst, Math.abs(y[2 * r + c]! - v));
+      }),
+    );
     expect(worst).toBeLessThan(1e-6);
     expect(bitsOf(predictBatchRows(e, seedRows))).toEqual(bitsOf(y));
     expect(bitsOf(y)).toEqual(runtimeBits(seedModel(), seedRows, simd));
@@ -76,7 +100,10 @@ describe.each([true, false])("standalone module · simd %s", (simd) => {
         const got = Array.from(y.subarray(r * n + out.offset, r * n + out.offset + out.length));
         const want = ref.expected[o.framework_output]![r];
         if (out.labels && out.length === 1) expect(out.labels[got[0]!]).toEqual(want);
-        else ([want].flat(Infinity) as number[]).forEach((w, i) => expect(Math.abs(got[i]! - w), `${o.name} row ${r}`).toBeLessThanOrEqual(1e-5 + 1e-6 * Math.abs(w)));
+        else
+          ([want].flat(Infinity) as number[]).forEach((w, i) =>
+            expect(Math.abs(got[i]! - w), `${o.name} row ${r}`).toBeLessThanOrEqual(1e-5 + 1e-6 * Math.abs(w)),
+          );
       });
     }
     expect(bitsOf(y)).toEqual(runtimeBits(image, rows, simd));
@@ -86,7 +113,9 @@ describe.each([true, false])("standalone module · simd %s", (simd) => {
   it("every opcode and activation: the runtime's bits", async () => {
     const image = everyOpModel();
     const e = instantiateStandalone((await buildStandalone(image, { simd })).wasm);
-    const rows = Array.from({ length: 9 }, (_, r) => Array.from({ length: 6 }, (_, i) => Math.sin(r * 7 + i) * (r + 1)));
+    const rows = Array.from({ length: 9 }, (_, r) =>
+      Array.from({ length: 6 }, (_, i) => Math.sin(r * 7 + i) * (r + 1)),
+    );
     const { y } = predictRows(e, rows);
     expect(bitsOf(y)).toEqual(runtimeBits(image, rows, simd));
     expect(bitsOf(predictBatchRows(e, rows))).toEqual(bitsOf(y));
@@ -104,7 +133,9 @@ describe.each([true, false])("standalone module · simd %s", (simd) => {
     expect(e.predict_batch(-1)).toBe(3);
     expect(e.predict_batch(0)).toBe(0);
 
-    const lax = instantiateStandalone((await buildStandalone(seedModel(), { simd, allowNaN: true, batchCapacity: 5 })).wasm);
+    const lax = instantiateStandalone(
+      (await buildStandalone(seedModel(), { simd, allowNaN: true, batchCapacity: 5 })).wasm,
+    );
     expect(lax.batch_capacity()).toBe(5);
     const r = predictRows(lax, [[0.5, NaN]]);
     expect(r.status).toEqual([0]);
@@ -119,8 +150,12 @@ describe("standalone build input", () => {
     const b = await buildStandalone(pack(onnx), { simd: false });
     expect(a.wasm).toEqual(b.wasm);
     const json = readFileSync(new URL("model.json", ex), "utf8");
-    expect((await buildStandalone(json, { simd: false })).wasm).toEqual((await buildStandalone(seedModel(), { simd: false })).wasm);
-    const q = await buildStandalone(readFileSync(new URL("skl_mlp_iris_relu_nozipmap.onnx", fixtureDir)), { quantize: "int8" });
+    expect((await buildStandalone(json, { simd: false })).wasm).toEqual(
+      (await buildStandalone(seedModel(), { simd: false })).wasm,
+    );
+    const q = await buildStandalone(readFileSync(new URL("skl_mlp_iris_relu_nozipmap.onnx", fixtureDir)), {
+      quantize: "int8",
+    });
     expect(q.opcodes).toContain("DenseQ8");
   });
 });

@@ -8,8 +8,11 @@ const root = new URL("../../", import.meta.url).pathname;
 const seed = join(root, "examples/logistic-regression/model.json");
 
 async function cli(args: string[]) {
-  const stdout = new PassThrough(), stderr = new PassThrough(), input = new PassThrough();
-  let out = "", err = "";
+  const stdout = new PassThrough(),
+    stderr = new PassThrough(),
+    input = new PassThrough();
+  let out = "",
+    err = "";
   stdout.on("data", (c) => (out += c));
   stderr.on("data", (c) => (err += c));
   input.end();

@@ -4,9 +4,9 @@
 // scripts/conformance-report.mjs (which writes docs/conformance.md).
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { decodeOnnx, decodeTensorProto, packOnnx, SUPPORTED_OPS } from "../../src/pack.js";
 import { EdgeInferError, Model } from "../../src/index.js";
-import { DATA_ROOT, listCases, parseReport, runCase, type Case, type Outcome } from "./classify.mjs";
+import { decodeOnnx, decodeTensorProto, packOnnx, SUPPORTED_OPS } from "../../src/pack.js";
+import { type Case, DATA_ROOT, listCases, type Outcome, parseReport, runCase } from "./classify.mjs";
 
 const api = { packOnnx, decodeOnnx, decodeTensorProto, SUPPORTED_OPS, Model, EdgeInferError };
 const available = existsSync(DATA_ROOT);
@@ -15,7 +15,9 @@ const cases: Case[] = available ? listCases(api) : [];
 // A test recorded as "pass" in docs/conformance.md that is now refused is a regression (if the
 // refusal is intended, regenerate the report: npm run build && node scripts/conformance-report.mjs).
 const reportPath = new URL("../../docs/conformance.md", import.meta.url);
-const recorded: Map<string, string> = existsSync(reportPath) ? parseReport(readFileSync(reportPath, "utf8")) : new Map();
+const recorded: Map<string, string> = existsSync(reportPath)
+  ? parseReport(readFileSync(reportPath, "utf8"))
+  : new Map();
 
 describe(`ONNX backend tests (${DATA_ROOT})`, () => {
   it("the test data is installed (apt-get install libonnx-testdata)", () => {

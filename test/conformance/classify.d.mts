@@ -1,11 +1,23 @@
 // Types of classify.mjs (plain JavaScript, shared by backend.test.ts and scripts/conformance-report.mjs).
 export interface Api {
-  packOnnx(bytes: Uint8Array, options?: { constants?: Record<string, { dims: number[]; data: ArrayLike<number>; dataType?: number }>; input?: string; batch?: boolean }): Uint8Array;
+  packOnnx(
+    bytes: Uint8Array,
+    options?: {
+      constants?: Record<string, { dims: number[]; data: ArrayLike<number>; dataType?: number }>;
+      input?: string;
+      batch?: boolean;
+    },
+  ): Uint8Array;
   decodeOnnx(bytes: Uint8Array): unknown;
-  decodeTensorProto(bytes: Uint8Array): { name: string; dims: number[]; dataType: number; data: ArrayLike<number> | string[] };
+  decodeTensorProto(bytes: Uint8Array): {
+    name: string;
+    dims: number[];
+    dataType: number;
+    data: ArrayLike<number> | string[];
+  };
   SUPPORTED_OPS: Record<string, Record<string, number>>;
   Model: { load(image: Uint8Array, options?: object): unknown };
-  EdgeInferError: Function;
+  EdgeInferError: abstract new (...args: never[]) => Error;
 }
 export interface Case {
   suite: string;

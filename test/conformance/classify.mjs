@@ -55,7 +55,22 @@ export const TOLERANCE = { rtol: 1e-5, atol: 1e-6 };
 
 const ML = "ai.onnx.ml";
 /** TensorProto.DataType */
-const T = { FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13, BFLOAT16: 16 };
+const T = {
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  UINT16: 4,
+  INT16: 5,
+  INT32: 6,
+  INT64: 7,
+  STRING: 8,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+  UINT32: 12,
+  UINT64: 13,
+  BFLOAT16: 16,
+};
 const TYPE_NAMES = Object.fromEntries(Object.entries(T).map(([k, v]) => [v, k.toLowerCase()]));
 const FLOAT_TYPES = new Set([T.FLOAT, T.FLOAT16, T.DOUBLE]);
 /** Integer inputs the runtime takes as rows: their values are exact in f32. */
@@ -133,9 +148,20 @@ export function listCases(api, root = DATA_ROOT) {
       const ops = [...new Set(nodes.map(opKey))];
       /** @type {Map<string, number>} */
       const opsets = model ? model.opsets : new Map();
-      const opset = [...opsets].sort(([a], [b]) => a.localeCompare(b))
-        .map(([d, v]) => (d === "" || d === "ai.onnx" ? String(v) : `${d} ${v}`)).join(", ");
-      cases.push({ suite, name, id: `${suite}/${name}`, dir, ops, opset, operator: primaryOperator(api, lname, nodes, prefixes), onlySupported });
+      const opset = [...opsets]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([d, v]) => (d === "" || d === "ai.onnx" ? String(v) : `${d} ${v}`))
+        .join(", ");
+      cases.push({
+        suite,
+        name,
+        id: `${suite}/${name}`,
+        dir,
+        ops,
+        opset,
+        operator: primaryOperator(api, lname, nodes, prefixes),
+        onlySupported,
+      });
     }
   }
   return cases;
@@ -163,7 +189,10 @@ function primaryOperator(api, lname, nodes, prefixes) {
  * @param {Api} api
  * @param {unknown} e
  */
-const isTyped = (api, e) => e instanceof api.EdgeInferError && typeof (/** @type {any} */ (e).code) === "string" && /^E_/.test(/** @type {any} */ (e).code);
+const isTyped = (api, e) =>
+  e instanceof api.EdgeInferError &&
+  typeof (/** @type {any} */ (e).code) === "string" &&
+  /^E_/.test(/** @type {any} */ (e).code);
 
 /** @param {unknown} e */
 const describe = (e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
@@ -196,12 +225,15 @@ function classify(api, c) {
   } catch (e) {
     return refusal(api, e, "decodeOnnx");
   }
-  const sets = readdirSync(c.dir).filter((d) => d.startsWith("test_data_set_")).sort();
+  const sets = readdirSync(c.dir)
+    .filter((d) => d.startsWith("test_data_set_"))
+    .sort();
   if (sets.length === 0) return outside(api, bytes, "no test_data_set_* directory");
 
   /** @type {Array<{ name: string; elemType: number; typeText: string }>} */
   const inputs = model.inputs;
-  if (inputs.length === 0) return outside(api, bytes, "the graph has no inputs: its outputs are constants, not per-row");
+  if (inputs.length === 0)
+    return outside(api, bytes, "the graph has no inputs: its outputs are constants, not per-row");
   const nonTensor = inputs.find((i) => i.elemType < 0);
   if (nonTensor) return outside(api, bytes, `input ${nonTensor.name} is ${nonTensor.typeText}, not a tensor`);
 
@@ -213,27 +245,46 @@ function classify(api, c) {
   // batch dimension (1-D) or an expected output is not per row (a scalar such as
   // DynamicQuantizeLinear's scale), the whole tensor is one row: packed with batch: false.
   const first = data[0] ?? [];
-  const rowTyped = (/** @type {Set<number>} */ types, /** @type {number} */ minDims) => inputs.findIndex((inp, k) => {
-    const t = first[k];
-    return types.has(inp.elemType) && typeof t === "object" && t.dims.length >= minDims;
-  });
+  const rowTyped = (/** @type {Set<number>} */ types, /** @type {number} */ minDims) =>
+    inputs.findIndex((inp, k) => {
+      const t = first[k];
+      return types.has(inp.elemType) && typeof t === "object" && t.dims.length >= minDims;
+    });
   let rowIndex = -1;
-  for (const [types, minDims] of /** @type {Array<[Set<number>, number]>} */ ([[FLOAT_TYPES, 2], [INT_ROW_TYPES, 2], [FLOAT_TYPES, 1], [INT_ROW_TYPES, 1]])) {
+  for (const [types, minDims] of /** @type {Array<[Set<number>, number]>} */ ([
+    [FLOAT_TYPES, 2],
+    [INT_ROW_TYPES, 2],
+    [FLOAT_TYPES, 1],
+    [INT_ROW_TYPES, 1],
+  ])) {
     if (rowIndex < 0) rowIndex = rowTyped(types, minDims);
   }
   const row0 = inputs[rowIndex];
   const rowData = first[rowIndex];
-  const expected0 = model.outputs.map((/** @type {unknown} */ _, /** @type {number} */ k) => readTensor(api, join(c.dir, sets[0] ?? "", `output_${k}.pb`)));
-  const batch = typeof rowData === "object" && rowData.dims.length >= 2
-    && expected0.every((t) => typeof t !== "object" || (t.dims.length >= 1 && t.dims[0] === rowData.dims[0]));
+  const expected0 = model.outputs.map((/** @type {unknown} */ _, /** @type {number} */ k) =>
+    readTensor(api, join(c.dir, sets[0] ?? "", `output_${k}.pb`)),
+  );
+  const batch =
+    typeof rowData === "object" &&
+    rowData.dims.length >= 2 &&
+    expected0.every((t) => typeof t !== "object" || (t.dims.length >= 1 && t.dims[0] === rowData.dims[0]));
   if (!row0) {
     const k = inputs.findIndex((inp) => FLOAT_TYPES.has(inp.elemType));
-    const inp = inputs[k], t = first[k];
+    const inp = inputs[k],
+      t = first[k];
     if (!inp || t === undefined) {
-      return outside(api, bytes, `no float input (${inputs.map((i) => `${i.name}: ${typeName(i.elemType)}`).join(", ")}): edgeinfer rows are float`);
+      return outside(
+        api,
+        bytes,
+        `no float input (${inputs.map((i) => `${i.name}: ${typeName(i.elemType)}`).join(", ")}): edgeinfer rows are float`,
+      );
     }
     if (typeof t === "string") return outside(api, bytes, `test data of ${inp.name} cannot be read: ${t}`);
-    return outside(api, bytes, `row input ${inp.name} has ${t.dims.length}-D test data ${shape(t.dims)}: no batch dimension`);
+    return outside(
+      api,
+      bytes,
+      `row input ${inp.name} has ${t.dims.length}-D test data ${shape(t.dims)}: no batch dimension`,
+    );
   }
   const rowName = row0.name;
 
@@ -247,8 +298,10 @@ function classify(api, c) {
     let row;
     for (const [k, inp] of inputs.entries()) {
       const t = tensors[k];
-      if (t === undefined || typeof t === "string") return outside(api, bytes, `test data of input ${inp.name} cannot be read: ${t}`);
-      if (t.dataType === T.STRING) return outside(api, bytes, `input ${inp.name} is a string tensor: it cannot be bound as a constant`);
+      if (t === undefined || typeof t === "string")
+        return outside(api, bytes, `test data of input ${inp.name} cannot be read: ${t}`);
+      if (t.dataType === T.STRING)
+        return outside(api, bytes, `input ${inp.name} is a string tensor: it cannot be bound as a constant`);
       const value = { dims: t.dims, data: /** @type {ArrayLike<number>} */ (t.data), dataType: t.dataType };
       if (k === rowIndex) row = value;
       else constants[inp.name] = value;
@@ -261,10 +314,21 @@ function classify(api, c) {
     } catch (e) {
       return refusal(api, e, "packOnnx", s > 0 ? set : undefined);
     }
-    const problem = runSet(api, image, batch ? row : { dims: [1, ...row.dims], data: row.data }, model, join(c.dir, set), err, batch);
+    const problem = runSet(
+      api,
+      image,
+      batch ? row : { dims: [1, ...row.dims], data: row.data },
+      model,
+      join(c.dir, set),
+      err,
+      batch,
+    );
     if (problem) return { result: "fail", reason: `${sets.length > 1 ? `${set}: ` : ""}${problem}` };
   }
-  return { result: "pass", reason: `row input ${rowName}${batch ? "" : " (the whole tensor as one row)"}; ${err.values} values, max |err| ${err.max === 0 ? "0" : err.max.toExponential(1)}` };
+  return {
+    result: "pass",
+    reason: `row input ${rowName}${batch ? "" : " (the whole tensor as one row)"}; ${err.values} values, max |err| ${err.max === 0 ? "0" : err.max.toExponential(1)}`,
+  };
 }
 
 /**
@@ -294,7 +358,8 @@ function runSet(api, image, row, model, setDir, err, batch) {
     }
     try {
       const build = `${m.info.build} build`;
-      if (m.info.inputLength !== width) return `${build}: the model takes rows of ${m.info.inputLength}, the test data ${shape(row.dims)} has rows of ${width}`;
+      if (m.info.inputLength !== width)
+        return `${build}: the model takes rows of ${m.info.inputLength}, the test data ${shape(row.dims)} has rows of ${width}`;
       /** @type {Float32Array} */
       let got;
       try {
@@ -303,20 +368,24 @@ function runSet(api, image, row, model, setDir, err, batch) {
         return `${build}: predictBatch threw ${describe(e)}`;
       }
       const stride = m.info.outputLength;
-      if (got.length !== n * stride) return `${build}: predictBatch returned ${got.length} values for ${n} rows of ${stride}`;
+      if (got.length !== n * stride)
+        return `${build}: predictBatch returned ${got.length} values for ${n} rows of ${stride}`;
       for (const [k, o] of outputs.entries()) {
         const want = expected[k];
         if (want === undefined) return `output ${o.name}: no expected data`;
-        if (typeof want === "string") return `output ${o.name} (${o.typeText}) was packed, but its expected data cannot be read: ${want}`;
+        if (typeof want === "string")
+          return `output ${o.name} (${o.typeText}) was packed, but its expected data cannot be read: ${want}`;
         if (want.dataType === T.STRING) return `output ${o.name} is a string tensor, but the importer packed the model`;
         /** @type {{ name: string; offset: number; length: number } | undefined} */
         const info = m.info.outputs.find((/** @type {{ name: string }} */ x) => x.name === o.name);
-        if (!info) return `output ${o.name} is missing from the packed image (it has ${m.info.outputs.map((/** @type {{ name: string }} */ x) => x.name).join(", ")})`;
+        if (!info)
+          return `output ${o.name} is missing from the packed image (it has ${m.info.outputs.map((/** @type {{ name: string }} */ x) => x.name).join(", ")})`;
         const per = batch ? prod(want.dims.slice(1)) : prod(want.dims);
         if (batch && (want.dims.length === 0 || want.dims[0] !== n)) {
           return `output ${o.name}: expected shape ${shape(want.dims)} is not per-row for N = ${n}, yet the importer packed the model (as ${info.length} per row)`;
         }
-        if (per !== info.length) return `output ${o.name}: expected ${shape(want.dims)} (${per} ${batch ? "per row" : "in all"}), the image gives ${info.length} per row`;
+        if (per !== info.length)
+          return `output ${o.name}: expected ${shape(want.dims)} (${per} ${batch ? "per row" : "in all"}), the image gives ${info.length} per row`;
         const exact = EXACT_TYPES.has(want.dataType);
         const wd = /** @type {ArrayLike<number>} */ (want.data);
         for (let r = 0; r < n; r++) {
@@ -325,7 +394,9 @@ function runSet(api, image, row, model, setDir, err, batch) {
             const w = wd[r * per + j] ?? NaN;
             const bad = exact ? g !== w : !close(g, w);
             if (bad) {
-              const tol = exact ? "exact" : `rtol ${TOLERANCE.rtol.toExponential()}, atol ${TOLERANCE.atol.toExponential()}`;
+              const tol = exact
+                ? "exact"
+                : `rtol ${TOLERANCE.rtol.toExponential()}, atol ${TOLERANCE.atol.toExponential()}`;
               return `${build}: output ${o.name}${shape(want.dims)} row ${r}, column ${j}: got ${g}, expected ${w} (${tol}; ${countBad(got, wd, n, per, stride, info.offset, exact)} of ${n * per} values off)`;
             }
             if (Number.isFinite(w)) err.max = Math.max(err.max, Math.abs(g - w));
@@ -363,7 +434,8 @@ function countBad(got, want, n, per, stride, offset, exact) {
   let bad = 0;
   for (let r = 0; r < n; r++) {
     for (let j = 0; j < per; j++) {
-      const g = got[r * stride + offset + j] ?? NaN, w = want[r * per + j] ?? NaN;
+      const g = got[r * stride + offset + j] ?? NaN,
+        w = want[r * per + j] ?? NaN;
       if (exact ? g !== w : !close(g, w)) bad++;
     }
   }
@@ -397,7 +469,10 @@ function refusal(api, e, where, set) {
     const code = /** @type {any} */ (e).code;
     return { result: "n/a", code, reason: `${set ? `${set}: ` : ""}${code}: ${/** @type {Error} */ (e).message}` };
   }
-  return { result: "fail", reason: `${where} threw an untyped ${describe(e)}${e instanceof Error && e.stack ? ` at ${e.stack.split("\n")[1]?.trim()}` : ""}` };
+  return {
+    result: "fail",
+    reason: `${where} threw an untyped ${describe(e)}${e instanceof Error && e.stack ? ` at ${e.stack.split("\n")[1]?.trim()}` : ""}`,
+  };
 }
 
 /**
@@ -412,7 +487,8 @@ function outside(api, bytes, reason) {
   try {
     api.packOnnx(bytes);
   } catch (e) {
-    if (!isTyped(api, e)) return { result: "fail", reason: `${reason}; but packOnnx with no options threw an untyped ${describe(e)}` };
+    if (!isTyped(api, e))
+      return { result: "fail", reason: `${reason}; but packOnnx with no options threw an untyped ${describe(e)}` };
     return { result: "n/a", reason: `${reason} (importer: ${/** @type {any} */ (e).code})` };
   }
   return { result: "n/a", reason };

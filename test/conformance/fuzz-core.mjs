@@ -32,7 +32,8 @@ export function rng(/** @type {number} */ seed) {
  * @returns {[value: number, next: number] | undefined}
  */
 function readVarint(b, p) {
-  let v = 0, mul = 1;
+  let v = 0,
+    mul = 1;
   for (let i = 0; i < 10; i++) {
     const byte = b[p++];
     if (byte === undefined) return undefined;
@@ -114,7 +115,28 @@ function setVarint(/** @type {Uint8Array} */ b, /** @type {Field} */ f, /** @typ
 }
 
 const INTERESTING_BYTES = [0x00, 0x01, 0x7f, 0x80, 0xff, 0x08, 0x10, 0x12, 0x1a, 0x22, 0x3a, 0x42];
-const INTERESTING_VARINTS = [0, 1, 2, 3, 7, 8, 11, 16, 127, 128, 255, 65535, 2 ** 24, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 40, 2 ** 53 - 1, 2 ** 64 - 1];
+const INTERESTING_VARINTS = [
+  0,
+  1,
+  2,
+  3,
+  7,
+  8,
+  11,
+  16,
+  127,
+  128,
+  255,
+  65535,
+  2 ** 24,
+  2 ** 31 - 1,
+  2 ** 31,
+  2 ** 32 - 1,
+  2 ** 32,
+  2 ** 40,
+  2 ** 53 - 1,
+  2 ** 64 - 1,
+];
 
 /**
  * One corruption of `b`: [new bytes, description]. Kinds: bit flip, byte store, truncation,
@@ -131,13 +153,15 @@ export function corrupt(b, fields, r, pristine) {
   if (b.length === 0) return [b, "empty"];
   switch (kind) {
     case 0: {
-      const at = r.int(b.length), bit = r.int(8);
+      const at = r.int(b.length),
+        bit = r.int(8);
       const out = b.slice();
       out[at] = (out[at] ?? 0) ^ (1 << bit);
       return [out, `flip bit ${bit} of byte ${at}`];
     }
     case 1: {
-      const at = r.int(b.length), v = r.next() < 0.5 ? r.pick(INTERESTING_BYTES) : r.int(256);
+      const at = r.int(b.length),
+        v = r.next() < 0.5 ? r.pick(INTERESTING_BYTES) : r.int(256);
       const out = b.slice();
       out[at] = v;
       return [out, `store 0x${v.toString(16)} at byte ${at}`];
@@ -149,7 +173,17 @@ export function corrupt(b, fields, r, pristine) {
     case 3: {
       const lengths = fields.filter((f) => f.wire === 2);
       const f = /** @type {Field} */ (r.pick(lengths.length ? lengths : fields));
-      const choices = [f.value + 1, f.value - 1, f.value + 2, f.value - 2, f.value + 4, f.value - 8, 0, r.int(2 * f.value + 2), r.int(2 ** 32)];
+      const choices = [
+        f.value + 1,
+        f.value - 1,
+        f.value + 2,
+        f.value - 2,
+        f.value + 4,
+        f.value - 8,
+        0,
+        r.int(2 * f.value + 2),
+        r.int(2 ** 32),
+      ];
       const v = Math.max(0, r.pick(choices));
       return [setVarint(b, f, v), `length at byte ${f.at}: ${f.value} → ${v}`];
     }
@@ -179,8 +213,12 @@ export function corrupt(b, fields, r, pristine) {
  * @returns {string}
  */
 export function attempt(api, bytes, r) {
-  const typed = (/** @type {unknown} */ e) => e instanceof api.EdgeInferError && typeof (/** @type {any} */ (e).code) === "string" && /^E_/.test(/** @type {any} */ (e).code);
-  const what = (/** @type {unknown} */ e) => (e instanceof Error ? `${e.name}: ${e.message}${e.stack ? ` ${e.stack.split("\n")[1]?.trim()}` : ""}` : String(e));
+  const typed = (/** @type {unknown} */ e) =>
+    e instanceof api.EdgeInferError &&
+    typeof (/** @type {any} */ (e).code) === "string" &&
+    /^E_/.test(/** @type {any} */ (e).code);
+  const what = (/** @type {unknown} */ e) =>
+    e instanceof Error ? `${e.name}: ${e.message}${e.stack ? ` ${e.stack.split("\n")[1]?.trim()}` : ""}` : String(e);
   /** @type {Uint8Array} */
   let image;
   try {
@@ -196,7 +234,8 @@ export function attempt(api, bytes, r) {
     return typed(e) ? `load refused ${/** @type {any} */ (e).code}` : `BAD Model.load threw ${what(e)}`;
   }
   try {
-    const n = m.info.inputLength, nOut = m.info.outputLength;
+    const n = m.info.inputLength,
+      nOut = m.info.outputLength;
     const row = new Float32Array(n);
     for (let i = 0; i < n; i++) row[i] = (r.next() - 0.5) * 8;
     /** @type {Float32Array} */

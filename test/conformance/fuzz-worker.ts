@@ -4,14 +4,25 @@
 // can name the case when a watchdog has to terminate a hang.
 import { readFileSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
-import { packOnnx } from "../../src/pack.js";
 import { EdgeInferError, Model } from "../../src/index.js";
+import { packOnnx } from "../../src/pack.js";
 import { attempt, corrupt, rng, wireFields } from "./fuzz-core.mjs";
 
-export interface FuzzJob { file: string; seed: number; count: number; slowMs: number }
+export interface FuzzJob {
+  file: string;
+  seed: number;
+  count: number;
+  slowMs: number;
+}
 export type FuzzMessage =
   | { type: "start"; i: number; what: string }
-  | { type: "done"; counts: Record<string, number>; findings: string[]; slowest: { ms: number; what: string }; wireFields: number };
+  | {
+      type: "done";
+      counts: Record<string, number>;
+      findings: string[];
+      slowest: { ms: number; what: string };
+      wireFields: number;
+    };
 
 const { file, seed, count, slowMs } = workerData as FuzzJob;
 const post = (m: FuzzMessage) => parentPort!.postMessage(m);

@@ -66,7 +66,10 @@ function fuzz(job: FuzzJob): Promise<Done> {
     let timer = setTimeout(() => {}, 0);
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => finish(() => reject(new Error(`hang: no progress for ${HANG_MS} ms at ${current}`))), HANG_MS);
+      timer = setTimeout(
+        () => finish(() => reject(new Error(`hang: no progress for ${HANG_MS} ms at ${current}`))),
+        HANG_MS,
+      );
     };
     arm();
     worker.on("message", (m: FuzzMessage) => {

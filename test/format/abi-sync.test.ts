@@ -2,8 +2,20 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
-  ABI_VERSION, Act, FLAG_CHECK_NAN, Header, Norm, Opcode, QuantMode, Status, STEP_BYTES, STEP_FLAG_Q8_BF16_SCALES, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_NO_ROW_SUMS,
-  STEP_FLAG_Q8_STATIC_INPUT, Step,
+  ABI_VERSION,
+  Act,
+  FLAG_CHECK_NAN,
+  Header,
+  Norm,
+  Opcode,
+  QuantMode,
+  STEP_BYTES,
+  STEP_FLAG_Q8_BF16_SCALES,
+  STEP_FLAG_Q8_I16_INPUT,
+  STEP_FLAG_Q8_NO_ROW_SUMS,
+  STEP_FLAG_Q8_STATIC_INPUT,
+  Status,
+  Step,
 } from "../../src/format/abi.js";
 
 const as = readFileSync(new URL("../../assembly/abi.ts", import.meta.url), "utf8");
@@ -22,8 +34,15 @@ describe("assembly/abi.ts agrees with src/format/abi.ts", () => {
     expect(constants.get("STEP_FLAG_Q8_NO_ROW_SUMS")).toBe(STEP_FLAG_Q8_NO_ROW_SUMS);
   });
   it("header offsets the interpreter reads", () => {
-    const pairs: Array<[string, number]> = [["H_N_STEPS", Header.nSteps], ["H_STEPS_OFFSET", Header.stepsOffset], ["H_BATCH_ROWS", Header.batchRows],
-      ["H_INPUT_OFFSET", Header.inputOffset], ["H_N_INPUT", Header.nInput], ["H_OUTPUT_OFFSET", Header.outputOffset], ["H_OUTPUT_STRIDE", Header.outputStride]];
+    const pairs: Array<[string, number]> = [
+      ["H_N_STEPS", Header.nSteps],
+      ["H_STEPS_OFFSET", Header.stepsOffset],
+      ["H_BATCH_ROWS", Header.batchRows],
+      ["H_INPUT_OFFSET", Header.inputOffset],
+      ["H_N_INPUT", Header.nInput],
+      ["H_OUTPUT_OFFSET", Header.outputOffset],
+      ["H_OUTPUT_STRIDE", Header.outputStride],
+    ];
     for (const [name, v] of pairs) expect(constants.get(name), name).toBe(v);
   });
   it("step record fields", () => {
@@ -32,7 +51,13 @@ describe("assembly/abi.ts agrees with src/format/abi.ts", () => {
     }
   });
   it("opcodes, activations, norms and statuses", () => {
-    const enums: Array<[string, Record<string, string | number>]> = [["OP", Opcode], ["ACT", Act], ["NORM", Norm], ["STATUS", Status], ["QUANT", QuantMode]];
+    const enums: Array<[string, Record<string, string | number>]> = [
+      ["OP", Opcode],
+      ["ACT", Act],
+      ["NORM", Norm],
+      ["STATUS", Status],
+      ["QUANT", QuantMode],
+    ];
     for (const [prefix, e] of enums) {
       for (const [name, v] of Object.entries(e)) {
         if (typeof v !== "number") continue;

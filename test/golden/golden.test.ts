@@ -14,10 +14,16 @@ const root = new URL("../../", import.meta.url);
 const goldenUrl = new URL("./golden.json", import.meta.url);
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
-interface Case { name: string; image: () => Uint8Array }
+interface Case {
+  name: string;
+  image: () => Uint8Array;
+}
 
 const files = (dir: string, ext: string) =>
-  readdirSync(new URL(dir, root)).filter((f) => f.endsWith(ext)).sort().map((f) => `${dir}${f}`);
+  readdirSync(new URL(dir, root))
+    .filter((f) => f.endsWith(ext))
+    .sort()
+    .map((f) => `${dir}${f}`);
 const read = (path: string) => new Uint8Array(readFileSync(new URL(path, root)));
 
 function cases(): Case[] {
@@ -31,7 +37,9 @@ function cases(): Case[] {
   ];
   // test/fixtures/json holds {model, rows, expected}: the model is its "model" field.
   const model = (path: string) =>
-    path.startsWith("test/fixtures/json/") ? JSON.stringify(JSON.parse(readFileSync(new URL(path, root), "utf8")).model) : read(path);
+    path.startsWith("test/fixtures/json/")
+      ? JSON.stringify(JSON.parse(readFileSync(new URL(path, root), "utf8")).model)
+      : read(path);
   for (const path of models) {
     out.push({ name: path, image: () => pack(model(path)) });
     out.push({ name: `${path} --quantize int8`, image: () => pack(model(path), { quantize: "int8" }) });
@@ -51,13 +59,15 @@ function rows(name: string, width: number): Float32Array {
 function outputsHash(image: Uint8Array, simd: "require" | "off", name: string): string {
   const rt = new Runtime({ simd });
   const m = rt.load(image);
-  const n = m.info.inputLength, k = m.info.outputLength;
+  const n = m.info.inputLength,
+    k = m.info.outputLength;
   const x = rows(name, n);
   const h = createHash("sha256");
   const batch = new Float32Array(17 * k);
   m.predictBatch(x, 17, batch);
   h.update(new Uint8Array(batch.buffer));
-  for (let r = 0; r < 17; r++) h.update(new Uint8Array(Float32Array.from(m.predict(x.subarray(r * n, (r + 1) * n))).buffer));
+  for (let r = 0; r < 17; r++)
+    h.update(new Uint8Array(Float32Array.from(m.predict(x.subarray(r * n, (r + 1) * n))).buffer));
   m.dispose();
   return h.digest("hex");
 }
@@ -84,7 +94,11 @@ if (process.env.GOLDEN_WRITE) {
   const golden = JSON.parse(readFileSync(goldenUrl, "utf8")) as Golden;
   describe("every fixture packs to the committed bytes and predicts the committed bits", () => {
     it("covers the same cases as the committed list", () => {
-      expect(cases().map((c) => c.name).sort()).toEqual(Object.keys(golden).sort());
+      expect(
+        cases()
+          .map((c) => c.name)
+          .sort(),
+      ).toEqual(Object.keys(golden).sort());
     });
     for (const c of cases()) {
       it(c.name, () => {

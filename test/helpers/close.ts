@@ -1,7 +1,10 @@
 // One table of tolerances, and the comparison every numeric test uses.
 import { expect } from "vitest";
 
-export interface Tol { rtol: number; atol: number }
+export interface Tol {
+  rtol: number;
+  atol: number;
+}
 
 export const TOL = {
   /** f32 kernels against a float64 reference. */
@@ -18,12 +21,14 @@ export const TOL = {
 export function closeness(got: ArrayLike<number>, want: ArrayLike<number>, tol: Tol): string | undefined {
   if (got.length !== want.length) return `length ${got.length}, expected ${want.length}`;
   for (let i = 0; i < want.length; i++) {
-    const g = got[i]!, w = want[i]!;
+    const g = got[i]!,
+      w = want[i]!;
     if (Number.isNaN(w) || !Number.isFinite(w)) {
       if (!Object.is(g, w) && !(Number.isNaN(g) && Number.isNaN(w))) return `[${i}] = ${g}, expected ${w}`;
       continue;
     }
-    if (!(Math.abs(g - w) <= tol.atol + tol.rtol * Math.abs(w))) return `[${i}] = ${g}, expected ${w} (diff ${Math.abs(g - w)})`;
+    if (!(Math.abs(g - w) <= tol.atol + tol.rtol * Math.abs(w)))
+      return `[${i}] = ${g}, expected ${w} (diff ${Math.abs(g - w)})`;
   }
   return undefined;
 }
@@ -40,7 +45,12 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Each |got[i] − want[i]| ≤ bound[i] (bounds from an error analysis, e.g. denseErrorBound). */
-export function expectWithin(got: ArrayLike<number>, want: ArrayLike<number>, bound: ArrayLike<number>, what = ""): void {
+export function expectWithin(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  bound: ArrayLike<number>,
+  what = "",
+): void {
   let problem: string | undefined;
   if (got.length !== want.length) problem = `length ${got.length}, expected ${want.length}`;
   for (let i = 0; i < want.length && !problem; i++) {

@@ -52,7 +52,9 @@ export class KernelHarness {
 
   bytes(values: Int8Array | Uint8Array | Int32Array): number {
     const p = this.alloc(values.byteLength);
-    new Uint8Array(this.x.memory.buffer, p, values.byteLength).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    new Uint8Array(this.x.memory.buffer, p, values.byteLength).set(
+      new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+    );
     return p;
   }
 

@@ -1,8 +1,8 @@
 // Small packed models built through the public builder, for format and runtime tests.
 import { readFileSync } from "node:fs";
 import { Act } from "../../src/format/abi.js";
-import { PlanBuilder } from "../../src/plan/builder.js";
 import { pack } from "../../src/pack.js";
+import { PlanBuilder } from "../../src/plan/builder.js";
 import { quantizeRows } from "../../src/plan/quantize.js";
 import { seeded } from "./rng.js";
 
@@ -14,7 +14,11 @@ export function seedModel(): Uint8Array {
 /** Every opcode in one model: affine → dense relu → int8 dense tanh → dense softmax → argmax, normalize. */
 export function everyOpModel(nIn = 6): Uint8Array {
   const r = seeded("every op");
-  const g = new PlanBuilder(nIn, { producer: "test", kind: "mlp", featureNames: Array.from({ length: nIn }, (_, i) => `f${i}`) });
+  const g = new PlanBuilder(nIn, {
+    producer: "test",
+    kind: "mlp",
+    featureNames: Array.from({ length: nIn }, (_, i) => `f${i}`),
+  });
   let x = g.affine(g.input, r.floats(nIn), r.floats(nIn));
   x = g.dense(x, r.floats(8 * nIn), r.floats(8), Act.Relu);
   const q = quantizeRows(r.floats(8 * 5), 5, 8);

@@ -30,7 +30,8 @@ export interface GraphSpec {
 function attr(name: string, v: number | string | number[] | string[]) {
   if (typeof v === "string") return { name, type: 3, s: new TextEncoder().encode(v) };
   if (typeof v === "number") return Number.isInteger(v) ? { name, type: 2, i: v } : { name, type: 1, f: v };
-  if (v.length > 0 && typeof v[0] === "string") return { name, type: 8, strings: (v as string[]).map((x) => new TextEncoder().encode(x)) };
+  if (v.length > 0 && typeof v[0] === "string")
+    return { name, type: 8, strings: (v as string[]).map((x) => new TextEncoder().encode(x)) };
   return (v as number[]).every(Number.isInteger) ? { name, type: 7, ints: v } : { name, type: 6, floats: v };
 }
 
@@ -39,19 +40,34 @@ export function onnxModel(g: GraphSpec): Uint8Array {
   const msg = ModelProto.fromObject({
     irVersion: 8,
     producerName: "edgeinfer-test",
-    opsetImport: [{ domain: "", version: g.opset ?? 13 }, ...(g.mlOpset ? [{ domain: "ai.onnx.ml", version: g.mlOpset }] : [])],
+    opsetImport: [
+      { domain: "", version: g.opset ?? 13 },
+      ...(g.mlOpset ? [{ domain: "ai.onnx.ml", version: g.mlOpset }] : []),
+    ],
     graph: {
       name: "g",
       node: g.nodes.map((n, i) => ({
-        name: n.name ?? `${n.op}_${i}`, opType: n.op, domain: n.domain ?? "", input: n.inputs, output: n.outputs,
+        name: n.name ?? `${n.op}_${i}`,
+        opType: n.op,
+        domain: n.domain ?? "",
+        input: n.inputs,
+        output: n.outputs,
         attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attr(k, v)),
       })),
       initializer: Object.entries(g.initializers ?? {}).map(([name, t]) => ({
-        name, dims: t.dims, dataType: t.dataType ?? 1, ...((t.dataType ?? 1) === 1 ? { floatData: t.data } : { int32Data: t.data }),
+        name,
+        dims: t.dims,
+        dataType: t.dataType ?? 1,
+        ...((t.dataType ?? 1) === 1 ? { floatData: t.data } : { int32Data: t.data }),
       })),
       input: [input, ...(g.extraInputs ?? [])].map((i) => ({
         name: i.name,
-        type: { tensorType: { elemType: i.elemType ?? 1, shape: { dim: i.dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } } },
+        type: {
+          tensorType: {
+            elemType: i.elemType ?? 1,
+            shape: { dim: i.dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) },
+          },
+        },
       })),
       output: g.outputs.map((name) => ({ name, type: { tensorType: { elemType: 1 } } })),
     },

@@ -2,7 +2,13 @@
 // frameworks), not from the kernels: a kernel that agrees with these is right.
 
 /** y = W x + b, W nOut×nIn row-major. */
-export function denseRef(x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number>, nIn: number, nOut: number): Float64Array {
+export function denseRef(
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  b: ArrayLike<number>,
+  nIn: number,
+  nOut: number,
+): Float64Array {
   const y = new Float64Array(nOut);
   for (let o = 0; o < nOut; o++) {
     let acc = b[o]!;
@@ -13,7 +19,7 @@ export function denseRef(x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLik
 }
 
 export const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
-export const relu = (v: number) => (v < 0 ? 0 : v);
+export const relu = (v: number) => Math.max(v, 0);
 
 export function softmax(x: ArrayLike<number>): Float64Array {
   const m = Math.max(...Array.from(x));
@@ -30,7 +36,8 @@ export function logSoftmax(x: ArrayLike<number>): Float64Array {
 
 /** Round half to even (ONNX's rounding). */
 export function rint(v: number): number {
-  const f = Math.floor(v), d = v - f;
+  const f = Math.floor(v),
+    d = v - f;
   if (d > 0.5) return f + 1;
   if (d < 0.5) return f;
   return f % 2 === 0 ? f : f + 1;
@@ -39,8 +46,12 @@ export function rint(v: number): number {
 /** ONNX DynamicQuantizeLinear, computed the way the spec writes it (in f32 like onnxruntime). */
 export function dynamicQuantize(x: ArrayLike<number>): { q: Uint8Array; scale: number; zp: number } {
   const f = Math.fround;
-  let lo = 0, hi = 0;
-  for (let i = 0; i < x.length; i++) { lo = Math.min(lo, x[i]!); hi = Math.max(hi, x[i]!); }
+  let lo = 0,
+    hi = 0;
+  for (let i = 0; i < x.length; i++) {
+    lo = Math.min(lo, x[i]!);
+    hi = Math.max(hi, x[i]!);
+  }
   const scale = f(f(hi - lo) / 255);
   const q = new Uint8Array(x.length);
   if (scale === 0) return { q, scale, zp: 0 };
@@ -50,7 +61,14 @@ export function dynamicQuantize(x: ArrayLike<number>): { q: Uint8Array; scale: n
 }
 
 /** The int8 dense exactly as ORT's MatMulInteger → Cast → Mul → Add computes it. */
-export function denseQ8Ref(x: ArrayLike<number>, wq: Int8Array, wScale: ArrayLike<number>, b: ArrayLike<number>, nIn: number, nOut: number): Float64Array {
+export function denseQ8Ref(
+  x: ArrayLike<number>,
+  wq: Int8Array,
+  wScale: ArrayLike<number>,
+  b: ArrayLike<number>,
+  nIn: number,
+  nOut: number,
+): Float64Array {
   const f = Math.fround;
   const { q, scale, zp } = dynamicQuantize(x);
   const y = new Float64Array(nOut);
@@ -67,7 +85,13 @@ export function denseQ8Ref(x: ArrayLike<number>, wq: Int8Array, wScale: ArrayLik
  * error bound of f32 summation, 2·sqrt(n+1)·u·Σ|terms| (u = 2^-24), plus the final rounding.
  * A wrong index or a dropped term is off by about a whole term, far beyond this.
  */
-export function denseErrorBound(x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number>, nIn: number, nOut: number): Float64Array {
+export function denseErrorBound(
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  b: ArrayLike<number>,
+  nIn: number,
+  nOut: number,
+): Float64Array {
   const u = 2 ** -24;
   const bound = new Float64Array(nOut);
   for (let o = 0; o < nOut; o++) {

@@ -3,17 +3,41 @@
 /** The exports docs/standalone.md promises. */
 export interface StandaloneExports {
   memory: WebAssembly.Memory;
-  input_ptr(): number; input_len(): number; output_ptr(): number; output_len(): number;
+  input_ptr(): number;
+  input_len(): number;
+  output_ptr(): number;
+  output_len(): number;
   predict(): number;
-  batch_input_ptr(): number; batch_output_ptr(): number; batch_capacity(): number;
+  batch_input_ptr(): number;
+  batch_output_ptr(): number;
+  batch_capacity(): number;
   predict_batch(n: number): number;
-  last_error_row(): number; last_error_column(): number; last_error_step(): number;
-  model_ptr(): number; model_len(): number; abi_version(): number;
+  last_error_row(): number;
+  last_error_column(): number;
+  last_error_step(): number;
+  model_ptr(): number;
+  model_len(): number;
+  abi_version(): number;
 }
 
-export const ABI_EXPORTS = ["memory", "input_ptr", "input_len", "output_ptr", "output_len", "predict", "batch_input_ptr",
-  "batch_output_ptr", "batch_capacity", "predict_batch", "last_error_row", "last_error_column", "last_error_step",
-  "model_ptr", "model_len", "abi_version"];
+export const ABI_EXPORTS = [
+  "memory",
+  "input_ptr",
+  "input_len",
+  "output_ptr",
+  "output_len",
+  "predict",
+  "batch_input_ptr",
+  "batch_output_ptr",
+  "batch_capacity",
+  "predict_batch",
+  "last_error_row",
+  "last_error_column",
+  "last_error_step",
+  "model_ptr",
+  "model_len",
+  "abi_version",
+];
 
 export function instantiateStandalone(wasm: Uint8Array): StandaloneExports {
   return new WebAssembly.Instance(new WebAssembly.Module(wasm), {}).exports as unknown as StandaloneExports;
@@ -34,7 +58,9 @@ export function predictRows(e: StandaloneExports, rows: ArrayLike<number>[]): { 
 
 /** All rows through predict_batch in blocks of batch_capacity(). */
 export function predictBatchRows(e: StandaloneExports, rows: ArrayLike<number>[]): Float32Array {
-  const nIn = e.input_len(), nOut = e.output_len(), cap = e.batch_capacity();
+  const nIn = e.input_len(),
+    nOut = e.output_len(),
+    cap = e.batch_capacity();
   const y = new Float32Array(rows.length * nOut);
   for (let start = 0; start < rows.length; start += cap) {
     const n = Math.min(cap, rows.length - start);

@@ -10,15 +10,15 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { extname, join } from "node:path";
 import { createRequire } from "node:module";
+import { extname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildStandalone } from "../../src/build/standalone.js";
-import { pack } from "../../src/pack.js";
 import { readImage } from "../../src/format/read.js";
+import { Model } from "../../src/index.js";
+import { pack } from "../../src/pack.js";
 import { everyOpModel, seedModel } from "../helpers/models.js";
 import { instantiateStandalone } from "../helpers/standalone.js";
-import { Model } from "../../src/index.js";
 import { parseProbeOutput, probeModule } from "./interp-probe.js";
 // @ts-expect-error: plain JavaScript shared with the other hosts
 import { runCases } from "./run-cases.mjs";
@@ -28,8 +28,16 @@ const dir = join(root, "build/hosts");
 const hostModules = join(root, "test/hosts/node_modules");
 
 type Rows = string[][];
-type Results = Record<string, Record<string, { standalone: { single: Rows; batch: Rows }; library: { single: Rows; batch: Rows } }>>;
-interface Case { name: string; image: string; rows: number[][]; wasm: Record<string, string> }
+type Results = Record<
+  string,
+  Record<string, { standalone: { single: Rows; batch: Rows }; library: { single: Rows; batch: Rows } }>
+>;
+interface Case {
+  name: string;
+  image: string;
+  rows: number[][];
+  wasm: Record<string, string>;
+}
 
 function which(cmd: string): string | undefined {
   const local = join(hostModules, ".bin", cmd);
@@ -37,13 +45,20 @@ function which(cmd: string): string | undefined {
   const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" });
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
-const deno = which("deno"), bun = which("bun"), wasmInterp = which("wasm-interp"), wasm2c = which("wasm2c"), gcc = which("gcc"), make = which("make");
+const deno = which("deno"),
+  bun = which("bun"),
+  wasmInterp = which("wasm-interp"),
+  wasm2c = which("wasm2c"),
+  gcc = which("gcc"),
+  make = which("make");
 const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
 const playwright = existsSync(join(hostModules, "playwright-core")) ? join(hostModules, "playwright-core") : undefined;
 const missing = [
-  !deno && "deno (cd test/hosts && npm install)", !bun && "bun (cd test/hosts && npm install)",
+  !deno && "deno (cd test/hosts && npm install)",
+  !bun && "bun (cd test/hosts && npm install)",
   !(chromium && playwright) && "chromium (apt-get install chromium; cd test/hosts && npm install for playwright-core)",
-  !wasmInterp && "wasm-interp (apt-get install wabt)", !(wasm2c && gcc && make) && "wasm2c + gcc + make (apt-get install wabt gcc make)",
+  !wasmInterp && "wasm-interp (apt-get install wabt)",
+  !(wasm2c && gcc && make) && "wasm2c + gcc + make (apt-get install wabt gcc make)",
 ].filter(Boolean);
 if (missing.length) process.stderr.write(`test/hosts: skipping hosts not installed here: ${missing.join("; ")}\n`);
 
@@ -57,13 +72,35 @@ function fixtureRows(name: string, n: number): number[][] {
 
 /** The models and rows every host runs. Rows include extremes (±1e30, ±Inf, −0, subnormals). */
 function cases(): Array<{ name: string; image: Uint8Array; rows: number[][] }> {
-  const blog = readFileSync(join(root, "examples/logistic-regression/data.csv"), "utf8").trim().split("\n").slice(1, 41).map((l) => l.split(",").slice(0, 2).map(Number));
+  const blog = readFileSync(join(root, "examples/logistic-regression/data.csv"), "utf8")
+    .trim()
+    .split("\n")
+    .slice(1, 41)
+    .map((l) => l.split(",").slice(0, 2).map(Number));
   const onnx = (name: string) => pack(readFileSync(join(root, `test/fixtures/onnx/${name}.onnx`)));
   return [
-    { name: "seed", image: seedModel(), rows: [...blog, [1e30, -1e30], [Infinity, 0], [-Infinity, 1], [-0, 1e-40], [88, -88]] },
-    { name: "digits_mlp", image: onnx("skl_mlp_digits_logistic_nozipmap"), rows: fixtureRows("skl_mlp_digits_logistic_nozipmap", 20) },
-    { name: "torch_bn_tanh", image: onnx("torch_bn_tanh_sigmoid_bc_op17"), rows: [...fixtureRows("torch_bn_tanh_sigmoid_bc_op17", 15), Array(30).fill(1e6)] },
-    { name: "every_op", image: everyOpModel(), rows: Array.from({ length: 9 }, (_, r) => Array.from({ length: 6 }, (_, i) => Math.sin(r * 7 + i) * 10 ** (r % 5 - 1))) },
+    {
+      name: "seed",
+      image: seedModel(),
+      rows: [...blog, [1e30, -1e30], [Infinity, 0], [-Infinity, 1], [-0, 1e-40], [88, -88]],
+    },
+    {
+      name: "digits_mlp",
+      image: onnx("skl_mlp_digits_logistic_nozipmap"),
+      rows: fixtureRows("skl_mlp_digits_logistic_nozipmap", 20),
+    },
+    {
+      name: "torch_bn_tanh",
+      image: onnx("torch_bn_tanh_sigmoid_bc_op17"),
+      rows: [...fixtureRows("torch_bn_tanh_sigmoid_bc_op17", 15), Array(30).fill(1e6)],
+    },
+    {
+      name: "every_op",
+      image: everyOpModel(),
+      rows: Array.from({ length: 9 }, (_, r) =>
+        Array.from({ length: 6 }, (_, i) => Math.sin(r * 7 + i) * 10 ** ((r % 5) - 1)),
+      ),
+    },
   ];
 }
 
@@ -90,8 +127,13 @@ beforeAll(async () => {
 
 describe("Node: the reference every other host must match", () => {
   it("examples/node: online, batch and streaming", () => {
-    const out = execFileSync(process.execPath, [join(root, "dist/examples/node/predict.js")], { input: readFileSync(join(root, "examples/logistic-regression/data.csv")), encoding: "utf8" });
-    expect(out).toMatch(/^online: p = \[0\.117388, 0\.882612\], label 1\nbatch: .*\nstream: 1000 rows scored, \d+ predicted 1\n$/);
+    const out = execFileSync(process.execPath, [join(root, "dist/examples/node/predict.js")], {
+      input: readFileSync(join(root, "examples/logistic-regression/data.csv")),
+      encoding: "utf8",
+    });
+    expect(out).toMatch(
+      /^online: p = \[0\.117388, 0\.882612\], label 1\nbatch: .*\nstream: 1000 rows scored, \d+ predicted 1\n$/,
+    );
   });
   it("standalone modules and library agree with each other, single rows and batches", () => {
     for (const [name, builds] of Object.entries(node)) {
@@ -110,7 +152,8 @@ function runHost(cmd: string, args: string[]): Results {
   const out = execFileSync(cmd, args, { cwd: root, encoding: "utf8", maxBuffer: 64 << 20, timeout: 120_000 });
   const { results, loadFile } = JSON.parse(out) as { results: Results; loadFile: Record<string, Rows> };
   expect(Object.keys(loadFile).sort()).toEqual(Object.keys(node).sort());
-  for (const [name, rows] of Object.entries(loadFile)) expect(rows, `${cmd} loadFile ${name}`).toEqual(node[name]!.simd!.library.single);
+  for (const [name, rows] of Object.entries(loadFile))
+    expect(rows, `${cmd} loadFile ${name}`).toEqual(node[name]!.simd!.library.single);
   return results;
 }
 
@@ -118,13 +161,28 @@ describe("JavaScript hosts", () => {
   it.skipIf(!deno)("Deno: the library unbundled and the standalone modules, bit for bit", () => {
     expect(runHost(deno!, ["run", "--allow-read", "--no-prompt", "test/hosts/main.mjs", dir])).toEqual(node);
   });
-  it.skipIf(!deno)("examples/deno/gateway.js: JSON lines in, the library's predictions out, bad readings reported", () => {
-    const input = '{"x1":0.5,"x2":-1}\n[1,2]\n{"x1":1}\n[0.2]\n';
-    const out = execFileSync(deno!, ["run", "--allow-read", "--no-prompt", "examples/deno/gateway.js", "examples/deno/model.eim"], { cwd: root, input, encoding: "utf8" });
-    const model = Model.load(new Uint8Array(readFileSync(join(root, "examples/deno/model.eim"))));
-    const want = [[0.5, -1], [1, 2]].map((r) => ({ probabilities: Array.from(model.predict(r)), label: model.predictLabel(r) }));
-    expect(out.trim().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual([...want, { error: 'missing feature "x2"' }, { error: "expected 2 values, got 1" }]);
-  });
+  it.skipIf(!deno)(
+    "examples/deno/gateway.js: JSON lines in, the library's predictions out, bad readings reported",
+    () => {
+      const input = '{"x1":0.5,"x2":-1}\n[1,2]\n{"x1":1}\n[0.2]\n';
+      const out = execFileSync(
+        deno!,
+        ["run", "--allow-read", "--no-prompt", "examples/deno/gateway.js", "examples/deno/model.eim"],
+        { cwd: root, input, encoding: "utf8" },
+      );
+      const model = Model.load(new Uint8Array(readFileSync(join(root, "examples/deno/model.eim"))));
+      const want = [
+        [0.5, -1],
+        [1, 2],
+      ].map((r) => ({ probabilities: Array.from(model.predict(r)), label: model.predictLabel(r) }));
+      expect(
+        out
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l) as unknown),
+      ).toEqual([...want, { error: 'missing feature "x2"' }, { error: "expected 2 values, got 1" }]);
+    },
+  );
   it.skipIf(!bun)("Bun: bit for bit", () => {
     expect(runHost(bun!, ["test/hosts/main.mjs", dir])).toEqual(node);
   });
@@ -136,12 +194,23 @@ describe("JavaScript hosts", () => {
     beforeAll(async () => {
       const { chromium: pw } = createRequire(import.meta.url)(playwright!) as typeof import("playwright-core");
       browser = await pw.launch({ executablePath: chromium, args: ["--no-sandbox"] });
-      const types: Record<string, string> = { ".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript", ".json": "application/json", ".wasm": "application/wasm" };
+      const types: Record<string, string> = {
+        ".html": "text/html",
+        ".mjs": "text/javascript",
+        ".js": "text/javascript",
+        ".json": "application/json",
+        ".wasm": "application/wasm",
+      };
       server = createServer((req, res) => {
         let path = join(root, decodeURIComponent(new URL(req.url!, "http://x").pathname));
         if (path.endsWith("/")) path += "index.html";
-        if (!path.startsWith(root) || !existsSync(path) || statSync(path).isDirectory()) { res.writeHead(404).end(); return; }
-        res.writeHead(200, { "content-type": types[extname(path)] ?? "application/octet-stream" }).end(readFileSync(path));
+        if (!path.startsWith(root) || !existsSync(path) || statSync(path).isDirectory()) {
+          res.writeHead(404).end();
+          return;
+        }
+        res
+          .writeHead(200, { "content-type": types[extname(path)] ?? "application/octet-stream" })
+          .end(readFileSync(path));
       });
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
       url = `http://127.0.0.1:${(server.address() as { port: number }).port}/test/hosts/page.html`;
@@ -157,8 +226,12 @@ describe("JavaScript hosts", () => {
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(String(e)));
         await page.goto(url);
-        await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true, undefined, { timeout: 30_000 });
-        const got = await page.evaluate(() => (window as unknown as { check: () => Promise<Record<string, unknown>> }).check());
+        await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true, undefined, {
+          timeout: 30_000,
+        });
+        const got = await page.evaluate(() =>
+          (window as unknown as { check: () => Promise<Record<string, unknown>> }).check(),
+        );
         expect(errors).toEqual([]);
         expect(got.userAgent).toMatch(/Chrome/);
         expect(got.page).toEqual(node);
@@ -178,7 +251,9 @@ describe("JavaScript hosts", () => {
         await page.click("button[type=submit]");
         const model = Model.load(new Uint8Array(readFileSync(join(root, "examples/browser/model.eim"))));
         const p = Array.from(model.predict([0.5, -1]), (v) => v.toFixed(6)).join(", ");
-        await page.waitForFunction((want) => document.getElementById("result")!.textContent!.includes(want), p, { timeout: 10_000 });
+        await page.waitForFunction((want) => document.getElementById("result")!.textContent!.includes(want), p, {
+          timeout: 10_000,
+        });
         expect(await page.textContent("#result")).toBe(`probabilities: ${p}\nlabel: ${model.predictLabel([0.5, -1])}`);
       } finally {
         await page.close();
@@ -196,7 +271,9 @@ describe("no JavaScript at all", () => {
         const probe = join(dir, `${c.name}.${build}.probe.wasm`);
         writeFileSync(probe, probeModule(wasm, e.input_ptr(), e.output_ptr(), e.output_len(), c.rows));
         const out = execFileSync(wasmInterp!, [probe, "--run-all-exports"], { encoding: "utf8", maxBuffer: 64 << 20 });
-        expect(parseProbeOutput(out, c.rows.length), `${c.name} ${build}`).toEqual(node[c.name]![build]!.standalone.single);
+        expect(parseProbeOutput(out, c.rows.length), `${c.name} ${build}`).toEqual(
+          node[c.name]![build]!.standalone.single,
+        );
       }
     }
   });
@@ -204,11 +281,32 @@ describe("no JavaScript at all", () => {
   it.skipIf(!(wasm2c && gcc && make))("wasm2c + gcc (examples/c-host) runs the scalar modules: bit for bit", () => {
     for (const c of caseList) {
       const out = join(dir, `c-${c.name}`);
-      execFileSync(make!, ["-s", "-C", join(root, "examples/c-host"), `OUT=${out}`, `WASM=${join(dir, c.wasm.scalar!)}`, `${out}/predict`], { stdio: "pipe" });
-      const text = c.rows.map((bits) => Array.from(new Float32Array(Uint32Array.from(bits).buffer), (v) => (Object.is(v, -0) ? "-0" : String(v))).join(",")).join("\n") + "\n";
+      execFileSync(
+        make!,
+        [
+          "-s",
+          "-C",
+          join(root, "examples/c-host"),
+          `OUT=${out}`,
+          `WASM=${join(dir, c.wasm.scalar!)}`,
+          `${out}/predict`,
+        ],
+        { stdio: "pipe" },
+      );
+      const text =
+        c.rows
+          .map((bits) =>
+            Array.from(new Float32Array(Uint32Array.from(bits).buffer), (v) =>
+              Object.is(v, -0) ? "-0" : String(v),
+            ).join(","),
+          )
+          .join("\n") + "\n";
       const r = spawnSync(join(out, "predict"), ["-", "--bits"], { input: text, encoding: "utf8" });
       expect(r.status, r.stderr).toBe(0);
-      const rows = r.stdout.trim().split("\n").map((l) => ["0", ...l.split(",")]);
+      const rows = r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => ["0", ...l.split(",")]);
       expect(rows, c.name).toEqual(node[c.name]!.scalar!.standalone.single);
     }
   });

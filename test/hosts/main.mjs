@@ -14,10 +14,16 @@ const readFile = globalThis.Deno
     ? async (name) => new Uint8Array(await Bun.file(`${dir}/${name}`).arrayBuffer())
     : async (name) => new Uint8Array(await (await import("node:fs/promises")).readFile(`${dir}/${name}`));
 const results = await runCases(readFile, builds);
-const host = globalThis.Deno ? `deno ${Deno.version.deno}` : globalThis.Bun ? `bun ${Bun.version}` : `node ${process.version}`;
+const host = globalThis.Deno
+  ? `deno ${Deno.version.deno}`
+  : globalThis.Bun
+    ? `bun ${Bun.version}`
+    : `node ${process.version}`;
 const cases = JSON.parse(new TextDecoder().decode(await readFile("cases.json")));
-const loadFile = Object.fromEntries(cases.map((c) => {
-  const model = Model.loadFile(`${dir}/${c.name}.eim`);
-  return [c.name, c.rows.map((bits) => ["0", ...bitsOf(model.predict(rowOf(bits)))])];
-}));
+const loadFile = Object.fromEntries(
+  cases.map((c) => {
+    const model = Model.loadFile(`${dir}/${c.name}.eim`);
+    return [c.name, c.rows.map((bits) => ["0", ...bitsOf(model.predict(rowOf(bits)))])];
+  }),
+);
 console.log(JSON.stringify({ host, results, loadFile }));

@@ -18,7 +18,8 @@ function fromBase64(b64) {
 async function standalone(bytes, rows) {
   const { instance } = await WebAssembly.instantiate(bytes, {});
   const m = instance.exports;
-  const nIn = m.input_len(), nOut = m.output_len();
+  const nIn = m.input_len(),
+    nOut = m.output_len();
   const single = rows.map((bits) => {
     new Float32Array(m.memory.buffer, m.input_ptr(), nIn).set(rowOf(bits));
     const status = m.predict();

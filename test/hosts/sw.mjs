@@ -7,5 +7,10 @@ self.addEventListener("activate", (e) => e.waitUntil(self.clients.claim()));
 self.addEventListener("message", (e) => {
   const port = e.ports[0];
   const readFile = async (name) => new Uint8Array(await (await fetch(new URL(name, e.data.dir))).arrayBuffer());
-  e.waitUntil(runCases(readFile).then((results) => port.postMessage({ results }), (err) => port.postMessage({ error: String(err && err.stack || err) })));
+  e.waitUntil(
+    runCases(readFile).then(
+      (results) => port.postMessage({ results }),
+      (err) => port.postMessage({ error: String(err?.stack || err) }),
+    ),
+  );
 });

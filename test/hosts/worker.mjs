@@ -6,6 +6,6 @@ self.onmessage = async (e) => {
   try {
     self.postMessage({ results: await runCases(readFile) });
   } catch (err) {
-    self.postMessage({ error: String(err && err.stack || err) });
+    self.postMessage({ error: String(err?.stack || err) });
   }
 };

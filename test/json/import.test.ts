@@ -1,14 +1,16 @@
 // JSON models packed and run against scikit-learn's own predictions (test/fixtures/json, made by
 // make_fixtures.py with scikit-learn), and every kind of bad field refused by name.
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { pack, packJson } from "../../src/pack.js";
-import { Model, ModelSpecError } from "../../src/index.js";
-import { maxAbsDiff } from "../helpers/close.js";
 import { QuantDecision } from "../../src/format/abi.js";
+import { Model, ModelSpecError } from "../../src/index.js";
+import { pack, packJson } from "../../src/pack.js";
+import { maxAbsDiff } from "../helpers/close.js";
 
 const dir = new URL("../fixtures/json/", import.meta.url);
-const fixtures = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+const fixtures = readdirSync(dir)
+  .filter((f) => f.endsWith(".json"))
+  .sort();
 
 interface Fixture {
   model: Record<string, unknown>;
@@ -37,17 +39,25 @@ describe.each(["simd", "scalar"] as const)("scikit-learn parity · %s build", (b
 describe("the blog's logistic regression (examples/logistic-regression)", () => {
   const ex = new URL("../../examples/logistic-regression/", import.meta.url);
   const json = readFileSync(new URL("model.json", ex), "utf8");
-  const csv = (name: string) => readFileSync(new URL(name, ex), "utf8").trim().split("\n").slice(1).map((l) => l.split(",").map(Number));
+  const csv = (name: string) =>
+    readFileSync(new URL(name, ex), "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(",").map(Number));
 
   it("packs to at most 256 bytes and matches scikit-learn's predict_proba within 1e-6 on all 1000 rows", () => {
     const image = pack(json);
     expect(image.length).toBeLessThanOrEqual(256);
-    const data = csv("data.csv"), proba = csv("proba.csv");
+    const data = csv("data.csv"),
+      proba = csv("proba.csv");
     expect(data.length).toBe(1000);
     for (const simd of ["auto", "off"] as const) {
       const model = Model.load(image, { simd });
       let worst = 0;
-      data.forEach(([x1, x2], r) => { worst = Math.max(worst, maxAbsDiff(model.predict([x1!, x2!]), proba[r]!)); });
+      data.forEach(([x1, x2], r) => {
+        worst = Math.max(worst, maxAbsDiff(model.predict([x1!, x2!]), proba[r]!));
+      });
       expect(worst).toBeLessThanOrEqual(1e-6);
       const batch = model.predictBatch(Float32Array.from(data.flatMap(([a, b]) => [a!, b!])), 1000);
       expect(maxAbsDiff(batch, proba.flat())).toBeLessThanOrEqual(1e-6);
@@ -72,8 +82,28 @@ describe("int8 packing of a JSON MLP", () => {
 describe("bad JSON models are refused with the field named", () => {
   const lr = { kind: "logistic_regression", coefficients: [[1, 2]], intercept: [0.5], classes: [0, 1] };
   const mlp = {
-    kind: "mlp", classes: ["a", "b", "c"],
-    layers: [{ weights: [[1, 2], [3, 4], [5, 6]], bias: [0, 0, 0], activation: "relu" }, { weights: [[1, 1, 1], [1, 1, 1], [1, 1, 1]], bias: [0, 0, 0], activation: "softmax" }],
+    kind: "mlp",
+    classes: ["a", "b", "c"],
+    layers: [
+      {
+        weights: [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+        bias: [0, 0, 0],
+        activation: "relu",
+      },
+      {
+        weights: [
+          [1, 1, 1],
+          [1, 1, 1],
+          [1, 1, 1],
+        ],
+        bias: [0, 0, 0],
+        activation: "softmax",
+      },
+    ],
   };
   const cases: Array<[string, unknown, string, RegExp]> = [
     ["not JSON", "{nope", "", /not valid JSON/],
@@ -82,21 +112,88 @@ describe("bad JSON models are refused with the field named", () => {
     ["unknown field", { ...lr, coefs: [1] }, "coefs", /unknown field/],
     ["missing coefficients", { ...lr, coefficients: undefined }, "coefficients", /needs its coefficients/],
     ["non-finite coefficient", { ...lr, coefficients: [[1, "x"]] }, "coefficients[0][1]", /finite number/],
-    ["ragged coefficients", { kind: "linear_regression", coefficients: [[1, 2], [3]] }, "coefficients[1]", /expected 2 numbers, got 1/],
+    [
+      "ragged coefficients",
+      { kind: "linear_regression", coefficients: [[1, 2], [3]] },
+      "coefficients[1]",
+      /expected 2 numbers, got 1/,
+    ],
     ["intercept length", { ...lr, intercept: [1, 2] }, "intercept", /2 values for 1 rows/],
     ["missing classes", { ...lr, classes: undefined }, "classes", /needs its classes/],
     ["duplicate classes", { ...lr, classes: [1, 1] }, "classes", /distinct/],
     ["mixed label types", { ...lr, classes: [1, "b"] }, "classes", /all integers or all strings/],
-    ["classes vs rows", { ...lr, coefficients: [[1, 2], [3, 4], [5, 6]], intercept: [0, 0, 0], classes: [0, 1] }, "coefficients", /binary classifier has one row/],
-    ["bad multiClass", { ...lr, coefficients: [[1, 2], [3, 4], [5, 6]], intercept: [0, 0, 0], classes: [0, 1, 2], multiClass: "both" }, "multiClass", /expected "multinomial" or "ovr"/],
+    [
+      "classes vs rows",
+      {
+        ...lr,
+        coefficients: [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+        intercept: [0, 0, 0],
+        classes: [0, 1],
+      },
+      "coefficients",
+      /binary classifier has one row/,
+    ],
+    [
+      "bad multiClass",
+      {
+        ...lr,
+        coefficients: [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+        intercept: [0, 0, 0],
+        classes: [0, 1, 2],
+        multiClass: "both",
+      },
+      "multiClass",
+      /expected "multinomial" or "ovr"/,
+    ],
     ["feature names", { ...lr, featureNames: ["a"] }, "featureNames", /expected 2 strings/],
     ["scaler length", { ...lr, scaler: { mean: [0], scale: [1, 1] } }, "scaler.mean", /expected 2 numbers, got 1/],
     ["zero scale", { ...lr, scaler: { mean: [0, 0], scale: [1, 0] } }, "scaler.scale[1]", /is zero/],
-    ["layer chain", { ...mlp, layers: [mlp.layers[0], { ...mlp.layers[1], weights: [[1, 1], [1, 1], [1, 1]] }] }, "layers[1].weights", /takes 2 inputs but the previous layer gives 3/],
-    ["bias length", { ...mlp, layers: [{ ...mlp.layers[0], bias: [0] }, mlp.layers[1]] }, "layers[0].bias", /expected 3 numbers, got 1/],
-    ["activation", { ...mlp, layers: [{ ...mlp.layers[0], activation: "swish" }, mlp.layers[1]] }, "layers[0].activation", /unknown activation "swish"/],
+    [
+      "layer chain",
+      {
+        ...mlp,
+        layers: [
+          mlp.layers[0],
+          {
+            ...mlp.layers[1],
+            weights: [
+              [1, 1],
+              [1, 1],
+              [1, 1],
+            ],
+          },
+        ],
+      },
+      "layers[1].weights",
+      /takes 2 inputs but the previous layer gives 3/,
+    ],
+    [
+      "bias length",
+      { ...mlp, layers: [{ ...mlp.layers[0], bias: [0] }, mlp.layers[1]] },
+      "layers[0].bias",
+      /expected 3 numbers, got 1/,
+    ],
+    [
+      "activation",
+      { ...mlp, layers: [{ ...mlp.layers[0], activation: "swish" }, mlp.layers[1]] },
+      "layers[0].activation",
+      /unknown activation "swish"/,
+    ],
     ["classes vs outputs", { ...mlp, classes: ["a", "b", "c", "d"] }, "classes", /4 classes for 3 outputs/],
-    ["regression with classes", { kind: "linear_regression", coefficients: [1, 2], classes: [0, 1] }, "classes", /no classes/],
+    [
+      "regression with classes",
+      { kind: "linear_regression", coefficients: [1, 2], classes: [0, 1] },
+      "classes",
+      /no classes/,
+    ],
   ];
   it.each(cases)("%s", (_, model, path, message) => {
     let err: unknown;
@@ -116,29 +213,56 @@ describe("int8 packing of a binary logistic regression", () => {
   it("by default keeps its one small layer f32 (int8 would save 8 bytes and lose the exact answers), and says so", () => {
     const ex = new URL("../../examples/logistic-regression/", import.meta.url);
     const json = readFileSync(new URL("model.json", ex), "utf8");
-    const model = Model.load(pack(json, { quantize: "int8" })), f32 = Model.load(pack(json));
+    const model = Model.load(pack(json, { quantize: "int8" })),
+      f32 = Model.load(pack(json));
     expect(model.info.quantization).toBe("none");
     expect(model.info.steps.map((s) => s.opcode)).toEqual(f32.info.steps.map((s) => s.opcode)); // DENSE_NARROW, as in f32
-    expect(model.info.quantReport?.layers).toEqual([{ step: 0, nIn: 2, nOut: 2, decision: QuantDecision.F32SmallFinal, name: "f32 (kept: small final layer)" }]);
-    expect(model.info.quantReport).toMatchObject({ floatMatrixBytes: 16, matrixBytes: 16, biasBytes: 8, floatWeightsBytes: 48, weightsBytes: 48 });
+    expect(model.info.quantReport?.layers).toEqual([
+      { step: 0, nIn: 2, nOut: 2, decision: QuantDecision.F32SmallFinal, name: "f32 (kept: small final layer)" },
+    ]);
+    expect(model.info.quantReport).toMatchObject({
+      floatMatrixBytes: 16,
+      matrixBytes: 16,
+      biasBytes: 8,
+      floatWeightsBytes: 48,
+      weightsBytes: 48,
+    });
     expect(Array.from(model.predict([0.5, -1]))).toEqual(Array.from(f32.predict([0.5, -1]))); // the same bits
   });
 
-  it("int8Layers \"all\" makes it int8 anyway, and says what it cost", () => {
+  it('int8Layers "all" makes it int8 anyway, and says what it cost', () => {
     const ex = new URL("../../examples/logistic-regression/", import.meta.url);
-    const info = Model.load(pack(readFileSync(new URL("model.json", ex), "utf8"), { quantize: "int8", int8Layers: "all" })).info;
+    const info = Model.load(
+      pack(readFileSync(new URL("model.json", ex), "utf8"), { quantize: "int8", int8Layers: "all" }),
+    ).info;
     expect(info.quantization).toBe("int8");
-    expect(info.quantReport?.layers).toEqual([{ step: 0, nIn: 2, nOut: 2, decision: QuantDecision.Int8Dynamic, name: "int8 (dynamic row quantization)" }]);
+    expect(info.quantReport?.layers).toEqual([
+      { step: 0, nIn: 2, nOut: 2, decision: QuantDecision.Int8Dynamic, name: "int8 (dynamic row quantization)" },
+    ]);
     // 2×2 weights: 16 B in f32; 4 B int8 + 2 bf16 scales (4 B); biases 8 B either way. The section: 48 B in f32 (4-lane
     // DENSE_NARROW), 36 B in int8 (weights and biases padded to 16, the scales last).
-    expect(info.quantReport).toMatchObject({ floatMatrixBytes: 16, matrixBytes: 8, biasBytes: 8, floatWeightsBytes: 48, weightsBytes: 36 });
+    expect(info.quantReport).toMatchObject({
+      floatMatrixBytes: 16,
+      matrixBytes: 8,
+      biasBytes: 8,
+      floatWeightsBytes: 48,
+      weightsBytes: 36,
+    });
   });
 
   it("keeps the logistic pair: [1 − p, p] close to scikit-learn's", () => {
     const ex = new URL("../../examples/logistic-regression/", import.meta.url);
-    const model = Model.load(pack(readFileSync(new URL("model.json", ex), "utf8"), { quantize: "int8", int8Layers: "all" }));
-    const csv = (name: string) => readFileSync(new URL(name, ex), "utf8").trim().split("\n").slice(1, 201).map((l) => l.split(",").map(Number));
-    const data = csv("data.csv"), proba = csv("proba.csv");
+    const model = Model.load(
+      pack(readFileSync(new URL("model.json", ex), "utf8"), { quantize: "int8", int8Layers: "all" }),
+    );
+    const csv = (name: string) =>
+      readFileSync(new URL(name, ex), "utf8")
+        .trim()
+        .split("\n")
+        .slice(1, 201)
+        .map((l) => l.split(",").map(Number));
+    const data = csv("data.csv"),
+      proba = csv("proba.csv");
     expect(model.info.quantization).toBe("int8");
     data.forEach(([a, b], r) => {
       const y = model.predict([a!, b!]);

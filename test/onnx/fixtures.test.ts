@@ -2,13 +2,15 @@
 // with the framework's own predictions (test/fixtures/onnx, made by make_fixtures.py): packed,
 // run on both builds, every graph output compared by name. Probabilities and scores within 1e-5,
 // labels exactly equal.
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { pack } from "../../src/pack.js";
 import { Model } from "../../src/index.js";
+import { pack } from "../../src/pack.js";
 
 const dir = new URL("../fixtures/onnx/", import.meta.url);
-const files = readdirSync(dir).filter((f) => f.endsWith(".onnx")).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".onnx"))
+  .sort();
 
 interface Ref {
   inputs: number[][];
@@ -39,7 +41,9 @@ describe.each(["auto", "off"] as const)("exported models agree with their framew
         } else {
           const w = [want].flat(Infinity) as number[];
           expect(got.length).toBe(w.length);
-          got.forEach((g, i) => expect(Math.abs(g - w[i]!), `${o.name} row ${r} [${i}]`).toBeLessThanOrEqual(1e-5 + 1e-6 * Math.abs(w[i]!)));
+          got.forEach((g, i) =>
+            expect(Math.abs(g - w[i]!), `${o.name} row ${r} [${i}]`).toBeLessThanOrEqual(1e-5 + 1e-6 * Math.abs(w[i]!)),
+          );
         }
         checked++;
       }

@@ -8,17 +8,25 @@
 //   - partial patterns refused, naming the node where matching stopped.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { decodeOnnx, pack } from "../../src/pack.js";
-import { Model, UnsupportedOpError } from "../../src/index.js";
 import { QuantDecision } from "../../src/format/abi.js";
+import { Model, UnsupportedOpError } from "../../src/index.js";
+import { decodeOnnx, pack } from "../../src/pack.js";
+import { type GraphSpec, onnxModel } from "../helpers/onnx-builder.js";
 import { dynamicQuantize } from "../helpers/reference.js";
-import { onnxModel, type GraphSpec } from "../helpers/onnx-builder.js";
 
 const dir = new URL("../fixtures/onnx-quant/", import.meta.url);
-const data = JSON.parse(readFileSync(new URL("rows.json", dir), "utf8")) as Record<string, { rows: number[][]; calibration: number[][] }>;
-const refs = (JSON.parse(readFileSync(new URL("refs.json", dir), "utf8")) as { models: Record<string, number[][]> }).models;
+const data = JSON.parse(readFileSync(new URL("rows.json", dir), "utf8")) as Record<
+  string,
+  { rows: number[][]; calibration: number[][] }
+>;
+const refs = (JSON.parse(readFileSync(new URL("refs.json", dir), "utf8")) as { models: Record<string, number[][]> })
+  .models;
 const bytes = (name: string) => new Uint8Array(readFileSync(new URL(`${name}.onnx`, dir)));
-const argmax = (v: ArrayLike<number>) => { let k = 0; for (let j = 1; j < v.length; j++) if (v[j]! > v[k]!) k = j; return k; };
+const argmax = (v: ArrayLike<number>) => {
+  let k = 0;
+  for (let j = 1; j < v.length; j++) if (v[j]! > v[k]!) k = j;
+  return k;
+};
 
 /** The dynamic graph as the ONNX operators define it, in plain JavaScript (f32 where ONNX is f32). */
 function emulateDynamic(name: string, row: number[]): number[] {
@@ -27,24 +35,30 @@ function emulateDynamic(name: string, row: number[]): number[] {
   const f = Math.fround;
   let x = row.map(f);
   if (m.initializers.has("scaler_mean")) {
-    const mean = init("scaler_mean").data as Float64Array, sc = init("scaler_scale").data as Float64Array;
+    const mean = init("scaler_mean").data as Float64Array,
+      sc = init("scaler_scale").data as Float64Array;
     x = x.map((v, i) => f(f(v - mean[i]!) / sc[i]!));
   }
   for (let k = 0; m.initializers.has(`W${k}_quantized`); k++) {
-    const W = init(`W${k}_quantized`), ws = init(`W${k}_scale`).data as Float64Array, wz = init(`W${k}_zero_point`).data as Float64Array;
+    const W = init(`W${k}_quantized`),
+      ws = init(`W${k}_scale`).data as Float64Array,
+      wz = init(`W${k}_zero_point`).data as Float64Array;
     const b = init(`B${k}`).data as Float64Array;
     const [nIn, nOut] = W.dims as [number, number];
     const { q, scale, zp } = dynamicQuantize(x);
     const y: number[] = [];
     for (let o = 0; o < nOut; o++) {
       let acc = 0; // MatMulInteger: exact
-      for (let i = 0; i < nIn; i++) acc += (q[i]! - zp) * ((W.data as Float64Array)[i * nOut + o]! - wz[wz.length === 1 ? 0 : o]!);
+      for (let i = 0; i < nIn; i++)
+        acc += (q[i]! - zp) * ((W.data as Float64Array)[i * nOut + o]! - wz[wz.length === 1 ? 0 : o]!);
       const s = f(scale * ws[ws.length === 1 ? 0 : o]!); // Mul(x_scale, W_scale)
       y.push(f(f(f(acc) * s) + b[o]!)); // Cast, Mul, Add
     }
     x = m.initializers.has(`W${k + 1}_quantized`) ? y.map((v) => Math.max(0, v)) : y;
   }
-  const mx = Math.max(...x), e = x.map((v) => Math.exp(v - mx)), sum = e.reduce((a, v) => a + v);
+  const mx = Math.max(...x),
+    e = x.map((v) => Math.exp(v - mx)),
+    sum = e.reduce((a, v) => a + v);
   return e.map((v) => v / sum);
 }
 
@@ -55,32 +69,50 @@ describe.each(["auto", "off"] as const)("quantized ONNX graphs · simd %s", (sim
     return { model, set, out: set.rows.map((r) => Array.from(model.predict(r))) };
   };
 
-  it.each(["digits_dynamic", "digits_dynamic_pc", "cancer_dynamic", "cancer_dynamic_pc"])("%s: one int8 step per layer, equal to the ONNX int8 emulation", (name) => {
-    const { model, set, out } = run(name);
-    expect(model.info.quantReport?.layers.filter((l) => l.decision === QuantDecision.Int8FromGraph)).toHaveLength(3);
-    set.rows.forEach((row, r) => {
-      const want = emulateDynamic(name, row);
-      out[r]!.forEach((v, j) => expect(Math.abs(v - want[j]!), `row ${r}, column ${j}`).toBeLessThan(1e-6));
-    });
-  });
+  it.each(["digits_dynamic", "digits_dynamic_pc", "cancer_dynamic", "cancer_dynamic_pc"])(
+    "%s: one int8 step per layer, equal to the ONNX int8 emulation",
+    (name) => {
+      const { model, set, out } = run(name);
+      expect(model.info.quantReport?.layers.filter((l) => l.decision === QuantDecision.Int8FromGraph)).toHaveLength(3);
+      set.rows.forEach((row, r) => {
+        const want = emulateDynamic(name, row);
+        out[r]!.forEach((v, j) => expect(Math.abs(v - want[j]!), `row ${r}, column ${j}`).toBeLessThan(1e-6));
+      });
+    },
+  );
 
-  it.each(["digits_dynamic", "digits_dynamic_pc", "digits_dynamic_u8w", "cancer_dynamic", "cancer_dynamic_pc", "cancer_dynamic_u8w"])("%s: close to the float original, same top class on ≥ 99 % of rows", (name) => {
+  it.each([
+    "digits_dynamic",
+    "digits_dynamic_pc",
+    "digits_dynamic_u8w",
+    "cancer_dynamic",
+    "cancer_dynamic_pc",
+    "cancer_dynamic_u8w",
+  ])("%s: close to the float original, same top class on ≥ 99 % of rows", (name) => {
     const { set, out } = run(name);
     const float = refs[`${name.split("_")[0]}_float`]!;
-    let worst = 0, agree = 0;
+    let worst = 0,
+      agree = 0;
     out.forEach((y, r) => {
-      y.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - float[r]![j]!)); });
+      y.forEach((v, j) => {
+        worst = Math.max(worst, Math.abs(v - float[r]![j]!));
+      });
       if (argmax(y) === argmax(float[r]!)) agree++;
     });
     expect(worst).toBeLessThan(0.1); // measured 0.007 to 0.078 (onnxruntime's own run: up to 0.3)
     expect(agree / set.rows.length).toBeGreaterThanOrEqual(0.99);
   });
 
-  it.each(["digits_qdq", "digits_qlinear", "cancer_qdq", "cancer_qlinear"])("%s: int8 steps with static input scales, equal to onnxruntime", (name) => {
-    const { model, out } = run(name);
-    expect(model.info.quantReport?.layers.map((l) => l.decision)).toEqual([4, 4, 4]);
-    out.forEach((y, r) => y.forEach((v, j) => expect(Math.abs(v - refs[name]![r]![j]!), `row ${r}, column ${j}`).toBeLessThan(2e-5)));
-  });
+  it.each(["digits_qdq", "digits_qlinear", "cancer_qdq", "cancer_qlinear"])(
+    "%s: int8 steps with static input scales, equal to onnxruntime",
+    (name) => {
+      const { model, out } = run(name);
+      expect(model.info.quantReport?.layers.map((l) => l.decision)).toEqual([4, 4, 4]);
+      out.forEach((y, r) =>
+        y.forEach((v, j) => expect(Math.abs(v - refs[name]![r]![j]!), `row ${r}, column ${j}`).toBeLessThan(2e-5)),
+      );
+    },
+  );
 
   it("the float original packs in f32 and agrees with onnxruntime", () => {
     for (const name of ["digits_float", "cancer_float"]) {
@@ -111,22 +143,34 @@ describe("quantized graphs: sizes and the report", () => {
 
 // ---- partial patterns ----
 
-const I8 = 3, U8 = 2;
+const I8 = 3,
+  U8 = 2;
 function dynGraph(tail: GraphSpec["nodes"], outputs: string[], extra: Partial<GraphSpec> = {}): Uint8Array {
   return onnxModel({
     input: { name: "x", dims: ["N", 2] },
     initializers: {
-      W: { dims: [2, 2], data: [1, -2, 3, 4], dataType: I8 }, Wz: { dims: [], data: [0], dataType: I8 }, Ws: { dims: [], data: [0.5] },
+      W: { dims: [2, 2], data: [1, -2, 3, 4], dataType: I8 },
+      Wz: { dims: [], data: [0], dataType: I8 },
+      Ws: { dims: [], data: [0.5] },
     },
     nodes: [
       { op: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["xq", "xs", "xz"], name: "dql" },
       { op: "MatMulInteger", inputs: ["xq", "W", "xz", "Wz"], outputs: ["acc"], name: "mmi" },
       ...tail,
     ],
-    outputs, opset: 13, ...extra,
+    outputs,
+    opset: 13,
+    ...extra,
   });
 }
-const refusal = (b: Uint8Array) => { try { pack(b); } catch (e) { return e as Error; } throw new Error("packed"); };
+const refusal = (b: Uint8Array) => {
+  try {
+    pack(b);
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("packed");
+};
 
 describe("partial quantized patterns are refused, naming the node where matching stopped", () => {
   it("the int32 product used without Cast", () => {
@@ -136,47 +180,71 @@ describe("partial quantized patterns are refused, naming the node where matching
   });
 
   it("the float product not multiplied by the scales", () => {
-    const e = refusal(dynGraph([
-      { op: "Cast", inputs: ["acc"], outputs: ["accf"], attrs: { to: 1 }, name: "cast" },
-      { op: "Add", inputs: ["accf", "accf"], outputs: ["y"], name: "add_instead_of_mul" },
-    ], ["y"]));
+    const e = refusal(
+      dynGraph(
+        [
+          { op: "Cast", inputs: ["acc"], outputs: ["accf"], attrs: { to: 1 }, name: "cast" },
+          { op: "Add", inputs: ["accf", "accf"], outputs: ["y"], name: "add_instead_of_mul" },
+        ],
+        ["y"],
+      ),
+    );
     expect(e).toBeInstanceOf(UnsupportedOpError);
     expect(e.message).toMatch(/node "add_instead_of_mul".*stops here/);
   });
 
   it("the product multiplied by the scale of another DynamicQuantizeLinear", () => {
-    const e = refusal(dynGraph([
-      { op: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["q2", "s2", "z2"], name: "dql2" },
-      { op: "Mul", inputs: ["s2", "Ws"], outputs: ["scales"], name: "scales" },
-      { op: "Cast", inputs: ["acc"], outputs: ["accf"], attrs: { to: 1 }, name: "cast" },
-      { op: "Mul", inputs: ["accf", "scales"], outputs: ["y"], name: "wrong_scale" },
-    ], ["y"]));
+    const e = refusal(
+      dynGraph(
+        [
+          { op: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["q2", "s2", "z2"], name: "dql2" },
+          { op: "Mul", inputs: ["s2", "Ws"], outputs: ["scales"], name: "scales" },
+          { op: "Cast", inputs: ["acc"], outputs: ["accf"], attrs: { to: 1 }, name: "cast" },
+          { op: "Mul", inputs: ["accf", "scales"], outputs: ["y"], name: "wrong_scale" },
+        ],
+        ["y"],
+      ),
+    );
     expect(e.message).toMatch(/node "wrong_scale".*stops here/);
   });
 
   it("a MatMulInteger whose zero point is not its DynamicQuantizeLinear's", () => {
-    const e = refusal(onnxModel({
-      input: { name: "x", dims: ["N", 2] },
-      initializers: { W: { dims: [2, 2], data: [1, -2, 3, 4], dataType: I8 }, az: { dims: [], data: [3], dataType: U8 } },
-      nodes: [
-        { op: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["xq", "xs", "xz"], name: "dql" },
-        { op: "MatMulInteger", inputs: ["xq", "W", "az"], outputs: ["acc"], name: "mmi" },
-      ],
-      outputs: ["acc"], opset: 13,
-    }));
+    const e = refusal(
+      onnxModel({
+        input: { name: "x", dims: ["N", 2] },
+        initializers: {
+          W: { dims: [2, 2], data: [1, -2, 3, 4], dataType: I8 },
+          az: { dims: [], data: [3], dataType: U8 },
+        },
+        nodes: [
+          { op: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["xq", "xs", "xz"], name: "dql" },
+          { op: "MatMulInteger", inputs: ["xq", "W", "az"], outputs: ["acc"], name: "mmi" },
+        ],
+        outputs: ["acc"],
+        opset: 13,
+      }),
+    );
     expect(e.message).toMatch(/node "mmi".*DynamicQuantizeLinear node "dql" stops here.*a_zero_point/);
   });
 
   it("the complete pattern on the same weights packs into one int8 step", () => {
-    const b = dynGraph([
-      { op: "Mul", inputs: ["xs", "Ws"], outputs: ["scales"], name: "scales" },
-      { op: "Cast", inputs: ["acc"], outputs: ["accf"], attrs: { to: 1 }, name: "cast" },
-      { op: "Mul", inputs: ["accf", "scales"], outputs: ["y"], name: "out" },
-    ], ["y"]);
+    const b = dynGraph(
+      [
+        { op: "Mul", inputs: ["xs", "Ws"], outputs: ["scales"], name: "scales" },
+        { op: "Cast", inputs: ["acc"], outputs: ["accf"], attrs: { to: 1 }, name: "cast" },
+        { op: "Mul", inputs: ["accf", "scales"], outputs: ["y"], name: "out" },
+      ],
+      ["y"],
+    );
     const m = Model.load(pack(b));
     expect(m.info.steps.map((s) => s.opcode)).toEqual([2]);
-    const x = [0.5, -1.5], { q, scale, zp } = dynamicQuantize(x);
-    const f = Math.fround, W = [[1, -2], [3, 4]];
+    const x = [0.5, -1.5],
+      { q, scale, zp } = dynamicQuantize(x);
+    const f = Math.fround,
+      W = [
+        [1, -2],
+        [3, 4],
+      ];
     const want = [0, 1].map((o) => f(f((q[0]! - zp) * W[0]![o]! + (q[1]! - zp) * W[1]![o]!) * f(scale * 0.5)));
     expect(Array.from(m.predict(x))).toEqual(want);
   });

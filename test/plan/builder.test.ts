@@ -1,8 +1,8 @@
 // The planner: arena reuse, in-place steps, copies for outputs that are the input or named
 // twice, dead steps dropped, concatenation, shape checks at pack time.
 import { describe, expect, it } from "vitest";
+import { Act, inspect, Model, ModelSpecError, Opcode } from "../../src/index.js";
 import { PlanBuilder } from "../../src/pack.js";
-import { inspect, Model, Act, Opcode, ModelSpecError } from "../../src/index.js";
 import { seeded } from "../helpers/rng.js";
 
 const meta = { producer: "test", kind: "mlp" };
@@ -21,7 +21,10 @@ describe("arena planning", () => {
     const m = Model.load(g.build({ batchRows: 4 }));
     const rows = r.floats(6 * 64);
     const batch = m.predictBatch(rows, 6);
-    for (let k = 0; k < 6; k++) expect(Array.from(batch.subarray(5 * k, 5 * k + 5))).toEqual(Array.from(m.predict(rows.subarray(64 * k, 64 * k + 64))));
+    for (let k = 0; k < 6; k++)
+      expect(Array.from(batch.subarray(5 * k, 5 * k + 5))).toEqual(
+        Array.from(m.predict(rows.subarray(64 * k, 64 * k + 64))),
+      );
   });
 
   it("an activation whose input dies there runs in place", () => {
@@ -61,8 +64,12 @@ describe("arena planning", () => {
 
   it("shapes are checked at pack time, naming the layer", () => {
     const g = new PlanBuilder(3, meta);
-    expect(() => g.dense(g.input, new Float32Array(5), new Float32Array(2), Act.None, {}, "layers[0]")).toThrow(ModelSpecError);
-    expect(() => g.dense(g.input, new Float32Array(5), new Float32Array(2), Act.None, {}, "layers[0]")).toThrow(/^layers\[0\]: weights have 5 values; expected 2×3/);
+    expect(() => g.dense(g.input, new Float32Array(5), new Float32Array(2), Act.None, {}, "layers[0]")).toThrow(
+      ModelSpecError,
+    );
+    expect(() => g.dense(g.input, new Float32Array(5), new Float32Array(2), Act.None, {}, "layers[0]")).toThrow(
+      /^layers\[0\]: weights have 5 values; expected 2×3/,
+    );
     expect(() => new PlanBuilder(0, meta)).toThrow(/length 0 must be a positive integer/);
     expect(() => g.build()).toThrow(/at least one output/);
   });
@@ -85,8 +92,9 @@ describe("weights", () => {
       w[3 * 8 + 5] = bad;
       const g = new PlanBuilder(8, meta);
       expect(() => g.dense(g.input, w, new Float32Array(6), Act.Relu, {}, "layers[0]")).toThrow(ModelSpecError);
-      expect(() => g.dense(g.input, w, new Float32Array(6), Act.Relu, {}, "layers[0]")).toThrow(`layers[0].weights[3][5]: ${bad} is not a finite number`);
+      expect(() => g.dense(g.input, w, new Float32Array(6), Act.Relu, {}, "layers[0]")).toThrow(
+        `layers[0].weights[3][5]: ${bad} is not a finite number`,
+      );
     }
   });
 });
-

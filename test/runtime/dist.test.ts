@@ -27,13 +27,17 @@ describe("the shipped runtime entry (dist/pkg/index.js)", () => {
   });
 
   it("exports exactly what src/index.ts exports", () => {
-    const names = child(`const m = await import("edgeinfer"); process.stdout.write(JSON.stringify(Object.keys(m).sort()));`);
+    const names = child(
+      `const m = await import("edgeinfer"); process.stdout.write(JSON.stringify(Object.keys(m).sort()));`,
+    );
     expect(names).toEqual(Object.keys(src).sort());
   });
 
   it("has one copy of each class: pack.js and build.js import them from index.js", () => {
     for (const cls of ["EdgeInferError", "FormatError", "ModelSpecError", "Model", "Runtime"]) {
-      const where = ["index.js", "pack.js", "build.js", "cli.js"].filter((f) => new RegExp(`\\bclass ${cls}\\b|\\b${cls}\\s*=\\s*class\\b`).test(dist(f)));
+      const where = ["index.js", "pack.js", "build.js", "cli.js"].filter((f) =>
+        new RegExp(`\\bclass ${cls}\\b|\\b${cls}\\s*=\\s*class\\b`).test(dist(f)),
+      );
       expect(where, cls).toEqual(["index.js"]);
     }
     expect(dist("pack.js")).toMatch(/\bimport\s*\{[^}]*\bModel\b[^}]*\}\s*from\s*"\.\/index\.js"/);

@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 const src = new URL("../../src/", import.meta.url).pathname;
 
 function importGraph(entry: string): { files: string[]; packages: string[] } {
-  const files = new Set<string>(), packages = new Set<string>();
+  const files = new Set<string>(),
+    packages = new Set<string>();
   const visit = (file: string) => {
     if (files.has(file)) return;
     files.add(file);

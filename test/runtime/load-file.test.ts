@@ -11,38 +11,65 @@ import { WASM_CRC_MIN_BYTES } from "../../src/runtime/runtime.js";
 import { seedModel } from "../helpers/models.js";
 import { seeded } from "../helpers/rng.js";
 
-interface Fixture { model: unknown; rows: number[][]; expected: { predict_proba: number[][] } }
-const digits = JSON.parse(readFileSync(new URL("../fixtures/json/mlp_digits.json", import.meta.url), "utf8")) as Fixture;
+interface Fixture {
+  model: unknown;
+  rows: number[][];
+  expected: { predict_proba: number[][] };
+}
+const digits = JSON.parse(
+  readFileSync(new URL("../fixtures/json/mlp_digits.json", import.meta.url), "utf8"),
+) as Fixture;
 const dir = mkdtempSync(join(tmpdir(), "edgeinfer-load-file-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const file = (name: string, bytes: Uint8Array) => { const p = join(dir, name); writeFileSync(p, bytes); return p; };
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(b, (v, i) => Math.abs(a[i]! - v)));
+const file = (name: string, bytes: Uint8Array) => {
+  const p = join(dir, name);
+  writeFileSync(p, bytes);
+  return p;
+};
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Math.max(...Array.from(b, (v, i) => Math.abs(a[i]! - v)));
 
 /** A one-layer model of n × n weights: n² · 4 bytes, to land on either side of the checksum thresholds. */
 function square(n: number, seed: string): Uint8Array {
   const rand = seeded(seed).next;
-  return pack({ kind: "mlp", layers: [{ weights: Array.from({ length: n }, () => Array.from({ length: n }, () => rand() - 0.5)), bias: new Array(n).fill(0.1), activation: "relu" }] });
+  return pack({
+    kind: "mlp",
+    layers: [
+      {
+        weights: Array.from({ length: n }, () => Array.from({ length: n }, () => rand() - 0.5)),
+        bias: new Array(n).fill(0.1),
+        activation: "relu",
+      },
+    ],
+  });
 }
 
 describe("Runtime.loadFile", () => {
   it.each(["auto", "off"] as const)("predicts what scikit-learn does on the digits MLP (simd: %s)", (simd) => {
     const path = file(`digits-${simd}.eim`, pack(digits.model as never));
     const model = Model.loadFile(path, { simd });
-    digits.rows.forEach((row, r) => expect(maxDiff(model.predict(row), digits.expected.predict_proba[r]!)).toBeLessThanOrEqual(1e-5));
-    expect(Model.loadFile(new URL(`file://${path}`), { simd }).predict(digits.rows[0]!)).toEqual(model.predict(digits.rows[0]!));
+    digits.rows.forEach((row, r) =>
+      expect(maxDiff(model.predict(row), digits.expected.predict_proba[r]!)).toBeLessThanOrEqual(1e-5),
+    );
+    expect(Model.loadFile(new URL(`file://${path}`), { simd }).predict(digits.rows[0]!)).toEqual(
+      model.predict(digits.rows[0]!),
+    );
   });
 
   it("places the arena right after the image: one block, as load() makes it", () => {
     const bytes = pack(digits.model as never);
-    const a = new Runtime(), b = new Runtime();
-    const viaFile = a.loadFile(file("digits-place.eim", bytes)), viaBytes = b.load(bytes);
+    const a = new Runtime(),
+      b = new Runtime();
+    const viaFile = a.loadFile(file("digits-place.eim", bytes)),
+      viaBytes = b.load(bytes);
     expect(a.memoryReport()).toEqual(b.memoryReport());
     expect(viaFile.info).toEqual(viaBytes.info);
   });
 
   it("moves the image when the arena cannot follow it, and keeps every model's answers", () => {
     const rt = new Runtime();
-    const first = rt.load(seedModel()), second = rt.load(seedModel());
+    const first = rt.load(seedModel()),
+      second = rt.load(seedModel());
     const want = Array.from(second.predict([0.5, -1]));
     first.dispose(); // a free block below `second`: the seed image fits in it, its arena does not after it
     const third = rt.loadFile(file("seed-move.eim", seedModel()));
@@ -59,30 +86,43 @@ describe("Runtime.loadFile", () => {
     ["JavaScript", 20], // below WASM_CRC_MIN_BYTES
     ["wasm, in place", 90], // the wasm kernel over the image where it lies
     ["wasm, in place, many calls", 300], // 360 KB: six 64 KiB calls
-  ] as const)("checks the checksum (%s): a flipped weight is a FormatError at header.crc32, and nothing stays loaded", (_, n) => {
-    const bytes = square(n, `load file ${n}`);
-    expect(bytes.length < WASM_CRC_MIN_BYTES).toBe(n === 20);
-    const rt = new Runtime();
-    const row = Array.from({ length: n }, (_, i) => Math.cos(i));
-    const good = rt.loadFile(file(`square-${n}.eim`, bytes));
-    expect(Array.from(good.predict(row))).toEqual(Array.from(Model.load(bytes).predict(row)));
-    const before = rt.memoryReport();
-    const bad = bytes.slice();
-    bad[bytes.length - 3]! ^= 0x04;
-    expect(() => rt.loadFile(file(`square-${n}-bad.eim`, bad))).toThrow(expect.objectContaining({ field: "header.crc32", byteOffset: 8 }));
-    expect(rt.models.size).toBe(1);
-    const after = rt.memoryReport();
-    expect(after.usedBytes).toBe(before.usedBytes);
-    expect(rt.loadFile(file(`square-${n}-again.eim`, bytes)).predict(row)).toEqual(good.predict(row)); // the freed block serves again
-  });
+  ] as const)(
+    "checks the checksum (%s): a flipped weight is a FormatError at header.crc32, and nothing stays loaded",
+    (_, n) => {
+      const bytes = square(n, `load file ${n}`);
+      expect(bytes.length < WASM_CRC_MIN_BYTES).toBe(n === 20);
+      const rt = new Runtime();
+      const row = Array.from({ length: n }, (_, i) => Math.cos(i));
+      const good = rt.loadFile(file(`square-${n}.eim`, bytes));
+      expect(Array.from(good.predict(row))).toEqual(Array.from(Model.load(bytes).predict(row)));
+      const before = rt.memoryReport();
+      const bad = bytes.slice();
+      bad[bytes.length - 3]! ^= 0x04;
+      expect(() => rt.loadFile(file(`square-${n}-bad.eim`, bad))).toThrow(
+        expect.objectContaining({ field: "header.crc32", byteOffset: 8 }),
+      );
+      expect(rt.models.size).toBe(1);
+      const after = rt.memoryReport();
+      expect(after.usedBytes).toBe(before.usedBytes);
+      expect(rt.loadFile(file(`square-${n}-again.eim`, bytes)).predict(row)).toEqual(good.predict(row)); // the freed block serves again
+    },
+  );
 
   it("refuses a truncated or empty file with the field and offset, like load()", () => {
     const bytes = pack(digits.model as never);
     for (const cut of [0, 10, 200, bytes.length - 1]) {
       const part = bytes.subarray(0, cut);
       let viaBytes: unknown, viaFile: unknown;
-      try { Model.load(part); } catch (e) { viaBytes = e; }
-      try { Model.loadFile(file(`cut-${cut}.eim`, part)); } catch (e) { viaFile = e; }
+      try {
+        Model.load(part);
+      } catch (e) {
+        viaBytes = e;
+      }
+      try {
+        Model.loadFile(file(`cut-${cut}.eim`, part));
+      } catch (e) {
+        viaFile = e;
+      }
       expect(viaFile).toBeInstanceOf(FormatError);
       expect(viaFile).toEqual(viaBytes);
     }

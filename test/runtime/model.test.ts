@@ -1,20 +1,37 @@
 // The runtime: import-free modules, the predict family, memory that grows only at load,
 // many models in one runtime, disposal, and typed errors for bad rows.
 import { describe, expect, it } from "vitest";
-import { Model, Runtime, kernelBytes, InputLengthError, NaNInputError, HostError } from "../../src/index.js";
-import { pack } from "../../src/pack.js";
 import { ABI_VERSION } from "../../src/format/abi.js";
+import { HostError, InputLengthError, kernelBytes, Model, NaNInputError, Runtime } from "../../src/index.js";
+import { pack } from "../../src/pack.js";
 import { everyOpModel, seedModel } from "../helpers/models.js";
 import { sigmoid } from "../helpers/reference.js";
 import { seeded } from "../helpers/rng.js";
 
-const ABI_EXPORTS = ["abiVersion", "crc32Table", "crc32Update", "heapBase", "lastErrorColumn", "lastErrorRow", "lastErrorStep", "memory", "run", "runBatch", "runNarrow", "runNarrowPair"];
+const ABI_EXPORTS = [
+  "abiVersion",
+  "crc32Table",
+  "crc32Update",
+  "heapBase",
+  "lastErrorColumn",
+  "lastErrorRow",
+  "lastErrorStep",
+  "memory",
+  "run",
+  "runBatch",
+  "runNarrow",
+  "runNarrowPair",
+];
 
 describe("the release modules", () => {
   it.each(["simd", "scalar"] as const)("%s: no imports, only the documented exports, small", (build) => {
     const m = new WebAssembly.Module(kernelBytes(build));
     expect(WebAssembly.Module.imports(m)).toEqual([]);
-    expect(WebAssembly.Module.exports(m).map((e) => e.name).sort()).toEqual(ABI_EXPORTS);
+    expect(
+      WebAssembly.Module.exports(m)
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(ABI_EXPORTS);
     // int8 kernels (u8 rows as ONNX defines them, int16 rows one and two at a time for packed models,
     // bf16 scales, QUANTIZE) take ~4 KB of it; the zero-skipping run loops ~0.4 KB, the CRC-32 kernel 0.2 KB.
     expect(kernelBytes(build).length).toBeLessThanOrEqual(build === "simd" ? 20 * 1024 : 9 * 1024);
@@ -24,7 +41,8 @@ describe("the release modules", () => {
 });
 
 describe("predict, predictInto, predictBatch", () => {
-  const w = [1.3954163099338572, -0.47393111533586635], b = 0.8457656325555406;
+  const w = [1.3954163099338572, -0.47393111533586635],
+    b = 0.8457656325555406;
   const p1 = (x1: number, x2: number) => sigmoid(w[0]! * x1 + w[1]! * x2 + b);
 
   it.each(["auto", "off"] as const)("give the same answers (simd: %s), and predict reuses one view", (simd) => {
@@ -49,11 +67,14 @@ describe("predict, predictInto, predictBatch", () => {
   it("batches of every length up to three blocks equal single predictions bit for bit, for every opcode", () => {
     for (const simd of ["auto", "off"] as const) {
       const model = Model.load(everyOpModel(), { simd });
-      const n = model.info.outputLength, rows = new Float32Array(13 * 6).map((_, i) => Math.sin(i) * 2);
+      const n = model.info.outputLength,
+        rows = new Float32Array(13 * 6).map((_, i) => Math.sin(i) * 2);
       for (let nRows = 0; nRows <= 13; nRows++) {
         const batch = model.predictBatch(rows, nRows);
         for (let r = 0; r < nRows; r++) {
-          expect(Array.from(batch.subarray(r * n, r * n + n))).toEqual(Array.from(model.predict(rows.subarray(r * 6, r * 6 + 6))));
+          expect(Array.from(batch.subarray(r * n, r * n + n))).toEqual(
+            Array.from(model.predict(rows.subarray(r * 6, r * 6 + 6))),
+          );
         }
       }
     }
@@ -64,7 +85,8 @@ describe("predict, predictInto, predictBatch", () => {
     const nRows = 100_000;
     const rows = new Float32Array(2 * nRows).map((_, i) => ((i * 7919) % 401) / 100 - 2);
     const out = model.predictBatch(rows, nRows);
-    for (const r of [0, 1, 32767, 32768, 65535, 99_999]) expect(out[2 * r + 1]).toBeCloseTo(p1(rows[2 * r]!, rows[2 * r + 1]!), 6);
+    for (const r of [0, 1, 32767, 32768, 65535, 99_999])
+      expect(out[2 * r + 1]).toBeCloseTo(p1(rows[2 * r]!, rows[2 * r + 1]!), 6);
   });
 
   it("rows and outputs already in wasm memory are used in place", () => {
@@ -101,24 +123,45 @@ describe("predict's specialised paths", () => {
   };
   const models: Array<[string, object]> = [];
   for (const nIn of [1, 2, 3, 4, 5, 40]) {
-    models.push([`logistic pair, ${nIn} features`, { kind: "logistic_regression", classes: [0, 1], ...linear(nIn, 1, {}) }]);
+    models.push([
+      `logistic pair, ${nIn} features`,
+      { kind: "logistic_regression", classes: [0, 1], ...linear(nIn, 1, {}) },
+    ]);
     models.push([`linear, ${nIn} features, 3 targets`, { kind: "linear_regression", ...linear(nIn, 3, {}) }]);
-    models.push([`one-vs-rest sigmoid, ${nIn} features`, { kind: "logistic_regression", multiClass: "ovr", classes: [0, 1, 2], ...linear(nIn, 3, {}) }]);
-    models.push([`multinomial softmax, ${nIn} features`, { kind: "logistic_regression", classes: [0, 1, 2, 3], ...linear(nIn, 4, {}) }]);
-    models.push([`mlp (interpreter), ${nIn} features`, { kind: "mlp", layers: [
-      { weights: [Array.from(r.floats(nIn))], bias: [0.1], activation: "tanh" },
-      { weights: [[1.5], [-1]], bias: [0, 0.2], activation: "softmax" }] }]);
+    models.push([
+      `one-vs-rest sigmoid, ${nIn} features`,
+      { kind: "logistic_regression", multiClass: "ovr", classes: [0, 1, 2], ...linear(nIn, 3, {}) },
+    ]);
+    models.push([
+      `multinomial softmax, ${nIn} features`,
+      { kind: "logistic_regression", classes: [0, 1, 2, 3], ...linear(nIn, 4, {}) },
+    ]);
+    models.push([
+      `mlp (interpreter), ${nIn} features`,
+      {
+        kind: "mlp",
+        layers: [
+          { weights: [Array.from(r.floats(nIn))], bias: [0.1], activation: "tanh" },
+          { weights: [[1.5], [-1]], bias: [0, 0.2], activation: "softmax" },
+        ],
+      },
+    ]);
   }
   it.each(models)("%s", (_, json) => {
     for (const simd of ["auto", "off"] as const) {
       const model = Model.load(pack(json as Parameters<typeof pack>[0]), { simd });
-      const n = model.info.inputLength, nOut = model.info.outputLength;
+      const n = model.info.inputLength,
+        nOut = model.info.outputLength;
       const rows = Array.from({ length: 7 }, () => Array.from(r.floats(n, -3, 3)));
       rows.push(Array(n).fill(0), Array(n).fill(1e30));
       const batch = model.predictBatch(Float32Array.from(rows.flat()), rows.length);
       rows.forEach((row, i) => {
-        expect(Array.from(model.predict(row)), `row ${i}`).toEqual(Array.from(batch.subarray(i * nOut, (i + 1) * nOut)));
-        expect(Array.from(model.predict(Float32Array.from(row)))).toEqual(Array.from(batch.subarray(i * nOut, (i + 1) * nOut)));
+        expect(Array.from(model.predict(row)), `row ${i}`).toEqual(
+          Array.from(batch.subarray(i * nOut, (i + 1) * nOut)),
+        );
+        expect(Array.from(model.predict(Float32Array.from(row)))).toEqual(
+          Array.from(batch.subarray(i * nOut, (i + 1) * nOut)),
+        );
       });
       expect(() => model.predict(Array(n + 1).fill(0))).toThrow(InputLengthError);
       expect(() => model.predict(Array(n - 1).fill(0))).toThrow(InputLengthError);
@@ -163,7 +206,8 @@ describe("bad rows get typed errors", () => {
 describe("memory", () => {
   it("never changes during predict or predictBatch", () => {
     const model = Model.load(everyOpModel());
-    const buffer = model.runtime.memory.buffer, bytes = buffer.byteLength;
+    const buffer = model.runtime.memory.buffer,
+      bytes = buffer.byteLength;
     const rows = new Float32Array(600).fill(0.3);
     for (let i = 0; i < 10_000; i++) model.predict([i, 1, 2, 3, 4, 5]);
     model.predictBatch(rows, 100);
@@ -173,8 +217,17 @@ describe("memory", () => {
 
   it("200 models in one runtime: all predict right, total memory reported, views survive growth", () => {
     const rt = new Runtime();
-    const models = Array.from({ length: 200 }, (_, i) => rt.load(pack({ kind: "linear_regression", coefficients: [i, 1], intercept: [0.5] })));
-    const big = rt.load(pack({ kind: "mlp", layers: [{ weights: Array.from({ length: 512 }, () => new Array(512).fill(0.001)), bias: new Array(512).fill(0) }] }));
+    const models = Array.from({ length: 200 }, (_, i) =>
+      rt.load(pack({ kind: "linear_regression", coefficients: [i, 1], intercept: [0.5] })),
+    );
+    const big = rt.load(
+      pack({
+        kind: "mlp",
+        layers: [
+          { weights: Array.from({ length: 512 }, () => new Array(512).fill(0.001)), bias: new Array(512).fill(0) },
+        ],
+      }),
+    );
     models.forEach((m, i) => expect(m.predict([2, 3])[0]).toBe(2 * i + 3.5));
     expect(big.predict(new Float32Array(512).fill(1))[0]).toBeCloseTo(0.512, 5);
     const report = rt.memoryReport();
@@ -211,12 +264,23 @@ describe("memory", () => {
     expect(zeros(b)).toBe(true);
     const c = rt.load(everyOpModel()); // fresh memory again, above everything used
     expect(zeros(c)).toBe(true);
-    expect(Array.from(c.predict([1, 2, 3, 4, 5, 6]))).toEqual(Array.from(Model.load(everyOpModel()).predict([1, 2, 3, 4, 5, 6])));
+    expect(Array.from(c.predict([1, 2, 3, 4, 5, 6]))).toEqual(
+      Array.from(Model.load(everyOpModel()).predict([1, 2, 3, 4, 5, 6])),
+    );
   });
 
   it("a runtime's memory limit is enforced at load with a typed error", () => {
     const rt = new Runtime({ maximumMemoryBytes: 512 * 1024 });
-    expect(() => rt.load(pack({ kind: "mlp", layers: [{ weights: Array.from({ length: 400 }, () => new Array(400).fill(0)), bias: new Array(400).fill(0) }] }))).toThrow(HostError);
+    expect(() =>
+      rt.load(
+        pack({
+          kind: "mlp",
+          layers: [
+            { weights: Array.from({ length: 400 }, () => new Array(400).fill(0)), bias: new Array(400).fill(0) },
+          ],
+        }),
+      ),
+    ).toThrow(HostError);
   });
 });
 
