@@ -7,8 +7,8 @@
 import { ModelSpecError } from "../errors.js";
 import { Act, Norm } from "../format/abi.js";
 import type { Label } from "../format/types.js";
-import { PlanBuilder, type Value } from "../plan/builder.js";
-import { buildQuantized } from "../plan/int8.js";
+import { Graph } from "../graph/ir.js";
+import { graphToImage } from "../graph/to-plan.js";
 
 export interface JsonScaler {
   /** StandardScaler.mean_: subtracted first. */
@@ -209,9 +209,7 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
   const layers: Layer[] = kind === "mlp" ? mlpLayers(m) : [linearLayer(m, kind, classes)];
   const nInput = layers[0]!.nIn;
   const featureNames = m.featureNames === undefined ? undefined : strings(m.featureNames, "featureNames", nInput);
-  // Quantizing, the scaler stays an f32 AFFINE step in front of the int8 layer (see src/plan/int8.ts).
-  const scaler = m.scaler !== undefined && options.quantize === "int8" ? scalerAffine(m.scaler, nInput) : undefined;
-  if (m.scaler !== undefined && !scaler) foldScaler(layers[0]!, m.scaler);
+  const scaler = m.scaler === undefined ? undefined : scalerParams(m.scaler, nInput);
 
   const last = layers[layers.length - 1]!;
   let ovr = false;
@@ -238,18 +236,25 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
     throw new ModelSpecError("classes", "a logistic regression needs its classes (classes_)");
   }
 
-  const g = new PlanBuilder(nInput, {
-    producer: (m.producer as string | undefined) ?? "edgeinfer",
-    kind,
-    featureNames: options.stripNames ? undefined : featureNames,
-  });
-  let x: Value = scaler ? g.affine(g.input, scaler.s, scaler.t, Act.None, {}, "scaler") : g.input;
+  // The scaler is a graph node like any other: the passes fold it into the first layer (and
+  // keep it an f32 step in front of an int8 one), as they do an ONNX Scaler.
+  const g = new Graph([nInput]);
+  let x = scaler ? g.scaler(g.input, scaler.mean, scaler.scale) : g.input;
   for (const l of layers) {
-    x = g.dense(x, Float32Array.from(l.w), Float32Array.from(l.b), l.act, { alpha: l.alpha, beta: l.beta }, l.where);
+    x = g.dense(x, l.w, l.b, l.nIn, l.nOut, { act: l.act, alpha: l.alpha, beta: l.beta, where: l.where });
   }
   if (ovr) x = g.normalize(x, Norm.L1); // scikit-learn's ovr: sigmoids scaled to sum to 1
-  g.output((m.outputName as string | undefined) ?? (classes ? "probabilities" : "predictions"), x, classes);
-  return buildQuantized(g, options);
+  const outputName = (m.outputName as string | undefined) ?? (classes ? "probabilities" : "predictions");
+  return graphToImage(
+    g,
+    {
+      producer: (m.producer as string | undefined) ?? "edgeinfer",
+      kind,
+      featureNames: options.stripNames ? undefined : featureNames,
+    },
+    [{ name: outputName, v: x, labels: classes }],
+    options,
+  );
 }
 
 function linearLayer(m: Record<string, unknown>, kind: string, classes: Label[] | undefined): Layer {
@@ -325,34 +330,15 @@ function mlpLayers(m: Record<string, unknown>): Layer[] {
   });
 }
 
-/** (x − mean) / scale as an element-wise step: x · (1/scale) + (−mean/scale). */
-function scalerAffine(raw: unknown, nIn: number): { s: Float32Array; t: Float32Array } {
+/** StandardScaler's mean_ and scale_ (none zero): y = (x − mean) / scale. */
+function scalerParams(raw: unknown, nIn: number): { mean: Float64Array; scale: Float64Array } {
   if (!isObject(raw)) throw new ModelSpecError("scaler", `expected { mean, scale }, got ${describe(raw)}`);
   const mean = numbers(raw.mean, "scaler.mean", nIn),
     scale = numbers(raw.scale, "scaler.scale", nIn);
   scale.forEach((v, i) => {
     if (v === 0) throw new ModelSpecError(`scaler.scale[${i}]`, "is zero");
   });
-  return { s: Float32Array.from(scale, (v) => 1 / v), t: Float32Array.from(mean, (m, i) => -m / scale[i]!) };
-}
-
-/** (x − mean) / scale folded into W x + b, in float64: W' = W / scale, b' = b − W' · mean. */
-function foldScaler(l: Layer, raw: unknown): void {
-  if (!isObject(raw)) throw new ModelSpecError("scaler", `expected { mean, scale }, got ${describe(raw)}`);
-  const mean = numbers(raw.mean, "scaler.mean", l.nIn);
-  const scale = numbers(raw.scale, "scaler.scale", l.nIn);
-  scale.forEach((s, i) => {
-    if (s === 0) throw new ModelSpecError(`scaler.scale[${i}]`, "is zero");
-  });
-  for (let o = 0; o < l.nOut; o++) {
-    let shift = 0;
-    for (let i = 0; i < l.nIn; i++) {
-      const w = l.w[o * l.nIn + i]! / scale[i]!;
-      l.w[o * l.nIn + i] = w;
-      shift += w * mean[i]!;
-    }
-    l.b[o] = l.b[o]! - shift;
-  }
+  return { mean: Float64Array.from(mean), scale: Float64Array.from(scale) };
 }
 
 /**

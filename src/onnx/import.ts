@@ -14,6 +14,8 @@
 import { ModelSpecError, UnsupportedOpError } from "../errors.js";
 import { Act, Norm, QuantMode } from "../format/abi.js";
 import type { Label } from "../format/types.js";
+import { Graph, type IrValue } from "../graph/ir.js";
+import { graphToImage } from "../graph/to-plan.js";
 import type { PackOptions } from "../json/import.js";
 import { quantizeRows, roundHalfEven } from "../plan/quantize.js";
 import {
@@ -25,7 +27,6 @@ import {
   type OnnxNode,
   type Tensor,
 } from "./decode.js";
-import { type IrValue, Lowering } from "./lower.js";
 
 export interface OnnxPackOptions extends PackOptions {
   /**
@@ -193,7 +194,7 @@ export function packOnnx(bytes: Uint8Array, options: OnnxPackOptions = {}): Uint
 
 class OnnxImporter {
   private readonly syms = new Map<string, Sym>();
-  private readonly low: Lowering;
+  private readonly low: Graph;
   private readonly inputName: string;
   private node!: OnnxNode;
   private opset = 0;
@@ -236,7 +237,7 @@ class OnnxImporter {
       );
     }
     const shape = rowDims as number[];
-    this.low = new Lowering(prod(shape));
+    this.low = new Graph(shape);
     this.syms.set(chosen.name, {
       kind: "row",
       v: this.low.input,
@@ -267,12 +268,9 @@ class OnnxImporter {
       if (s.kind !== "row") s = this.materialize(o.name, s, `graph output ${JSON.stringify(o.name)}`);
       return { name: o.name, v: s.v, labels: s.labels };
     });
-    return this.low.build(
-      {
-        producer: this.model.producer || "onnx",
-        kind: "onnx",
-        inputName: this.inputName,
-      },
+    return graphToImage(
+      this.low,
+      { producer: this.model.producer || "onnx", kind: "onnx", inputName: this.inputName },
       outputs,
       this.options,
     );
@@ -1100,7 +1098,7 @@ class OnnxImporter {
     }
     return {
       kind: "row",
-      v: this.low.dense(a.v, w, new Float64Array(nOut), nIn, nOut),
+      v: this.low.dense(a.v, w, new Float64Array(nOut), nIn, nOut, { shape: [...a.shape.slice(0, -1), m] }),
       shape: [...a.shape.slice(0, -1), m],
     };
   }
