@@ -9,6 +9,7 @@ import { Act, Norm } from "../format/abi.js";
 import type { Label } from "../format/types.js";
 import { Graph } from "../graph/ir.js";
 import { graphToImage } from "../graph/to-plan.js";
+import type { PackOptions } from "../pack.js";
 
 export interface JsonScaler {
   /** StandardScaler.mean_: subtracted first. */
@@ -57,29 +58,6 @@ export interface JsonModel {
   weightsLayout?: "out_in" | "in_out";
   /** Name of the model's output (default "probabilities" for classifiers, "predictions" otherwise). */
   outputName?: string;
-}
-
-export interface PackOptions {
-  /**
-   * "int8": dense weights stored as int8 with one scale per output channel, computed in int8
-   * (DENSE_Q8); a final layer with ≤ 1 % of the dense weights, or that int8 would shrink by
-   * under 64 bytes, stays f32 (docs/quantization.md).
-   */
-  quantize?: "none" | "int8";
-  /**
-   * Rows of the model's input: with quantize "int8", each int8 layer's input range is
-   * calibrated on them (static quantization), and the image records the largest output
-   * difference to the float model and the top-class agreement on them.
-   */
-  calibration?: ArrayLike<ArrayLike<number>>;
-  /** With quantize "int8": "auto" (default) keeps a small final layer in f32 (QuantizeOptions.int8Layers); "all" quantizes every dense layer. */
-  int8Layers?: "auto" | "all";
-  /** With quantize "int8": rows quantized to "int16" (default, symmetric) or "uint8" (with a zero point, as ONNX DynamicQuantizeLinear). */
-  activations?: "int16" | "uint8";
-  /** Rows per block in predictBatch. */
-  batchRows?: number;
-  /** Leave feature names out of the image. */
-  stripNames?: boolean;
 }
 
 const ACTS: Record<JsonActivation, Act> = {
