@@ -10,12 +10,13 @@
  * shape that cannot be made static, a non-float input.
  */
 
-import { ModelSpecError } from "../errors.js";
+import { EdgeInferError, ModelSpecError, UnsupportedOpError } from "../errors.js";
 import { graphToImage } from "../graph/to-plan.js";
 import type { OnnxPackOptions } from "../pack.js";
 import { OnnxContext } from "./context.js";
 import { decodeOnnx, type OnnxModel, type OnnxNode } from "./decode.js";
 import { ONNX_OPS } from "./ops/index.js";
+import { cycleRefusal, orderNodes } from "./order.js";
 import { MAX_OPSET } from "./registry.js";
 
 export type { OnnxPackOptions } from "../pack.js";
@@ -28,8 +29,10 @@ for (const op of ONNX_OPS.list()) (SUPPORTED_OPS[op.domain] ??= {})[op.opType] =
 /** Packs an ONNX model's bytes into an edgeinfer image. */
 export function packOnnx(bytes: Uint8Array, options: OnnxPackOptions = {}): Uint8Array {
   const model = decodeOnnx(bytes);
+  const { order, cyclic } = orderNodes(model);
+  if (cyclic.length > 0) throw cycleRefusal(model, cyclic[0]!);
   const ctx = new OnnxContext(model, options);
-  for (const n of model.nodes) lowerNode(ctx, n);
+  for (const n of order) lowerNode(ctx, n);
   return writeImage(ctx);
 }
 
@@ -80,13 +83,72 @@ export interface NodeSupport {
   reason?: string;
 }
 
-/** Every node of a model and whether edgeinfer supports its operator at the model's opset. */
-export function listOnnxNodes(bytes: Uint8Array): { model: OnnxModel; nodes: NodeSupport[] } {
+/**
+ * Every node of a model, in dependency order, and whether pack() lowers it: each node is
+ * lowered as pack() lowers it, and a refusal is recorded (its detail) rather than thrown. A
+ * node fed by a refused node is refused as such. `error` is a refusal that belongs to no one
+ * node (the graph's inputs or outputs, planning); with no refused node and no `error`, pack()
+ * with the same options accepts the model.
+ */
+export function listOnnxNodes(
+  bytes: Uint8Array,
+  options: OnnxPackOptions = {},
+): { model: OnnxModel; nodes: NodeSupport[]; error?: string } {
   const model = decodeOnnx(bytes);
-  const nodes = model.nodes.map((n) => {
-    const opset = model.opsets.get(domainOf(n)) ?? 0;
-    const reason = ONNX_OPS.unsupportedReason(n.opType, domainOf(n), opset);
-    return { node: n.name, opType: n.opType, domain: n.domain || "ai.onnx", opset, supported: !reason, reason };
+  const { order, cyclic } = orderNodes(model);
+  const verdict = (n: OnnxNode, reason?: string): NodeSupport => ({
+    node: n.name,
+    opType: n.opType,
+    domain: n.domain || "ai.onnx",
+    opset: model.opsets.get(domainOf(n)) ?? 0,
+    supported: reason === undefined,
+    ...(reason === undefined ? {} : { reason }),
   });
-  return { model, nodes };
+  let ctx: OnnxContext | undefined;
+  let error: string | undefined;
+  try {
+    ctx = new OnnxContext(model, options);
+  } catch (e) {
+    if (!(e instanceof EdgeInferError)) throw e;
+    error = e.message;
+  }
+  const refused = new Map<string, string>(); // tensor → the refused node it comes from
+  const nodes: NodeSupport[] = [];
+  for (const n of order) {
+    const from = n.inputs.find((name) => name && refused.has(name));
+    let reason: string | undefined =
+      from === undefined
+        ? undefined
+        : `input ${JSON.stringify(from)} comes from refused node ${JSON.stringify(refused.get(from))}`;
+    if (reason === undefined) {
+      const domain = domainOf(n);
+      reason = ctx
+        ? lowerOrReason(ctx, n)
+        : ONNX_OPS.unsupportedReason(n.opType, domain, model.opsets.get(domain) ?? 0);
+    }
+    if (reason !== undefined) for (const out of n.outputs) if (out) refused.set(out, refused.get(from ?? "") ?? n.name);
+    nodes.push(verdict(n, reason));
+  }
+  for (const n of cyclic) nodes.push(verdict(n, cycleRefusal(model, n).detail));
+  if (ctx && error === undefined && nodes.every((n) => n.supported)) {
+    try {
+      writeImage(ctx);
+    } catch (e) {
+      if (!(e instanceof EdgeInferError)) throw e;
+      error = e.message;
+    }
+  }
+  return { model, nodes, ...(error === undefined ? {} : { error }) };
+}
+
+/** Lowers the node; its refusal's detail when it is refused. */
+function lowerOrReason(ctx: OnnxContext, n: OnnxNode): string | undefined {
+  try {
+    lowerNode(ctx, n);
+    return undefined;
+  } catch (e) {
+    if (e instanceof UnsupportedOpError) return e.detail;
+    if (e instanceof EdgeInferError) return e.message;
+    throw e;
+  }
 }

@@ -69,8 +69,11 @@ function matmul(ctx: OnnxContext): Sym {
   }
   const a = ctx.row(0);
   const b = ctx.constant(1, "B");
-  if (b.dims.length !== 2) ctx.refuse(`the constant operand must be 2-D, got [${b.dims}]`);
-  const [k, m] = b.dims as [number, number];
+  // A 1-D B (skl2onnx's single-target LinearRegression on doubles) is a [K, 1] matrix whose
+  // column dimension is then dropped, as numpy's matmul does.
+  const vector = b.dims.length === 1;
+  if (!vector && b.dims.length !== 2) ctx.refuse(`the constant operand must be 1-D or 2-D, got [${b.dims}]`);
+  const [k, m] = (vector ? [b.dims[0]!, 1] : b.dims) as [number, number];
   const kIn = a.shape[a.shape.length - 1];
   if (kIn !== k) ctx.refuse(`[N, ${a.shape}] · [${b.dims}]: inner dimensions ${kIn} and ${k} differ`);
   const blocks = prod(a.shape.slice(0, -1));
@@ -83,9 +86,6 @@ function matmul(ctx: OnnxContext): Sym {
   for (let r = 0; r < blocks; r++) {
     for (let o = 0; o < m; o++) for (let i = 0; i < k; i++) w[(r * m + o) * nIn + r * k + i] = bd[i * m + o]!;
   }
-  return {
-    kind: "row",
-    v: ctx.graph.dense(a.v, w, new Float64Array(nOut), nIn, nOut, { shape: [...a.shape.slice(0, -1), m] }),
-    shape: [...a.shape.slice(0, -1), m],
-  };
+  const shape = vector ? a.shape.slice(0, -1) : [...a.shape.slice(0, -1), m];
+  return { kind: "row", v: ctx.graph.dense(a.v, w, new Float64Array(nOut), nIn, nOut, { shape }), shape };
 }
