@@ -123,6 +123,16 @@ function strings(v: unknown, path: string, length: number): string[] {
   return v as string[];
 }
 
+/** Rows are read by feature name (CSV headers, named inputs): two features of one name would be ambiguous. */
+function distinctNames(names: string[], path: string): void {
+  const first = new Map<string, number>();
+  names.forEach((name, i) => {
+    const j = first.get(name);
+    if (j !== undefined) throw new ModelSpecError(`${path}[${i}]`, `${JSON.stringify(name)} is also ${path}[${j}]`);
+    first.set(name, i);
+  });
+}
+
 function activation(v: unknown, path: string): Act {
   if (v === undefined) return Act.None;
   if (typeof v !== "string" || !(v in ACTS))
@@ -187,6 +197,7 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
   const layers: Layer[] = kind === "mlp" ? mlpLayers(m) : [linearLayer(m, kind, classes)];
   const nInput = layers[0]!.nIn;
   const featureNames = m.featureNames === undefined ? undefined : strings(m.featureNames, "featureNames", nInput);
+  if (featureNames) distinctNames(featureNames, "featureNames");
   const scaler = m.scaler === undefined ? undefined : scalerParams(m.scaler, nInput);
 
   const last = layers[layers.length - 1]!;
