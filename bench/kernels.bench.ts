@@ -5,7 +5,8 @@
  */
 import { Bench } from "tinybench";
 import { Act, Model } from "../src/index.js";
-import { PlanBuilder, quantizeRows } from "../src/pack.js";
+import { PlanBuilder } from "../src/plan/builder.js";
+import { quantizeRows } from "../src/plan/quantize.js";
 import { report } from "./suite.js";
 
 function rand(seed: number) {

@@ -11,8 +11,8 @@
  */
 import { readFileSync } from "node:fs";
 import protobuf from "protobufjs/light.js";
+import { decodeOnnx } from "../src/onnx/decode.js";
 import { ONNX_SCHEMA } from "../src/onnx/schema.js";
-import { decodeOnnx } from "../src/pack.js";
 import { root } from "./suite.js";
 
 export type Act = "relu" | "softmax" | "sigmoid" | "logistic_pair" | "none";

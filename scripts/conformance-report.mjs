@@ -23,12 +23,13 @@ if (!existsSync(DATA_ROOT)) {
 warnIfStale();
 
 const pack = await import(pathToFileURL(join(dist, "pack.js")).href);
+const internal = await import(pathToFileURL(join(dist, "internal.js")).href);
 const runtime = await import(pathToFileURL(join(dist, "index.js")).href);
 const api = {
   packOnnx: pack.packOnnx,
-  decodeOnnx: pack.decodeOnnx,
-  decodeTensorProto: pack.decodeTensorProto,
-  SUPPORTED_OPS: pack.SUPPORTED_OPS,
+  decodeOnnx: internal.decodeOnnx,
+  decodeTensorProto: internal.decodeTensorProto,
+  SUPPORTED_OPS: internal.SUPPORTED_OPS,
   Model: runtime.Model,
   EdgeInferError: runtime.EdgeInferError,
 };

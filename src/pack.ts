@@ -6,13 +6,51 @@
 import { ModelSpecError } from "./errors.js";
 import { MAGIC } from "./format/abi.js";
 import { type JsonModel, packJson } from "./json/import.js";
-import { type OnnxPackOptions, packOnnx } from "./onnx/import.js";
+import { packOnnx } from "./onnx/import.js";
 
-export { type JsonLayer, type JsonModel, type JsonScaler, type PackOptions, packJson } from "./json/import.js";
-export { decodeOnnx, decodeTensorProto, type OnnxModel, type Tensor } from "./onnx/decode.js";
-export { listOnnxNodes, type NodeSupport, type OnnxPackOptions, packOnnx, SUPPORTED_OPS } from "./onnx/import.js";
-export { type BuildOptions, type ModelMeta, PlanBuilder, type Value } from "./plan/builder.js";
-export { quantizeRows, roundHalfEven } from "./plan/quantize.js";
+export { type JsonLayer, type JsonModel, type JsonScaler, packJson } from "./json/import.js";
+export { listOnnxNodes, type NodeSupport, packOnnx } from "./onnx/import.js";
+
+/** Options of pack(), packJson() and packOnnx(). */
+export interface PackOptions {
+  /**
+   * "int8": dense weights stored as int8 with one scale per output channel, computed in int8
+   * (DENSE_Q8); a final layer with ≤ 1 % of the dense weights, or that int8 would shrink by
+   * under 64 bytes, stays f32 (docs/quantization.md).
+   */
+  quantize?: "none" | "int8";
+  /**
+   * Rows of the model's input: with quantize "int8", each int8 layer's input range is
+   * calibrated on them (static quantization), and the image records the largest output
+   * difference to the float model and the top-class agreement on them.
+   */
+  calibration?: ArrayLike<ArrayLike<number>>;
+  /** With quantize "int8": "auto" (default) keeps a small final layer in f32 (QuantizeOptions.int8Layers); "all" quantizes every dense layer. */
+  int8Layers?: "auto" | "all";
+  /** With quantize "int8": rows quantized to "int16" (default, symmetric) or "uint8" (with a zero point, as ONNX DynamicQuantizeLinear). */
+  activations?: "int16" | "uint8";
+  /** Rows per block in predictBatch. */
+  batchRows?: number;
+  /** Leave feature names out of the image. */
+  stripNames?: boolean;
+}
+
+/** pack()'s options for an ONNX model. */
+export interface OnnxPackOptions extends PackOptions {
+  /**
+   * Values for graph inputs other than the row (weights fed as inputs, as the ONNX backend
+   * tests do): they become constants at pack time. dataType (ONNX TensorProto.DataType)
+   * defaults to FLOAT; integer zero points need theirs (it decides uint8 or int8).
+   */
+  constants?: Record<string, { dims: number[]; data: ArrayLike<number>; dataType?: number }>;
+  /** Which graph input is the row, when there are several (default: the only non-constant one). */
+  input?: string;
+  /**
+   * false: the row input has no batch dimension: the whole tensor, as declared, is one row
+   * (per-tensor quantization and element-wise operators only). Default true: dim 0 is the batch.
+   */
+  batch?: boolean;
+}
 
 /** Is this already a packed image (starts with "EIM\0")? */
 export function isPackedImage(bytes: Uint8Array): boolean {

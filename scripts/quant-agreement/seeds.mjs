@@ -2,7 +2,7 @@
 // f32 model, with the final layer kept f32 and with it int8 (docs/quantization.md, "Which
 // layers become int8"). After `npm run build`: node scripts/quant-agreement/seeds.mjs
 const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
-const { PlanBuilder } = await import(`${root}/dist/src/pack.js`);
+const { PlanBuilder } = await import(`${root}/dist/src/internal.js`);
 const { Model } = await import(`${root}/dist/src/index.js`);
 const RELU = 1,
   SOFTMAX = 5,

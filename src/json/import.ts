@@ -7,8 +7,9 @@
 import { ModelSpecError } from "../errors.js";
 import { Act, Norm } from "../format/abi.js";
 import type { Label } from "../format/types.js";
-import { PlanBuilder, type Value } from "../plan/builder.js";
-import { buildQuantized } from "../plan/int8.js";
+import { Graph } from "../graph/ir.js";
+import { graphToImage } from "../graph/to-plan.js";
+import type { PackOptions } from "../pack.js";
 
 export interface JsonScaler {
   /** StandardScaler.mean_: subtracted first. */
@@ -57,29 +58,6 @@ export interface JsonModel {
   weightsLayout?: "out_in" | "in_out";
   /** Name of the model's output (default "probabilities" for classifiers, "predictions" otherwise). */
   outputName?: string;
-}
-
-export interface PackOptions {
-  /**
-   * "int8": dense weights stored as int8 with one scale per output channel, computed in int8
-   * (DENSE_Q8); a final layer with ≤ 1 % of the dense weights, or that int8 would shrink by
-   * under 64 bytes, stays f32 (docs/quantization.md).
-   */
-  quantize?: "none" | "int8";
-  /**
-   * Rows of the model's input: with quantize "int8", each int8 layer's input range is
-   * calibrated on them (static quantization), and the image records the largest output
-   * difference to the float model and the top-class agreement on them.
-   */
-  calibration?: ArrayLike<ArrayLike<number>>;
-  /** With quantize "int8": "auto" (default) keeps a small final layer in f32 (QuantizeOptions.int8Layers); "all" quantizes every dense layer. */
-  int8Layers?: "auto" | "all";
-  /** With quantize "int8": rows quantized to "int16" (default, symmetric) or "uint8" (with a zero point, as ONNX DynamicQuantizeLinear). */
-  activations?: "int16" | "uint8";
-  /** Rows per block in predictBatch. */
-  batchRows?: number;
-  /** Leave feature names out of the image. */
-  stripNames?: boolean;
 }
 
 const ACTS: Record<JsonActivation, Act> = {
@@ -143,6 +121,16 @@ function strings(v: unknown, path: string, length: number): string[] {
     throw new ModelSpecError(path, `expected ${length} strings, got ${describe(v)}`);
   }
   return v as string[];
+}
+
+/** Rows are read by feature name (CSV headers, named inputs): two features of one name would be ambiguous. */
+function distinctNames(names: string[], path: string): void {
+  const first = new Map<string, number>();
+  names.forEach((name, i) => {
+    const j = first.get(name);
+    if (j !== undefined) throw new ModelSpecError(`${path}[${i}]`, `${JSON.stringify(name)} is also ${path}[${j}]`);
+    first.set(name, i);
+  });
 }
 
 function activation(v: unknown, path: string): Act {
@@ -209,9 +197,8 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
   const layers: Layer[] = kind === "mlp" ? mlpLayers(m) : [linearLayer(m, kind, classes)];
   const nInput = layers[0]!.nIn;
   const featureNames = m.featureNames === undefined ? undefined : strings(m.featureNames, "featureNames", nInput);
-  // Quantizing, the scaler stays an f32 AFFINE step in front of the int8 layer (see src/plan/int8.ts).
-  const scaler = m.scaler !== undefined && options.quantize === "int8" ? scalerAffine(m.scaler, nInput) : undefined;
-  if (m.scaler !== undefined && !scaler) foldScaler(layers[0]!, m.scaler);
+  if (featureNames) distinctNames(featureNames, "featureNames");
+  const scaler = m.scaler === undefined ? undefined : scalerParams(m.scaler, nInput);
 
   const last = layers[layers.length - 1]!;
   let ovr = false;
@@ -238,18 +225,25 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
     throw new ModelSpecError("classes", "a logistic regression needs its classes (classes_)");
   }
 
-  const g = new PlanBuilder(nInput, {
-    producer: (m.producer as string | undefined) ?? "edgeinfer",
-    kind,
-    featureNames: options.stripNames ? undefined : featureNames,
-  });
-  let x: Value = scaler ? g.affine(g.input, scaler.s, scaler.t, Act.None, {}, "scaler") : g.input;
+  // The scaler is a graph node like any other: the passes fold it into the first layer (and
+  // keep it an f32 step in front of an int8 one), as they do an ONNX Scaler.
+  const g = new Graph([nInput]);
+  let x = scaler ? g.scaler(g.input, scaler.mean, scaler.scale) : g.input;
   for (const l of layers) {
-    x = g.dense(x, Float32Array.from(l.w), Float32Array.from(l.b), l.act, { alpha: l.alpha, beta: l.beta }, l.where);
+    x = g.dense(x, l.w, l.b, l.nIn, l.nOut, { act: l.act, alpha: l.alpha, beta: l.beta, where: l.where });
   }
   if (ovr) x = g.normalize(x, Norm.L1); // scikit-learn's ovr: sigmoids scaled to sum to 1
-  g.output((m.outputName as string | undefined) ?? (classes ? "probabilities" : "predictions"), x, classes);
-  return buildQuantized(g, options);
+  const outputName = (m.outputName as string | undefined) ?? (classes ? "probabilities" : "predictions");
+  return graphToImage(
+    g,
+    {
+      producer: (m.producer as string | undefined) ?? "edgeinfer",
+      kind,
+      featureNames: options.stripNames ? undefined : featureNames,
+    },
+    [{ name: outputName, v: x, labels: classes }],
+    options,
+  );
 }
 
 function linearLayer(m: Record<string, unknown>, kind: string, classes: Label[] | undefined): Layer {
@@ -325,34 +319,15 @@ function mlpLayers(m: Record<string, unknown>): Layer[] {
   });
 }
 
-/** (x − mean) / scale as an element-wise step: x · (1/scale) + (−mean/scale). */
-function scalerAffine(raw: unknown, nIn: number): { s: Float32Array; t: Float32Array } {
+/** StandardScaler's mean_ and scale_ (none zero): y = (x − mean) / scale. */
+function scalerParams(raw: unknown, nIn: number): { mean: Float64Array; scale: Float64Array } {
   if (!isObject(raw)) throw new ModelSpecError("scaler", `expected { mean, scale }, got ${describe(raw)}`);
   const mean = numbers(raw.mean, "scaler.mean", nIn),
     scale = numbers(raw.scale, "scaler.scale", nIn);
   scale.forEach((v, i) => {
     if (v === 0) throw new ModelSpecError(`scaler.scale[${i}]`, "is zero");
   });
-  return { s: Float32Array.from(scale, (v) => 1 / v), t: Float32Array.from(mean, (m, i) => -m / scale[i]!) };
-}
-
-/** (x − mean) / scale folded into W x + b, in float64: W' = W / scale, b' = b − W' · mean. */
-function foldScaler(l: Layer, raw: unknown): void {
-  if (!isObject(raw)) throw new ModelSpecError("scaler", `expected { mean, scale }, got ${describe(raw)}`);
-  const mean = numbers(raw.mean, "scaler.mean", l.nIn);
-  const scale = numbers(raw.scale, "scaler.scale", l.nIn);
-  scale.forEach((s, i) => {
-    if (s === 0) throw new ModelSpecError(`scaler.scale[${i}]`, "is zero");
-  });
-  for (let o = 0; o < l.nOut; o++) {
-    let shift = 0;
-    for (let i = 0; i < l.nIn; i++) {
-      const w = l.w[o * l.nIn + i]! / scale[i]!;
-      l.w[o * l.nIn + i] = w;
-      shift += w * mean[i]!;
-    }
-    l.b[o] = l.b[o]! - shift;
-  }
+  return { mean: Float64Array.from(mean), scale: Float64Array.from(scale) };
 }
 
 /**

@@ -5,7 +5,7 @@
  * OnnxDecodeError with the byte offset the decoder reached.
  */
 import protobuf from "protobufjs/light.js";
-import { OnnxDecodeError } from "../errors.js";
+import { ModelSpecError, OnnxDecodeError } from "../errors.js";
 import { ONNX_SCHEMA } from "./schema.js";
 
 /** ONNX TensorProto.DataType values edgeinfer reads. */
@@ -253,6 +253,9 @@ export function decodeOnnx(bytes: Uint8Array): OnnxModel {
   const initializers = new Map<string, Tensor>();
   for (const t of arr(g.initializer)) {
     const tensor = decodeTensor(t as Obj);
+    // Protobuf keeps both; a map would keep the last one silently.
+    if (initializers.has(tensor.name))
+      throw new ModelSpecError(`graph.initializer.${tensor.name}`, "two initializers have this name");
     initializers.set(tensor.name, tensor);
   }
   const nodes: OnnxNode[] = arr(g.node).map((raw, i) => {
@@ -268,6 +271,12 @@ export function decodeOnnx(bytes: Uint8Array): OnnxModel {
       attrs,
     };
   });
+  const outputs = arr(g.output).map((v) => valueInfo(v as Obj));
+  const outputNames = new Set<string>();
+  for (const o of outputs) {
+    if (outputNames.has(o.name)) throw new ModelSpecError(`graph.output.${o.name}`, "two graph outputs have this name");
+    outputNames.add(o.name);
+  }
   return {
     irVersion: num(m.irVersion),
     producer: [str(m.producerName), str(m.producerVersion)].filter(Boolean).join(" "),
@@ -278,7 +287,7 @@ export function decodeOnnx(bytes: Uint8Array): OnnxModel {
     inputs: arr(g.input)
       .map((v) => valueInfo(v as Obj))
       .filter((v) => !initializers.has(v.name)),
-    outputs: arr(g.output).map((v) => valueInfo(v as Obj)),
+    outputs,
   };
 }
 

@@ -5,7 +5,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { EdgeInferError, Model } from "../../src/index.js";
-import { decodeOnnx, decodeTensorProto, packOnnx, SUPPORTED_OPS } from "../../src/pack.js";
+import { decodeOnnx, decodeTensorProto } from "../../src/onnx/decode.js";
+import { SUPPORTED_OPS } from "../../src/onnx/import.js";
+import { packOnnx } from "../../src/pack.js";
 import { type Case, DATA_ROOT, listCases, type Outcome, parseReport, runCase } from "./classify.mjs";
 
 const api = { packOnnx, decodeOnnx, decodeTensorProto, SUPPORTED_OPS, Model, EdgeInferError };

@@ -17,7 +17,8 @@ import {
 } from "../../src/format/abi.js";
 import { crc32 } from "../../src/format/crc32.js";
 import { FormatError, inspect, Model, VersionError } from "../../src/index.js";
-import { PlanBuilder, quantizeRows } from "../../src/pack.js";
+import { PlanBuilder } from "../../src/plan/builder.js";
+import { quantizeRows } from "../../src/plan/quantize.js";
 import { everyOpModel, seedModel } from "../helpers/models.js";
 
 /** Copy of an image with one u32 (or u8) changed and the checksum made right again. */

@@ -23,6 +23,8 @@ export interface GraphSpec {
   outputs: string[];
   /** dataType: ONNX TensorProto.DataType (default FLOAT); integer types are stored in int32_data. */
   initializers?: Record<string, { dims: number[]; data: number[]; dataType?: number }>;
+  /** Float initializers written after `initializers`, names allowed to repeat (as a hostile file may). */
+  moreInitializers?: Array<{ name: string; dims: number[]; data: number[] }>;
   opset?: number;
   mlOpset?: number;
 }
@@ -54,12 +56,16 @@ export function onnxModel(g: GraphSpec): Uint8Array {
         output: n.outputs,
         attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attr(k, v)),
       })),
-      initializer: Object.entries(g.initializers ?? {}).map(([name, t]) => ({
-        name,
-        dims: t.dims,
-        dataType: t.dataType ?? 1,
-        ...((t.dataType ?? 1) === 1 ? { floatData: t.data } : { int32Data: t.data }),
-      })),
+      initializer: Object.entries(g.initializers ?? {})
+        .map(([name, t]) => ({
+          name,
+          dims: t.dims,
+          dataType: t.dataType ?? 1,
+          ...((t.dataType ?? 1) === 1 ? { floatData: t.data } : { int32Data: t.data }),
+        }))
+        .concat(
+          (g.moreInitializers ?? []).map((t) => ({ name: t.name, dims: t.dims, dataType: 1, floatData: t.data })),
+        ),
       input: [input, ...(g.extraInputs ?? [])].map((i) => ({
         name: i.name,
         type: {

@@ -154,6 +154,12 @@ describe("bad JSON models are refused with the field named", () => {
       /expected "multinomial" or "ovr"/,
     ],
     ["feature names", { ...lr, featureNames: ["a"] }, "featureNames", /expected 2 strings/],
+    [
+      "duplicate feature names",
+      { ...lr, featureNames: ["a", "a"] },
+      "featureNames[1]",
+      /"a" is also featureNames\[0\]/,
+    ],
     ["scaler length", { ...lr, scaler: { mean: [0], scale: [1, 1] } }, "scaler.mean", /expected 2 numbers, got 1/],
     ["zero scale", { ...lr, scaler: { mean: [0, 0], scale: [1, 0] } }, "scaler.scale[1]", /is zero/],
     [

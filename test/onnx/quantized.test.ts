@@ -10,7 +10,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { QuantDecision } from "../../src/format/abi.js";
 import { Model, UnsupportedOpError } from "../../src/index.js";
-import { decodeOnnx, pack } from "../../src/pack.js";
+import { decodeOnnx } from "../../src/onnx/decode.js";
+import { pack } from "../../src/pack.js";
 import { type GraphSpec, onnxModel } from "../helpers/onnx-builder.js";
 import { dynamicQuantize } from "../helpers/reference.js";
 

@@ -2,7 +2,7 @@
 // twice, dead steps dropped, concatenation, shape checks at pack time.
 import { describe, expect, it } from "vitest";
 import { Act, inspect, Model, ModelSpecError, Opcode } from "../../src/index.js";
-import { PlanBuilder } from "../../src/pack.js";
+import { PlanBuilder } from "../../src/plan/builder.js";
 import { seeded } from "../helpers/rng.js";
 
 const meta = { producer: "test", kind: "mlp" };

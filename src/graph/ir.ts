@@ -1,0 +1,166 @@
+/**
+ * The one graph between the importers (ONNX, JSON) and the planner: dense, affine, activation,
+ * argmax, normalize, concat, int8 dense, quantize and reshape nodes on row values, parameters in
+ * float64. Each value carries its shape: the feature dims after the batch dimension ([n],
+ * [C, H, W], …), so that later operators (convolutions, pooling) can be planned on it; the
+ * planner takes flat widths, and src/graph/to-plan.ts flattens. src/graph/passes.ts folds and
+ * fuses the nodes before the hand-off.
+ */
+
+import { Act, type Norm, QuantMode } from "../format/abi.js";
+
+export type Kind =
+  | "input"
+  | "dense"
+  | "affine"
+  | "act"
+  | "argmax"
+  | "normalize"
+  | "concat"
+  | "dense_q8"
+  | "quantize"
+  | "reshape";
+
+export interface IrValue {
+  readonly id: number;
+  kind: Kind;
+  /** Feature dims after the batch dimension. */
+  shape: readonly number[];
+  /** Elements per row: the product of `shape`. */
+  width: number;
+  srcs: IrValue[];
+  /** dense: W nOut×nIn and b; affine: s and t. */
+  w?: Float64Array;
+  b?: Float64Array;
+  act: Act;
+  alpha: number;
+  beta: number;
+  norm?: Norm;
+  /**
+   * affine: s and t came from a standard scaler (x − mean) / scale. Folding it into a dense
+   * layer divides by `scale` (W / scale, b − (W / scale)·mean) rather than multiplying by s:
+   * the JSON importer's arithmetic, kept so its images stay the same to the bit.
+   */
+  scaler?: { mean: Float64Array; scale: Float64Array };
+  /** dense_q8: int8 weights (out × in) and scales from a quantized graph; b is the bias. */
+  q8?: { wq: Int8Array; scales: Float32Array; input?: { scale: number; zeroPoint: number } };
+  /** quantize: mode, per-element scale (or multiplier) and zero point in w and b, range. */
+  quant?: { mode: QuantMode; lo: number; hi: number };
+  /** The name errors use for this step ("layers[2]", "scaler"); the planner's default otherwise. */
+  where?: string;
+  /** Set when a pass replaced this node by another. */
+  forward?: IrValue;
+}
+
+const prod = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+
+/** The graph under construction: nodes in creation order, which is a topological order. */
+export class Graph {
+  readonly input: IrValue;
+  readonly nodes: IrValue[] = [];
+  private nextId = 0;
+
+  constructor(inputShape: readonly number[]) {
+    this.input = this.add({ kind: "input", shape: inputShape, srcs: [] });
+  }
+
+  private add(n: Omit<IrValue, "id" | "act" | "alpha" | "beta" | "width"> & Partial<IrValue>): IrValue {
+    const v: IrValue = { act: Act.None, alpha: 0, beta: 0, ...n, width: prod(n.shape), id: this.nextId++ };
+    this.nodes.push(v);
+    return v;
+  }
+
+  /** y = W x + b on the flat row; `shape` (default [nOut]) is the result's. */
+  dense(
+    x: IrValue,
+    w: Float64Array,
+    b: Float64Array,
+    nIn: number,
+    nOut: number,
+    opts: { shape?: readonly number[]; act?: Act; alpha?: number; beta?: number; where?: string } = {},
+  ): IrValue {
+    const shape = opts.shape ?? [nOut];
+    if (nIn !== x.width || w.length !== nIn * nOut || b.length !== nOut || prod(shape) !== nOut)
+      throw new Error(`internal: dense ${nOut}×${nIn} on a row of ${x.width}`);
+    const { act = Act.None, alpha = 0, beta = 0, where } = opts;
+    return this.add({ kind: "dense", shape, srcs: [x], w, b, act, alpha, beta, where });
+  }
+
+  /** y = s ⊙ x + t, element-wise. */
+  affine(x: IrValue, s: Float64Array, t: Float64Array, opts: { where?: string } = {}): IrValue {
+    return this.add({ kind: "affine", shape: x.shape, srcs: [x], w: s, b: t, where: opts.where });
+  }
+
+  /** (x − mean) / scale, kept in that form for the fold into a following dense layer. */
+  scaler(x: IrValue, mean: Float64Array, scale: Float64Array, where = "scaler"): IrValue {
+    const s = scale.map((v) => 1 / v),
+      t = mean.map((m, i) => -m / scale[i]!);
+    return this.add({ kind: "affine", shape: x.shape, srcs: [x], w: s, b: t, scaler: { mean, scale }, where });
+  }
+
+  act(x: IrValue, act: Act, alpha: number, beta: number): IrValue {
+    return this.add({ kind: "act", shape: x.shape, srcs: [x], act, alpha, beta });
+  }
+
+  /** An int8 dense layer as a quantized graph defines it (kept as is: never folded with neighbours). */
+  denseQ8(
+    x: IrValue,
+    wq: Int8Array,
+    scales: Float32Array,
+    b: Float64Array,
+    input?: { scale: number; zeroPoint: number },
+  ): IrValue {
+    return this.add({ kind: "dense_q8", shape: [scales.length], srcs: [x], b, q8: { wq, scales, input } });
+  }
+
+  quantize(x: IrValue, mode: QuantMode, scale?: Float64Array, zp?: Float64Array, lo = 0, hi = 255): IrValue {
+    const perRow = mode === QuantMode.DynamicScale || mode === QuantMode.DynamicZeroPoint; // one value per row
+    return this.add({
+      kind: "quantize",
+      shape: perRow ? [1] : x.shape,
+      srcs: [x],
+      w: scale,
+      b: zp,
+      quant: { mode, lo, hi },
+    });
+  }
+
+  argmax(x: IrValue): IrValue {
+    return this.add({ kind: "argmax", shape: [1], srcs: [x] });
+  }
+
+  normalize(x: IrValue, norm: Norm): IrValue {
+    return this.add({ kind: "normalize", shape: x.shape, srcs: [x], norm });
+  }
+
+  /** Rows side by side: [a] ++ [b] → [a + b]. */
+  concat(parts: IrValue[]): IrValue {
+    return this.add({ kind: "concat", shape: [parts.reduce((w, p) => w + p.width, 0)], srcs: parts });
+  }
+
+  /** The same elements under another shape: a view, no step (the passes forward it to its source). */
+  reshape(x: IrValue, shape: readonly number[]): IrValue {
+    if (prod(shape) !== x.width) throw new Error(`internal: reshape of ${x.width} elements to [${shape}]`);
+    if (shape.length === x.shape.length && shape.every((d, k) => d === x.shape[k])) return x;
+    return this.add({ kind: "reshape", shape, srcs: [x] });
+  }
+}
+
+/** The node that stands for `v` once the passes replaced it. */
+export function resolve(v: IrValue): IrValue {
+  while (v.forward) v = v.forward;
+  return v;
+}
+
+/** Nodes reachable from `roots`, in creation (topological) order. Iterative: deep graphs do not overflow the stack. */
+export function liveNodes(g: Graph, roots: readonly IrValue[]): IrValue[] {
+  const live = new Set<number>();
+  const stack = roots.map(resolve);
+  while (stack.length > 0) {
+    const v = resolve(stack.pop()!);
+    if (live.has(v.id)) continue;
+    live.add(v.id);
+    for (const s of v.srcs) stack.push(s);
+  }
+  return g.nodes.filter((n) => live.has(n.id) && !n.forward);
+}

@@ -1,0 +1,76 @@
+/**
+ * The hand-off from the graph to the planner: runs the passes, then one PlanBuilder step per
+ * live node, parameters rounded to f32 here, once. Shapes flatten to widths: the planner
+ * works on rows.
+ */
+
+import { ModelSpecError } from "../errors.js";
+import type { Label } from "../format/types.js";
+import { type ModelMeta, PlanBuilder, type Value } from "../plan/builder.js";
+import { buildQuantized, type QuantizeOptions } from "../plan/int8.js";
+import { type Graph, type IrValue, liveNodes, resolve } from "./ir.js";
+import { optimize } from "./passes.js";
+
+export interface GraphOutput {
+  name: string;
+  v: IrValue;
+  labels?: Label[];
+}
+
+/** Optimizes the graph and writes the image (int8 layers as `options` ask). */
+export function graphToImage(g: Graph, meta: ModelMeta, outputs: GraphOutput[], options: QuantizeOptions): Uint8Array {
+  const outs = outputs.map((o) => ({ ...o, v: resolve(o.v) }));
+  optimize(
+    g,
+    outs.map((o) => o.v),
+    { foldIntoDense: options.quantize !== "int8" },
+  );
+  const live = liveNodes(
+    g,
+    outs.map((o) => resolve(o.v)),
+  );
+  const plan = new PlanBuilder(g.input.width, meta);
+  const values = new Map<number, Value>([[g.input.id, plan.input]]);
+  const f32 = (a: Float64Array) => Float32Array.from(a);
+  for (const n of live) {
+    if (n.kind === "input") continue;
+    const srcs = n.srcs.map((s) => values.get(resolve(s).id)!);
+    values.set(n.id, step(plan, n, srcs, f32));
+  }
+  for (const o of outs) {
+    const v = values.get(resolve(o.v).id);
+    if (!v) throw new ModelSpecError(`outputs.${o.name}`, "internal: output lost in lowering");
+    plan.output(o.name, v, o.labels);
+  }
+  return buildQuantized(plan, options);
+}
+
+function step(plan: PlanBuilder, n: IrValue, srcs: Value[], f32: (a: Float64Array) => Float32Array): Value {
+  const x = srcs[0]!,
+    o = { alpha: n.alpha, beta: n.beta };
+  switch (n.kind) {
+    case "dense":
+      return plan.dense(x, f32(n.w!), f32(n.b!), n.act, o, n.where);
+    case "dense_q8":
+      return plan.denseQ8(x, n.q8!.wq, n.q8!.scales, f32(n.b!), n.act, o, "onnx", n.q8!.input, "graph");
+    case "quantize":
+      return plan.quantize(x, n.quant!.mode, {
+        scale: n.w && f32(n.w),
+        zeroPoint: n.b && f32(n.b),
+        lo: n.quant!.lo,
+        hi: n.quant!.hi,
+      });
+    case "affine":
+      return plan.affine(x, f32(n.w!), f32(n.b!), n.act, o, n.where);
+    case "act":
+      return plan.act(x, n.act, o);
+    case "argmax":
+      return plan.argmax(x);
+    case "normalize":
+      return plan.normalize(x, n.norm!);
+    case "concat":
+      return plan.concat(srcs);
+    default:
+      throw new Error(`internal: ${n.kind}`);
+  }
+}

@@ -1,0 +1,17 @@
+/** Every ONNX operator family, registered once: a new family is a file and one line here. */
+
+import { OnnxOpRegistry } from "../registry.js";
+import * as dense from "./dense.js";
+import * as elementwise from "./elementwise.js";
+import * as ml from "./ml.js";
+import * as quant from "./quant.js";
+import * as reduce from "./reduce.js";
+import * as shape from "./shape.js";
+
+export const ONNX_OPS = new OnnxOpRegistry();
+dense.register(ONNX_OPS);
+elementwise.register(ONNX_OPS);
+reduce.register(ONNX_OPS);
+shape.register(ONNX_OPS);
+quant.register(ONNX_OPS);
+ml.register(ONNX_OPS);
