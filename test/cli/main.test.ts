@@ -129,7 +129,7 @@ describe("edgeinfer pack and inspect", () => {
 
 describe("edgeinfer predict", () => {
   it("JSON output maps each output name to per-row arrays, plus labels, matching scikit-learn", async () => {
-    const r = await cli(["predict", join(ex, "model.json"), join(ex, "data.csv")]);
+    const r = await cli(["predict", join(ex, "model.json"), join(ex, "data.csv"), "--ignore-columns", "y"]);
     expect(r.code).toBe(0);
     const y = JSON.parse(r.out) as { probabilities: number[][]; label: number[][] };
     expect(y.probabilities).toHaveLength(1000);
@@ -138,7 +138,15 @@ describe("edgeinfer predict", () => {
   });
 
   it("CSV output, JSON rows (arrays and named objects), stdin", async () => {
-    const csv = await cli(["predict", join(ex, "model.json"), join(ex, "data.csv"), "--format", "csv"]);
+    const csv = await cli([
+      "predict",
+      join(ex, "model.json"),
+      join(ex, "data.csv"),
+      "--format",
+      "csv",
+      "--ignore-columns",
+      "y",
+    ]);
     const lines = csv.out.trim().split("\n");
     expect(lines[0]).toBe("probabilities_0,probabilities_1,label");
     expect(lines).toHaveLength(1001);
@@ -155,14 +163,14 @@ describe("edgeinfer predict", () => {
     [
       ["predict", join(ex, "model.json"), "-"],
       2,
-      /error\[E_INPUT\]: stdin line 2: 3 values; the model takes 2/,
+      /error\[E_INPUT\]: stdin row 2: 3 values; the model takes 2/,
       "1,2\n1,2,3\n",
     ],
-    [["predict", join(ex, "model.json"), "-"], 2, /error\[E_INPUT\]: row 0, feature 1 \("x2"\) is NaN/, "1,nan\n"],
+    [["predict", join(ex, "model.json"), "-"], 2, /error\[E_INPUT\]: stdin row 1, feature 2 \("x2"\): NaN/, "1,nan\n"],
     [
       ["predict", join(ex, "model.json"), "-"],
       2,
-      /error\[E_INPUT\]: stdin line 1, column 2: "abc" is not a number/,
+      /error\[E_INPUT\]: stdin row 1, feature 2 \("x2"\): "abc" is not a number/,
       "1,abc\n",
     ],
     [["predict", join(ex, "data.csv"), "-"], 2, /error\[E_ONNX\]: ONNX byte \d+: not a readable ONNX model/],

@@ -1,0 +1,41 @@
+/** `edgeinfer inspect`: validates a model and describes it (for ONNX, every node first). */
+import { EdgeInferError } from "../../errors.js";
+import { readImage } from "../../format/read.js";
+import type { ImageInfo } from "../../format/types.js";
+import { isJsonModel, isPackedImage, listOnnxNodes } from "../../pack.js";
+import { describeImage, describeOnnx } from "../describe.js";
+import { imageOf, PACK_OPTIONS, readInputBytes } from "../model-input.js";
+import type { Command } from "../options.js";
+
+export const inspectCommand: Command = {
+  name: "inspect",
+  positionals: ["<model>"],
+  summary: `Validates a model (a file, or stdin "-") and shows its inputs, outputs, sizes, steps and
+the memory it needs; for an ONNX file, first every node and whether edgeinfer supports it.
+An ONNX or JSON model is packed in memory with the packing options.`,
+  options: [{ name: "json", help: "print JSON instead of text" }, ...PACK_OPTIONS],
+  async run(a, io) {
+    const out = (s: string) => io.stdout.write(s + "\n");
+    const bytes = await readInputBytes(a.positionals[0]!, io); // read once: stdin cannot be read twice
+    const onnx = bytes.length > 0 && !isPackedImage(bytes) && !isJsonModel(bytes) ? listOnnxNodes(bytes) : undefined;
+    let info: ImageInfo | undefined, error: unknown;
+    try {
+      info = readImage(await imageOf(bytes, a, io));
+    } catch (e) {
+      if (!onnx || !(e instanceof EdgeInferError)) throw e;
+      error = e; // the node list is printed first, then the refusal
+    }
+    if (a.values.json) {
+      const onnxJson = onnx && {
+        onnx: { producer: onnx.model.producer, opsets: Object.fromEntries(onnx.model.opsets), nodes: onnx.nodes },
+        packed: info ?? null,
+      };
+      out(JSON.stringify(onnxJson ?? info, null, 2));
+    } else {
+      if (onnx) out(describeOnnx(onnx));
+      if (info) out((onnx ? "\npacked:\n" : "") + describeImage(info));
+    }
+    if (error) throw error;
+    return 0;
+  },
+};

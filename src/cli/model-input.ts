@@ -1,0 +1,112 @@
+/**
+ * A command's model argument: a packed image as it is, an ONNX or JSON model packed in memory
+ * with the packing options (the same ones as `pack`), from a file or stdin ("-").
+ */
+import { ModelSpecError } from "../errors.js";
+import { readImage } from "../format/read.js";
+import { readFileBytes } from "../io/files.js";
+import { parseRows } from "../io/rows.js";
+import type { OnnxPackOptions } from "../onnx/import.js";
+import { isPackedImage, pack } from "../pack.js";
+import { type Io, type OptionSpec, type ParsedArgs, UsageError } from "./options.js";
+
+/** The options that shape packing: `pack` shows them, the other commands apply them to a model they pack in memory. */
+export const PACK_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "quantize",
+    value: "mode",
+    choices: ["int8", "none"],
+    group: "packing options",
+    help: `int8: store dense weights as int8 (symmetric, one bf16 scale per output channel;
+biases exact) and compute with i32 sums; each row is quantized on the fly.
+pack prints the weight matrices', the biases' and the weights section's
+bytes before and after and each layer's precision (a final layer with
+≤ 1 % of the dense weights, or that int8 would shrink by under 64 bytes,
+stays f32); docs/quantization.md`,
+  },
+  {
+    name: "calibration",
+    value: "rows",
+    group: "packing options",
+    help: `with --quantize int8: CSV or JSON rows of the model's input (read as
+predict reads them). The int8 layers' input ranges are calibrated on them
+(static quantization), and pack prints (and the image records) the largest
+absolute output difference to the float model and how often the top class
+agrees on these rows`,
+  },
+  {
+    name: "int8-layers",
+    value: "which",
+    choices: ["auto", "all"],
+    group: "packing options",
+    help: "auto (default): such a small final layer stays f32; all: every dense layer int8",
+  },
+  {
+    name: "activations",
+    value: "type",
+    choices: ["int16", "uint8"],
+    group: "packing options",
+    help: `how int8 layers quantize their input rows: int16 (default, symmetric,
+finer) or uint8 with a zero point (as ONNX DynamicQuantizeLinear)`,
+  },
+  {
+    name: "batch-rows",
+    value: "N",
+    int: [1, 256],
+    group: "packing options",
+    help: "rows per block in batch prediction (default: sized to ~32 KiB of activations)",
+  },
+  { name: "strip-names", group: "packing options", help: "leave feature names out of the image" },
+];
+
+/** A file's bytes, or stdin's for "-". */
+export async function readInputBytes(path: string, io: Io): Promise<Uint8Array> {
+  if (path !== "-") return readFileBytes(path);
+  const chunks: Buffer[] = [];
+  for await (const c of io.stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
+  const b = Buffer.concat(chunks);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** The packing options as pack() takes them (the calibration rows are read later, with the model). */
+export function packOptions(a: ParsedArgs): OnnxPackOptions {
+  const v = a.values;
+  return {
+    quantize: v.quantize as OnnxPackOptions["quantize"],
+    batchRows: v["batch-rows"] as number | undefined,
+    stripNames: v["strip-names"] === true,
+    int8Layers: v["int8-layers"] as OnnxPackOptions["int8Layers"],
+    activations: v.activations as OnnxPackOptions["activations"],
+  };
+}
+
+/** Refuses two arguments that would both read stdin (the second would find it empty). */
+export function oneStdin(paths: Array<string | undefined>): void {
+  if (paths.filter((p) => p === "-").length > 1)
+    throw new UsageError('only one argument can be read from stdin ("-"); give the others as files');
+}
+
+/** Pack options with the --calibration rows read (they need the model's input width and feature names). */
+async function packOptionsWithRows(a: ParsedArgs, model: Uint8Array, io: Io): Promise<OnnxPackOptions> {
+  const o = packOptions(a);
+  const src = a.values.calibration;
+  if (src === undefined) return o;
+  if (o.quantize !== "int8") throw new UsageError("--calibration is for --quantize int8");
+  const plain = readImage(pack(model, { ...o, quantize: "none", stripNames: false }));
+  const text = new TextDecoder().decode(await readInputBytes(String(src), io));
+  const rows = parseRows(text, plain, { source: src === "-" ? "stdin" : String(src) });
+  const n = plain.inputLength;
+  return { ...o, calibration: Array.from({ length: rows.nRows }, (_, r) => rows.values.subarray(r * n, (r + 1) * n)) };
+}
+
+/** The packed image of a model's bytes: a packed image as it is, anything else packed with the options. */
+export async function imageOf(model: Uint8Array, a: ParsedArgs, io: Io): Promise<Uint8Array> {
+  if (model.length === 0) throw new ModelSpecError("", "empty file: not a model");
+  return isPackedImage(model) ? model : pack(model, await packOptionsWithRows(a, model, io));
+}
+
+/** Reads the model argument (file or stdin) and returns its packed image. */
+export async function modelImage(path: string, a: ParsedArgs, io: Io): Promise<Uint8Array> {
+  oneStdin([path, a.values.calibration as string | undefined]);
+  return imageOf(await readInputBytes(path, io), a, io);
+}
