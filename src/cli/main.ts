@@ -4,20 +4,11 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { EdgeInferError } from "../errors.js";
-import {
-  ACT_NAMES,
-  NORM_NAMES,
-  OPCODE_NAMES,
-  Opcode,
-  QUANT_MODE_NAMES,
-  STEP_FLAG_Q8_BF16_SCALES,
-  STEP_FLAG_Q8_I16_INPUT,
-  STEP_FLAG_Q8_STATIC_INPUT,
-} from "../format/abi.js";
 import { labelOf, labelSource } from "../format/labels.js";
 import { readImage } from "../format/read.js";
 import type { ImageInfo, Label } from "../format/types.js";
 import type { OnnxPackOptions } from "../onnx/import.js";
+import { describeStep } from "../ops/index.js";
 import { isJsonModel, isPackedImage, listOnnxNodes, pack } from "../pack.js";
 import { Model, type ModelInfo } from "../runtime/model.js";
 import type { SimdOption } from "../runtime/wasm.js";
@@ -484,22 +475,7 @@ function describe(info: ImageInfo): string {
     `memory:  arena ${kb(info.arenaBytes)} (${info.batchRows} rows per batch block); loaded: ${kb(Math.ceil(info.imageBytes / 16) * 16 + info.arenaBytes)}`,
     ...describeQuantization(info),
     `steps:   ${info.steps.length}`,
-    ...info.steps.map((s, k) => {
-      const op = OPCODE_NAMES[s.opcode]!;
-      const act =
-        s.opcode === Opcode.Normalize
-          ? NORM_NAMES[s.act]
-          : s.opcode === Opcode.Quantize
-            ? QUANT_MODE_NAMES[s.act]
-            : s.opcode === Opcode.Argmax || s.opcode === Opcode.Copy
-              ? undefined
-              : ACT_NAMES[s.act];
-      const extra =
-        s.opcode === Opcode.DenseQ8
-          ? ` (${s.flags & STEP_FLAG_Q8_I16_INPUT ? "int16" : "uint8"} rows, ${s.flags & STEP_FLAG_Q8_STATIC_INPUT ? "static scale" : "dynamic"}, ${s.flags & STEP_FLAG_Q8_BF16_SCALES ? "bf16" : "f32"} scales)`
-          : "";
-      return `  ${String(k).padStart(2)} ${op.padEnd(9)} ${String(s.nIn).padStart(5)} → ${String(s.nOut).padEnd(5)} ${act && act !== "none" ? act : ""}${extra}`.trimEnd();
-    }),
+    ...info.steps.map((s, k) => `  ${String(k).padStart(2)} ${describeStep(s)}`),
   ];
   return lines.join("\n");
 }
