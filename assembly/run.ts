@@ -3,17 +3,16 @@
 // bound: every offset is known to be inside the image or the arena, every size to fit.
 import {
   H_N_STEPS, H_STEPS_OFFSET, H_BATCH_ROWS, H_INPUT_OFFSET, H_N_INPUT, H_OUTPUT_OFFSET, H_OUTPUT_STRIDE,
-  STEP_BYTES, S_OPCODE, S_ACT, S_SRC, S_SRC_STRIDE, S_DST, S_DST_STRIDE, S_N_IN, S_N_OUT, S_W, S_B, S_AUX,
-  S_SCRATCH, S_ALPHA, S_BETA, S_FLAGS, OP_QUANTIZE,
-  OP_DENSE, OP_DENSE_Q8, OP_AFFINE, OP_ACT, OP_ARGMAX, OP_NORMALIZE, OP_COPY, OP_DENSE_NARROW, ACT_NONE, ACT_LOGISTIC_PAIR, ACT_SOFTMAX, ACT_LOG_SOFTMAX,
+  STEP_BYTES, S_OPCODE, S_ACT, S_SRC, S_SRC_STRIDE, S_DST, S_DST_STRIDE, S_N_IN, S_N_OUT, S_W, S_B, S_ALPHA, S_BETA,
+  OP_DENSE, OP_DENSE_Q8, OP_AFFINE, OP_ACT, OP_ARGMAX, OP_NORMALIZE, OP_COPY, OP_DENSE_NARROW, OP_QUANTIZE, ACT_LOGISTIC_PAIR,
   FLAG_CHECK_NAN, STATUS_OK, STATUS_NAN_INPUT, STATUS_BAD_OPCODE,
 } from "./abi";
-import { denseF32, denseF32Batch, denseNarrowF32, narrowRowScalar } from "./kernels/dense";
-import { denseQ8Rows } from "./kernels/dense-q8";
-import { quantizeF32 } from "./kernels/quantize";
-import { affineF32 } from "./kernels/affine";
-import { applyAct } from "./kernels/activations";
-import { argmaxF32, normalizeF32, findNaNF32 } from "./kernels/reduce";
+import { denseNarrowF32, narrowRowScalar, stepDense, stepDenseNarrow } from "./kernels/dense";
+import { stepDenseQ8 } from "./kernels/dense-q8";
+import { stepQuantize } from "./kernels/quantize";
+import { stepAffine } from "./kernels/affine";
+import { stepAct, stepFusedAct } from "./kernels/activations";
+import { findNaNF32, stepArgmax, stepNormalize, stepCopy } from "./kernels/reduce";
 import { isOp, isAct } from "./config";
 
 // Where the last non-OK status came from: row of the batch, column (feature) and step index.
@@ -36,63 +35,33 @@ function exec(image: usize, arena: usize, input: usize, nRows: i32): i32 {
   let s = image + <usize>load<u32>(image + H_STEPS_OFFSET);
   for (let k: u32 = 0; k < nSteps; k++, s += STEP_BYTES) {
     const op = <u32>load<u8>(s + S_OPCODE);
-    const act = <u32>load<u8>(s + S_ACT);
     const srcOffset = load<u32>(s + S_SRC);
     const src = srcOffset == inputOffset ? input : arena + <usize>srcOffset;
+    const srcStep = <usize>load<u32>(s + S_SRC_STRIDE) << 2;
     const dst = arena + <usize>load<u32>(s + S_DST);
+    const dstStep = <usize>load<u32>(s + S_DST_STRIDE) << 2;
     const nIn = <i32>load<u32>(s + S_N_IN);
     const nOut = <i32>load<u32>(s + S_N_OUT);
     const w = image + <usize>load<u32>(s + S_W);
     const b = image + <usize>load<u32>(s + S_B);
-
-    const srcStep = <usize>load<u32>(s + S_SRC_STRIDE) << 2;
-    const dstStep = <usize>load<u32>(s + S_DST_STRIDE) << 2;
-    const alpha = load<f32>(s + S_ALPHA);
-    const beta = load<f32>(s + S_BETA);
-
-    if (isOp(op, OP_DENSE_NARROW)) {
-      denseNarrowF32(src, <i32>(srcStep >> 2), w, b, dst, <i32>(dstStep >> 2), nIn, nOut, nRows, act, alpha, beta);
-      continue; // its activation included
-    } else if (isOp(op, OP_DENSE)) {
-      if (nRows == 1) denseF32(src, w, b, dst, nIn, nOut);
-      else denseF32Batch(src, <i32>(srcStep >> 2), w, b, dst, <i32>(dstStep >> 2), nIn, nOut, nRows);
-    } else if (isOp(op, OP_DENSE_Q8)) {
-      const aux = image + <usize>load<u32>(s + S_AUX);
-      const q = arena + <usize>load<u32>(s + S_SCRATCH);
-      denseQ8Rows(src, srcStep, q, w, aux, b, dst, dstStep, nIn, nOut, nRows, <u32>load<u16>(s + S_FLAGS));
-    } else if (isOp(op, OP_AFFINE)) {
-      for (let r = 0; r < nRows; r++) affineF32(src + <usize>r * srcStep, w, b, dst + <usize>r * dstStep, nIn);
-    } else if (isOp(op, OP_ACT)) {
-      for (let r = 0; r < nRows; r++) applyAct(act, src + <usize>r * srcStep, dst + <usize>r * dstStep, nIn, alpha, beta);
-      continue; // the activation was the step
-    } else if (isOp(op, OP_ARGMAX)) {
-      for (let r = 0; r < nRows; r++) argmaxF32(src + <usize>r * srcStep, dst + <usize>r * dstStep, nIn);
-      continue;
-    } else if (isOp(op, OP_NORMALIZE)) {
-      for (let r = 0; r < nRows; r++) normalizeF32(act, src + <usize>r * srcStep, dst + <usize>r * dstStep, nIn);
-      continue;
-    } else if (isOp(op, OP_QUANTIZE)) {
-      for (let r = 0; r < nRows; r++) quantizeF32(act, src + <usize>r * srcStep, w, b, dst + <usize>r * dstStep, nIn, alpha, beta);
-      continue; // act is the mode
-    } else if (isOp(op, OP_COPY)) {
-      for (let r = 0; r < nRows; r++) memory.copy(dst + <usize>r * dstStep, src + <usize>r * srcStep, <usize>nIn << 2);
-      continue;
-    } else {
+    const act = <u32>load<u8>(s + S_ACT);
+    const alpha = load<f32>(s + S_ALPHA), beta = load<f32>(s + S_BETA);
+    // One line per opcode; each step entry (in its kernel's file) decodes the rest of its record.
+    if (isOp(op, OP_DENSE_NARROW)) stepDenseNarrow(s, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_DENSE)) stepDense(s, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_DENSE_Q8)) stepDenseQ8(s, image, arena, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_AFFINE)) stepAffine(s, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_ACT)) stepAct(s, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_ARGMAX)) stepArgmax(s, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_NORMALIZE)) stepNormalize(s, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_QUANTIZE)) stepQuantize(s, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_COPY)) stepCopy(s, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else {
       errStep = <i32>k;
       return STATUS_BAD_OPCODE;
     }
-    // DENSE, DENSE_Q8 and AFFINE carry a fused activation over their nOut outputs: over the
-    // whole block at once when the rows are contiguous and the activation is element-wise.
-    if (act != ACT_NONE) {
-      if (dstStep == (<usize>nOut << 2) && act != ACT_SOFTMAX && act != ACT_LOG_SOFTMAX && act != ACT_LOGISTIC_PAIR) {
-        applyAct(act, dst, dst, nOut * nRows, alpha, beta);
-      } else {
-        for (let r = 0; r < nRows; r++) {
-          const y = dst + <usize>r * dstStep;
-          applyAct(act, y, y, nOut, alpha, beta);
-        }
-      }
-    }
+    // DENSE, DENSE_Q8 and AFFINE carry a fused activation over their nOut outputs.
+    if (isOp(op, OP_DENSE) || isOp(op, OP_DENSE_Q8) || isOp(op, OP_AFFINE)) stepFusedAct(act, dst, dstStep, nOut, nRows, alpha, beta);
   }
   return STATUS_OK;
 }

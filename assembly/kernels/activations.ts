@@ -190,3 +190,29 @@ export function softmax(x: usize, y: usize, n: i32): void {
     softmaxRef(x, y, n);
   }
 }
+
+// ---- Step entries (assembly/run.ts). The interpreter decodes the fields every record has once
+// (src and dst with their strides in bytes, nIn, nOut, w and b as image addresses, act, alpha,
+// beta: decoding them in every entry made the release wasm 388 bytes bigger); an entry decodes
+// the fields only its opcode has from the record at s.
+
+/**
+ * The activation DENSE, DENSE_Q8 and AFFINE fuse over their nOut outputs: over the whole block
+ * at once when the rows are contiguous and the activation is element-wise, else row by row.
+ */
+export function stepFusedAct(act: u32, dst: usize, dstStep: usize, nOut: i32, nRows: i32, alpha: f32, beta: f32): void {
+  if (act == ACT_NONE) return;
+  if (dstStep == (<usize>nOut << 2) && act != ACT_SOFTMAX && act != ACT_LOG_SOFTMAX && act != ACT_LOGISTIC_PAIR) {
+    applyAct(act, dst, dst, nOut * nRows, alpha, beta);
+  } else {
+    for (let r = 0; r < nRows; r++) {
+      const y = dst + <usize>r * dstStep;
+      applyAct(act, y, y, nOut, alpha, beta);
+    }
+  }
+}
+
+/** ACT: the activation is the step, row by row. */
+export function stepAct(s: usize, src: usize, srcStep: usize, dst: usize, dstStep: usize, nIn: i32, nOut: i32, w: usize, b: usize, act: u32, alpha: f32, beta: f32, nRows: i32): void {
+  for (let r = 0; r < nRows; r++) applyAct(act, src + <usize>r * srcStep, dst + <usize>r * dstStep, nIn, alpha, beta);
+}

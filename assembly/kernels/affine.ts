@@ -22,3 +22,13 @@ export function affineF32(x: usize, s: usize, t: usize, y: usize, n: i32): void 
     affineF32Ref(x, s, t, y, n);
   }
 }
+
+// ---- Step entries (assembly/run.ts). The interpreter decodes the fields every record has once
+// (src and dst with their strides in bytes, nIn, nOut, w and b as image addresses, act, alpha,
+// beta: decoding them in every entry made the release wasm 388 bytes bigger); an entry decodes
+// the fields only its opcode has from the record at s.
+
+/** AFFINE row by row, its fused activation follows: stepFusedAct. */
+export function stepAffine(s: usize, src: usize, srcStep: usize, dst: usize, dstStep: usize, nIn: i32, nOut: i32, w: usize, b: usize, act: u32, alpha: f32, beta: f32, nRows: i32): void {
+  for (let r = 0; r < nRows; r++) affineF32(src + <usize>r * srcStep, w, b, dst + <usize>r * dstStep, nIn);
+}

@@ -12,6 +12,7 @@
 // input f32 xScale and i32 xZeroPoint; b f32[nOut], q = nIn bytes of scratch. x, y, q disjoint.
 import { RUNS, nonzeroRuns, ANY_BIT } from "./runs";
 import { STEP_FLAG_Q8_STATIC_INPUT, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_BF16_SCALES, STEP_FLAG_Q8_NO_ROW_SUMS } from "../abi";
+import { S_FLAGS, S_AUX, S_SCRATCH } from "../abi"; // step records (the step entries below)
 
 /** Loop overhead of a run in the int16-row kernels, in 8-value blocks of work (bench/ measurements). */
 const I16_RUN_COST = 1;
@@ -457,4 +458,16 @@ export function denseQ8Ref(x: usize, q: usize, w: usize, aux: usize, b: usize, y
   const zpSlot = q + ((<usize>nIn + 3) & ~3);
   const scale = quantizeRowU8Ref(x, q, nIn, zpSlot);
   denseQ8DotRef(q, w, aux, b, y, nIn, nOut, load<i32>(zpSlot), scale, bf16);
+}
+
+// ---- Step entries (assembly/run.ts). The interpreter decodes the fields every record has once
+// (src and dst with their strides in bytes, nIn, nOut, w and b as image addresses, act, alpha,
+// beta: decoding them in every entry made the release wasm 388 bytes bigger); an entry decodes
+// the fields only its opcode has from the record at s.
+
+/** DENSE_Q8 (the row quantized in the step's scratch, arena + scratch), its fused activation follows: stepFusedAct. */
+export function stepDenseQ8(s: usize, image: usize, arena: usize, src: usize, srcStep: usize, dst: usize, dstStep: usize, nIn: i32, nOut: i32, w: usize, b: usize, act: u32, alpha: f32, beta: f32, nRows: i32): void {
+  const aux = image + <usize>load<u32>(s + S_AUX);
+  const q = arena + <usize>load<u32>(s + S_SCRATCH);
+  denseQ8Rows(src, srcStep, q, w, aux, b, dst, dstStep, nIn, nOut, nRows, <u32>load<u16>(s + S_FLAGS));
 }

@@ -37,3 +37,15 @@ export function quantizeF32(mode: u32, x: usize, w: usize, b: usize, y: usize, n
     store<f32>(y + p, v);
   }
 }
+
+// ---- Step entries (assembly/run.ts). The interpreter decodes the fields every record has once
+// (src and dst with their strides in bytes, nIn, nOut, w and b as image addresses, act, alpha,
+// beta: decoding them in every entry made the release wasm 388 bytes bigger); an entry decodes
+// the fields only its opcode has from the record at s.
+
+/** QUANTIZE row by row (the mode in the act byte, the saturation bounds in alpha and beta). */
+export function stepQuantize(s: usize, src: usize, srcStep: usize, dst: usize, dstStep: usize, nIn: i32, nOut: i32, w: usize, b: usize, act: u32, alpha: f32, beta: f32, nRows: i32): void {
+  const mode = act;
+  const lo = alpha, hi = beta;
+  for (let r = 0; r < nRows; r++) quantizeF32(mode, src + <usize>r * srcStep, w, b, dst + <usize>r * dstStep, nIn, lo, hi);
+}

@@ -48,3 +48,24 @@ export function findNaNF32(x: usize, n: i32): i32 {
   }
   return -1;
 }
+
+// ---- Step entries (assembly/run.ts). The interpreter decodes the fields every record has once
+// (src and dst with their strides in bytes, nIn, nOut, w and b as image addresses, act, alpha,
+// beta: decoding them in every entry made the release wasm 388 bytes bigger); an entry decodes
+// the fields only its opcode has from the record at s.
+
+/** ARGMAX row by row. */
+export function stepArgmax(s: usize, src: usize, srcStep: usize, dst: usize, dstStep: usize, nIn: i32, nOut: i32, w: usize, b: usize, act: u32, alpha: f32, beta: f32, nRows: i32): void {
+  for (let r = 0; r < nRows; r++) argmaxF32(src + <usize>r * srcStep, dst + <usize>r * dstStep, nIn);
+}
+
+/** NORMALIZE row by row (the norm in the act byte). */
+export function stepNormalize(s: usize, src: usize, srcStep: usize, dst: usize, dstStep: usize, nIn: i32, nOut: i32, w: usize, b: usize, act: u32, alpha: f32, beta: f32, nRows: i32): void {
+  const norm = act;
+  for (let r = 0; r < nRows; r++) normalizeF32(norm, src + <usize>r * srcStep, dst + <usize>r * dstStep, nIn);
+}
+
+/** COPY row by row. */
+export function stepCopy(s: usize, src: usize, srcStep: usize, dst: usize, dstStep: usize, nIn: i32, nOut: i32, w: usize, b: usize, act: u32, alpha: f32, beta: f32, nRows: i32): void {
+  for (let r = 0; r < nRows; r++) memory.copy(dst + <usize>r * dstStep, src + <usize>r * srcStep, <usize>nIn << 2);
+}

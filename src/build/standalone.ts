@@ -2,8 +2,8 @@
  * `edgeinfer build`: one model → one self-contained .wasm (docs/standalone.md).
  *
  * The interpreter (assembly/run.ts) is compiled again by asc for this model alone:
- *   - assembly/config.ts is replaced by the opcodes and activations the model's steps use, so
- *     the optimizer drops every other kernel;
+ *   - assembly/config.ts is generated for the opcodes and activations the model's steps use
+ *     (src/build/config-source.ts, from the src/ops table), so the optimizer drops every other kernel;
  *   - assembly/standalone-layout.ts is replaced by the model's fixed memory layout, placed below
  *     the module's own static data (asc --memoryBase), so every address is a constant;
  *   - the packed image is then appended as an active data segment at that layout's address.
@@ -20,6 +20,7 @@ import type { ImageInfo } from "../format/types.js";
 import type { JsonModel } from "../json/import.js";
 import type { OnnxPackOptions } from "../onnx/import.js";
 import { pack } from "../pack.js";
+import { configSource, type KernelSet, kernelSetOf } from "./config-source.js";
 import { addDataSegment, ensureMemoryPages, joinSections, splitSections } from "./wasm-sections.js";
 
 export interface StandaloneOptions extends OnnxPackOptions {
@@ -86,31 +87,12 @@ export function standaloneLayout(info: ImageInfo, batchCapacity = info.batchRows
 }
 
 /** The opcodes and activations an image's steps use (bit k = number k). */
-export function kernelSet(info: ImageInfo): { opcodes: number; activations: number } {
-  let opcodes = 0,
-    activations = 1 << Act.None;
-  for (const s of info.steps) {
-    opcodes |= 1 << s.opcode;
-    // NORMALIZE's act byte is a norm and QUANTIZE's a mode, not activations.
-    if (s.opcode !== Opcode.Normalize && s.opcode !== Opcode.Quantize) activations |= 1 << s.act;
-  }
-  return { opcodes, activations };
-}
+export const kernelSet = (info: ImageInfo): KernelSet => kernelSetOf(info.steps);
 
 const bits = (mask: number, names: Record<number, string>) =>
   Object.entries(names)
     .filter(([k]) => mask & (1 << Number(k)))
     .map(([, n]) => n);
-
-/** assembly/config.ts with this model's switches: the same file, two constants changed. */
-function configSource(template: string, opcodes: number, activations: number): string {
-  const set = (src: string, name: string, v: number) => {
-    const re = new RegExp(`(export const ${name}: u32 = )0x[0-9a-f]+;`);
-    if (!re.test(src)) throw new Error(`internal: assembly/config.ts has no ${name} to set`);
-    return src.replace(re, (_, head: string) => `${head}0x${(v >>> 0).toString(16)};`);
-  };
-  return set(set(template, "OPCODES", opcodes), "ACTIVATIONS", activations);
-}
 
 function layoutSource(l: StandaloneLayout, allowNaN: boolean): string {
   const c = (name: string, type: string, v: number) => `export const ${name}: ${type} = ${v};\n`;
@@ -154,7 +136,7 @@ export async function buildStandalone(
 
   const dir = assemblyDir();
   const generated = new Map([
-    ["config.ts", configSource(readFileSync(join(dir, "config.ts"), "utf8"), opcodes, activations)],
+    ["config.ts", configSource({ opcodes, activations }, "edgeinfer build, for one model")],
     ["standalone-layout.ts", layoutSource(layout, options.allowNaN ?? false)],
   ]);
   let asc: typeof import("assemblyscript/asc");

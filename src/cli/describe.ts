@@ -1,15 +1,7 @@
 /** The text `inspect` and `pack` print about a model. */
-import {
-  ACT_NAMES,
-  NORM_NAMES,
-  OPCODE_NAMES,
-  Opcode,
-  QUANT_MODE_NAMES,
-  STEP_FLAG_Q8_BF16_SCALES,
-  STEP_FLAG_Q8_I16_INPUT,
-  STEP_FLAG_Q8_STATIC_INPUT,
-} from "../format/abi.js";
+
 import type { ImageInfo, StepRecord } from "../format/types.js";
+import { describeStep } from "../ops/index.js";
 import type { listOnnxNodes } from "../pack.js";
 
 const kb = (n: number) => (n < 4096 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`);
@@ -42,25 +34,9 @@ export function describeQuantization(info: ImageInfo): string[] {
   return lines;
 }
 
-/**
- * One step's line in `inspect`: index, opcode, widths, then what the act byte means and the
- * int8 details. (The per-opcode part is to come from the op table's describe.)
- */
+/** One step's line in `inspect`: its index, then what the op table says of it. */
 export function describeStepLine(s: StepRecord, index: number): string {
-  const op = OPCODE_NAMES[s.opcode]!;
-  const act =
-    s.opcode === Opcode.Normalize
-      ? NORM_NAMES[s.act]
-      : s.opcode === Opcode.Quantize
-        ? QUANT_MODE_NAMES[s.act]
-        : s.opcode === Opcode.Argmax || s.opcode === Opcode.Copy
-          ? undefined
-          : ACT_NAMES[s.act];
-  const extra =
-    s.opcode === Opcode.DenseQ8
-      ? ` (${s.flags & STEP_FLAG_Q8_I16_INPUT ? "int16" : "uint8"} rows, ${s.flags & STEP_FLAG_Q8_STATIC_INPUT ? "static scale" : "dynamic"}, ${s.flags & STEP_FLAG_Q8_BF16_SCALES ? "bf16" : "f32"} scales)`
-      : "";
-  return `  ${String(index).padStart(2)} ${op.padEnd(9)} ${String(s.nIn).padStart(5)} → ${String(s.nOut).padEnd(5)} ${act && act !== "none" ? act : ""}${extra}`.trimEnd();
+  return `  ${String(index).padStart(2)} ${describeStep(s)}`;
 }
 
 /** An ONNX file's nodes and whether edgeinfer supports each. */
@@ -75,6 +51,8 @@ export function describeOnnx(o: ReturnType<typeof listOnnxNodes>): string {
       (n) =>
         `  ${n.supported ? "ok " : "NO "} ${`${n.domain === "ai.onnx" ? "" : n.domain + "::"}${n.opType}`.padEnd(34)} ${n.node}${n.reason ? `: ${n.reason}` : ""}`,
     ),
+    // A refusal that belongs to no one node (inputs, outputs, planning): pack refuses the model too.
+    ...(o.error ? [`model:   NOT packable: ${o.error}`] : []),
   ];
   return lines.join("\n");
 }

@@ -113,30 +113,6 @@ export const STEP_FLAG_Q8_I16_INPUT = 2;
 export const STEP_FLAG_Q8_BF16_SCALES = 4;
 /** ABI 3. DENSE_Q8 with int16 rows: aux holds no row sums (only the uint8 rows' zero point needs them). */
 export const STEP_FLAG_Q8_NO_ROW_SUMS = 8;
-/** The DENSE_Q8 flags that need kernel ABI 3. */
-export const STEP_FLAGS_ABI3 = STEP_FLAG_Q8_BF16_SCALES | STEP_FLAG_Q8_NO_ROW_SUMS;
-
-/** The lowest kernel ABI that runs a step: 3 for an ABI 3 flag, 2 for QUANTIZE or another flag, else 1. */
-export const stepAbi = (opcode: number, flags: number): number =>
-  flags & STEP_FLAGS_ABI3 ? 3 : flags !== 0 || opcode === Opcode.Quantize ? 2 : 1;
-
-/**
- * DENSE_Q8's aux tensor, in bytes: the scales (f32, or bf16 padded to 4), then the i32 row sums
- * (unless NO_ROW_SUMS), then with a static input its f32 scale and i32 zero point.
- */
-export function q8AuxLayout(
-  nOut: number,
-  flags: number,
-): { scalesBytes: number; rowSumsBytes: number; inputOffset: number; bytes: number } {
-  const scalesBytes = flags & STEP_FLAG_Q8_BF16_SCALES ? Math.ceil(nOut / 2) * 4 : 4 * nOut;
-  const rowSumsBytes = flags & STEP_FLAG_Q8_NO_ROW_SUMS ? 0 : 4 * nOut;
-  const inputOffset = scalesBytes + rowSumsBytes;
-  return { scalesBytes, rowSumsBytes, inputOffset, bytes: inputOffset + (flags & STEP_FLAG_Q8_STATIC_INPUT ? 8 : 0) };
-}
-
-/** The largest |q| of an int16 row of nIn values: Σ|q·w| ≤ nIn · limit · 127 stays below 2^31. */
-export const i16Limit = (nIn: number) => Math.min(32767, Math.floor(2147483647 / (127 * nIn)));
-
 /** QUANTIZE modes (in the act byte). */
 export enum QuantMode {
   /** y = clamp(round(x / w[i]) + b[i], alpha, beta): QuantizeLinear. */
@@ -179,18 +155,6 @@ export enum Status {
   /** Standalone modules only: predict_batch(n) with n outside 0..batch_capacity(). */
   BadBatch = 3,
 }
-
-export const OPCODE_NAMES: Record<number, string> = {
-  [Opcode.Dense]: "DENSE",
-  [Opcode.DenseQ8]: "DENSE_Q8",
-  [Opcode.Affine]: "AFFINE",
-  [Opcode.Act]: "ACT",
-  [Opcode.Argmax]: "ARGMAX",
-  [Opcode.Normalize]: "NORMALIZE",
-  [Opcode.Copy]: "COPY",
-  [Opcode.DenseNarrow]: "DENSE_NARROW",
-  [Opcode.Quantize]: "QUANTIZE",
-};
 
 export const QUANT_MODE_NAMES: Record<number, string> = {
   [QuantMode.Divide]: "divide",

@@ -7,32 +7,27 @@
  */
 
 import { FormatError, VersionError } from "../errors.js";
+import { q8AuxLayout } from "../ops/dense-q8.js";
+import { isDense, opSpec, parameterCount as stepParameterCount } from "../ops/index.js";
+import { type StepBounds, StepValidator } from "../ops/spec.js";
 import {
   ABI_VERSION,
-  Act,
   FORMAT_MAJOR,
   HEADER_BYTES,
   Header,
   type HeaderField,
   MAGIC,
-  Norm,
   Opcode,
   OUTPUT_RECORD_BYTES,
   QUANT_DECISION_NAMES,
   QuantDecision,
-  QuantMode,
-  q8AuxLayout,
   STEP_BYTES,
-  STEP_FLAG_Q8_BF16_SCALES,
-  STEP_FLAG_Q8_I16_INPUT,
-  STEP_FLAG_Q8_NO_ROW_SUMS,
-  STEP_FLAG_Q8_STATIC_INPUT,
   Step,
   type StepField,
-  stepAbi,
   WEIGHTS_ALIGN,
 } from "./abi.js";
 import { crc32 } from "./crc32.js";
+import { rowsOverlap } from "./rows.js";
 import type { ImageInfo, Label, OutputInfo, StepRecord } from "./types.js";
 import { ByteReader } from "./varint.js";
 
@@ -92,9 +87,13 @@ export function readImage(
   if (abiVersion > ABI_VERSION || abiVersion === 0) throw new VersionError("abi", abiVersion, `1 to ${ABI_VERSION}`);
   if (h("flags") !== 0) fail("header.flags", Header.flags, `unknown flag bits 0x${h("flags").toString(16)}`);
 
-  // Sections inside the image.
-  const section = (offField: HeaderField, bytesNeeded: number, name: string) => {
+  // Sections inside the image. Plain numbers throughout (no u32 wrap): a length that cannot fit
+  // in the body wherever it starts is named, else the offset that puts it outside.
+  const bodyBytes = imageBytes - HEADER_BYTES;
+  const section = (offField: HeaderField, bytesNeeded: number, name: string, lenField: HeaderField) => {
     const off = h(offField);
+    if (bytesNeeded > bodyBytes)
+      fail(`header.${lenField}`, Header[lenField], `${name} (${bytesNeeded} bytes) cannot fit in ${imageBytes} bytes`);
     if (off < HEADER_BYTES || off + bytesNeeded > imageBytes) {
       fail(
         `header.${offField}`,
@@ -106,20 +105,27 @@ export function readImage(
   };
   const nSteps = h("nSteps");
   const nOutputs = h("nOutputs");
-  if (nSteps > (imageBytes - HEADER_BYTES) / STEP_BYTES)
-    fail("header.nSteps", Header.nSteps, `${nSteps} steps cannot fit in ${imageBytes} bytes`);
-  if (nOutputs === 0 || nOutputs > (imageBytes - HEADER_BYTES) / OUTPUT_RECORD_BYTES) {
-    fail("header.nOutputs", Header.nOutputs, `${nOutputs} outputs: need at least 1 and they must fit in the image`);
-  }
-  const stepsOffset = section("stepsOffset", nSteps * STEP_BYTES, "the step records");
-  const outputsOffset = section("outputsOffset", nOutputs * OUTPUT_RECORD_BYTES, "the output records");
+  if (nOutputs === 0) fail("header.nOutputs", Header.nOutputs, "0 outputs: a model gives at least one");
+  const stepsOffset = section("stepsOffset", nSteps * STEP_BYTES, `${nSteps} step records`, "nSteps");
+  const outputsOffset = section(
+    "outputsOffset",
+    nOutputs * OUTPUT_RECORD_BYTES,
+    `${nOutputs} output records`,
+    "nOutputs",
+  );
   const metaBytes = h("metaBytes");
-  const metaOffset = section("metaOffset", metaBytes, "the metadata");
+  const metaOffset = section("metaOffset", metaBytes, "the metadata", "metaBytes");
   const weightsOffset = h("weightsOffset");
   const weightsBytes = h("weightsBytes");
   if (weightsOffset % WEIGHTS_ALIGN !== 0)
     fail("header.weightsOffset", Header.weightsOffset, `${weightsOffset} is not ${WEIGHTS_ALIGN}-byte aligned`);
-  if (weightsOffset < HEADER_BYTES || weightsOffset + weightsBytes !== imageBytes) {
+  if (weightsOffset < HEADER_BYTES || weightsOffset > imageBytes)
+    fail(
+      "header.weightsOffset",
+      Header.weightsOffset,
+      `${weightsOffset} is outside the image body [${HEADER_BYTES}, ${imageBytes}]`,
+    );
+  if (weightsOffset + weightsBytes !== imageBytes) {
     fail(
       "header.weightsBytes",
       Header.weightsBytes,
@@ -146,9 +152,16 @@ export function readImage(
   const outputLength = h("outputStride");
   if (inputLength < 1) fail("header.nInput", Header.nInput, "a model takes at least one value");
   if (outputLength < 1) fail("header.outputStride", Header.outputStride, "a model gives at least one value");
-  const region = (offField: HeaderField, width: number, what: string): [number, number] => {
+  const region = (offField: HeaderField, widthField: HeaderField, width: number, what: string): [number, number] => {
     const off = h(offField);
-    const end = off + batchRows * width * 4;
+    const rowsBytes = batchRows * width * 4;
+    if (rowsBytes > MAX_ARENA_BYTES)
+      fail(
+        `header.${widthField}`,
+        Header[widthField],
+        `${what}, ${batchRows} of ${width} floats, need ${rowsBytes} bytes: more than the largest arena (${MAX_ARENA_BYTES})`,
+      );
+    const end = off + rowsBytes;
     if (off % 4 !== 0 || end > arenaBytes)
       fail(
         `header.${offField}`,
@@ -157,8 +170,8 @@ export function readImage(
       );
     return [off, end];
   };
-  const [inputOffset, inputEnd] = region("inputOffset", inputLength, "the input rows");
-  const [outputOffset, outputEnd] = region("outputOffset", outputLength, "the output rows");
+  const [inputOffset, inputEnd] = region("inputOffset", "nInput", inputLength, "the input rows");
+  const [outputOffset, outputEnd] = region("outputOffset", "outputStride", outputLength, "the output rows");
   if (inputOffset < outputEnd && outputOffset < inputEnd)
     fail("header.outputOffset", Header.outputOffset, "the output rows overlap the input rows");
 
@@ -230,11 +243,7 @@ export function readImage(
   });
 
   let parameterCount = 0;
-  for (const s of steps) {
-    if (s.opcode === Opcode.Dense || s.opcode === Opcode.DenseNarrow || s.opcode === Opcode.DenseQ8)
-      parameterCount += s.nIn * s.nOut + s.nOut;
-    else if (s.opcode === Opcode.Affine) parameterCount += 2 * s.nIn;
-  }
+  for (const s of steps) parameterCount += stepParameterCount(s);
   return {
     formatVersion: `${major}.${minor}`,
     abiVersion,
@@ -258,8 +267,6 @@ export function readImage(
   };
 }
 
-const isDense = (op: number) => op === Opcode.Dense || op === Opcode.DenseNarrow || op === Opcode.DenseQ8;
-
 /** The quantization report of format 1.1 (docs/format.md): one decision per dense step. */
 function readQuantReport(
   r: ByteReader,
@@ -270,7 +277,7 @@ function readQuantReport(
   if (r.u8("meta.quantReport") !== 1)
     fail("meta.quantReport", tagAt, "unknown metadata block (expected 1, the quantization report)");
   const floatWeightsBytes = r.uvar("meta.quantReport.floatWeightsBytes");
-  const dense = steps.map((s, k) => [s, k] as const).filter(([s]) => isDense(s.opcode));
+  const dense = steps.map((s, k) => [s, k] as const).filter(([s]) => isDense(s));
   const nAt = r.pos;
   const n = r.uvar("meta.quantReport.layers", steps.length);
   if (n !== dense.length) fail("meta.quantReport.layers", nAt, `${n} decisions for ${dense.length} dense steps`);
@@ -323,10 +330,7 @@ function readQuantReport(
   return report;
 }
 
-interface Bounds {
-  weightsOffset: number;
-  imageBytes: number;
-  arenaBytes: number;
+interface Bounds extends StepBounds {
   batchRows: number;
   abiVersion: number;
   /** The input rows [inputOffset, inputEnd), inputLength floats apart. */
@@ -335,28 +339,9 @@ interface Bounds {
   inputLength: number;
 }
 
-/** Scratch bytes DENSE_Q8 needs: the quantized row (4-aligned) and the zero point; int16 rows: two rows of 2·align8(nIn) bytes, 32 bytes of sums, and 4. */
-export const q8ScratchBytes = (nIn: number, flags = 0) =>
-  (flags & STEP_FLAG_Q8_I16_INPUT ? 2 * 2 * Math.ceil(nIn / 8) * 8 + 32 : Math.ceil(nIn / 4) * 4) + 4;
-
-/** The activations a step may fuse (softmax, log-softmax and logistic pair act on the whole row). */
-const ACTS = new Set<number>([
-  Act.None,
-  Act.Relu,
-  Act.LeakyRelu,
-  Act.Sigmoid,
-  Act.Tanh,
-  Act.Softmax,
-  Act.LogSoftmax,
-  Act.HardSigmoid,
-  Act.LogisticPair,
-]);
-
+/** Decodes one step record and checks it: its opcode's own checks (src/ops), then its arena rows. */
 function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRecord {
   const u = (f: StepField) => view.getUint32(at + Step[f], true);
-  const field = (f: StepField | "shape") => `steps[${k}].${f}`;
-  const bad = (f: StepField | "shape", detail: string): never =>
-    fail(field(f), f === "shape" ? at : at + Step[f], detail);
   const s: StepRecord = {
     opcode: view.getUint8(at + Step.opcode),
     act: view.getUint8(at + Step.act),
@@ -374,194 +359,72 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
     alpha: view.getFloat32(at + Step.alpha, true),
     beta: view.getFloat32(at + Step.beta, true),
   };
+  const v = new StepValidator(view, at, k, bounds, s);
   const { opcode, nIn, nOut } = s;
-  const q8Flags =
-    STEP_FLAG_Q8_STATIC_INPUT | STEP_FLAG_Q8_I16_INPUT | STEP_FLAG_Q8_BF16_SCALES | STEP_FLAG_Q8_NO_ROW_SUMS;
-  if (s.flags !== 0 && !(opcode === Opcode.DenseQ8 && (s.flags & ~q8Flags) === 0))
-    bad("flags", `unknown flags 0x${s.flags.toString(16)} for opcode ${opcode}`);
-  const needsAbi = stepAbi(opcode, s.flags);
+  const spec = opSpec(opcode);
+  if (!spec) return v.bad("opcode", `unknown opcode ${opcode}`);
+  if ((s.flags & ~spec.flagBits) !== 0) v.bad("flags", `unknown flags 0x${s.flags.toString(16)} for ${spec.name}`);
+  const needsAbi = spec.minAbi(s);
   if (bounds.abiVersion < needsAbi)
-    bad(s.flags !== 0 ? "flags" : "opcode", `needs kernel ABI ${needsAbi}, but the header says ${bounds.abiVersion}`);
-  if (s.flags & STEP_FLAG_Q8_NO_ROW_SUMS && !(s.flags & STEP_FLAG_Q8_I16_INPUT))
-    bad("flags", "uint8 rows need their row sums (NO_ROW_SUMS is for int16 rows)");
-  if (nIn < 1 || nIn > 1 << 24) bad("nIn", `${nIn} is outside 1..2^24`);
-  if (nOut < 1 || nOut > 1 << 24) bad("nOut", `${nOut} is outside 1..2^24`);
+    v.bad(s.flags !== 0 ? "flags" : "opcode", `needs kernel ABI ${needsAbi}, but the header says ${bounds.abiVersion}`);
+  if (nIn < 1 || nIn > 1 << 24) v.bad("nIn", `${nIn} is outside 1..2^24`);
+  if (nOut < 1 || nOut > 1 << 24) v.bad("nOut", `${nOut} is outside 1..2^24`);
+  spec.validate(s, v);
 
-  // Parameters: inside the weights section, 4-byte aligned.
-  const param = (f: "w" | "b" | "aux", bytesNeeded: number) => {
-    const off = s[f];
-    if (off % 4 !== 0 || off < bounds.weightsOffset || off + bytesNeeded > bounds.imageBytes) {
-      bad(
-        f,
-        `[${off}, ${off + bytesNeeded}) is not a 4-aligned range inside the weights [${bounds.weightsOffset}, ${bounds.imageBytes})`,
+  // Arena ranges for every row of a block. A span that cannot fit in the arena wherever it
+  // starts names the width or stride that makes it so; otherwise the offset is at fault.
+  const { arenaBytes, batchRows } = bounds;
+  const rows = (f: "src" | "dst", strideF: "srcStride" | "dstStride", widthF: "nIn" | "nOut") => {
+    const off = s[f],
+      stride = s[strideF],
+      width = s[widthF];
+    if (stride < width) v.bad(strideF, `${stride} is less than the row width ${width}`);
+    const spanBytes = ((batchRows - 1) * stride + width) * 4;
+    if (spanBytes > arenaBytes) {
+      v.bad(
+        width * 4 > arenaBytes ? widthF : strideF,
+        `${batchRows} rows of ${width} floats, ${stride} apart, span ${spanBytes} bytes: more than the ${arenaBytes}-byte arena`,
       );
     }
-  };
-  const unused = (...fs: StepField[]) => {
-    for (const f of fs) if (u(f) !== 0) bad(f, "must be zero for this opcode");
-  };
-  const sameShape = () => {
-    if (nIn !== nOut) bad("nOut", `${nOut} must equal nIn ${nIn} for this opcode`);
-  };
-  const act = (allowed: Set<number>) => {
-    if (!allowed.has(s.act)) bad("act", `unknown activation ${s.act}`);
-    if (s.act === Act.LogisticPair && nOut !== 2) bad("act", "logistic_pair needs nOut = 2");
-  };
-
-  let disjoint = true; // must src and dst be disjoint? (elementwise ops may also run exactly in place)
-  switch (opcode) {
-    case Opcode.Dense:
-      act(ACTS);
-      param("w", nIn * nOut * 4);
-      param("b", nOut * 4);
-      unused("aux", "scratch");
-      break;
-    case Opcode.DenseNarrow:
-      act(ACTS);
-      if (nOut > 4) bad("nOut", `${nOut} is more than the 4 lanes of DENSE_NARROW`);
-      param("w", nIn * 16);
-      param("b", 16);
-      unused("aux", "scratch");
-      break;
-    case Opcode.DenseQ8: {
-      act(ACTS);
-      const aux = q8AuxLayout(nOut, s.flags);
-      param("w", nIn * nOut);
-      param("aux", aux.bytes);
-      param("b", nOut * 4);
-      if (s.flags & STEP_FLAG_Q8_I16_INPUT) {
-        // int16 rows: weights in −127..127 keep the i32 sums from overflowing
-        const w8 = new Int8Array(view.buffer, view.byteOffset + s.w, nIn * nOut);
-        if (w8.includes(-128)) bad("w", "int16 rows need weights in −127..127; this step has −128");
-      }
-      if (s.flags & STEP_FLAG_Q8_STATIC_INPUT) {
-        // the row's scale and zero point, checked here once
-        const xScale = view.getFloat32(s.aux + aux.inputOffset, true),
-          xZp = view.getInt32(s.aux + aux.inputOffset + 4, true);
-        if (!(xScale > 0 && Number.isFinite(xScale)) || xZp < 0 || xZp > 255)
-          bad(
-            "aux",
-            `static input scale ${xScale} and zero point ${xZp}: need a finite scale > 0 and a zero point in 0..255`,
-          );
-        if (s.flags & STEP_FLAG_Q8_I16_INPUT && xZp !== 0)
-          bad("aux", `static int16 input zero point ${xZp}: int16 rows are symmetric (0)`);
-      }
-      const scratchEnd = s.scratch + q8ScratchBytes(nIn, s.flags);
-      if (s.scratch % 4 !== 0 || scratchEnd > bounds.arenaBytes)
-        bad("scratch", `[${s.scratch}, ${scratchEnd}) is not 4-aligned inside the ${bounds.arenaBytes}-byte arena`);
-      break;
-    }
-    case Opcode.Quantize:
-      switch (s.act) {
-        case QuantMode.Divide:
-        case QuantMode.Multiply:
-          sameShape();
-          param("w", nIn * 4);
-          param("b", nIn * 4);
-          unused("aux", "scratch");
-          if (!(s.alpha <= s.beta) || !Number.isInteger(s.alpha) || !Number.isInteger(s.beta))
-            bad("alpha", `saturation bounds [${s.alpha}, ${s.beta}] must be integers, low ≤ high`);
-          disjoint = false;
-          break;
-        case QuantMode.DynamicValues:
-          sameShape();
-          unused("w", "b", "aux", "scratch");
-          break;
-        case QuantMode.DynamicScale:
-        case QuantMode.DynamicZeroPoint:
-          if (nOut !== 1) bad("nOut", "a dynamic scale or zero point is one value");
-          unused("w", "b", "aux", "scratch");
-          break;
-        default:
-          bad("act", `unknown quantization mode ${s.act}`);
-      }
-      break;
-    case Opcode.Affine:
-      act(ACTS);
-      sameShape();
-      param("w", nIn * 4);
-      param("b", nIn * 4);
-      unused("aux", "scratch");
-      disjoint = false;
-      break;
-    case Opcode.Act:
-      act(ACTS);
-      sameShape();
-      unused("w", "b", "aux", "scratch");
-      disjoint = false;
-      break;
-    case Opcode.Argmax:
-      if (s.act !== 0) bad("act", "must be 0 for ARGMAX");
-      if (nOut !== 1) bad("nOut", "ARGMAX gives one value");
-      unused("w", "b", "aux", "scratch");
-      break;
-    case Opcode.Normalize:
-      if (s.act !== Norm.Max && s.act !== Norm.L1 && s.act !== Norm.L2) bad("act", `unknown norm ${s.act}`);
-      sameShape();
-      unused("w", "b", "aux", "scratch");
-      disjoint = false;
-      break;
-    case Opcode.Copy:
-      if (s.act !== 0) bad("act", "must be 0 for COPY");
-      sameShape();
-      unused("w", "b", "aux", "scratch");
-      break;
-    default:
-      bad("opcode", `unknown opcode ${opcode}`);
-  }
-
-  // Arena ranges for every row of a block.
-  const rows = (f: "src" | "dst", strideF: "srcStride" | "dstStride", width: number) => {
-    const off = s[f],
-      stride = s[strideF];
-    if (stride < width) bad(strideF, `${stride} is less than the row width ${width}`);
-    const end = off + ((bounds.batchRows - 1) * stride + width) * 4;
-    if (off % 4 !== 0 || end > bounds.arenaBytes)
-      bad(f, `rows [${off}, ${end}) are not 4-aligned inside the ${bounds.arenaBytes}-byte arena`);
+    const end = off + spanBytes;
+    if (off % 4 !== 0 || end > arenaBytes)
+      v.bad(f, `rows [${off}, ${end}) are not 4-aligned inside the ${arenaBytes}-byte arena`);
     return end;
   };
-  const srcEnd = rows("src", "srcStride", nIn);
-  const dstEnd = rows("dst", "dstStride", nOut);
+  const srcEnd = rows("src", "srcStride", "nIn");
+  const dstEnd = rows("dst", "dstStride", "nOut");
   // runBatch reads a batch's rows where they lie in place of the input rows (assembly/run.ts,
   // exec): a step may read the input rows only as a whole, at their offset and stride, and none
   // may write them.
   const { inputOffset, inputEnd, inputLength } = bounds;
   const input = `the input rows [${inputOffset}, ${inputEnd})`;
   if (s.src < inputEnd && inputOffset < srcEnd && (s.src !== inputOffset || s.srcStride !== inputLength)) {
-    bad(
+    v.bad(
       "src",
       `rows [${s.src}, ${srcEnd}) reach into ${input} other than as them (offset ${inputOffset}, stride ${inputLength})`,
     );
   }
-  if (s.dst < inputEnd && inputOffset < dstEnd) bad("dst", `rows [${s.dst}, ${dstEnd}) write into ${input}`);
-  const inPlace = s.src === s.dst && s.srcStride === s.dstStride;
-  if ((disjoint || !inPlace) && s.src < dstEnd && s.dst < srcEnd && rowsOverlap(s, bounds.batchRows)) {
-    bad(
+  if (s.dst < inputEnd && inputOffset < dstEnd) v.bad("dst", `rows [${s.dst}, ${dstEnd}) write into ${input}`);
+  const disjoint = !spec.inPlace(s); // must src and dst be disjoint? (else they may also be exactly in place)
+  const exactlyInPlace = s.src === s.dst && s.srcStride === s.dstStride;
+  if (
+    (disjoint || !exactlyInPlace) &&
+    s.src < dstEnd &&
+    s.dst < srcEnd &&
+    rowsOverlap(s.src, s.srcStride, nIn, s.dst, s.dstStride, nOut, batchRows)
+  ) {
+    v.bad(
       "dst",
       disjoint
         ? "output rows overlap the input rows"
         : "output rows overlap the input rows without being exactly in place",
     );
   }
-  if (opcode === Opcode.DenseQ8) {
-    const scratchEnd = s.scratch + q8ScratchBytes(nIn, s.flags);
+  const scratchEnd = v.scratchEnd;
+  if (scratchEnd !== undefined) {
     if ((s.scratch < srcEnd && s.src < scratchEnd) || (s.scratch < dstEnd && s.dst < scratchEnd))
-      bad("scratch", "overlaps the step's input or output rows");
-    if (s.scratch < inputEnd && inputOffset < scratchEnd) bad("scratch", `writes into ${input}`);
+      v.bad("scratch", "overlaps the step's input or output rows");
+    if (s.scratch < inputEnd && inputOffset < scratchEnd) v.bad("scratch", `writes into ${input}`);
   }
   return s;
-}
-
-/** Does any input row of the block overlap any output row? (Rows may interleave inside a wide buffer.) */
-function rowsOverlap(s: StepRecord, batchRows: number): boolean {
-  for (let r = 0; r < batchRows; r++) {
-    const a0 = s.src + r * s.srcStride * 4,
-      a1 = a0 + s.nIn * 4;
-    for (let q = 0; q < batchRows; q++) {
-      const b0 = s.dst + q * s.dstStride * 4,
-        b1 = b0 + s.nOut * 4;
-      if (a0 < b1 && b0 < a1) return true;
-    }
-  }
-  return false;
 }

@@ -2,6 +2,8 @@
  * Plan → packed image. Layout (docs/format.md):
  *   header (80 B) | output records | step records | metadata | pad to 16 | weights (each tensor 16-aligned)
  */
+
+import { minAbi } from "../ops/index.js";
 import {
   FORMAT_MAJOR,
   FORMAT_MINOR,
@@ -11,7 +13,6 @@ import {
   OUTPUT_RECORD_BYTES,
   STEP_BYTES,
   Step,
-  stepAbi,
   WEIGHTS_ALIGN,
 } from "./abi.js";
 import { crc32 } from "./crc32.js";
@@ -116,7 +117,7 @@ export function writeImage(p: PlannedImage): Uint8Array {
   // The lowest kernel ABI that runs the image: that of its most demanding step.
   u32(
     Header.abiVersion,
-    steps.reduce((abi, s) => Math.max(abi, stepAbi(s.opcode, s.flags)), 1),
+    steps.reduce((abi, s) => Math.max(abi, minAbi(s)), 1),
   );
   u32(Header.flags, 0);
   u32(Header.nSteps, steps.length);

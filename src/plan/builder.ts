@@ -19,15 +19,14 @@ import {
   Opcode,
   QuantDecision,
   QuantMode,
-  q8AuxLayout,
   STEP_FLAG_Q8_BF16_SCALES,
   STEP_FLAG_Q8_I16_INPUT,
   STEP_FLAG_Q8_NO_ROW_SUMS,
   STEP_FLAG_Q8_STATIC_INPUT,
 } from "../format/abi.js";
-import { q8ScratchBytes } from "../format/read.js";
 import type { Label, OutputInfo } from "../format/types.js";
 import { type PlannedStep, type Tensor, writeImage } from "../format/write.js";
+import { q8AuxLayout, q8ScratchBytes } from "../ops/dense-q8.js";
 import { bf16Bits, bf16Ceil, quantizeRows } from "./quantize.js";
 
 /** A row-vector value flowing between steps. */

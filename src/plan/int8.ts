@@ -17,8 +17,9 @@
  */
 
 import { ModelSpecError } from "../errors.js";
-import { Header, i16Limit, QuantDecision } from "../format/abi.js";
+import { Header, QuantDecision } from "../format/abi.js";
 import { readImage } from "../format/read.js";
+import { i16Limit } from "../ops/dense-q8.js";
 import { Model } from "../runtime/model.js";
 import type { BuildOptions, DenseLayer, Int8Choice, PlanBuilder } from "./builder.js";
 

@@ -612,3 +612,39 @@ describe("bf16 scales (post-training quantization)", () => {
     ).toThrow(/bfloat16/);
   });
 });
+
+describe("overflowing header fields: the field at fault is named (sums past 2^32 included)", () => {
+  const image = everyOpModel();
+  const info = inspect(image);
+  const u32 = (f: keyof typeof Header) => new DataView(image.buffer).getUint32(Header[f], true);
+  it.each([
+    ["metadata longer than the image", "metaBytes", 0xfffffff0, "metaBytes", /cannot fit in \d+ bytes/],
+    ["metadata offset past 2^32 − its length", "metaOffset", 0xffffff00, "metaOffset", /\[4294967040, 42949/],
+    ["steps longer than the image", "nSteps", 0x10000000, "nSteps", /268435456 step records/],
+    ["outputs longer than the image", "nOutputs", 0xffffffff, "nOutputs", /output records \(34359738360 bytes\)/],
+    ["no outputs", "nOutputs", 0, "nOutputs", /at least one/],
+    ["weights offset past the image", "weightsOffset", 0xfffffff0, "weightsOffset", /outside the image body/],
+    ["weights offset inside the header", "weightsOffset", 64, "weightsOffset", /outside the image body/],
+    ["weights bytes past 2^32", "weightsBytes", 0xfffffff0, "weightsBytes", /must end the image/],
+    ["input rows wider than any arena", "nInput", 0x40000000, "nInput", /more than the largest arena/],
+    ["output rows wider than any arena", "outputStride", 0x20000000, "outputStride", /more than the largest arena/],
+    ["input offset past 2^32 − its rows", "inputOffset", 0xfffffff0, "inputOffset", /\[4294967280, 42949/],
+  ])("%s", (_, f, value, field, message) => {
+    const e = formatError(patched(image, Header[f as keyof typeof Header], value));
+    expect(e.field).toBe(`header.${field}`);
+    expect(e.byteOffset).toBe(Header[field as keyof typeof Header]);
+    expect(e.message).toMatch(message as RegExp);
+  });
+
+  it("a step whose rows cannot fit at any offset names its stride; one that starts too late names the offset", () => {
+    const stepsAt = u32("stepsOffset");
+    const dense = info.steps.findIndex((s) => s.opcode === Opcode.Dense);
+    const at = (f: keyof typeof Step) => stepsAt + dense * STEP_BYTES + Step[f];
+    const stride = formatError(patched(image, at("dstStride"), 0xffffffff));
+    expect([stride.field, stride.byteOffset]).toEqual([`steps[${dense}].dstStride`, at("dstStride")]);
+    expect(stride.message).toMatch(/span 51539607\d+ bytes/);
+    const late = formatError(patched(image, at("dst"), 0xfffffffc));
+    expect([late.field, late.byteOffset]).toEqual([`steps[${dense}].dst`, at("dst")]);
+    expect(late.message).toMatch(/rows \[4294967292, 42949\d+\)/);
+  });
+});

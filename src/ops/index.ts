@@ -1,0 +1,60 @@
+/**
+ * The opcode table: one line per opcode. The reader, the writer, the planner, `inspect` and
+ * `edgeinfer build` all ask it; no other file lists opcodes. Adding an opcode: its spec file
+ * (src/ops/<family>.ts), one line here, its kernel and one line in assembly/run.ts.
+ */
+import type { StepRecord } from "../format/types.js";
+import { dense, denseNarrow } from "./dense.js";
+import { denseQ8 } from "./dense-q8.js";
+import { act, affine } from "./elementwise.js";
+import { quantize } from "./quantize.js";
+import { argmax, copy, normalize } from "./reduce.js";
+import type { OpSpec, StepHead } from "./spec.js";
+
+export type { ActByte, OpSpec, StepBounds, StepFieldName, StepHead } from "./spec.js";
+export { StepValidator } from "./spec.js";
+
+export const OPS: ReadonlyMap<number, OpSpec> = new Map(
+  [
+    dense, //
+    denseQ8,
+    affine,
+    act,
+    argmax,
+    normalize,
+    copy,
+    denseNarrow,
+    quantize,
+  ].map((o) => [o.opcode, o]),
+);
+
+/** The spec of an opcode, or undefined for one this package does not know. */
+export const opSpec = (opcode: number): OpSpec | undefined => OPS.get(opcode);
+
+/** The spec of a known opcode (a validated step's); throws on an unknown one. */
+function known(opcode: number): OpSpec {
+  const spec = OPS.get(opcode);
+  if (!spec) throw new RangeError(`internal: unknown opcode ${opcode}`);
+  return spec;
+}
+
+/** The opcode's name ("DENSE_Q8"), or "opcode N" for an unknown one. */
+export const opName = (opcode: number): string => OPS.get(opcode)?.name ?? `opcode ${opcode}`;
+
+/** The lowest kernel ABI that runs the step. */
+export const minAbi = (s: StepHead): number => known(s.opcode).minAbi(s);
+
+/** May the step run exactly in place (its output rows its input rows)? */
+export const inPlace = (s: StepHead): boolean => known(s.opcode).inPlace(s);
+
+/** Is the step a dense layer (DENSE, DENSE_NARROW, DENSE_Q8: one quantization decision each)? */
+export const isDense = (s: Pick<StepRecord, "opcode">): boolean => known(s.opcode).dense;
+
+/** Weights and biases the step stores. */
+export const parameterCount = (s: StepRecord): number => known(s.opcode).parameterCount(s);
+
+/** `inspect`'s text for a step: name, nIn → nOut, then the act byte's name and any detail. */
+export const describeStep = (s: StepRecord): string => {
+  const spec = known(s.opcode);
+  return `${spec.name.padEnd(9)} ${String(s.nIn).padStart(5)} → ${String(s.nOut).padEnd(5)} ${spec.describe(s)}`.trimEnd();
+};

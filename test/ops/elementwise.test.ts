@@ -1,0 +1,44 @@
+// AFFINE and ACT: element-wise, so exactly in place is legal and any other overlap is not.
+import { describe, expect, it } from "vitest";
+import { Act, Opcode } from "../../src/format/abi.js";
+import { readImage } from "../../src/format/read.js";
+import { act, affine } from "../../src/ops/elementwise.js";
+import { describeStep } from "../../src/ops/index.js";
+import { expectRefused, oneStep, withField } from "./image.js";
+
+const f32 = (n: number) => new Float32Array(n).fill(0.5);
+const affineImage = () => oneStep({ opcode: Opcode.Affine, act: Act.Tanh, nIn: 4, nOut: 4, w: f32(4), b: f32(4) });
+const actImage = () => oneStep({ opcode: Opcode.Act, act: Act.LeakyRelu, alpha: 0.1, nIn: 4, nOut: 4 });
+/** The step moved onto the output rows: src = dst, same stride (offset 32: after 2 input rows of 4). */
+const inPlace = (image: Uint8Array) => withField(image, "src", 32);
+
+describe("AFFINE", () => {
+  it("loads, in place too; ABI 1; w and b count", () => {
+    const s = readImage(affineImage()).steps[0]!;
+    expect(readImage(inPlace(affineImage())).steps[0]!.src).toBe(32);
+    expect([affine.minAbi(s), affine.inPlace(s), affine.parameterCount(s)]).toEqual([1, true, 8]);
+    expect(describeStep(s)).toBe("AFFINE        4 → 4     tanh");
+  });
+
+  it.each([
+    ["nOut ≠ nIn", withField(affineImage(), "nOut", 3), "nOut", /must equal nIn 4/],
+    ["w past the end", withField(affineImage(), "w", affineImage().length - 8), "w", /inside the weights/],
+    ["an aux tensor", withField(affineImage(), "aux", 48), "aux", /must be zero/],
+    ["rows overlapping by one float", withField(affineImage(), "src", 36), "dst", /without being exactly in place/],
+  ])("refuses %s", (_, image, field, message) => expectRefused(image, field as "w", message));
+});
+
+describe("ACT", () => {
+  it("loads, in place too; no parameters", () => {
+    const s = readImage(actImage()).steps[0]!;
+    expect(readImage(inPlace(actImage())).steps).toHaveLength(1);
+    expect([act.minAbi(s), act.inPlace(s), act.parameterCount(s)]).toEqual([1, true, 0]);
+    expect(describeStep(s)).toBe("ACT           4 → 4     leaky_relu");
+  });
+
+  it.each([
+    ["weights", withField(actImage(), "w", 16), "w", /must be zero/],
+    ["an unknown activation", withField(actImage(), "act", 9), "act", /unknown activation 9/],
+    ["nOut ≠ nIn", withField(actImage(), "nOut", 2), "nOut", /must equal nIn/],
+  ])("refuses %s", (_, image, field, message) => expectRefused(image, field as "w", message));
+});
