@@ -131,28 +131,10 @@ export function denseF32Batch(x: usize, xStride: i32, w: usize, b: usize, y: usi
   const xs = <usize>xStride << 2, ys = <usize>yStride << 2;
   const rowBytes = <usize>nIn << 2;
   if (!ASC_FEATURE_SIMD) {
-    // Scalar build: two rows share each weight load, each row summed in four lanes as
-    // denseF32Ref sums it (eight accumulators: four rows' sixteen would spill).
-    const nIn4 = nIn & ~3, end4 = <usize>nIn4 << 2;
-    let r = 0;
-    for (; r + 2 <= nRows; r += 2) {
-      const x0 = x + <usize>r * xs, x1 = x0 + xs;
-      const y0 = y + <usize>r * ys, y1 = y0 + ys;
-      for (let o = 0; o < nOut; o++) {
-        const wr = w + <usize>o * rowBytes;
-        let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0; // row 0's lanes
-        let c0: f32 = 0, c1: f32 = 0, c2: f32 = 0, c3: f32 = 0; // row 1's lanes
-        for (let p: usize = 0; p < end4; p += 16) {
-          const w0 = load<f32>(wr + p), w1 = load<f32>(wr + p, 4), w2 = load<f32>(wr + p, 8), w3 = load<f32>(wr + p, 12);
-          a0 += w0 * load<f32>(x0 + p); a1 += w1 * load<f32>(x0 + p, 4); a2 += w2 * load<f32>(x0 + p, 8); a3 += w3 * load<f32>(x0 + p, 12);
-          c0 += w0 * load<f32>(x1 + p); c1 += w1 * load<f32>(x1 + p, 4); c2 += w2 * load<f32>(x1 + p, 8); c3 += w3 * load<f32>(x1 + p, 12);
-        }
-        const bo = load<f32>(b + (<usize>o << 2)), q = <usize>o << 2;
-        store<f32>(y0 + q, ((a0 + a1) + (a2 + a3)) + dotSeq(wr, x0, nIn4, nIn) + bo);
-        store<f32>(y1 + q, ((c0 + c1) + (c2 + c3)) + dotSeq(wr, x1, nIn4, nIn) + bo);
-      }
-    }
-    for (; r < nRows; r++) denseF32Ref(x + <usize>r * xs, w, b, y + <usize>r * ys, nIn, nOut);
+    // Scalar build: row by row. Rows sharing weight loads need four lane sums per row, more
+    // accumulators than V8 keeps in registers: two rows at a time measured 1.2-1.4× slower
+    // than this (bench/lanes.bench.ts).
+    denseF32BatchRef(x, xStride, w, b, y, yStride, nIn, nOut, nRows);
     return;
   }
   const nIn4 = nIn & ~3;
