@@ -19,8 +19,8 @@ const F32_RUN_COST = 3;
  * Scalar reference for one row, and the scalar build's kernel. Every faster variant is tested
  * against it bit for bit. The sum is formed in the SIMD kernel's order (lanes.ts): four lane
  * sums over the first nIn & ~3 inputs, added as (l0 + l1) + (l2 + l3), then the tail in input
- * order, then the bias. (The SIMD kernel's zero skipping leaves out only ±0 products, which
- * change no bit: see runs.ts.)
+ * order, then the bias. (The SIMD kernel's zero skipping leaves out only products with a zero
+ * input, ±0 for the finite weights the planner allows, which change no bit: see runs.ts.)
  */
 export function denseF32Ref(x: usize, w: usize, b: usize, y: usize, nIn: i32, nOut: i32): void {
   const nIn4 = nIn & ~3;
