@@ -65,15 +65,26 @@ export function applyActRef(act: u32, x: usize, y: usize, n: i32, alpha: f32, be
   }
 }
 
+/**
+ * The scalar build's softmax, with the 4-lane softmax's bits: the max is exact in any order,
+ * and the sum of the exps is formed as the f32x4 sum is, lane k adding the elements with
+ * i ≡ k (mod 4) in increasing i (the tail's too: its padding lanes add exp(−Inf) = +0, which
+ * changes no bit), then (s0 + s1) + (s2 + s3).
+ */
 export function softmaxRef(x: usize, y: usize, n: i32): void {
   let m = load<f32>(x);
   for (let i = 1; i < n; i++) m = max<f32>(m, load<f32>(x + (<usize>i << 2))); // IEEE max: NaN wins
-  let s: f32 = 0;
+  let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
   for (let i = 0; i < n; i++) {
     const e = expF32(load<f32>(x + (<usize>i << 2)) - m);
     store<f32>(y + (<usize>i << 2), e);
-    s += e;
+    const lane = i & 3;
+    if (lane == 0) s0 += e;
+    else if (lane == 1) s1 += e;
+    else if (lane == 2) s2 += e;
+    else s3 += e;
   }
+  const s = (s0 + s1) + (s2 + s3);
   for (let i = 0; i < n; i++) store<f32>(y + (<usize>i << 2), load<f32>(y + (<usize>i << 2)) / s);
 }
 

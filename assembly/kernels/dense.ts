@@ -10,16 +10,23 @@ import { actScalar, storeTail, applyAct, sigmoidS, sigmoidV } from "./activation
 import { isAct } from "../config";
 import { ACT_NONE, ACT_SIGMOID, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_LOGISTIC_PAIR } from "../abi";
 import { RUNS, nonzeroRuns, F32_MAGNITUDE } from "./runs";
+import { dotLanes, dotSeq } from "./lanes";
 
 /** Loop overhead of a run in the f32 kernels, in 4-float blocks of work (bench/ measurements). */
 const F32_RUN_COST = 3;
 
-/** Scalar reference for one row. Every faster variant is tested against it. */
+/**
+ * Scalar reference for one row, and the scalar build's kernel. Every faster variant is tested
+ * against it bit for bit. The sum is formed in the SIMD kernel's order (lanes.ts): four lane
+ * sums over the first nIn & ~3 inputs, added as (l0 + l1) + (l2 + l3), then the tail in input
+ * order, then the bias. (The SIMD kernel's zero skipping leaves out only products with a zero
+ * input, ±0 for the finite weights the planner allows, which change no bit: see runs.ts.)
+ */
 export function denseF32Ref(x: usize, w: usize, b: usize, y: usize, nIn: i32, nOut: i32): void {
+  const nIn4 = nIn & ~3;
   for (let o = 0; o < nOut; o++) {
     const row = w + ((<usize>o * <usize>nIn) << 2);
-    let acc: f32 = 0;
-    for (let i = 0; i < nIn; i++) acc += load<f32>(row + (<usize>i << 2)) * load<f32>(x + (<usize>i << 2));
+    const acc = dotLanes(row, x, nIn4) + dotSeq(row, x, nIn4, nIn);
     store<f32>(y + (<usize>o << 2), acc + load<f32>(b + (<usize>o << 2)));
   }
 }
@@ -124,27 +131,10 @@ export function denseF32Batch(x: usize, xStride: i32, w: usize, b: usize, y: usi
   const xs = <usize>xStride << 2, ys = <usize>yStride << 2;
   const rowBytes = <usize>nIn << 2;
   if (!ASC_FEATURE_SIMD) {
-    // Scalar build: four rows share each weight load from registers.
-    let r = 0;
-    for (; r + 4 <= nRows; r += 4) {
-      const x0 = x + <usize>r * xs, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
-      const y0 = y + <usize>r * ys, y1 = y0 + ys, y2 = y1 + ys, y3 = y2 + ys;
-      for (let o = 0; o < nOut; o++) {
-        const wr = w + <usize>o * rowBytes;
-        let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
-        for (let i = 0; i < nIn; i++) {
-          const p = <usize>i << 2;
-          const wv = load<f32>(wr + p);
-          t0 += wv * load<f32>(x0 + p);
-          t1 += wv * load<f32>(x1 + p);
-          t2 += wv * load<f32>(x2 + p);
-          t3 += wv * load<f32>(x3 + p);
-        }
-        const bo = load<f32>(b + (<usize>o << 2)), q = <usize>o << 2;
-        store<f32>(y0 + q, t0 + bo); store<f32>(y1 + q, t1 + bo); store<f32>(y2 + q, t2 + bo); store<f32>(y3 + q, t3 + bo);
-      }
-    }
-    for (; r < nRows; r++) denseF32Ref(x + <usize>r * xs, w, b, y + <usize>r * ys, nIn, nOut);
+    // Scalar build: row by row. Rows sharing weight loads need four lane sums per row, more
+    // accumulators than V8 keeps in registers: two rows at a time measured 1.2-1.4× slower
+    // than this (bench/lanes.bench.ts).
+    denseF32BatchRef(x, xStride, w, b, y, yStride, nIn, nOut, nRows);
     return;
   }
   const nIn4 = nIn & ~3;

@@ -106,4 +106,13 @@ if (process.env.GOLDEN_WRITE) {
       });
     }
   });
+  // Issue 19: one model, one answer in every build (wasm2c, wasm3 and WAMR run the scalar one).
+  describe("the scalar build predicts the SIMD build's bits", () => {
+    for (const [name, g] of Object.entries(golden)) {
+      if ("error" in g) continue; // a case that does not pack has no outputs
+      it(name, () => {
+        expect(g.scalar).toBe(g.simd);
+      });
+    }
+  });
 }

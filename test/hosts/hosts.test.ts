@@ -2,7 +2,9 @@
 // (`edgeinfer build`, SIMD and scalar) and through the library, in Node, Deno, Bun and headless
 // Chromium (page, module worker, module service worker), and through the standalone modules
 // with no JavaScript at all: WABT's reference interpreter (both builds) and wasm2c + gcc (scalar:
-// wasm2c 1.0.32 cannot translate SIMD). Every host must print exactly Node's bit patterns.
+// wasm2c 1.0.32 cannot translate SIMD). Every host must print exactly Node's bit patterns, and
+// the scalar build exactly the SIMD build's (issue 19: a C host on the scalar build answers what
+// a browser on the SIMD build answers).
 //
 // Hosts come from test/hosts/package.json (deno, bun, playwright-core: `cd test/hosts &&
 // npm install`), Debian's chromium, wabt and gcc; `.ci/run` installs them all. A host that is
@@ -18,6 +20,7 @@ import { readImage } from "../../src/format/read.js";
 import { Model } from "../../src/index.js";
 import { pack } from "../../src/pack.js";
 import { everyOpModel, seedModel } from "../helpers/models.js";
+import { seeded } from "../helpers/rng.js";
 import { instantiateStandalone } from "../helpers/standalone.js";
 import { parseProbeOutput, probeModule } from "./interp-probe.js";
 // @ts-expect-error: plain JavaScript shared with the other hosts
@@ -70,6 +73,26 @@ function fixtureRows(name: string, n: number): number[][] {
   return ref.inputs.slice(0, n).map((r) => r.flat(Infinity) as number[]);
 }
 
+/**
+ * A 4-class multinomial logistic regression with seeded weights, and rows for it: its softmax
+ * adds four comparable exps, where a sum in another order than the SIMD lanes' shows first.
+ */
+function logreg4(): { image: Uint8Array; rows: number[][] } {
+  const r = seeded("hosts logreg4");
+  const nIn = 9;
+  const model = {
+    kind: "logistic_regression",
+    coefficients: Array.from({ length: 4 }, () => Array.from(r.floats(nIn, -0.6, 0.6))),
+    intercept: Array.from(r.floats(4, -0.5, 0.5)),
+    classes: [0, 1, 2, 3],
+  };
+  const rows = Array.from({ length: 40 }, () => Array.from(r.floats(nIn, -2, 2)));
+  return {
+    image: pack(JSON.stringify(model)),
+    rows: [...rows, Array(nIn).fill(0), [1e30, ...Array(nIn - 1).fill(-0)]],
+  };
+}
+
 /** The models and rows every host runs. Rows include extremes (±1e30, ±Inf, −0, subnormals). */
 function cases(): Array<{ name: string; image: Uint8Array; rows: number[][] }> {
   const blog = readFileSync(join(root, "examples/logistic-regression/data.csv"), "utf8")
@@ -94,6 +117,7 @@ function cases(): Array<{ name: string; image: Uint8Array; rows: number[][] }> {
       image: onnx("torch_bn_tanh_sigmoid_bc_op17"),
       rows: [...fixtureRows("torch_bn_tanh_sigmoid_bc_op17", 15), Array(30).fill(1e6)],
     },
+    { name: "logreg4", ...logreg4() },
     {
       name: "every_op",
       image: everyOpModel(),
@@ -144,6 +168,9 @@ describe("Node: the reference every other host must match", () => {
         expect(r.standalone.single.every((row) => row[0] === "0")).toBe(true);
       }
     }
+  });
+  it("the scalar build gives the SIMD build's bits: standalone modules and library, rows and batches", () => {
+    for (const [name, builds] of Object.entries(node)) expect(builds.scalar, name).toEqual(builds.simd);
   });
 });
 
@@ -271,43 +298,47 @@ describe("no JavaScript at all", () => {
         const probe = join(dir, `${c.name}.${build}.probe.wasm`);
         writeFileSync(probe, probeModule(wasm, e.input_ptr(), e.output_ptr(), e.output_len(), c.rows));
         const out = execFileSync(wasmInterp!, [probe, "--run-all-exports"], { encoding: "utf8", maxBuffer: 64 << 20 });
-        expect(parseProbeOutput(out, c.rows.length), `${c.name} ${build}`).toEqual(
-          node[c.name]![build]!.standalone.single,
-        );
+        const got = parseProbeOutput(out, c.rows.length);
+        expect(got, `${c.name} ${build}`).toEqual(node[c.name]![build]!.standalone.single);
+        expect(got, `${c.name} ${build} against Node's SIMD build`).toEqual(node[c.name]!.simd!.standalone.single);
       }
     }
   });
 
-  it.skipIf(!(wasm2c && gcc && make))("wasm2c + gcc (examples/c-host) runs the scalar modules: bit for bit", () => {
-    for (const c of caseList) {
-      const out = join(dir, `c-${c.name}`);
-      execFileSync(
-        make!,
-        [
-          "-s",
-          "-C",
-          join(root, "examples/c-host"),
-          `OUT=${out}`,
-          `WASM=${join(dir, c.wasm.scalar!)}`,
-          `${out}/predict`,
-        ],
-        { stdio: "pipe" },
-      );
-      const text =
-        c.rows
-          .map((bits) =>
-            Array.from(new Float32Array(Uint32Array.from(bits).buffer), (v) =>
-              Object.is(v, -0) ? "-0" : String(v),
-            ).join(","),
-          )
-          .join("\n") + "\n";
-      const r = spawnSync(join(out, "predict"), ["-", "--bits"], { input: text, encoding: "utf8" });
-      expect(r.status, r.stderr).toBe(0);
-      const rows = r.stdout
-        .trim()
-        .split("\n")
-        .map((l) => ["0", ...l.split(",")]);
-      expect(rows, c.name).toEqual(node[c.name]!.scalar!.standalone.single);
-    }
-  });
+  it.skipIf(!(wasm2c && gcc && make))(
+    "wasm2c + gcc (examples/c-host) runs the scalar modules: the SIMD build's bits",
+    () => {
+      for (const c of caseList) {
+        const out = join(dir, `c-${c.name}`);
+        execFileSync(
+          make!,
+          [
+            "-s",
+            "-C",
+            join(root, "examples/c-host"),
+            `OUT=${out}`,
+            `WASM=${join(dir, c.wasm.scalar!)}`,
+            `${out}/predict`,
+          ],
+          { stdio: "pipe" },
+        );
+        const text =
+          c.rows
+            .map((bits) =>
+              Array.from(new Float32Array(Uint32Array.from(bits).buffer), (v) =>
+                Object.is(v, -0) ? "-0" : String(v),
+              ).join(","),
+            )
+            .join("\n") + "\n";
+        const r = spawnSync(join(out, "predict"), ["-", "--bits"], { input: text, encoding: "utf8" });
+        expect(r.status, r.stderr).toBe(0);
+        const rows = r.stdout
+          .trim()
+          .split("\n")
+          .map((l) => ["0", ...l.split(",")]);
+        expect(rows, c.name).toEqual(node[c.name]!.scalar!.standalone.single);
+        expect(rows, `${c.name} against Node's SIMD build`).toEqual(node[c.name]!.simd!.standalone.single);
+      }
+    },
+  );
 });
