@@ -7,10 +7,10 @@ import { describe, expect, it } from "vitest";
 import {
   STEP_FLAG_Q8_BF16_SCALES as BF16,
   STEP_FLAG_Q8_I16_INPUT as I16,
-  i16Limit,
   STEP_FLAG_Q8_NO_ROW_SUMS as NO_ROW_SUMS,
   STEP_FLAG_Q8_STATIC_INPUT as STATIC,
 } from "../../src/format/abi.js";
+import { i16Limit } from "../../src/ops/dense-q8.js";
 import { seeded } from "../helpers/rng.js";
 import { expectSameBits, inBoth, type Rand, values } from "./same-bits.js";
 
