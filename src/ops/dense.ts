@@ -18,6 +18,7 @@ export const dense: OpSpec = {
     v.act(ACTIVATIONS);
     v.param("w", s.nIn * s.nOut * 4);
     v.param("b", s.nOut * 4);
+    v.finite("w", s.nIn * s.nOut);
     v.unused("aux", "scratch");
   },
   describe: (s) => actText(ACT_NAMES, s.act),
@@ -34,6 +35,7 @@ export const denseNarrow: OpSpec = {
     if (s.nOut > NARROW_LANES) v.bad("nOut", `${s.nOut} is more than the ${NARROW_LANES} lanes of DENSE_NARROW`);
     v.param("w", s.nIn * NARROW_LANES * 4);
     v.param("b", NARROW_LANES * 4);
+    v.finite("w", s.nIn * NARROW_LANES);
     v.unused("aux", "scratch");
   },
 };

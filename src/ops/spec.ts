@@ -84,6 +84,24 @@ export class StepValidator {
       );
   }
 
+  /**
+   * The f32 tensor at `field` holds only finite values. The SIMD dense kernels skip inputs that
+   * are zero, which is exact (the same bits as the scalar build's products) only for finite
+   * weights: 0 · Inf is NaN. Call after param().
+   */
+  finite(field: "w" | "b", count: number): void {
+    const off = this.step[field];
+    const at = this.view.byteOffset + off;
+    // A Float32Array where the bytes are aligned (always, for an image placed as the runtime
+    // places it): element reads, not a DataView call per weight.
+    const values = at % 4 === 0 ? new Float32Array(this.view.buffer, at, count) : undefined;
+    for (let i = 0; i < count; i++) {
+      const v = values ? values[i]! : this.view.getFloat32(off + 4 * i, true);
+      if (v - v !== 0)
+        throw new FormatError(`steps[${this.k}].${field}[${i}]`, off + 4 * i, `${v}: dense weights must be finite`);
+    }
+  }
+
   /** Fields this opcode does not use: they must be zero. */
   unused(...fields: Array<"w" | "b" | "aux" | "scratch">): void {
     for (const f of fields) if (this.step[f] !== 0) this.bad(f, "must be zero for this opcode");

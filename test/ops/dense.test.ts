@@ -50,3 +50,25 @@ describe("DENSE_NARROW", () => {
     expectRefused(short, "b", /inside the weights/);
   });
 });
+
+describe("non-finite f32 weights", () => {
+  // The SIMD kernels skip zero inputs: with an Inf or NaN weight the builds would disagree (0 · Inf).
+  it.each([
+    ["DENSE, Inf", Opcode.Dense, 5, 7, Number.POSITIVE_INFINITY],
+    ["DENSE, NaN", Opcode.Dense, 5, 0, Number.NaN],
+    ["DENSE_NARROW, -Inf", Opcode.DenseNarrow, 2, 5, Number.NEGATIVE_INFINITY],
+  ])("%s is refused, naming the weight and its byte offset", (_, opcode, nOut, at, bad) => {
+    const nW = opcode === Opcode.Dense ? 3 * nOut : 12;
+    const step = { opcode, nIn: 3, nOut, b: f32(opcode === Opcode.Dense ? nOut : 4) };
+    const wOffset = readImage(oneStep({ ...step, w: f32(nW) })).steps[0]!.w;
+    const w = f32(nW);
+    w[at] = bad;
+    expect(() => readImage(oneStep({ ...step, w }))).toThrow(
+      expect.objectContaining({
+        field: `steps[0].w[${at}]`,
+        byteOffset: wOffset + 4 * at,
+        message: expect.stringMatching(/must be finite/),
+      }),
+    );
+  });
+});
