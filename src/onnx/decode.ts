@@ -124,11 +124,18 @@ const RAW_BYTES: Record<number, number> = {
   13: 8,
 };
 
+/** pack's budget as the decoder applies it (GraphLimits). */
+export interface DecodeLimits {
+  maxBytes?: number;
+  /** The fewest bytes a value can take in the image: 1 when pack quantizes to int8, else 4. */
+  denseWeightBytes?: number;
+}
+
 /**
- * @param maxBytes pack's budget: a tensor whose values alone (at most 4 bytes each, as the
- * image would store them) pass it is refused before its values are decoded.
+ * @param limits pack's budget: a tensor whose values alone (as few bytes each as the image
+ * could store them) pass maxBytes is refused before its values are decoded.
  */
-export function decodeTensor(t: Obj, maxBytes?: number): Tensor {
+export function decodeTensor(t: Obj, limits: DecodeLimits = {}): Tensor {
   const dims = arr(t.dims).map(num);
   const dataType = num(t.dataType);
   const name = str(t.name);
@@ -143,7 +150,8 @@ export function decodeTensor(t: Obj, maxBytes?: number): Tensor {
   }
   const raw = t.rawData as Uint8Array | undefined;
   const checkBudget = () => {
-    const bytes = count * Math.min(4, RAW_BYTES[dataType] ?? 4);
+    const { maxBytes, denseWeightBytes = 4 } = limits;
+    const bytes = count * Math.min(denseWeightBytes, RAW_BYTES[dataType] ?? 4);
     if (maxBytes !== undefined && bytes > maxBytes)
       throw new SizeLimitError(`tensor ${JSON.stringify(name)}`, bytes, maxBytes, "bytes", "maxBytes");
   };
@@ -217,7 +225,7 @@ export function decodeTensor(t: Obj, maxBytes?: number): Tensor {
     if (values.length !== count)
       throw new OnnxDecodeError(
         0,
-        `tensor ${JSON.stringify(name)}: ${values.length} values for shape [${dims.join(",")}]`,
+        `tensor ${JSON.stringify(name)}: ${values.length} values for shape [${dims.join(",")}] of ${count}`,
       );
     checkBudget();
     data =
@@ -235,7 +243,7 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-function decodeAttr(a: Obj, maxBytes?: number): AttrValue {
+function decodeAttr(a: Obj, limits: DecodeLimits): AttrValue {
   switch (num(a.type)) {
     case 1:
       return num(a.f);
@@ -244,7 +252,7 @@ function decodeAttr(a: Obj, maxBytes?: number): AttrValue {
     case 3:
       return utf8.decode((a.s as Uint8Array | undefined) ?? new Uint8Array(0));
     case 4:
-      return decodeTensor((a.t as Obj | undefined) ?? {}, maxBytes);
+      return decodeTensor((a.t as Obj | undefined) ?? {}, limits);
     case 6:
       return arr(a.floats).map(num);
     case 7:
@@ -275,8 +283,8 @@ function valueInfo(v: Obj): ValueInfo {
   return { name: str(v.name), elemType: tensor ? num(tensor.elemType) : -1, dims, typeText: typeText(type) };
 }
 
-/** @param limits.maxBytes pack's budget, applied to every tensor as it is decoded (decodeTensor). */
-export function decodeOnnx(bytes: Uint8Array, limits: { maxBytes?: number } = {}): OnnxModel {
+/** @param limits pack's budget, applied to every tensor as it is decoded (decodeTensor). */
+export function decodeOnnx(bytes: Uint8Array, limits: DecodeLimits = {}): OnnxModel {
   const m = decodeMessage(types(), bytes, "ONNX model");
   const g = m.graph as Obj | undefined;
   if (!g) throw new OnnxDecodeError(0, "no graph (is this an ONNX model?)");
@@ -284,7 +292,7 @@ export function decodeOnnx(bytes: Uint8Array, limits: { maxBytes?: number } = {}
   for (const o of arr(m.opsetImport)) opsets.set(str((o as Obj).domain), num((o as Obj).version));
   const initializers = new Map<string, Tensor>();
   for (const t of arr(g.initializer)) {
-    const tensor = decodeTensor(t as Obj, limits.maxBytes);
+    const tensor = decodeTensor(t as Obj, limits);
     // Protobuf keeps both; a map would keep the last one silently.
     if (initializers.has(tensor.name))
       throw new ModelSpecError(`graph.initializer.${tensor.name}`, "two initializers have this name");
@@ -293,7 +301,7 @@ export function decodeOnnx(bytes: Uint8Array, limits: { maxBytes?: number } = {}
   const nodes: OnnxNode[] = arr(g.node).map((raw, i) => {
     const n = raw as Obj;
     const attrs = new Map<string, AttrValue>();
-    for (const a of arr(n.attribute)) attrs.set(str((a as Obj).name), decodeAttr(a as Obj, limits.maxBytes));
+    for (const a of arr(n.attribute)) attrs.set(str((a as Obj).name), decodeAttr(a as Obj, limits));
     return {
       name: str(n.name) || `${str(n.opType)}_${i}`,
       opType: str(n.opType),
