@@ -119,3 +119,25 @@ export class UnsupportedOpError extends EdgeInferError {
     super(`node ${JSON.stringify(node)} (${domain || "ai.onnx"}::${opType}, opset ${opset}): ${detail}`);
   }
 }
+
+/**
+ * A size past the packed format's limits or past pack's `maxBytes` budget: names the tensor,
+ * layer or header field. pack refuses it before allocating anything of that size.
+ */
+export class SizeLimitError extends EdgeInferError {
+  readonly code = "E_TOO_LARGE";
+  constructor(
+    /** What is too large: `inputs.x`, `tensor "h" (node "MatMul_0")`, `layers[1]`, `header.arenaBytes`. */
+    readonly what: string,
+    /** Its size, in `unit` (a plain number: it may be past 2^32 or even 2^53). */
+    readonly size: number,
+    /** The limit it passes, in `unit`. */
+    readonly limit: number,
+    /** "bytes", "floats", "weights", "rows", or "" for a count. */
+    readonly unit: string,
+    /** Which limit, e.g. "the format's widest row" or "maxBytes". */
+    readonly limitName: string,
+  ) {
+    super(`${what}: ${size}${unit ? ` ${unit}` : ""}, more than ${limitName} (${limit})`);
+  }
+}

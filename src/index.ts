@@ -12,6 +12,7 @@ export {
   ModelSpecError,
   NaNInputError,
   OnnxDecodeError,
+  SizeLimitError,
   UnsupportedOpError,
   VersionError,
 } from "./errors.js";

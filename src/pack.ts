@@ -33,6 +33,14 @@ export interface PackOptions {
   batchRows?: number;
   /** Leave feature names out of the image. */
   stripNames?: boolean;
+  /**
+   * A budget: the most bytes the packed image and its arena (the memory loading it takes) may
+   * have together. Pack checks each size against it as soon as it is known (a tensor when it
+   * is read, a row when its shape is, the parameters as the graph holds them) and refuses
+   * with a SizeLimitError naming the tensor or layer before allocating it. Default: only the
+   * format's limits (docs/onnx.md).
+   */
+  maxBytes?: number;
 }
 
 /** pack()'s options for an ONNX model. */

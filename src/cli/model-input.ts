@@ -77,6 +77,7 @@ export function packOptions(a: ParsedArgs): OnnxPackOptions {
     stripNames: v["strip-names"] === true,
     int8Layers: v["int8-layers"] as OnnxPackOptions["int8Layers"],
     activations: v.activations as OnnxPackOptions["activations"],
+    maxBytes: v["max-bytes"] as number | undefined,
   };
 }
 

@@ -3,6 +3,7 @@
  *   header (80 B) | output records | step records | metadata | pad to 16 | weights (each tensor 16-aligned)
  */
 
+import { SizeLimitError } from "../errors.js";
 import { minAbi } from "../ops/index.js";
 import {
   FORMAT_MAJOR,
@@ -16,8 +17,16 @@ import {
   WEIGHTS_ALIGN,
 } from "./abi.js";
 import { crc32 } from "./crc32.js";
+import { MAX_ARENA_BYTES, MAX_BATCH_ROWS } from "./read.js";
 import type { OutputInfo, StepRecord } from "./types.js";
 import { ByteWriter } from "./varint.js";
+
+export { MAX_ARENA_BYTES, MAX_BATCH_ROWS };
+/** The widest row a step may read or write (the reader's bound on nIn and nOut): 2^24 floats. */
+export const MAX_ROW_FLOATS = 1 << 24;
+/** The largest value of a u32 header or step field, and so the largest image in bytes. */
+export const MAX_U32 = 2 ** 32 - 1;
+export const MAX_IMAGE_BYTES = MAX_U32;
 
 export type Tensor = Float32Array | Int32Array | Int8Array | Uint8Array;
 
@@ -107,46 +116,78 @@ export function writeImage(p: PlannedImage): Uint8Array {
   const steps: StepRecord[] = p.steps.map((s) => ({ ...s, w: place(s.w), b: place(s.b), aux: place(s.aux) }));
   const imageBytes = cursor;
 
-  const bytes = new Uint8Array(imageBytes);
-  const view = new DataView(bytes.buffer);
-  const u32 = (at: number, v: number) => view.setUint32(at, v, true);
-  u32(Header.magic, MAGIC);
-  view.setUint16(Header.formatMajor, FORMAT_MAJOR, true);
-  view.setUint16(Header.formatMinor, FORMAT_MINOR, true);
-  u32(Header.imageBytes, imageBytes);
+  // Every u32 field, named, checked before the image is allocated: a value that does not fit
+  // (or that the reader would refuse) is a SizeLimitError, never a field wrapped past 2^32.
+  const fields: Array<[field: string, at: number, value: number, limit: number, limitName: string]> = [];
+  const u32Field = (field: string, at: number, value: number, limit = MAX_U32, limitName = "what a u32 field holds") =>
+    fields.push([field, at, value, limit, limitName]);
+  const unitOf = (field: string) =>
+    /Bytes$|Offset$|\.(src|dst|w|b|aux|scratch)$/.test(field)
+      ? "bytes"
+      : /nIn$|nOut$|nInput$|Stride$|\.offset$|\.length$/.test(field)
+        ? "floats"
+        : field.endsWith("batchRows")
+          ? "rows"
+          : "";
+  u32Field("header.magic", Header.magic, MAGIC);
+  u32Field("header.imageBytes", Header.imageBytes, imageBytes, MAX_IMAGE_BYTES, "the largest image");
   // The lowest kernel ABI that runs the image: that of its most demanding step.
-  u32(
+  u32Field(
+    "header.abiVersion",
     Header.abiVersion,
     steps.reduce((abi, s) => Math.max(abi, minAbi(s)), 1),
   );
-  u32(Header.flags, 0);
-  u32(Header.nSteps, steps.length);
-  u32(Header.stepsOffset, stepsOffset);
-  u32(Header.metaOffset, metaOffset);
-  u32(Header.metaBytes, meta.length);
-  u32(Header.weightsOffset, weightsOffset);
-  u32(Header.weightsBytes, imageBytes - weightsOffset);
-  u32(Header.arenaBytes, p.arenaBytes);
-  u32(Header.batchRows, p.batchRows);
-  u32(Header.inputOffset, p.inputOffset);
-  u32(Header.nInput, p.inputLength);
-  u32(Header.outputOffset, p.outputOffset);
-  u32(Header.outputStride, p.outputLength);
-  u32(Header.nOutputs, p.outputs.length);
-  u32(Header.outputsOffset, outputsOffset);
-
+  u32Field("header.flags", Header.flags, 0);
+  u32Field("header.nSteps", Header.nSteps, steps.length);
+  u32Field("header.stepsOffset", Header.stepsOffset, stepsOffset);
+  u32Field("header.metaOffset", Header.metaOffset, metaOffset);
+  u32Field("header.metaBytes", Header.metaBytes, meta.length);
+  u32Field("header.weightsOffset", Header.weightsOffset, weightsOffset);
+  u32Field("header.weightsBytes", Header.weightsBytes, imageBytes - weightsOffset);
+  u32Field("header.arenaBytes", Header.arenaBytes, p.arenaBytes, MAX_ARENA_BYTES, "the largest arena");
+  u32Field("header.batchRows", Header.batchRows, p.batchRows, MAX_BATCH_ROWS, "the largest block of rows");
+  u32Field("header.inputOffset", Header.inputOffset, p.inputOffset);
+  // The reader's bound on the input and output rows: a block of them fits in the largest arena.
+  const rowsLimit = Math.floor(MAX_ARENA_BYTES / (4 * Math.max(1, p.batchRows)));
+  const rowsLimitName = `the widest row ${p.batchRows} rows of which fit in the largest arena`;
+  u32Field("header.nInput", Header.nInput, p.inputLength, rowsLimit, rowsLimitName);
+  u32Field("header.outputOffset", Header.outputOffset, p.outputOffset);
+  u32Field("header.outputStride", Header.outputStride, p.outputLength, rowsLimit, rowsLimitName);
+  u32Field("header.nOutputs", Header.nOutputs, p.outputs.length);
+  u32Field("header.outputsOffset", Header.outputsOffset, outputsOffset);
   p.outputs.forEach((o, i) => {
-    u32(outputsOffset + i * OUTPUT_RECORD_BYTES, o.offset);
-    u32(outputsOffset + i * OUTPUT_RECORD_BYTES + 4, o.length);
+    u32Field(`outputs[${i}].offset`, outputsOffset + i * OUTPUT_RECORD_BYTES, o.offset);
+    u32Field(`outputs[${i}].length`, outputsOffset + i * OUTPUT_RECORD_BYTES + 4, o.length);
   });
+  steps.forEach((s, i) => {
+    const at = stepsOffset + i * STEP_BYTES;
+    for (const f of ["src", "srcStride", "dst", "dstStride", "nIn", "nOut", "w", "b", "aux", "scratch"] as const) {
+      const widest = f === "nIn" || f === "nOut";
+      u32Field(
+        `steps[${i}].${f}`,
+        at + Step[f],
+        s[f],
+        widest ? MAX_ROW_FLOATS : MAX_U32,
+        widest ? "the widest row a step may have" : undefined,
+      );
+    }
+  });
+  for (const [field, , value, limit, limitName] of fields) {
+    if (!(Number.isInteger(value) && value >= 0 && value <= limit))
+      throw new SizeLimitError(field, value, limit, unitOf(field), limitName);
+  }
+
+  const bytes = new Uint8Array(imageBytes);
+  const view = new DataView(bytes.buffer);
+  const u32 = (at: number, v: number) => view.setUint32(at, v, true);
+  view.setUint16(Header.formatMajor, FORMAT_MAJOR, true);
+  view.setUint16(Header.formatMinor, FORMAT_MINOR, true);
+  for (const [, at, value] of fields) u32(at, value);
   steps.forEach((s, i) => {
     const at = stepsOffset + i * STEP_BYTES;
     view.setUint8(at + Step.opcode, s.opcode);
     view.setUint8(at + Step.act, s.act);
     view.setUint16(at + Step.flags, s.flags, true);
-    for (const f of ["src", "srcStride", "dst", "dstStride", "nIn", "nOut", "w", "b", "aux", "scratch"] as const) {
-      u32(at + Step[f], s[f]);
-    }
     view.setFloat32(at + Step.alpha, s.alpha, true);
     view.setFloat32(at + Step.beta, s.beta, true);
   });

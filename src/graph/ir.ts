@@ -7,7 +7,9 @@
  * fuses the nodes before the hand-off.
  */
 
+import { ModelSpecError, SizeLimitError } from "../errors.js";
 import { Act, type Norm, QuantMode } from "../format/abi.js";
+import { MAX_ARENA_BYTES, MAX_IMAGE_BYTES, MAX_ROW_FLOATS } from "../format/write.js";
 
 export type Kind =
   | "input"
@@ -54,18 +56,89 @@ export interface IrValue {
 
 const prod = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
-/** The graph under construction: nodes in creation order, which is a topological order. */
+/** What pack may build: the format's limits always, and pack's optional budget. */
+export interface GraphLimits {
+  /** PackOptions.maxBytes: the most bytes the packed image and its arena may take together. */
+  maxBytes?: number;
+  /** Rows per block (PackOptions.batchRows); the arena holds this many of every row (default: at least 1). */
+  batchRows?: number;
+  /** Bytes a dense weight will take in the image: 1 when pack quantizes to int8, else 4. */
+  denseWeightBytes?: number;
+}
+
+/** The graph limits of pack's options; a budget that is not a positive number is a ModelSpecError. */
+export function graphLimits(options: { maxBytes?: number; batchRows?: number; quantize?: string }): GraphLimits {
+  const { maxBytes, batchRows } = options;
+  if (maxBytes !== undefined && !(typeof maxBytes === "number" && maxBytes >= 1 && !Number.isNaN(maxBytes)))
+    throw new ModelSpecError("maxBytes", `${String(maxBytes)} is not a positive number of bytes`);
+  return { maxBytes, batchRows, denseWeightBytes: options.quantize === "int8" ? 1 : 4 };
+}
+
+/**
+ * The graph under construction: nodes in creation order, which is a topological order.
+ * Every size is checked against the format's limits and the budget (GraphLimits) as it
+ * becomes known: importers call checkWidth and checkParameters before they allocate, and
+ * each node is checked again (and its parameters counted) when it is added.
+ */
 export class Graph {
   readonly input: IrValue;
   readonly nodes: IrValue[] = [];
+  /** What size errors name: the importer sets it to the tensor or layer being lowered. */
+  label: string;
+  /** Bytes of parameters the nodes added so far hold, as the image would store them (folding aside). */
+  parameterBytes = 0;
   private nextId = 0;
 
-  constructor(inputShape: readonly number[]) {
+  constructor(
+    inputShape: readonly number[],
+    readonly limits: GraphLimits = {},
+    inputLabel = "input",
+  ) {
+    this.label = inputLabel;
     this.input = this.add({ kind: "input", shape: inputShape, srcs: [] });
   }
 
+  /**
+   * A row of `width` floats: at most the format's widest row (2^24 floats, a step's nIn or
+   * nOut), and its block of rows must fit in the arena's limit and the budget.
+   */
+  checkWidth(width: number, what = this.label): void {
+    if (!(width <= MAX_ROW_FLOATS))
+      throw new SizeLimitError(what, width, MAX_ROW_FLOATS, "floats", "the widest row the format holds");
+    const rows = this.limits.batchRows ?? 1;
+    const rowsBytes = rows * width * 4;
+    if (rowsBytes > MAX_ARENA_BYTES)
+      throw new SizeLimitError(what, rowsBytes, MAX_ARENA_BYTES, "bytes", `the largest arena (${rows} rows)`);
+    const { maxBytes } = this.limits;
+    if (maxBytes !== undefined && rowsBytes > maxBytes)
+      throw new SizeLimitError(what, rowsBytes, maxBytes, "bytes", `maxBytes (${rows} rows in the arena)`);
+  }
+
+  /** `bytes` more parameters: the total must fit in the largest image and the budget. */
+  checkParameters(bytes: number, what = this.label): void {
+    const total = this.parameterBytes + bytes;
+    if (!(total <= MAX_IMAGE_BYTES))
+      throw new SizeLimitError(what, total, MAX_IMAGE_BYTES, "bytes", "the largest image (parameters so far)");
+    const { maxBytes } = this.limits;
+    if (maxBytes !== undefined && total > maxBytes)
+      throw new SizeLimitError(what, total, maxBytes, "bytes", "maxBytes (parameters so far)");
+  }
+
+  /** Bytes of a dense layer's weights and bias in the image. */
+  denseBytes(nIn: number, nOut: number): number {
+    return nIn * nOut * (this.limits.denseWeightBytes ?? 4) + nOut * 4;
+  }
+
   private add(n: Omit<IrValue, "id" | "act" | "alpha" | "beta" | "width"> & Partial<IrValue>): IrValue {
-    const v: IrValue = { act: Act.None, alpha: 0, beta: 0, ...n, width: prod(n.shape), id: this.nextId++ };
+    const width = prod(n.shape);
+    this.checkWidth(width);
+    let bytes: number;
+    if (n.kind === "dense") bytes = this.denseBytes(n.srcs[0]!.width, width);
+    else if (n.kind === "dense_q8") bytes = n.q8!.wq.length + 4 * (n.q8!.scales.length + (n.b?.length ?? 0));
+    else bytes = 4 * ((n.w?.length ?? 0) + (n.b?.length ?? 0));
+    this.checkParameters(bytes);
+    this.parameterBytes += bytes;
+    const v: IrValue = { act: Act.None, alpha: 0, beta: 0, ...n, width, id: this.nextId++ };
     this.nodes.push(v);
     return v;
   }

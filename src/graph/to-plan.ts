@@ -4,7 +4,8 @@
  * works on rows.
  */
 
-import { ModelSpecError } from "../errors.js";
+import { ModelSpecError, SizeLimitError } from "../errors.js";
+import { Header } from "../format/abi.js";
 import type { Label } from "../format/types.js";
 import { type ModelMeta, PlanBuilder, type Value } from "../plan/builder.js";
 import { buildQuantized, type QuantizeOptions } from "../plan/int8.js";
@@ -42,7 +43,22 @@ export function graphToImage(g: Graph, meta: ModelMeta, outputs: GraphOutput[], 
     if (!v) throw new ModelSpecError(`outputs.${o.name}`, "internal: output lost in lowering");
     plan.output(o.name, v, o.labels);
   }
-  return buildQuantized(plan, options);
+  const image = buildQuantized(plan, options);
+  const { maxBytes } = g.limits;
+  if (maxBytes !== undefined) {
+    // The exact sizes, once known: the image and the arena it needs when loaded.
+    const header = new DataView(image.buffer, image.byteOffset, image.byteLength);
+    const arenaBytes = header.getUint32(Header.arenaBytes, true);
+    if (image.length + arenaBytes > maxBytes)
+      throw new SizeLimitError(
+        "image",
+        image.length + arenaBytes,
+        maxBytes,
+        "bytes",
+        `maxBytes (an image of ${image.length} bytes and its arena of ${arenaBytes})`,
+      );
+  }
+  return image;
 }
 
 function step(plan: PlanBuilder, n: IrValue, srcs: Value[], f32: (a: Float64Array) => Float32Array): Value {

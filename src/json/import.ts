@@ -7,7 +7,7 @@
 import { ModelSpecError } from "../errors.js";
 import { Act, Norm } from "../format/abi.js";
 import type { Label } from "../format/types.js";
-import { Graph } from "../graph/ir.js";
+import { Graph, graphLimits } from "../graph/ir.js";
 import { graphToImage } from "../graph/to-plan.js";
 import type { PackOptions } from "../pack.js";
 
@@ -227,11 +227,14 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
 
   // The scaler is a graph node like any other: the passes fold it into the first layer (and
   // keep it an f32 step in front of an int8 one), as they do an ONNX Scaler.
-  const g = new Graph([nInput]);
+  const g = new Graph([nInput], graphLimits(options), "input");
+  g.label = "scaler";
   let x = scaler ? g.scaler(g.input, scaler.mean, scaler.scale) : g.input;
   for (const l of layers) {
+    g.label = l.where;
     x = g.dense(x, l.w, l.b, l.nIn, l.nOut, { act: l.act, alpha: l.alpha, beta: l.beta, where: l.where });
   }
+  g.label = "normalize";
   if (ovr) x = g.normalize(x, Norm.L1); // scikit-learn's ovr: sigmoids scaled to sum to 1
   const outputName = (m.outputName as string | undefined) ?? (classes ? "probabilities" : "predictions");
   return graphToImage(

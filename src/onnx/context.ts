@@ -5,10 +5,10 @@
  * the node, operator, domain and opset (UnsupportedOpError).
  */
 
-import { ModelSpecError, UnsupportedOpError } from "../errors.js";
+import { ModelSpecError, SizeLimitError, UnsupportedOpError } from "../errors.js";
 import { QuantMode } from "../format/abi.js";
 import type { Label } from "../format/types.js";
-import { Graph, type IrValue } from "../graph/ir.js";
+import { Graph, graphLimits, type IrValue } from "../graph/ir.js";
 import type { OnnxPackOptions } from "../pack.js";
 import { type AttrValue, DATA_TYPE_NAMES, DataType, type OnnxModel, type OnnxNode, type Tensor } from "./decode.js";
 import type { OnnxOp } from "./registry.js";
@@ -83,6 +83,8 @@ export class OnnxContext {
   opset = 0;
   readonly batched: boolean;
   private readonly materialized = new Map<string, RowSym>();
+  /** Weights the block-diagonal MatMuls expanded so far (src/onnx/ops/dense.ts). */
+  expandedWeights = 0;
 
   constructor(
     readonly model: OnnxModel,
@@ -90,6 +92,9 @@ export class OnnxContext {
   ) {
     for (const [name, t] of model.initializers) this.syms.set(name, { kind: "const", t });
     for (const [name, c] of Object.entries(options.constants ?? {})) {
+      const n = c.dims.reduce((a, b) => a * b, 1);
+      if (!c.dims.every((d) => Number.isSafeInteger(d) && d >= 0) || n !== c.data.length)
+        throw new ModelSpecError(`constants.${name}`, `${c.data.length} values for dims [${c.dims}]`);
       this.syms.set(name, {
         kind: "const",
         t: { name, dims: c.dims, dataType: c.dataType ?? DataType.FLOAT, data: Float64Array.from(c.data) },
@@ -120,7 +125,7 @@ export class OnnxContext {
       );
     }
     const shape = rowDims as number[];
-    this.graph = new Graph(shape);
+    this.graph = new Graph(shape, graphLimits(options), `inputs.${chosen.name}`);
     this.syms.set(chosen.name, {
       kind: "row",
       v: this.graph.input,
@@ -150,6 +155,20 @@ export class OnnxContext {
       if (Number.isFinite(w[j]!)) continue;
       const [o, i] = inputMajor ? [j % width, Math.floor(j / width)] : [Math.floor(j / width), j % width];
       this.refuse(`weight [output ${o}, input ${i}] is ${w[j]}: dense weights must be finite`);
+    }
+  }
+
+  /**
+   * Before allocating `nValues` parameters (f32 in the image): the row width they follow and
+   * the parameters so far must stay within the format's limits and the budget. Refused with a
+   * SizeLimitError naming the node's tensor, whatever the node would go on to do.
+   */
+  reserve(nValues: number, what: string, bytesEach = 4): void {
+    try {
+      this.graph.checkParameters(nValues * bytesEach);
+    } catch (e) {
+      if (!(e instanceof SizeLimitError)) throw e;
+      throw new SizeLimitError(`${e.what}: ${what}`, e.size, e.limit, e.unit, e.limitName);
     }
   }
 
@@ -253,6 +272,7 @@ export class OnnxContext {
   /** A quantization parameter (scale or zero point) broadcast over a row of `shape`: per tensor, or per `axis`. */
   qparam(t: Tensor | undefined, shape: number[], axisAttr: number, what: string, fallback: number): Float64Array {
     const width = prod(shape);
+    this.reserve(width, what);
     if (!t) return new Float64Array(width).fill(fallback);
     const d = this.numeric(t, what);
     if (d.length === 1) return new Float64Array(width).fill(d[0]!);
@@ -338,6 +358,7 @@ export class OnnxContext {
       }
     }
     const data = t.data as Float64Array;
+    this.reserve(prod(shape), "a constant broadcast over the row");
     const out = new Float64Array(prod(shape));
     const strides = cd.map((_, k) => (cd[k] === 1 ? 0 : prod(cd.slice(k + 1))));
     const rowDims = rd.slice(rank - shape.length);

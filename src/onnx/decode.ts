@@ -5,7 +5,7 @@
  * OnnxDecodeError with the byte offset the decoder reached.
  */
 import protobuf from "protobufjs/light.js";
-import { ModelSpecError, OnnxDecodeError } from "../errors.js";
+import { ModelSpecError, OnnxDecodeError, SizeLimitError } from "../errors.js";
 import { ONNX_SCHEMA } from "./schema.js";
 
 /** ONNX TensorProto.DataType values edgeinfer reads. */
@@ -108,21 +108,57 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 
-export function decodeTensor(t: Obj): Tensor {
+/** Bytes of each value as raw_data holds it, per data type. */
+const RAW_BYTES: Record<number, number> = {
+  1: 4,
+  2: 1,
+  3: 1,
+  4: 2,
+  5: 2,
+  6: 4,
+  7: 8,
+  9: 1,
+  10: 2,
+  11: 8,
+  12: 4,
+  13: 8,
+};
+
+/** pack's budget as the decoder applies it (GraphLimits). */
+export interface DecodeLimits {
+  maxBytes?: number;
+  /** The fewest bytes a value can take in the image: 1 when pack quantizes to int8, else 4. */
+  denseWeightBytes?: number;
+}
+
+/**
+ * @param limits pack's budget: a tensor whose values alone (as few bytes each as the image
+ * could store them) pass maxBytes is refused before its values are decoded.
+ */
+export function decodeTensor(t: Obj, limits: DecodeLimits = {}): Tensor {
   const dims = arr(t.dims).map(num);
   const dataType = num(t.dataType);
-  const count = dims.reduce((a, b) => a * b, 1);
   const name = str(t.name);
+  const bad = dims.findIndex((d) => !Number.isSafeInteger(d) || d < 0);
+  if (bad >= 0)
+    throw new OnnxDecodeError(0, `tensor ${JSON.stringify(name)}: dimension ${bad} is ${dims[bad]}, not a size`);
+  // A plain product: huge dims stay huge (past 2^53 they are imprecise but still refused).
+  const count = dims.reduce((a, b) => a * b, 1);
   if (dataType === DataType.STRING) {
     const data = arr(t.stringData).map((b) => utf8.decode(b as Uint8Array));
     return { name, dims, dataType, data };
   }
   const raw = t.rawData as Uint8Array | undefined;
+  const checkBudget = () => {
+    const { maxBytes, denseWeightBytes = 4 } = limits;
+    const bytes = count * Math.min(denseWeightBytes, RAW_BYTES[dataType] ?? 4);
+    if (maxBytes !== undefined && bytes > maxBytes)
+      throw new SizeLimitError(`tensor ${JSON.stringify(name)}`, bytes, maxBytes, "bytes", "maxBytes");
+  };
   let data: Float64Array;
   if (raw && raw.length > 0) {
     const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    const size: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8 };
-    const w = size[dataType];
+    const w = RAW_BYTES[dataType];
     if (!w)
       throw new OnnxDecodeError(
         0,
@@ -133,6 +169,7 @@ export function decodeTensor(t: Obj): Tensor {
         0,
         `tensor ${JSON.stringify(name)}: raw_data has ${raw.length} bytes for ${count} values of ${w} bytes`,
       );
+    checkBudget();
     data = new Float64Array(count);
     for (let i = 0; i < count; i++) {
       const o = i * w;
@@ -184,13 +221,15 @@ export function decodeTensor(t: Obj): Tensor {
             : dataType === DataType.UINT64 || dataType === DataType.UINT32
               ? t.uint64Data
               : t.int32Data;
-    const values = arr(source).map(num);
-    data = dataType === DataType.FLOAT16 ? Float64Array.from(values, halfToFloat) : Float64Array.from(values);
-    if (data.length !== count)
+    const values = arr(source);
+    if (values.length !== count)
       throw new OnnxDecodeError(
         0,
-        `tensor ${JSON.stringify(name)}: ${data.length} values for shape [${dims.join(",")}]`,
+        `tensor ${JSON.stringify(name)}: ${values.length} values for shape [${dims.join(",")}] of ${count}`,
       );
+    checkBudget();
+    data =
+      dataType === DataType.FLOAT16 ? Float64Array.from(values.map(num), halfToFloat) : Float64Array.from(values, num);
   }
   return { name, dims, dataType, data };
 }
@@ -204,7 +243,7 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-function decodeAttr(a: Obj): AttrValue {
+function decodeAttr(a: Obj, limits: DecodeLimits): AttrValue {
   switch (num(a.type)) {
     case 1:
       return num(a.f);
@@ -213,7 +252,7 @@ function decodeAttr(a: Obj): AttrValue {
     case 3:
       return utf8.decode((a.s as Uint8Array | undefined) ?? new Uint8Array(0));
     case 4:
-      return decodeTensor((a.t as Obj | undefined) ?? {});
+      return decodeTensor((a.t as Obj | undefined) ?? {}, limits);
     case 6:
       return arr(a.floats).map(num);
     case 7:
@@ -244,7 +283,8 @@ function valueInfo(v: Obj): ValueInfo {
   return { name: str(v.name), elemType: tensor ? num(tensor.elemType) : -1, dims, typeText: typeText(type) };
 }
 
-export function decodeOnnx(bytes: Uint8Array): OnnxModel {
+/** @param limits pack's budget, applied to every tensor as it is decoded (decodeTensor). */
+export function decodeOnnx(bytes: Uint8Array, limits: DecodeLimits = {}): OnnxModel {
   const m = decodeMessage(types(), bytes, "ONNX model");
   const g = m.graph as Obj | undefined;
   if (!g) throw new OnnxDecodeError(0, "no graph (is this an ONNX model?)");
@@ -252,7 +292,7 @@ export function decodeOnnx(bytes: Uint8Array): OnnxModel {
   for (const o of arr(m.opsetImport)) opsets.set(str((o as Obj).domain), num((o as Obj).version));
   const initializers = new Map<string, Tensor>();
   for (const t of arr(g.initializer)) {
-    const tensor = decodeTensor(t as Obj);
+    const tensor = decodeTensor(t as Obj, limits);
     // Protobuf keeps both; a map would keep the last one silently.
     if (initializers.has(tensor.name))
       throw new ModelSpecError(`graph.initializer.${tensor.name}`, "two initializers have this name");
@@ -261,7 +301,7 @@ export function decodeOnnx(bytes: Uint8Array): OnnxModel {
   const nodes: OnnxNode[] = arr(g.node).map((raw, i) => {
     const n = raw as Obj;
     const attrs = new Map<string, AttrValue>();
-    for (const a of arr(n.attribute)) attrs.set(str((a as Obj).name), decodeAttr(a as Obj));
+    for (const a of arr(n.attribute)) attrs.set(str((a as Obj).name), decodeAttr(a as Obj, limits));
     return {
       name: str(n.name) || `${str(n.opType)}_${i}`,
       opType: str(n.opType),

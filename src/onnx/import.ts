@@ -11,6 +11,7 @@
  */
 
 import { EdgeInferError, ModelSpecError, UnsupportedOpError } from "../errors.js";
+import { graphLimits } from "../graph/ir.js";
 import { graphToImage } from "../graph/to-plan.js";
 import type { OnnxPackOptions } from "../pack.js";
 import { OnnxContext } from "./context.js";
@@ -28,7 +29,7 @@ for (const op of ONNX_OPS.list()) (SUPPORTED_OPS[op.domain] ??= {})[op.opType] =
 
 /** Packs an ONNX model's bytes into an edgeinfer image. */
 export function packOnnx(bytes: Uint8Array, options: OnnxPackOptions = {}): Uint8Array {
-  const model = decodeOnnx(bytes);
+  const model = decodeOnnx(bytes, graphLimits(options));
   const { order, cyclic } = orderNodes(model);
   if (cyclic.length > 0) throw cycleRefusal(model, cyclic[0]!);
   const ctx = new OnnxContext(model, options);
@@ -50,6 +51,8 @@ function lowerNode(ctx: OnnxContext, n: OnnxNode): void {
     ctx.refuse(
       "without a batch dimension (the whole tensor as one row) only element-wise and quantization operators are supported",
     );
+  // Size errors from the graph name the node's (first) output and the node.
+  ctx.graph.label = `tensor ${JSON.stringify(n.outputs[0] ?? "")} (node ${JSON.stringify(n.name)}, ${n.opType})`;
   ctx.prepareInputs(n, op);
   const outs = op.lower(ctx, n);
   outs.forEach((s, i) => {
@@ -94,7 +97,7 @@ export function listOnnxNodes(
   bytes: Uint8Array,
   options: OnnxPackOptions = {},
 ): { model: OnnxModel; nodes: NodeSupport[]; error?: string } {
-  const model = decodeOnnx(bytes);
+  const model = decodeOnnx(bytes, graphLimits(options));
   const { order, cyclic } = orderNodes(model);
   const verdict = (n: OnnxNode, reason?: string): NodeSupport => ({
     node: n.name,

@@ -1,5 +1,6 @@
 /** Dense layers: Gemm and MatMul by a constant matrix (an int8 layer when B is dequantized int8 weights). */
 
+import { SizeLimitError } from "../../errors.js";
 import type { OnnxContext, Sym } from "../context.js";
 import { prod } from "../context.js";
 import type { OnnxOpRegistry } from "../registry.js";
@@ -43,6 +44,8 @@ function gemm(ctx: OnnxContext): Sym {
   const alpha = ctx.attr("alpha", 1),
     beta = ctx.attr("beta", 1);
   const bd = ctx.numeric(b, "B");
+  ctx.graph.checkWidth(m);
+  ctx.reserve(ctx.graph.denseBytes(k, m), `a dense of ${m}×${k}`, 1);
   const w = new Float64Array(m * k);
   for (let o = 0; o < m; o++) for (let i = 0; i < k; i++) w[o * k + i] = alpha * bd[transB ? o * k + i : i * m + o]!;
   ctx.finiteWeights(w, k);
@@ -54,6 +57,9 @@ function gemm(ctx: OnnxContext): Sym {
   }
   return { kind: "row", v: ctx.graph.dense(a.v, w, bias, k, m), shape: [m] };
 }
+
+/** Weights of all block-diagonal MatMuls of one graph, zeros included: 2^22 (16 MiB as f32). */
+export const MAX_EXPANDED_WEIGHTS = 1 << 22;
 
 /** Row × constant matrix: [N, …, R, K] · [K, M]; a leading row shape makes a block-diagonal dense. */
 function matmul(ctx: OnnxContext): Sym {
@@ -81,7 +87,26 @@ function matmul(ctx: OnnxContext): Sym {
   ctx.finiteWeights(bd, m, true);
   const nIn = blocks * k,
     nOut = blocks * m;
-  if (nIn * nOut > 1 << 26) ctx.refuse(`a block-diagonal dense of ${nOut}×${nIn} is too large`);
+  ctx.graph.checkWidth(nOut);
+  const what =
+    blocks > 1
+      ? `a block-diagonal dense of ${nOut}×${nIn} (${blocks} blocks of ${m}×${k})`
+      : `a dense of ${nOut}×${nIn}`;
+  if (blocks > 1) {
+    // The zeros between the blocks are pack's own expansion, not the model's data: bounded
+    // over the whole graph, so that a few bytes of ONNX cannot ask for gigabytes.
+    const total = ctx.expandedWeights + nIn * nOut;
+    if (total > MAX_EXPANDED_WEIGHTS)
+      throw new SizeLimitError(
+        `${ctx.graph.label}: ${what}`,
+        total,
+        MAX_EXPANDED_WEIGHTS,
+        "weights",
+        "the block-diagonal weights pack expands in one graph",
+      );
+    ctx.expandedWeights = total;
+  }
+  ctx.reserve(ctx.graph.denseBytes(nIn, nOut), what, 1);
   const w = new Float64Array(nOut * nIn);
   for (let r = 0; r < blocks; r++) {
     for (let o = 0; o < m; o++) for (let i = 0; i < k; i++) w[(r * m + o) * nIn + r * k + i] = bd[i * m + o]!;

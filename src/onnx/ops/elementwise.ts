@@ -81,6 +81,7 @@ function arith(ctx: OnnxContext): Sym {
   const rowFirst = x.kind === "row";
   if (prod(c.t.dims) > prod(r.shape) || c.t.dims.length > r.shape.length + 1)
     ctx.refuse(`constant of shape [${c.t.dims}] is larger than the row [N, ${r.shape}]`);
+  ctx.reserve(2 * prod(r.shape), "an element-wise scale and shift");
   const cv = ctx.broadcastConst(c.t, r.shape);
   const n = cv.length;
   let s: Float64Array, t: Float64Array;
@@ -130,6 +131,7 @@ function batchNorm(ctx: OnnxContext): Sym {
   const c = x.shape[0]!;
   if (scale!.length !== c) ctx.refuse(`${scale!.length} channels in the parameters, ${c} in the input [N, ${x.shape}]`);
   const inner = prod(x.shape.slice(1));
+  ctx.reserve(2 * c * inner, "a per-channel scale and shift");
   const s = new Float64Array(c * inner),
     t = new Float64Array(c * inner);
   for (let ch = 0; ch < c; ch++) {

@@ -152,6 +152,7 @@ export function intWeights(
   const bd = ctx.numeric(b, what);
   const z = zpT ? ctx.numeric(zpT, `${what} zero point`) : Float64Array.of(0);
   if (z.length !== 1 && z.length !== m) ctx.refuse(`${what} zero point has ${z.length} values for ${m} columns`);
+  ctx.reserve(m * k, `${what}, ${m}×${k} integer weights`, 1);
   const w = new Float64Array(m * k);
   for (let o = 0; o < m; o++) for (let i = 0; i < k; i++) w[o * k + i] = bd[i * m + o]! - z[z.length === 1 ? 0 : o]!;
   return { w, k, m };

@@ -57,7 +57,12 @@ function concat(ctx: OnnxContext): Sym {
 function reshape(ctx: OnnxContext): Sym {
   const x = ctx.plain(0);
   const target = Array.from(ctx.numeric(ctx.constant(1, "shape"), "shape"));
-  if (x.kind === "const") return { kind: "const", t: { ...x.t, dims: resolveShape(target, x.t.dims) } };
+  if (x.kind === "const") {
+    const dims = resolveShape(target, x.t.dims);
+    if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0) || prod(dims) !== prod(x.t.dims))
+      ctx.refuse(`reshape of a constant of shape [${x.t.dims}] to [${target}] changes its size`);
+    return { kind: "const", t: { ...x.t, dims } };
+  }
   const width = prod(x.shape);
   const allowZero = ctx.attr("allowzero", 0) !== 0;
   // Dim 0 of the result must still be the batch: 0 (copy), −1 with a fixed rest, or the rest
