@@ -13,6 +13,17 @@ export const FORMAT_MINOR = 1;
 /** Kernel ABI of this package's wasm. An image records the lowest ABI that can run it. */
 export const ABI_VERSION = 3;
 
+/** The format's limits: the reader refuses past them, so the packer refuses earlier. */
+/** Largest block of rows an image may ask for (bounds the arena and the overlap checks). */
+export const MAX_BATCH_ROWS = 256;
+/** Largest arena an image may ask for: 1 GiB. */
+export const MAX_ARENA_BYTES = 1 << 30;
+/** Widest row a step may read or write (nIn, nOut). */
+export const MAX_ROW_FLOATS = 1 << 24;
+/** Largest value of a u32 field, and so the largest image. */
+export const MAX_U32 = 2 ** 32 - 1;
+export const MAX_IMAGE_BYTES = MAX_U32;
+
 export const HEADER_BYTES = 80;
 export const STEP_BYTES = 52;
 export const OUTPUT_RECORD_BYTES = 8;

@@ -17,6 +17,9 @@ import {
   Header,
   type HeaderField,
   MAGIC,
+  MAX_ARENA_BYTES,
+  MAX_BATCH_ROWS,
+  MAX_ROW_FLOATS,
   Opcode,
   OUTPUT_RECORD_BYTES,
   QUANT_DECISION_NAMES,
@@ -30,11 +33,6 @@ import { crc32 } from "./crc32.js";
 import { rowsOverlap } from "./rows.js";
 import type { ImageInfo, Label, OutputInfo, StepRecord } from "./types.js";
 import { ByteReader } from "./varint.js";
-
-/** Largest block of rows an image may ask for (bounds the arena and the overlap checks). */
-export const MAX_BATCH_ROWS = 256;
-/** Largest arena an image may ask for: 1 GiB. */
-export const MAX_ARENA_BYTES = 1 << 30;
 
 const fail = (field: string, at: number, detail: string): never => {
   throw new FormatError(field, at, detail);
@@ -367,8 +365,8 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
   const needsAbi = spec.minAbi(s);
   if (bounds.abiVersion < needsAbi)
     v.bad(s.flags !== 0 ? "flags" : "opcode", `needs kernel ABI ${needsAbi}, but the header says ${bounds.abiVersion}`);
-  if (nIn < 1 || nIn > 1 << 24) v.bad("nIn", `${nIn} is outside 1..2^24`);
-  if (nOut < 1 || nOut > 1 << 24) v.bad("nOut", `${nOut} is outside 1..2^24`);
+  if (nIn < 1 || nIn > MAX_ROW_FLOATS) v.bad("nIn", `${nIn} is outside 1..2^24`);
+  if (nOut < 1 || nOut > MAX_ROW_FLOATS) v.bad("nOut", `${nOut} is outside 1..2^24`);
   spec.validate(s, v);
 
   // Arena ranges for every row of a block. A span that cannot fit in the arena wherever it

@@ -11,22 +11,19 @@ import {
   HEADER_BYTES,
   Header,
   MAGIC,
+  MAX_ARENA_BYTES,
+  MAX_BATCH_ROWS,
+  MAX_IMAGE_BYTES,
+  MAX_ROW_FLOATS,
+  MAX_U32,
   OUTPUT_RECORD_BYTES,
   STEP_BYTES,
   Step,
   WEIGHTS_ALIGN,
 } from "./abi.js";
 import { crc32 } from "./crc32.js";
-import { MAX_ARENA_BYTES, MAX_BATCH_ROWS } from "./read.js";
 import type { OutputInfo, StepRecord } from "./types.js";
 import { ByteWriter } from "./varint.js";
-
-export { MAX_ARENA_BYTES, MAX_BATCH_ROWS };
-/** The widest row a step may read or write (the reader's bound on nIn and nOut): 2^24 floats. */
-export const MAX_ROW_FLOATS = 1 << 24;
-/** The largest value of a u32 header or step field, and so the largest image in bytes. */
-export const MAX_U32 = 2 ** 32 - 1;
-export const MAX_IMAGE_BYTES = MAX_U32;
 
 export type Tensor = Float32Array | Int32Array | Int8Array | Uint8Array;
 

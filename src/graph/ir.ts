@@ -8,8 +8,7 @@
  */
 
 import { ModelSpecError, SizeLimitError } from "../errors.js";
-import { Act, type Norm, QuantMode } from "../format/abi.js";
-import { MAX_ARENA_BYTES, MAX_IMAGE_BYTES, MAX_ROW_FLOATS } from "../format/write.js";
+import { Act, MAX_ARENA_BYTES, MAX_IMAGE_BYTES, MAX_ROW_FLOATS, type Norm, QuantMode } from "../format/abi.js";
 
 export type Kind =
   | "input"

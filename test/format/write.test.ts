@@ -3,7 +3,8 @@
 // never a value wrapped past 2^32 into a small one.
 import { describe, expect, it } from "vitest";
 import { readImage } from "../../src/format/read.js";
-import { MAX_ROW_FLOATS, type PlannedImage, writeImage } from "../../src/format/write.js";
+import { MAX_ROW_FLOATS } from "../../src/format/abi.js";
+import { type PlannedImage, writeImage } from "../../src/format/write.js";
 import { Opcode, SizeLimitError } from "../../src/index.js";
 
 /** One ACT step, relu, over rows of `width` floats: input at 0, output after it. */
