@@ -160,16 +160,19 @@ export class Model {
       s = steps[0]!;
     if (steps.length === 1 && s.opcode === Opcode.DenseNarrow) {
       // Linear and logistic regressions: the step's kernel called directly (docs/abi.md),
-      // without run() decoding the header and step on each call, a fifth of such a model's time.
+      // without run() decoding the header and step on each call (bench/predict.bench.ts).
+      // Only the step's own fields, which load validated against its tensors and the arena:
+      // its nIn may be less than the row's length, and the weights hold nIn rows, not more.
       const x = arenaPtr + s.src,
         wt = imagePtr + s.w,
         b = imagePtr + s.b,
-        y = arenaPtr + s.dst;
+        y = arenaPtr + s.dst,
+        stepIn = s.nIn;
       if (s.act === Act.LogisticPair) {
         const pair = this.kernels.runNarrowPair;
         return (row) => {
           take(row);
-          pair(x, wt, b, y, n);
+          pair(x, wt, b, y, stepIn);
           return output;
         };
       }
@@ -180,7 +183,7 @@ export class Model {
         beta = s.beta;
       return (row) => {
         take(row);
-        narrow(x, wt, b, y, n, nOut, act, alpha, beta);
+        narrow(x, wt, b, y, stepIn, nOut, act, alpha, beta);
         return output;
       };
     }

@@ -1,7 +1,8 @@
 // The runtime: import-free modules, the predict family, memory that grows only at load,
 // many models in one runtime, disposal, and typed errors for bad rows.
 import { describe, expect, it } from "vitest";
-import { ABI_VERSION } from "../../src/format/abi.js";
+import { ABI_VERSION, Act, Opcode } from "../../src/format/abi.js";
+import { writeImage } from "../../src/format/write.js";
 import { HostError, InputLengthError, kernelBytes, Model, NaNInputError, Runtime } from "../../src/index.js";
 import { pack } from "../../src/pack.js";
 import { everyOpModel, seedModel } from "../helpers/models.js";
@@ -289,5 +290,75 @@ describe("build selection", () => {
     expect(new Runtime().build).toBe("simd"); // Node 20 has SIMD
     expect(new Runtime({ simd: "off" }).build).toBe("scalar");
     expect(new Runtime({ simd: "require" }).simd).toBe(true);
+  });
+});
+
+describe("a one-step narrow plan reading fewer features than the row has", () => {
+  // Validated at load: the step's nIn (2) need only fit the input row (6). Every entry point
+  // must use the step's own lengths, not the header's: a fast path that passed nIn = 6 would
+  // read past the step's 2 × 4 lanes of weights into whatever follows (here the next model).
+  const crafted = (act: Act) => {
+    const wt = Float32Array.of(0.5, -1.25, 0, 0, 2, 0.75, 0, 0); // [in][lane], two inputs, four lanes
+    const bias = Float32Array.of(0.1, -0.2, 0, 0);
+    const outputOffset = 4 * 6 * 16;
+    return {
+      wt,
+      bias,
+      image: writeImage({
+        producer: "test",
+        kind: "crafted",
+        inputName: "",
+        inputLength: 6,
+        outputs: [{ name: "y", offset: 0, length: 2 }],
+        outputLength: 2,
+        batchRows: 1,
+        arenaBytes: outputOffset + 16,
+        inputOffset: 0,
+        outputOffset,
+        steps: [
+          {
+            opcode: Opcode.DenseNarrow,
+            act,
+            flags: 0,
+            src: 0,
+            srcStride: 6,
+            dst: outputOffset,
+            dstStride: 2,
+            nIn: 2,
+            nOut: 2,
+            w: wt,
+            b: bias,
+            scratch: 0,
+            alpha: 0,
+            beta: 0,
+          },
+        ],
+      }),
+    };
+  };
+  it.each([
+    ["no activation", Act.None],
+    ["logistic pair", Act.LogisticPair],
+  ])("%s: predict, run and predictBatch use the step's nIn", (_, act) => {
+    for (const simd of ["auto", "off"] as const) {
+      const { image, wt, bias } = crafted(act);
+      const runtime = new Runtime({ simd });
+      const model = runtime.load(image);
+      runtime.load(everyOpModel()); // its block follows the crafted one
+      const row = [0.75, -2, 3, -4, 5, 6];
+      const z = [0, 1].map((o) => Math.fround(row[0]! * wt[o]! + row[1]! * wt[4 + o]! + bias[o]!));
+      // logistic pair: the logit is lane 1, and the outputs are [1 − p, p] (predict_proba)
+      const want = act === Act.LogisticPair ? [1 - sigmoid(z[1]!), sigmoid(z[1]!)] : z;
+      // Each answer copied as it comes: predict and run return the same reused view.
+      const answers = {
+        predict: Array.from(model.predict(row)),
+        run: Array.from(model.run()),
+        predictBatch: Array.from(model.predictBatch(Float32Array.from(row), 1)),
+      };
+      for (const [entry, got] of Object.entries(answers)) {
+        expect(got[0], entry).toBeCloseTo(want[0]!, 6);
+        expect(got[1], entry).toBeCloseTo(want[1]!, 6);
+      }
+    }
   });
 });
