@@ -19,7 +19,7 @@
 import { ModelSpecError } from "../errors.js";
 import { Header, i16Limit, QuantDecision } from "../format/abi.js";
 import { readImage } from "../format/read.js";
-import { Model } from "../runtime/model.js";
+import { Model } from "../runtime/runtime.js";
 import type { BuildOptions, DenseLayer, Int8Choice, PlanBuilder } from "./builder.js";
 
 /** A final dense layer with at most this fraction of all dense weights stays f32. */

@@ -11,12 +11,76 @@ import { HostError, InputLengthError, KernelError, NaNInputError } from "../erro
 import { Act, FLAG_CHECK_NAN, Opcode, Status } from "../format/abi.js";
 import { type LabelSource, labelOf, labelSource } from "../format/labels.js";
 import type { ImageInfo, Label } from "../format/types.js";
-import { Runtime, type RuntimeOptions, STAGING_BYTES } from "./runtime.js";
-import type { KernelExports } from "./wasm.js";
+import type { Build, KernelExports, SimdOption } from "./wasm.js";
 
 export interface LoadOptions {
   /** Let NaN inputs through (they propagate to the outputs) instead of throwing NaNInputError. */
   allowNaN?: boolean;
+}
+
+export interface RuntimeOptions {
+  /** "auto" (default) uses the SIMD build where the engine has SIMD; "require" fails without it; "off" forces scalar. */
+  simd?: SimdOption;
+  /** Refuse a load that would take linear memory past this many bytes (default 2 GiB). */
+  maximumMemoryBytes?: number;
+}
+
+export interface MemoryReport {
+  build: Build;
+  /** Size of linear memory now. */
+  memoryBytes: number;
+  /** Below this the module's own static data lives. */
+  heapBaseBytes: number;
+  /** Bytes held by loaded models (images and arenas, with alignment) and the batch staging area. */
+  usedBytes: number;
+  /** Bytes in freed blocks that later loads will reuse. */
+  freeBytes: number;
+  models: Array<{ kind: string; imageBytes: number; arenaBytes: number; blockBytes: number }>;
+}
+
+/**
+ * What a model needs from the runtime holding it. runtime.ts implements it (its `Runtime` is
+ * the only host, and the only code that makes a Model); declared here so that this file
+ * needs nothing from runtime.ts.
+ */
+export interface ModelHost {
+  /** Which kernel build runs the model. */
+  readonly build: Build;
+  /** The linear memory the model lives in. */
+  readonly memory: WebAssembly.Memory;
+  memoryReport(): MemoryReport;
+  /** @internal The kernel module's exports. */
+  readonly exports: KernelExports;
+  /** @internal Where predictBatch stages rows that live outside wasm memory (at least `bytes`). */
+  staging(bytes: number): number;
+  /** @internal Takes back a disposed model's block. */
+  release(model: Model, offset: number, bytes: number): void;
+}
+
+/** @internal Where the host placed a model, and how many rows its staging area holds at once. */
+export interface ModelPlacement {
+  imagePtr: number;
+  arenaPtr: number;
+  blockBytes: number;
+  /** Rows predictBatch stages per call into the host's staging area. */
+  chunkRows: number;
+}
+
+/** @internal What Model.load and Model.loadFile call: a runtime of their own (runtime.ts provides it). */
+export type RuntimeFactory = (options: RuntimeOptions) => {
+  load(bytes: Uint8Array, options: LoadOptions): Model;
+  loadFile(path: string | URL, options: LoadOptions): Model;
+};
+let newRuntime: RuntimeFactory | undefined;
+
+/** @internal Called once by runtime.ts, which Model.load needs and which itself needs this file. */
+export function provideRuntime(factory: RuntimeFactory): void {
+  newRuntime = factory;
+}
+
+function ownRuntime(options: RuntimeOptions): ReturnType<RuntimeFactory> {
+  if (!newRuntime) throw new HostError("Model.load needs runtime/runtime.js loaded (edgeinfer's entry loads it)");
+  return newRuntime(options);
 }
 
 export interface ModelInfo extends ImageInfo {
@@ -30,7 +94,8 @@ export class Model {
   // Fields are TypeScript-private, not #private: on Node 20 a #field read costs a brand check,
   // about 3 ns per predict on the seed model (bench/predict.bench.ts).
   readonly info: ModelInfo;
-  readonly runtime: Runtime;
+  /** The Runtime holding this model. */
+  readonly runtime: ModelHost;
   private readonly kernels: KernelExports;
   /** The run export itself: one property load less per prediction. */
   private readonly runFn: KernelExports["run"];
@@ -50,34 +115,27 @@ export class Model {
 
   /** Loads a packed image into a runtime of its own. For many models, share one `Runtime`. */
   static load(bytes: Uint8Array, options: LoadOptions & RuntimeOptions = {}): Model {
-    return new Runtime(options).load(bytes, options);
+    return ownRuntime(options).load(bytes, options);
   }
 
   /** Reads a packed image file straight into a runtime of its own (see Runtime.loadFile). */
   static loadFile(path: string | URL, options: LoadOptions & RuntimeOptions = {}): Model {
-    return new Runtime(options).loadFile(path, options);
+    return ownRuntime(options).loadFile(path, options);
   }
 
-  /** @internal Use Runtime.load or Model.load. */
-  constructor(
-    runtime: Runtime,
-    info: ImageInfo,
-    imagePtr: number,
-    arenaPtr: number,
-    blockBytes: number,
-    options: LoadOptions,
-  ) {
-    this.runtime = runtime;
-    this.kernels = runtime.exports;
-    this.runFn = runtime.exports.run;
-    this.imagePtr = imagePtr;
-    this.arenaPtr = arenaPtr;
-    this.blockBytes = blockBytes;
+  /** @internal Use Runtime.load or Model.load: the runtime places the image and makes the model. */
+  constructor(host: ModelHost, info: ImageInfo, placement: ModelPlacement, options: LoadOptions) {
+    this.runtime = host;
+    this.kernels = host.exports;
+    this.runFn = host.exports.run;
+    this.imagePtr = placement.imagePtr;
+    this.arenaPtr = placement.arenaPtr;
+    this.blockBytes = placement.blockBytes;
+    this.chunkRows = placement.chunkRows;
     this.flags = options.allowNaN ? 0 : FLAG_CHECK_NAN;
     this.nIn = info.inputLength;
     this.nOut = info.outputLength;
-    this.chunkRows = Math.max(1, Math.floor(STAGING_BYTES / (4 * (this.nIn + this.nOut))));
-    this.info = Object.freeze({ ...info, memoryBytes: blockBytes, build: runtime.build });
+    this.info = Object.freeze({ ...info, memoryBytes: placement.blockBytes, build: host.build });
     this.labelSource = labelSource(info.outputs);
     this.rebind();
   }

@@ -14,28 +14,20 @@ import { crc32 } from "../format/crc32.js";
 import { readImage } from "../format/read.js";
 import type { ImageInfo } from "../format/types.js";
 import { builtinModule } from "../host.js";
-import { type LoadOptions, Model } from "./model.js";
-import { type Build, chooseBuild, instantiate, type KernelExports, type SimdOption } from "./wasm.js";
+import {
+  type LoadOptions,
+  type MemoryReport,
+  Model,
+  type ModelHost,
+  provideRuntime,
+  type RuntimeOptions,
+} from "./model.js";
+import { type Build, chooseBuild, instantiate, type KernelExports } from "./wasm.js";
 
-export interface RuntimeOptions {
-  /** "auto" (default) uses the SIMD build where the engine has SIMD; "require" fails without it; "off" forces scalar. */
-  simd?: SimdOption;
-  /** Refuse a load that would take linear memory past this many bytes (default 2 GiB). */
-  maximumMemoryBytes?: number;
-}
-
-export interface MemoryReport {
-  build: Build;
-  /** Size of linear memory now. */
-  memoryBytes: number;
-  /** Below this the module's own static data lives. */
-  heapBaseBytes: number;
-  /** Bytes held by loaded models (images and arenas, with alignment) and the batch staging area. */
-  usedBytes: number;
-  /** Bytes in freed blocks that later loads will reuse. */
-  freeBytes: number;
-  models: Array<{ kind: string; imageBytes: number; arenaBytes: number; blockBytes: number }>;
-}
+export type { MemoryReport, RuntimeOptions };
+// Model.load needs this module evaluated (it registers the factory below): callers inside the
+// package take Model from here or from the entry, never from model.js alone.
+export { Model };
 
 const PAGE = 65536;
 /** Staging for predictBatch rows that live outside wasm memory (input and output of one chunk). */
@@ -66,7 +58,7 @@ interface HostFs {
   closeSync(fd: number): void;
 }
 
-export class Runtime {
+export class Runtime implements ModelHost {
   /** Which kernel build this runtime runs. */
   readonly build: Build;
   /** @internal */ readonly exports: KernelExports;
@@ -150,7 +142,14 @@ export class Runtime {
   /** A block holding a validated image of imageBytes at its start becomes a model; the rest (its arena) is zeroed. */
   #adopt(info: ImageInfo, block: Block, imageBytes: number, options: LoadOptions): Model {
     this.#clean(block.offset + imageBytes, block.offset + block.bytes);
-    const model = new Model(this, info, block.offset, block.offset + align16(imageBytes), block.bytes, options);
+    const chunkRows = Math.max(1, Math.floor(STAGING_BYTES / (4 * (info.inputLength + info.outputLength))));
+    const placement = {
+      imagePtr: block.offset,
+      arenaPtr: block.offset + align16(imageBytes),
+      blockBytes: block.bytes,
+      chunkRows,
+    };
+    const model = new Model(this, info, placement, options);
     this.#models.add(model);
     return model;
   }
@@ -296,3 +295,5 @@ export class Runtime {
     };
   }
 }
+
+provideRuntime((options) => new Runtime(options));
