@@ -7,7 +7,7 @@
  * (test/runtime/no-gc.test.ts counts GC events to prove it).
  */
 
-import { HostError, InputLengthError, KernelError, NaNInputError } from "../errors.js";
+import { HostError, InputLengthError, InputTypeError, KernelError, NaNInputError } from "../errors.js";
 import { Act, FLAG_CHECK_NAN, Opcode, Status } from "../format/abi.js";
 import { type LabelSource, labelOf, labelSource } from "../format/labels.js";
 import type { ImageInfo, Label } from "../format/types.js";
@@ -193,12 +193,17 @@ export class Model {
       run = this.runFn;
     const imagePtr = this.imagePtr,
       arenaPtr = this.arenaPtr,
-      flags = this.flags,
-      checkNaN = flags !== 0;
+      flags = this.flags;
+    // One rule for every width: a row is an array or a typed array (a DataView has no length)
+    // of exactly n numbers; anything else is a typed error naming the feature (checkRow).
     if (n > 32) {
       return (row) => {
-        if (row.length !== n) this.badLength(row.length);
-        input.set(row);
+        if (!(ArrayBuffer.isView(row) || Array.isArray(row)) || row.length !== n) this.badRow(row);
+        if (ArrayBuffer.isView(row)) {
+          // A typed array holds one kind of value: its first tells (a BigInt64Array's are bigints).
+          if (typeof row[0] !== "number") this.checkRow(row);
+          input.set(row);
+        } else if (!copyNumbers(row, n, input)) this.checkRow(row);
         const status = run(imagePtr, arenaPtr, flags);
         if (status !== 0) this.fail(status, 0);
         return output;
@@ -206,13 +211,14 @@ export class Model {
     }
     // Short rows: copied by copyRow, which also returns their sum, so that one comparison
     // checks the whole row for NaN here and the wasm need not look again (the sum is also NaN
-    // when +Inf meets −Inf: failOnNaN tells the two apart). V8 inlines take into each caller.
+    // when +Inf meets −Inf, and copyRow returns NaN for a value that is not a number: checkRow
+    // tells them apart). V8 inlines take into each caller.
     const copy = copyRow(n, input);
     const take = (row: ArrayLike<number>) => {
-      if (row.length !== n) this.badLength(row.length);
+      if (!(ArrayBuffer.isView(row) || Array.isArray(row)) || row.length !== n) this.badRow(row);
       const sum = copy(row);
       // biome-ignore lint/suspicious/noSelfCompare: the NaN test of the hot path
-      if (sum !== sum && checkNaN) this.failOnNaN(row);
+      if (sum !== sum) this.checkRow(row);
     };
     const steps = this.info.steps,
       s = steps[0]!;
@@ -284,11 +290,22 @@ export class Model {
     const nIn = this.nIn,
       nOut = this.nOut;
     if (this.disposed) throw new HostError("this model was disposed");
+    if (!isFloat32Array(rows)) throw new InputTypeError("rows array", kindOf(rows), "a Float32Array");
     if (!Number.isInteger(nRows) || nRows < 0) throw new InputLengthError(rows.length / nIn, nRows, "nRows");
     if (rows.length < nRows * nIn) throw new InputLengthError(nRows * nIn, rows.length, "rows array");
     out ??= new Float32Array(nRows * nOut);
+    if (!isFloat32Array(out)) throw new InputTypeError("output array", kindOf(out), "a Float32Array");
     if (out.length < nRows * nOut) throw new InputLengthError(nRows * nOut, out.length, "output array");
     const mem = this.kernels.memory.buffer;
+    // An output array in this runtime's memory may only be this model's own arena: anywhere else
+    // it would overwrite another model, the staging area or the module's own data.
+    const arenaEnd = this.imagePtr + this.blockBytes;
+    if (out.buffer === mem && (out.byteOffset < this.arenaPtr || out.byteOffset + nRows * nOut * 4 > arenaEnd))
+      throw new InputTypeError(
+        "output array",
+        "a view into the runtime's memory outside this model's arena",
+        "an array of its own",
+      );
     // Rows and outputs already in wasm memory go straight through.
     if (rows.buffer === mem && out.buffer === mem) {
       this.runBlocks(rows.byteOffset, out.byteOffset, nRows, 0);
@@ -307,14 +324,27 @@ export class Model {
     return out;
   }
 
-  /** Throws NaNInputError for the first NaN in the row, if there is one (else it was Inf − Inf). */
-  private failOnNaN(row: ArrayLike<number>): void {
-    for (let i = 0; i < row.length; i++) if (Number.isNaN(row[i])) this.fail(Status.NanInput, 0, i);
+  /**
+   * Throws for the first value of the row that is not a number (InputTypeError) or, unless
+   * NaNs are allowed, is NaN (NaNInputError). Returns for a row that is fine after all (its
+   * sum was NaN because +Inf met −Inf, or NaNs are allowed).
+   */
+  private checkRow(row: ArrayLike<number>): void {
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i];
+      if (typeof v !== "number")
+        throw new InputTypeError("row 0", valueKind(row, i), "a number", i, this.info.featureNames?.[i]);
+    }
+    if (this.flags !== 0)
+      for (let i = 0; i < row.length; i++) if (Number.isNaN(row[i])) this.fail(Status.NanInput, 0, i);
   }
 
-  private badLength(actual: number): never {
+  /** The row is not an array or typed array of info.inputLength values (or the model was disposed). */
+  private badRow(row: unknown): never {
     if (this.disposed) throw new HostError("this model was disposed");
-    throw new InputLengthError(this.nIn, actual);
+    if (!(Array.isArray(row) || (ArrayBuffer.isView(row) && !(row instanceof DataView))))
+      throw new InputTypeError("row", kindOf(row), "an array of numbers or a typed array");
+    throw new InputLengthError(this.nIn, (row as ArrayLike<number>).length);
   }
 
   private runBlocks(inPtr: number, outPtr: number, nRows: number, firstRow: number): void {
@@ -352,13 +382,21 @@ export class Model {
  * time (1.3 ns of 20 on the seed model, bench/predict.bench.ts). V8 inlines the one in use.
  */
 function copyRow(n: number, input: Float32Array): (row: ArrayLike<number>) => number {
+  // typeof costs nothing where V8 knows the elements are numbers (typed arrays, arrays of
+  // doubles or small integers); elsewhere it keeps strings, undefined (holes), null, booleans,
+  // objects and bigints out of the input, which the Float32Array would coerce or throw on.
   switch (n) {
     case 1:
-      return (r) => (input[0] = r[0]!);
+      return (r) => {
+        const a = r[0]!;
+        if (typeof a !== "number") return NaN;
+        return (input[0] = a);
+      };
     case 2:
       return (r) => {
         const a = r[0]!,
           b = r[1]!;
+        if (typeof a !== "number" || typeof b !== "number") return NaN;
         input[0] = a;
         input[1] = b;
         return a + b;
@@ -368,6 +406,7 @@ function copyRow(n: number, input: Float32Array): (row: ArrayLike<number>) => nu
         const a = r[0]!,
           b = r[1]!,
           c = r[2]!;
+        if (typeof a !== "number" || typeof b !== "number" || typeof c !== "number") return NaN;
         input[0] = a;
         input[1] = b;
         input[2] = c;
@@ -379,6 +418,8 @@ function copyRow(n: number, input: Float32Array): (row: ArrayLike<number>) => nu
           b = r[1]!,
           c = r[2]!,
           d = r[3]!;
+        if (typeof a !== "number" || typeof b !== "number" || typeof c !== "number" || typeof d !== "number")
+          return NaN;
         input[0] = a;
         input[1] = b;
         input[2] = c;
@@ -390,10 +431,40 @@ function copyRow(n: number, input: Float32Array): (row: ArrayLike<number>) => nu
         let sum = 0;
         for (let i = 0; i < n; i++) {
           const v = r[i]!;
+          if (typeof v !== "number") return NaN;
           sum += v;
           input[i] = v;
         }
         return sum;
       };
   }
+}
+
+/** A Float32Array of any realm (a worker's, a vm context's). */
+function isFloat32Array(v: unknown): v is Float32Array {
+  return ArrayBuffer.isView(v) && (v as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === "Float32Array";
+}
+
+/** Copies an array's n values into the input; false at the first that is not a number (holes read as undefined). */
+function copyNumbers(row: ArrayLike<unknown>, n: number, input: Float32Array): boolean {
+  for (let i = 0; i < n; i++) {
+    const v = row[i];
+    if (typeof v !== "number") return false;
+    input[i] = v;
+  }
+  return true;
+}
+
+/** What a value is, for messages: "a string", "undefined", "null", "a Map", … */
+function kindOf(v: unknown): string {
+  if (v === null) return "null";
+  if (v === undefined) return "undefined";
+  const name = typeof v === "object" ? (v as object).constructor?.name : typeof v;
+  if (!name || name === "Object") return "an object";
+  return `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name}`;
+}
+
+/** What row[i] is; a hole in a sparse array says so. */
+function valueKind(row: ArrayLike<unknown>, i: number): string {
+  return Array.isArray(row) && !(i in row) ? "a hole (sparse array)" : kindOf(row[i]);
 }
