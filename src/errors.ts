@@ -76,6 +76,27 @@ export class NaNInputError extends EdgeInferError {
   }
 }
 
+/**
+ * An argument of the wrong kind: a row that is not an array of numbers or a typed array, a
+ * value in it that is not a number, or an output array the runtime may not write.
+ */
+export class InputTypeError extends EdgeInferError {
+  readonly code = "E_INPUT";
+  constructor(
+    /** What was given, e.g. `row`, `output array`. */
+    readonly what: string,
+    /** What it is, e.g. `a string`. */
+    readonly found: string,
+    readonly expected: string,
+    /** The feature at fault (-1: the argument as a whole), and its name when the model has one. */
+    readonly column = -1,
+    readonly feature?: string,
+  ) {
+    const at = column < 0 ? "" : `, feature ${column}${feature === undefined ? "" : ` (${JSON.stringify(feature)})`}`;
+    super(`${what}${at} is ${found}; expected ${expected}`);
+  }
+}
+
 /** The wasm returned a status the validated plan should never produce (a bug, not bad input). */
 export class KernelError extends EdgeInferError {
   readonly code = "E_KERNEL";

@@ -8,6 +8,7 @@ export {
   FormatError,
   HostError,
   InputLengthError,
+  InputTypeError,
   KernelError,
   ModelSpecError,
   NaNInputError,

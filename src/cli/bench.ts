@@ -7,7 +7,7 @@
  * clock's resolution and overhead would swamp a shorter one); median and p99 of the per-call
  * time within a sample. Throughput: predictBatch over `rows` rows, median of the samples.
  */
-import { Model } from "../runtime/model.js";
+import { Model } from "../runtime/runtime.js";
 import type { SimdOption } from "../runtime/wasm.js";
 
 export interface BenchOptions {

@@ -4,17 +4,13 @@
  * lays out the arena and writes the packed image. Every shape is checked here, at pack time,
  * so the image's steps are right by construction (and checked again at load for corruption).
  *
- * Arena layout (all offsets 16-aligned, each buffer holds batchRows rows):
- *   | input rows (nInput wide) | output rows (all outputs side by side) | intermediates … |
- * Intermediates get offsets from a greedy first-fit over their lifetimes, so a deep MLP needs
- * only about two layers' worth of activations. Element-wise steps whose input dies at that step
- * run in place.
+ * build() is: the outputs, the live steps (dead ones dropped), planArena (./arena.ts: lifetimes,
+ * in-place steps, first-fit offsets), then writeImage; plan() is the same without the last part.
  */
 
 import { ModelSpecError } from "../errors.js";
 import {
   Act,
-  Header,
   type Norm,
   Opcode,
   QuantDecision,
@@ -23,17 +19,15 @@ import {
   STEP_FLAG_Q8_I16_INPUT,
   STEP_FLAG_Q8_NO_ROW_SUMS,
   STEP_FLAG_Q8_STATIC_INPUT,
+  WEIGHTS_ALIGN,
 } from "../format/abi.js";
 import type { Label, OutputInfo } from "../format/types.js";
-import { type PlannedStep, type Tensor, writeImage } from "../format/write.js";
+import { type PlannedImage, type PlannedStep, type Tensor, writeImage } from "../format/write.js";
 import { q8AuxLayout, q8ScratchBytes } from "../ops/dense-q8.js";
+import { type ArenaLayout, planArena, type Value } from "./arena.js";
 import { bf16Bits, bf16Ceil, quantizeRows } from "./quantize.js";
 
-/** A row-vector value flowing between steps. */
-export interface Value {
-  readonly id: number;
-  readonly width: number;
-}
+export type { Value } from "./arena.js";
 
 interface Op {
   opcode: Opcode;
@@ -101,7 +95,6 @@ export interface BuildOptions {
   calibration?: { rows: number; maxAbsDiff: number; agreeingRows?: number };
 }
 
-const align16 = (n: number) => Math.ceil(n / 16) * 16;
 const NARROW_LANES = 4;
 const ACTIVATION_TARGET_BYTES = 32 * 1024;
 
@@ -472,15 +465,87 @@ export class PlanBuilder {
     this.outputs.push({ name, value: v, labels });
   }
 
-  /** Lays out the arena and writes the packed image. */
+  /** Lays out the arena and writes the packed image: outputs → live steps → planArena → writeImage. */
   build(options: BuildOptions = {}): Uint8Array {
+    const plan = this.plan(options);
+    return writeImage({
+      producer: this.meta.producer,
+      kind: this.meta.kind,
+      inputName: this.meta.inputName ?? "",
+      featureNames: this.meta.featureNames,
+      inputLength: this.inputLength,
+      outputs: plan.outputs,
+      outputLength: plan.outputLength,
+      batchRows: plan.batchRows,
+      arenaBytes: plan.arena.arenaBytes,
+      inputOffset: plan.arena.inputOffset,
+      outputOffset: plan.arena.outputOffset,
+      steps: plan.steps,
+      quantReport: plan.quantReport,
+    });
+  }
+
+  /**
+   * Everything build() writes, without writing it: the live steps with their arena offsets, the
+   * output row, the arena and the quantization report. May run more than once: it works on
+   * copies and leaves the builder as it was.
+   */
+  plan(options: BuildOptions = {}): Plan {
+    const { kept, named } = this.liveSteps();
+    let outputLength = 0;
+    const outputs: OutputInfo[] = named.map((o) => {
+      const info: OutputInfo = { name: o.name, offset: outputLength, length: o.value.width, labels: o.labels };
+      outputLength += o.value.width;
+      return info;
+    });
+    const batchRows = options.batchRows ?? defaultBatchRows(this.inputLength, outputLength, kept);
+    if (!Number.isInteger(batchRows) || batchRows < 1 || batchRows > 256)
+      throw new ModelSpecError("batchRows", `${batchRows} is outside 1..256`);
+    const arena = planArena(kept, {
+      inputLength: this.inputLength,
+      outputLength,
+      outputs: named.map((o, i) => ({ value: o.value, column: outputs[i]!.offset })),
+      batchRows,
+    });
+    const steps: PlannedStep[] = kept.map((op, k) => {
+      const src = arena.where.get(op.src.id)!,
+        dst = arena.where.get(op.dst.id)!;
+      return {
+        opcode: op.opcode,
+        act: op.act,
+        flags: op.flags,
+        src: src.offset,
+        srcStride: src.stride,
+        dst: dst.offset + op.dstCol * 4,
+        dstStride: dst.stride,
+        nIn: op.src.width,
+        nOut: op.opcode === Opcode.Copy ? op.src.width : op.dst.width,
+        w: op.w,
+        b: op.b,
+        aux: op.aux,
+        scratch: arena.scratch[k]!,
+        alpha: op.alpha,
+        beta: op.beta,
+      };
+    });
+    let quantReport: Plan["quantReport"];
+    if (kept.some((op) => op.decision !== undefined) || options.calibration) {
+      // The float model's weights, counted as writeImage lays them out, from its plan (no image written).
+      const floatWeightsBytes = weightsSectionBytes(this.asFloat().plan({ batchRows }).steps);
+      const decisions = kept.filter((op) => op.float).map((op) => op.decision ?? QuantDecision.F32InGraph);
+      quantReport = { floatWeightsBytes, decisions, calibration: options.calibration };
+    }
+    return { outputs, outputLength, batchRows, arena, steps, quantReport };
+  }
+
+  /**
+   * The steps that feed an output, in order, and the outputs, each written by its own step into
+   * the output row: values that are the model input or named as an output twice get a copy.
+   */
+  private liveSteps(): { kept: Op[]; named: Array<{ name: string; value: Value; labels?: Label[] }> } {
     if (this.outputs.length === 0) throw new ModelSpecError("outputs", "a model needs at least one output");
-    // build() may run more than once: it works on copies and leaves the builder as it was.
     const ops = [...this.ops];
     const named = this.outputs.map((o) => ({ ...o }));
-
-    // An output must be written by its own step into the output row: copy values that are
-    // the model input or that are named as an output twice.
     const outputOf = new Map<number, number>(); // value id → output index
     named.forEach((o, i) => {
       if (o.value.id === 0 || outputOf.has(o.value.id)) {
@@ -510,127 +575,35 @@ export class PlanBuilder {
         live.add(op.src.id);
       }
     }
-
-    let outputLength = 0;
-    const outputs: OutputInfo[] = named.map((o) => {
-      const info: OutputInfo = { name: o.name, offset: outputLength, length: o.value.width, labels: o.labels };
-      outputLength += o.value.width;
-      return info;
-    });
-
-    // Intermediates: everything that is neither the input nor an output.
-    const widest = Math.max(this.inputLength, outputLength, ...kept.map((op) => op.dst.width));
-    const perRowFloats = this.inputLength + outputLength + 2 * widest;
-    const batchRows =
-      options.batchRows ?? Math.max(4, Math.min(64, Math.floor(ACTIVATION_TARGET_BYTES / (4 * perRowFloats)) & ~3));
-    if (!Number.isInteger(batchRows) || batchRows < 1 || batchRows > 256)
-      throw new ModelSpecError("batchRows", `${batchRows} is outside 1..256`);
-
-    const inputOffset = 0;
-    const outputOffset = align16(batchRows * this.inputLength * 4);
-    let arenaBytes = align16(outputOffset + batchRows * outputLength * 4);
-    const where = new Map<number, { offset: number; stride: number }>();
-    where.set(0, { offset: inputOffset, stride: this.inputLength });
-    outputs.forEach((o, i) =>
-      where.set(named[i]!.value.id, { offset: outputOffset + o.offset * 4, stride: outputLength }),
-    );
-
-    // Lifetimes of intermediate values (step that defines them .. last step that reads them),
-    // merged with their input when a step can run in place.
-    const lastUse = new Map<number, number>();
-    kept.forEach((op, k) => lastUse.set(op.src.id, k));
-    const group = new Map<number, number>(); // value id → buffer id
-    const buffers: Array<{ bytes: number; start: number; end: number; offset: number; stride: number }> = [];
-    kept.forEach((op, k) => {
-      if (where.has(op.dst.id) || group.has(op.dst.id)) return; // the input, an output, or a later part of a concat
-      const inPlace =
-        (op.opcode === Opcode.Act ||
-          op.opcode === Opcode.Affine ||
-          op.opcode === Opcode.Normalize ||
-          (op.opcode === Opcode.Quantize && (op.act === QuantMode.Divide || op.act === QuantMode.Multiply))) &&
-        !where.has(op.src.id) &&
-        lastUse.get(op.src.id) === k &&
-        op.src.width === op.dst.width;
-      if (inPlace) {
-        const g = group.get(op.src.id)!;
-        group.set(op.dst.id, g);
-        buffers[g]!.end = Math.max(buffers[g]!.end, lastUse.get(op.dst.id) ?? k);
-      } else {
-        group.set(op.dst.id, buffers.length);
-        buffers.push({
-          bytes: align16(batchRows * op.dst.width * 4),
-          start: k,
-          end: lastUse.get(op.dst.id) ?? k,
-          offset: 0,
-          stride: op.dst.width,
-        });
-      }
-    });
-    const scratch = kept.map((op, k) =>
-      op.scratchBytes > 0
-        ? buffers.push({ bytes: align16(op.scratchBytes), start: k, end: k, offset: 0, stride: 0 }) - 1
-        : -1,
-    );
-
-    // Greedy first-fit, largest first (TFLM's GreedyMemoryPlanner idea).
-    const base = arenaBytes;
-    const placed: typeof buffers = [];
-    for (const buf of [...buffers].sort((a, b) => b.bytes - a.bytes)) {
-      let offset = base;
-      for (const other of [...placed].sort((a, b) => a.offset - b.offset)) {
-        const liveTogether = buf.start <= other.end && other.start <= buf.end;
-        if (liveTogether && offset < other.offset + other.bytes && other.offset < offset + buf.bytes)
-          offset = other.offset + other.bytes;
-      }
-      buf.offset = offset;
-      placed.push(buf);
-      arenaBytes = Math.max(arenaBytes, offset + buf.bytes);
-    }
-    for (const [id, g] of group) where.set(id, { offset: buffers[g]!.offset, stride: buffers[g]!.stride });
-
-    const steps: PlannedStep[] = kept.map((op, k) => {
-      const src = where.get(op.src.id)!,
-        dst = where.get(op.dst.id)!;
-      return {
-        opcode: op.opcode,
-        act: op.act,
-        flags: op.flags,
-        src: src.offset,
-        srcStride: src.stride,
-        dst: dst.offset + op.dstCol * 4,
-        dstStride: dst.stride,
-        nIn: op.src.width,
-        nOut: op.opcode === Opcode.Copy ? op.src.width : op.dst.width,
-        w: op.w,
-        b: op.b,
-        aux: op.aux,
-        scratch: scratch[k]! >= 0 ? buffers[scratch[k]!]!.offset : 0,
-        alpha: op.alpha,
-        beta: op.beta,
-      };
-    });
-
-    let quantReport: Parameters<typeof writeImage>[0]["quantReport"];
-    if (kept.some((op) => op.decision !== undefined) || options.calibration) {
-      const float = this.asFloat().build({ batchRows });
-      const floatWeightsBytes = new DataView(float.buffer, float.byteOffset).getUint32(Header.weightsBytes, true);
-      const decisions = kept.filter((op) => op.float).map((op) => op.decision ?? QuantDecision.F32InGraph);
-      quantReport = { floatWeightsBytes, decisions, calibration: options.calibration };
-    }
-    return writeImage({
-      producer: this.meta.producer,
-      kind: this.meta.kind,
-      inputName: this.meta.inputName ?? "",
-      featureNames: this.meta.featureNames,
-      inputLength: this.inputLength,
-      outputs,
-      outputLength,
-      batchRows,
-      arenaBytes,
-      inputOffset,
-      outputOffset,
-      steps,
-      quantReport,
-    });
+    return { kept, named };
   }
+}
+
+/** What build() writes (PlanBuilder.plan). */
+export interface Plan {
+  outputs: OutputInfo[];
+  outputLength: number;
+  batchRows: number;
+  arena: ArenaLayout;
+  /** The image's steps, tensors not yet placed. */
+  steps: PlannedStep[];
+  quantReport?: PlannedImage["quantReport"];
+}
+
+/** Rows per predictBatch block: as many as fit ACTIVATION_TARGET_BYTES of input, output and two of the widest values, 4..64. */
+function defaultBatchRows(inputLength: number, outputLength: number, steps: readonly Op[]): number {
+  const widest = Math.max(inputLength, outputLength, ...steps.map((op) => op.dst.width));
+  const perRowFloats = inputLength + outputLength + 2 * widest;
+  return Math.max(4, Math.min(64, Math.floor(ACTIVATION_TARGET_BYTES / (4 * perRowFloats)) & ~3));
+}
+
+/**
+ * Bytes of the weights section writeImage makes of these steps: each tensor 16-aligned, in step
+ * order (w, b, aux), the last one unpadded. Checked against written images in test/plan.
+ */
+export function weightsSectionBytes(steps: readonly PlannedStep[]): number {
+  let cursor = 0;
+  for (const s of steps)
+    for (const t of [s.w, s.b, s.aux]) if (t) cursor = Math.ceil(cursor / WEIGHTS_ALIGN) * WEIGHTS_ALIGN + t.byteLength;
+  return cursor;
 }

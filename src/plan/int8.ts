@@ -17,11 +17,11 @@
  */
 
 import { ModelSpecError } from "../errors.js";
-import { Header, QuantDecision } from "../format/abi.js";
-import { readImage } from "../format/read.js";
+import { QuantDecision } from "../format/abi.js";
 import { i16Limit } from "../ops/dense-q8.js";
-import { Model } from "../runtime/model.js";
+import { Runtime } from "../runtime/runtime.js";
 import type { BuildOptions, DenseLayer, Int8Choice, PlanBuilder } from "./builder.js";
+import { roundHalfEven } from "./quantize.js";
 
 /** A final dense layer with at most this fraction of all dense weights stays f32. */
 export const SMALL_FINAL_FRACTION = 0.01;
@@ -79,12 +79,6 @@ function choose(
   return { rows, input: { scale, zeroPoint: zp }, inputMean };
 }
 
-function roundHalfEven(v: number): number {
-  const f = Math.floor(v),
-    d = v - f;
-  return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
-}
-
 function rowsArray(rows: ArrayLike<ArrayLike<number>>, nIn: number): Float32Array {
   const out = new Float32Array(rows.length * nIn);
   for (let r = 0; r < rows.length; r++) {
@@ -100,18 +94,21 @@ function rowsArray(rows: ArrayLike<ArrayLike<number>>, nIn: number): Float32Arra
   return out;
 }
 
-function run(
-  image: Uint8Array,
-  rows: Float32Array,
-  nRows: number,
-): { out: Float32Array; stride: number; model: Model } {
-  const model = Model.load(image);
-  const out = new Float32Array(model.info.outputLength * nRows);
-  model.predictBatch(rows, nRows, out);
-  return { out, stride: model.info.outputLength, model };
+/** Runs nRows rows through an image in `runtime`, then frees it; returns the output rows. */
+function run(runtime: Runtime, image: Uint8Array, rows: Float32Array, nRows: number): Float32Array {
+  const model = runtime.load(image);
+  try {
+    return model.predictBatch(rows, nRows, new Float32Array(model.info.outputLength * nRows));
+  } finally {
+    model.dispose();
+  }
 }
 
-/** Builds the plan's image, int8 when asked (or when the graph was already quantized), with its report. */
+/**
+ * Builds the plan's image, int8 when asked (or when the graph was already quantized), with its
+ * report. The plans give every layout and byte count; the runtime runs only to calibrate (one
+ * probe image) and to measure the result (the float and the int8 image).
+ */
 export function buildQuantized(g: PlanBuilder, options: QuantizeOptions): Uint8Array {
   const build: BuildOptions = { batchRows: options.batchRows };
   if (options.quantize !== "int8" && !options.calibration) return g.build(build);
@@ -119,16 +116,19 @@ export function buildQuantized(g: PlanBuilder, options: QuantizeOptions): Uint8A
   const cal = options.calibration && options.calibration.length > 0 ? rowsArray(options.calibration, nIn) : undefined;
   const nRows = options.calibration?.length ?? 0;
   if (options.calibration && !cal) throw new ModelSpecError("calibration", "no rows");
+  const runtime = cal ? new Runtime() : undefined;
 
   let q = g;
   if (options.quantize === "int8") {
     let ranges: Array<{ lo: number; hi: number; mean: Float64Array }> | undefined;
-    if (cal) {
+    if (cal && runtime) {
       // Input ranges of every dense layer, through the float model.
       const { builder, names } = g.asFloat().withProbes();
-      const { out, stride, model } = run(builder.build(build), cal, nRows);
+      const probes = builder.plan(build);
+      const out = run(runtime, builder.build(build), cal, nRows);
+      const stride = probes.outputLength;
       ranges = names.map((name) => {
-        const o = model.info.outputs.find((x) => x.name === name)!;
+        const o = probes.outputs.find((x) => x.name === name)!;
         let lo = 0,
           hi = 0;
         const mean = new Float64Array(o.length);
@@ -141,7 +141,6 @@ export function buildQuantized(g: PlanBuilder, options: QuantizeOptions): Uint8A
           }
         return { lo, hi, mean };
       });
-      model.dispose();
     }
     const totalWeights = g.denseLayers().reduce((sum, l) => sum + l.nIn * l.nOut, 0);
     q = g.withInt8((layer) =>
@@ -153,18 +152,19 @@ export function buildQuantized(g: PlanBuilder, options: QuantizeOptions): Uint8A
       'calibration rows are only used with quantize: "int8" or an already quantized graph',
     );
   }
-  if (!cal) return q.build(build);
+  if (!cal || !runtime) return q.build(build);
 
-  // Measure: the int8 image against the float model on the calibration rows.
-  const float = run(g.asFloat().build(build), cal, nRows);
-  const int8 = run(q.build(build), cal, nRows);
-  const outs = readImage(q.build(build)).outputs;
+  // Measure: the int8 image against the float model on the calibration rows. Both plans have
+  // the same outputs (asFloat changes only how dense layers are stored).
+  const { outputs: outs, outputLength: stride } = q.plan(build);
+  const float = run(runtime, g.asFloat().build(build), cal, nRows);
+  const int8 = run(runtime, q.build(build), cal, nRows);
   let maxAbsDiff = 0;
   for (const o of outs) {
     if (o.labels && o.length === 1) continue; // a class index: compared through the top class
     for (let r = 0; r < nRows; r++)
       for (let j = 0; j < o.length; j++) {
-        const d = Math.abs(int8.out[r * int8.stride + o.offset + j]! - float.out[r * float.stride + o.offset + j]!);
+        const d = Math.abs(int8[r * stride + o.offset + j]! - float[r * stride + o.offset + j]!);
         maxAbsDiff = Math.max(maxAbsDiff, Number.isNaN(d) ? Infinity : d);
       }
   }
@@ -178,19 +178,11 @@ export function buildQuantized(g: PlanBuilder, options: QuantizeOptions): Uint8A
       return k;
     };
     for (let r = 0; r < nRows; r++) {
-      if (top(int8.out, r * int8.stride + scores.offset) === top(float.out, r * float.stride + scores.offset))
-        agreeingRows++;
+      if (top(int8, r * stride + scores.offset) === top(float, r * stride + scores.offset)) agreeingRows++;
     }
   }
-  float.model.dispose();
-  int8.model.dispose();
   // Stored as f32: round up, so the recorded difference is never smaller than the measured one.
   let stored = Math.fround(maxAbsDiff);
   if (stored < maxAbsDiff) stored = Math.fround(stored + stored * 2 ** -23);
   return q.build({ ...build, calibration: { rows: nRows, maxAbsDiff: stored, agreeingRows } });
-}
-
-/** Weights-section bytes of an image (header field). */
-export function weightsBytesOf(image: Uint8Array): number {
-  return new DataView(image.buffer, image.byteOffset).getUint32(Header.weightsBytes, true);
 }

@@ -7,16 +7,81 @@
  * (test/runtime/no-gc.test.ts counts GC events to prove it).
  */
 
-import { HostError, InputLengthError, KernelError, NaNInputError } from "../errors.js";
+import { HostError, InputLengthError, InputTypeError, KernelError, NaNInputError } from "../errors.js";
 import { Act, FLAG_CHECK_NAN, Opcode, Status } from "../format/abi.js";
 import { type LabelSource, labelOf, labelSource } from "../format/labels.js";
 import type { ImageInfo, Label } from "../format/types.js";
-import { Runtime, type RuntimeOptions, STAGING_BYTES } from "./runtime.js";
-import type { KernelExports } from "./wasm.js";
+import { copyNumbers, copyRow, isFloat32Array, kindOf, valueKind } from "./rows.js";
+import type { Build, KernelExports, SimdOption } from "./wasm.js";
 
 export interface LoadOptions {
   /** Let NaN inputs through (they propagate to the outputs) instead of throwing NaNInputError. */
   allowNaN?: boolean;
+}
+
+export interface RuntimeOptions {
+  /** "auto" (default) uses the SIMD build where the engine has SIMD; "require" fails without it; "off" forces scalar. */
+  simd?: SimdOption;
+  /** Refuse a load that would take linear memory past this many bytes (default 2 GiB). */
+  maximumMemoryBytes?: number;
+}
+
+export interface MemoryReport {
+  build: Build;
+  /** Size of linear memory now. */
+  memoryBytes: number;
+  /** Below this the module's own static data lives. */
+  heapBaseBytes: number;
+  /** Bytes held by loaded models (images and arenas, with alignment) and the batch staging area. */
+  usedBytes: number;
+  /** Bytes in freed blocks that later loads will reuse. */
+  freeBytes: number;
+  models: Array<{ kind: string; imageBytes: number; arenaBytes: number; blockBytes: number }>;
+}
+
+/**
+ * What a model needs from the runtime holding it. runtime.ts implements it (its `Runtime` is
+ * the only host, and the only code that makes a Model); declared here so that this file
+ * needs nothing from runtime.ts.
+ */
+export interface ModelHost {
+  /** Which kernel build runs the model. */
+  readonly build: Build;
+  /** The linear memory the model lives in. */
+  readonly memory: WebAssembly.Memory;
+  memoryReport(): MemoryReport;
+  /** @internal The kernel module's exports. */
+  readonly exports: KernelExports;
+  /** @internal Where predictBatch stages rows that live outside wasm memory (at least `bytes`). */
+  staging(bytes: number): number;
+  /** @internal Takes back a disposed model's block. */
+  release(model: Model, offset: number, bytes: number): void;
+}
+
+/** @internal Where the host placed a model, and how many rows its staging area holds at once. */
+export interface ModelPlacement {
+  imagePtr: number;
+  arenaPtr: number;
+  blockBytes: number;
+  /** Rows predictBatch stages per call into the host's staging area. */
+  chunkRows: number;
+}
+
+/** @internal What Model.load and Model.loadFile call: a runtime of their own (runtime.ts provides it). */
+export type RuntimeFactory = (options: RuntimeOptions) => {
+  load(bytes: Uint8Array, options: LoadOptions): Model;
+  loadFile(path: string | URL, options: LoadOptions): Model;
+};
+let newRuntime: RuntimeFactory | undefined;
+
+/** @internal Called once by runtime.ts, which Model.load needs and which itself needs this file. */
+export function provideRuntime(factory: RuntimeFactory): void {
+  newRuntime = factory;
+}
+
+function ownRuntime(options: RuntimeOptions): ReturnType<RuntimeFactory> {
+  if (!newRuntime) throw new HostError("Model.load needs runtime/runtime.js loaded (edgeinfer's entry loads it)");
+  return newRuntime(options);
 }
 
 export interface ModelInfo extends ImageInfo {
@@ -30,7 +95,8 @@ export class Model {
   // Fields are TypeScript-private, not #private: on Node 20 a #field read costs a brand check,
   // about 3 ns per predict on the seed model (bench/predict.bench.ts).
   readonly info: ModelInfo;
-  readonly runtime: Runtime;
+  /** The Runtime holding this model. */
+  readonly runtime: ModelHost;
   private readonly kernels: KernelExports;
   /** The run export itself: one property load less per prediction. */
   private readonly runFn: KernelExports["run"];
@@ -50,34 +116,27 @@ export class Model {
 
   /** Loads a packed image into a runtime of its own. For many models, share one `Runtime`. */
   static load(bytes: Uint8Array, options: LoadOptions & RuntimeOptions = {}): Model {
-    return new Runtime(options).load(bytes, options);
+    return ownRuntime(options).load(bytes, options);
   }
 
   /** Reads a packed image file straight into a runtime of its own (see Runtime.loadFile). */
   static loadFile(path: string | URL, options: LoadOptions & RuntimeOptions = {}): Model {
-    return new Runtime(options).loadFile(path, options);
+    return ownRuntime(options).loadFile(path, options);
   }
 
-  /** @internal Use Runtime.load or Model.load. */
-  constructor(
-    runtime: Runtime,
-    info: ImageInfo,
-    imagePtr: number,
-    arenaPtr: number,
-    blockBytes: number,
-    options: LoadOptions,
-  ) {
-    this.runtime = runtime;
-    this.kernels = runtime.exports;
-    this.runFn = runtime.exports.run;
-    this.imagePtr = imagePtr;
-    this.arenaPtr = arenaPtr;
-    this.blockBytes = blockBytes;
+  /** @internal Use Runtime.load or Model.load: the runtime places the image and makes the model. */
+  constructor(host: ModelHost, info: ImageInfo, placement: ModelPlacement, options: LoadOptions) {
+    this.runtime = host;
+    this.kernels = host.exports;
+    this.runFn = host.exports.run;
+    this.imagePtr = placement.imagePtr;
+    this.arenaPtr = placement.arenaPtr;
+    this.blockBytes = placement.blockBytes;
+    this.chunkRows = placement.chunkRows;
     this.flags = options.allowNaN ? 0 : FLAG_CHECK_NAN;
     this.nIn = info.inputLength;
     this.nOut = info.outputLength;
-    this.chunkRows = Math.max(1, Math.floor(STAGING_BYTES / (4 * (this.nIn + this.nOut))));
-    this.info = Object.freeze({ ...info, memoryBytes: blockBytes, build: runtime.build });
+    this.info = Object.freeze({ ...info, memoryBytes: placement.blockBytes, build: host.build });
     this.labelSource = labelSource(info.outputs);
     this.rebind();
   }
@@ -135,12 +194,17 @@ export class Model {
       run = this.runFn;
     const imagePtr = this.imagePtr,
       arenaPtr = this.arenaPtr,
-      flags = this.flags,
-      checkNaN = flags !== 0;
+      flags = this.flags;
+    // One rule for every width: a row is an array or a typed array (a DataView has no length)
+    // of exactly n numbers; anything else is a typed error naming the feature (checkRow).
     if (n > 32) {
       return (row) => {
-        if (row.length !== n) this.badLength(row.length);
-        input.set(row);
+        if (!(ArrayBuffer.isView(row) || Array.isArray(row)) || row.length !== n) this.badRow(row);
+        if (ArrayBuffer.isView(row)) {
+          // A typed array holds one kind of value: its first tells (a BigInt64Array's are bigints).
+          if (typeof row[0] !== "number") this.checkRow(row);
+          input.set(row);
+        } else if (!copyNumbers(row, n, input)) this.checkRow(row);
         const status = run(imagePtr, arenaPtr, flags);
         if (status !== 0) this.fail(status, 0);
         return output;
@@ -148,28 +212,32 @@ export class Model {
     }
     // Short rows: copied by copyRow, which also returns their sum, so that one comparison
     // checks the whole row for NaN here and the wasm need not look again (the sum is also NaN
-    // when +Inf meets −Inf: failOnNaN tells the two apart). V8 inlines take into each caller.
+    // when +Inf meets −Inf, and copyRow returns NaN for a value that is not a number: checkRow
+    // tells them apart). V8 inlines take into each caller.
     const copy = copyRow(n, input);
     const take = (row: ArrayLike<number>) => {
-      if (row.length !== n) this.badLength(row.length);
+      if (!(ArrayBuffer.isView(row) || Array.isArray(row)) || row.length !== n) this.badRow(row);
       const sum = copy(row);
       // biome-ignore lint/suspicious/noSelfCompare: the NaN test of the hot path
-      if (sum !== sum && checkNaN) this.failOnNaN(row);
+      if (sum !== sum) this.checkRow(row);
     };
     const steps = this.info.steps,
       s = steps[0]!;
     if (steps.length === 1 && s.opcode === Opcode.DenseNarrow) {
       // Linear and logistic regressions: the step's kernel called directly (docs/abi.md),
-      // without run() decoding the header and step on each call, a fifth of such a model's time.
+      // without run() decoding the header and step on each call (bench/predict.bench.ts).
+      // Only the step's own fields, which load validated against its tensors and the arena:
+      // its nIn may be less than the row's length, and the weights hold nIn rows, not more.
       const x = arenaPtr + s.src,
         wt = imagePtr + s.w,
         b = imagePtr + s.b,
-        y = arenaPtr + s.dst;
+        y = arenaPtr + s.dst,
+        stepIn = s.nIn;
       if (s.act === Act.LogisticPair) {
         const pair = this.kernels.runNarrowPair;
         return (row) => {
           take(row);
-          pair(x, wt, b, y, n);
+          pair(x, wt, b, y, stepIn);
           return output;
         };
       }
@@ -180,7 +248,7 @@ export class Model {
         beta = s.beta;
       return (row) => {
         take(row);
-        narrow(x, wt, b, y, n, nOut, act, alpha, beta);
+        narrow(x, wt, b, y, stepIn, nOut, act, alpha, beta);
         return output;
       };
     }
@@ -223,11 +291,22 @@ export class Model {
     const nIn = this.nIn,
       nOut = this.nOut;
     if (this.disposed) throw new HostError("this model was disposed");
+    if (!isFloat32Array(rows)) throw new InputTypeError("rows array", kindOf(rows), "a Float32Array");
     if (!Number.isInteger(nRows) || nRows < 0) throw new InputLengthError(rows.length / nIn, nRows, "nRows");
     if (rows.length < nRows * nIn) throw new InputLengthError(nRows * nIn, rows.length, "rows array");
     out ??= new Float32Array(nRows * nOut);
+    if (!isFloat32Array(out)) throw new InputTypeError("output array", kindOf(out), "a Float32Array");
     if (out.length < nRows * nOut) throw new InputLengthError(nRows * nOut, out.length, "output array");
     const mem = this.kernels.memory.buffer;
+    // An output array in this runtime's memory may only be this model's own arena: anywhere else
+    // it would overwrite another model, the staging area or the module's own data.
+    const arenaEnd = this.imagePtr + this.blockBytes;
+    if (out.buffer === mem && (out.byteOffset < this.arenaPtr || out.byteOffset + nRows * nOut * 4 > arenaEnd))
+      throw new InputTypeError(
+        "output array",
+        "a view into the runtime's memory outside this model's arena",
+        "an array of its own",
+      );
     // Rows and outputs already in wasm memory go straight through.
     if (rows.buffer === mem && out.buffer === mem) {
       this.runBlocks(rows.byteOffset, out.byteOffset, nRows, 0);
@@ -246,14 +325,27 @@ export class Model {
     return out;
   }
 
-  /** Throws NaNInputError for the first NaN in the row, if there is one (else it was Inf − Inf). */
-  private failOnNaN(row: ArrayLike<number>): void {
-    for (let i = 0; i < row.length; i++) if (Number.isNaN(row[i])) this.fail(Status.NanInput, 0, i);
+  /**
+   * Throws for the first value of the row that is not a number (InputTypeError) or, unless
+   * NaNs are allowed, is NaN (NaNInputError). Returns for a row that is fine after all (its
+   * sum was NaN because +Inf met −Inf, or NaNs are allowed).
+   */
+  private checkRow(row: ArrayLike<number>): void {
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i];
+      if (typeof v !== "number")
+        throw new InputTypeError("row 0", valueKind(row, i), "a number", i, this.info.featureNames?.[i]);
+    }
+    if (this.flags !== 0)
+      for (let i = 0; i < row.length; i++) if (Number.isNaN(row[i])) this.fail(Status.NanInput, 0, i);
   }
 
-  private badLength(actual: number): never {
+  /** The row is not an array or typed array of info.inputLength values (or the model was disposed). */
+  private badRow(row: unknown): never {
     if (this.disposed) throw new HostError("this model was disposed");
-    throw new InputLengthError(this.nIn, actual);
+    if (!(Array.isArray(row) || (ArrayBuffer.isView(row) && !(row instanceof DataView))))
+      throw new InputTypeError("row", kindOf(row), "an array of numbers or a typed array");
+    throw new InputLengthError(this.nIn, (row as ArrayLike<number>).length);
   }
 
   private runBlocks(inPtr: number, outPtr: number, nRows: number, firstRow: number): void {
@@ -282,57 +374,5 @@ export class Model {
     this.inputView = new Float32Array(0);
     this.outputView = new Float32Array(0);
     this.outputViews = {};
-  }
-}
-
-/**
- * Copies a row of n values into the input view and returns their sum. Up to four values are
- * copied without a loop: for the smallest models the loop's own cost is a tenth of predict's
- * time (1.3 ns of 20 on the seed model, bench/predict.bench.ts). V8 inlines the one in use.
- */
-function copyRow(n: number, input: Float32Array): (row: ArrayLike<number>) => number {
-  switch (n) {
-    case 1:
-      return (r) => (input[0] = r[0]!);
-    case 2:
-      return (r) => {
-        const a = r[0]!,
-          b = r[1]!;
-        input[0] = a;
-        input[1] = b;
-        return a + b;
-      };
-    case 3:
-      return (r) => {
-        const a = r[0]!,
-          b = r[1]!,
-          c = r[2]!;
-        input[0] = a;
-        input[1] = b;
-        input[2] = c;
-        return a + b + c;
-      };
-    case 4:
-      return (r) => {
-        const a = r[0]!,
-          b = r[1]!,
-          c = r[2]!,
-          d = r[3]!;
-        input[0] = a;
-        input[1] = b;
-        input[2] = c;
-        input[3] = d;
-        return a + b + c + d;
-      };
-    default:
-      return (r) => {
-        let sum = 0;
-        for (let i = 0; i < n; i++) {
-          const v = r[i]!;
-          sum += v;
-          input[i] = v;
-        }
-        return sum;
-      };
   }
 }

@@ -8,34 +8,26 @@
  * detaches the old ArrayBuffer), never in predict.
  */
 
-import { HostError, VersionError } from "../errors.js";
-import { ABI_VERSION } from "../format/abi.js";
+import { FormatError, HostError, VersionError } from "../errors.js";
+import { ABI_VERSION, FORMAT_MAJOR, HEADER_BYTES, Header, MAGIC } from "../format/abi.js";
 import { crc32 } from "../format/crc32.js";
 import { readImage } from "../format/read.js";
 import type { ImageInfo } from "../format/types.js";
 import { builtinModule } from "../host.js";
-import { type LoadOptions, Model } from "./model.js";
-import { type Build, chooseBuild, instantiate, type KernelExports, type SimdOption } from "./wasm.js";
+import {
+  type LoadOptions,
+  type MemoryReport,
+  Model,
+  type ModelHost,
+  provideRuntime,
+  type RuntimeOptions,
+} from "./model.js";
+import { type Build, chooseBuild, instantiate, type KernelExports } from "./wasm.js";
 
-export interface RuntimeOptions {
-  /** "auto" (default) uses the SIMD build where the engine has SIMD; "require" fails without it; "off" forces scalar. */
-  simd?: SimdOption;
-  /** Refuse a load that would take linear memory past this many bytes (default 2 GiB). */
-  maximumMemoryBytes?: number;
-}
-
-export interface MemoryReport {
-  build: Build;
-  /** Size of linear memory now. */
-  memoryBytes: number;
-  /** Below this the module's own static data lives. */
-  heapBaseBytes: number;
-  /** Bytes held by loaded models (images and arenas, with alignment) and the batch staging area. */
-  usedBytes: number;
-  /** Bytes in freed blocks that later loads will reuse. */
-  freeBytes: number;
-  models: Array<{ kind: string; imageBytes: number; arenaBytes: number; blockBytes: number }>;
-}
+export type { MemoryReport, RuntimeOptions };
+// Model.load needs this module evaluated (it registers the factory below): callers inside the
+// package take Model from here or from the entry, never from model.js alone.
+export { Model };
 
 const PAGE = 65536;
 /** Staging for predictBatch rows that live outside wasm memory (input and output of one chunk). */
@@ -61,12 +53,56 @@ interface Block {
 /** The part of node:fs loadFile uses. */
 interface HostFs {
   openSync(path: string | URL, flags: string): number;
-  fstatSync(fd: number): { size: number };
-  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  fstatSync(fd: number): { size: number; isFile(): boolean; isDirectory(): boolean };
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): number;
   closeSync(fd: number): void;
 }
 
-export class Runtime {
+/**
+ * Reads a file's header and refuses the file when it is not an image or its size is not the
+ * one the header states: the errors readImage gives for the whole file, before reading it.
+ */
+function checkHeader(fs: HostFs, fd: number, size: number): void {
+  const header = new Uint8Array(HEADER_BYTES);
+  let got = 0;
+  for (let n = 1; got < HEADER_BYTES && n > 0; got += n) n = fs.readSync(fd, header, got, HEADER_BYTES - got, got);
+  if (got < HEADER_BYTES) return; // a short file is read whole and refused as truncated
+  const view = new DataView(header.buffer);
+  if (view.getUint32(Header.magic, true) !== MAGIC || view.getUint16(Header.formatMajor, true) !== FORMAT_MAJOR)
+    readImage(header); // throws what it would for the whole file: these checks come first there
+  const imageBytes = view.getUint32(Header.imageBytes, true);
+  if (imageBytes !== size)
+    throw new FormatError(
+      "header.imageBytes",
+      Header.imageBytes,
+      imageBytes > size
+        ? `truncated: the image is ${imageBytes} bytes, only ${size} are present`
+        : `the image is ${imageBytes} bytes but ${size} were given (trailing data)`,
+    );
+}
+
+/** A FIFO, socket or device read to its end, refused past `maximumBytes`. */
+function readStream(fs: HostFs, fd: number, maximumBytes: number): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = new Uint8Array(64 * 1024);
+    const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+    if (n === 0) break;
+    total += n;
+    if (total > maximumBytes) throw new HostError(`the stream holds more than the runtime's ${maximumBytes} bytes`);
+    chunks.push(chunk.subarray(0, n));
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return bytes;
+}
+
+export class Runtime implements ModelHost {
   /** Which kernel build this runtime runs. */
   readonly build: Build;
   /** @internal */ readonly exports: KernelExports;
@@ -79,6 +115,10 @@ export class Runtime {
   #staging: Block = { offset: 0, bytes: 0 };
 
   constructor(options: RuntimeOptions = {}) {
+    options ??= {};
+    const max = options.maximumMemoryBytes;
+    if (max !== undefined && !(Number.isInteger(max) && max > 0))
+      throw new HostError(`maximumMemoryBytes must be a positive integer; got ${String(max)}`);
     this.build = chooseBuild(options.simd);
     this.exports = instantiate(this.build);
     if (this.exports.abiVersion() !== ABI_VERSION)
@@ -106,19 +146,35 @@ export class Runtime {
    * @throws VersionError when it needs a newer format or kernel ABI
    */
   load(bytes: Uint8Array, options: LoadOptions = {}): Model {
-    const info = readImage(bytes, this.#checksum);
-    this.#ensureStaging(Math.max(STAGING_BYTES, 4 * (info.inputLength + info.outputLength)));
-    const block = this.#allocate(align16(bytes.length) + info.arenaBytes);
-    new Uint8Array(this.exports.memory.buffer).set(bytes, block.offset);
-    return this.#adopt(info, block, bytes.length, options);
+    // A view into this memory (another model's image, say) would be detached by any growth
+    // below: read it from a copy.
+    if (bytes.buffer === this.exports.memory.buffer) bytes = bytes.slice();
+    const staging = this.#staging;
+    let block: Block | undefined;
+    try {
+      const info = readImage(bytes, this.#checksum);
+      this.#ensureStaging(Math.max(STAGING_BYTES, 4 * (info.inputLength + info.outputLength)));
+      block = this.#allocate(align16(bytes.length) + info.arenaBytes);
+      new Uint8Array(this.exports.memory.buffer).set(bytes, block.offset);
+      const model = this.#adopt(info, block, bytes.length, options);
+      block = undefined;
+      return model;
+    } catch (err) {
+      this.#undo(block, staging);
+      throw err;
+    }
   }
 
   /**
    * Reads a packed image file straight into this runtime's memory, validates it there and loads
    * it: the file is never copied through the JavaScript heap, so a large model costs its bytes
    * once, not twice (MLP 784-256-128-10, 940 KB: about 3 ms sooner on a cold start, npm run bench:pieces).
-   * Needs the host's node:fs (Node ≥ 20.16, Deno, Bun); elsewhere read the bytes and call load().
-   * @throws HostError when the host has no node:fs; the errors of load() for the image itself
+   * The header is read and checked against the file's size first, so a file whose header
+   * disagrees is refused before its body is read. A FIFO or other stream is read to its end
+   * and loaded as bytes. Needs the host's node:fs (Node ≥ 20.16, Deno, Bun); elsewhere read the
+   * bytes and call load().
+   * @throws HostError when the host has no node:fs or the path is a directory; the host's own
+   *   error (ENOENT, EACCES) when it cannot be opened; the errors of load() for the image itself
    */
   loadFile(path: string | URL, options: LoadOptions = {}): Model {
     const fs = builtinModule<HostFs>("node:fs");
@@ -127,10 +183,15 @@ export class Runtime {
         "loadFile needs the host's node:fs (Node >= 20.16, Deno, Bun); read the file and call load(bytes)",
       );
     const fd = fs.openSync(path, "r");
+    const staging = this.#staging;
     let image: Block | undefined;
     try {
+      const stat = fs.fstatSync(fd);
+      if (stat.isDirectory()) throw new HostError(`${String(path)} is a directory, not a packed image`);
+      if (!stat.isFile()) return this.load(readStream(fs, fd, this.#maximumMemoryBytes), options);
+      const size = stat.size;
+      checkHeader(fs, fd, size);
       this.#ensureStaging(STAGING_BYTES); // below the image, so that the arena can follow it in place
-      const size = fs.fstatSync(fd).size;
       image = this.#allocate(size);
       const mem = new Uint8Array(this.exports.memory.buffer, image.offset, size);
       let got = 0;
@@ -139,18 +200,41 @@ export class Runtime {
       const info = readImage(mem.subarray(0, got), this.#checksum); // a file that shrank meanwhile reads as truncated
       this.#ensureStaging(4 * (info.inputLength + info.outputLength));
       const block = this.#extend(image, align16(got) + info.arenaBytes);
+      image = block;
+      const model = this.#adopt(info, block, got, options);
       image = undefined;
-      return this.#adopt(info, block, got, options);
+      return model;
+    } catch (err) {
+      this.#undo(image, staging);
+      throw err;
     } finally {
       fs.closeSync(fd);
-      if (image) this.#freeBlock(image);
     }
+  }
+
+  /**
+   * After a failed load: frees the block it took and puts back the staging area it found, so
+   * that what is used and free is as before (memory that grew stays, as wasm memory cannot
+   * shrink, for later loads).
+   */
+  #undo(block: Block | undefined, staging: Block): void {
+    if (block) this.#freeBlock(block);
+    if (this.#staging === staging) return;
+    if (this.#staging.bytes > 0) this.#freeBlock(this.#staging);
+    this.#staging = staging.bytes > 0 ? this.#allocate(staging.bytes) : staging;
   }
 
   /** A block holding a validated image of imageBytes at its start becomes a model; the rest (its arena) is zeroed. */
   #adopt(info: ImageInfo, block: Block, imageBytes: number, options: LoadOptions): Model {
     this.#clean(block.offset + imageBytes, block.offset + block.bytes);
-    const model = new Model(this, info, block.offset, block.offset + align16(imageBytes), block.bytes, options);
+    const chunkRows = Math.max(1, Math.floor(STAGING_BYTES / (4 * (info.inputLength + info.outputLength))));
+    const placement = {
+      imagePtr: block.offset,
+      arenaPtr: block.offset + align16(imageBytes),
+      blockBytes: block.bytes,
+      chunkRows,
+    };
+    const model = new Model(this, info, placement, options);
     this.#models.add(model);
     return model;
   }
@@ -296,3 +380,5 @@ export class Runtime {
     };
   }
 }
+
+provideRuntime((options) => new Runtime(options));

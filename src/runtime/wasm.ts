@@ -85,6 +85,8 @@ export function hasSimd(): boolean {
 }
 
 export function chooseBuild(simd: SimdOption = "auto"): Build {
+  if (simd !== "auto" && simd !== "require" && simd !== "off")
+    throw new HostError(`simd must be "auto", "require" or "off"; got ${JSON.stringify(simd) ?? String(simd)}`);
   if (simd === "off") return "scalar";
   if (simd === "require" && !hasSimd()) throw new HostError('this engine cannot run the SIMD build (simd: "require")');
   return hasSimd() ? "simd" : "scalar";

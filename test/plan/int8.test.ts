@@ -2,11 +2,14 @@
 // float model as its framework computed it (scikit-learn, torch through onnxruntime) within the
 // difference the quantization report states, top-class agreement, and the bytes it saves.
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
-import { QuantDecision } from "../../src/format/abi.js";
-import { Model } from "../../src/index.js";
+import { describe, expect, it, vi } from "vitest";
+import { Act, QuantDecision } from "../../src/format/abi.js";
+import { inspect, Model, Runtime } from "../../src/index.js";
 import { type JsonModel, pack } from "../../src/pack.js";
+import { PlanBuilder, weightsSectionBytes } from "../../src/plan/builder.js";
+import { quantizeRows } from "../../src/plan/quantize.js";
 import { dynamicQuantize, rint } from "../helpers/reference.js";
+import { seeded } from "../helpers/rng.js";
 
 const argmax = (v: ArrayLike<number>) => {
   let k = 0;
@@ -305,4 +308,52 @@ describe("rows that are not numbers", () => {
       }
     },
   );
+});
+
+describe("no image round trips", () => {
+  // The report's byte counts and the output layout come from the plans: an image is written
+  // only to be run (one probe image to calibrate, the float and the int8 image to measure) and
+  // once as the result.
+  const fx = json("../fixtures/json/mlp_digits.json") as { model: JsonModel; rows: number[][] };
+  const count = () => {
+    const builds = vi.spyOn(PlanBuilder.prototype, "build"),
+      loads = vi.spyOn(Runtime.prototype, "load");
+    return {
+      done: () => {
+        const n = { builds: builds.mock.calls.length, loads: loads.mock.calls.length };
+        builds.mockRestore();
+        loads.mockRestore();
+        return n;
+      },
+    };
+  };
+
+  it("calibrated int8: three images run, four written; without calibration one written, none run", () => {
+    let c = count();
+    pack(fx.model, { quantize: "int8", calibration: fx.rows.slice(0, 50) });
+    expect(c.done()).toEqual({ builds: 4, loads: 3 });
+    c = count();
+    pack(fx.model, { quantize: "int8" });
+    expect(c.done()).toEqual({ builds: 1, loads: 0 });
+  });
+
+  it("the float weights in the report are the float image's weights section", () => {
+    for (const options of [{ quantize: "int8" as const }, { quantize: "int8" as const, int8Layers: "all" as const }]) {
+      const r = inspect(pack(fx.model, options)).quantReport!;
+      expect(r.floatWeightsBytes).toBe(inspect(pack(fx.model)).weightsBytes);
+    }
+  });
+
+  it("weightsSectionBytes counts what writeImage lays out", () => {
+    const r = seeded("weights section");
+    const g = new PlanBuilder(3, { producer: "test", kind: "mlp" });
+    const h = g.dense(g.input, r.floats(15), r.floats(5), Act.Relu); // DENSE: 60 B of weights, padded to 64, then the bias
+    const q = quantizeRows(r.floats(7 * 5), 7, 5);
+    const k = g.denseQ8(h, q.values, q.scales, r.floats(7)); // DENSE_Q8: 35 B of int8, then scales as aux
+    g.output("y", g.dense(g.affine(k, r.floats(7), r.floats(7)), r.floats(14), r.floats(2))); // AFFINE, DENSE_NARROW
+    expect(weightsSectionBytes(g.plan().steps)).toBe(inspect(g.build()).weightsBytes);
+    const single = new PlanBuilder(3, { producer: "test", kind: "mlp" });
+    single.output("y", single.dense(single.input, r.floats(15), r.floats(5)));
+    expect(weightsSectionBytes(single.plan().steps)).toBe(64 + 5 * 4);
+  });
 });

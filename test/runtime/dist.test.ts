@@ -40,7 +40,7 @@ describe("the shipped runtime entry (dist/pkg/index.js)", () => {
       );
       expect(where, cls).toEqual(["index.js"]);
     }
-    expect(dist("pack.js")).toMatch(/\bimport\s*\{[^}]*\bModel\b[^}]*\}\s*from\s*"\.\/index\.js"/);
+    expect(dist("pack.js")).toMatch(/\bimport\s*\{[^}]*\bRuntime\b[^}]*\}\s*from\s*"\.\/index\.js"/); // int8 calibration runs models
     expect(dist("build.js")).toMatch(/\bimport\s*\{\s*pack\b[^}]*\}\s*from\s*"\.\/pack\.js"/);
     expect(dist("cli.js")).toMatch(/\bimport\(\s*"\.\/build\.js"\s*\)/); // the compiler only when asked
   });

@@ -1,7 +1,7 @@
 // The runtime entry ("edgeinfer") must stay free of importer code: a page or device that only
 // predicts never loads the ONNX decoder, the JSON importer or the planner. Checked on the
 // import graph of the sources, not on a bundle.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -33,5 +33,17 @@ describe("the runtime entry", () => {
   });
   it("the importer entry is where protobufjs comes in", () => {
     expect(importGraph("pack.ts").packages).toContain("protobufjs/light.js");
+  });
+});
+
+describe("layers", () => {
+  it("the model does not import the runtime that holds it (ModelHost is its side of the contract)", () => {
+    expect(importGraph("runtime/model.ts").files).not.toContain("runtime/runtime.ts");
+    expect(importGraph("runtime/runtime.ts").files).toContain("runtime/model.ts");
+  });
+  it("only the runtime makes models", () => {
+    const sources = readdirSync(src, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+    const makers = sources.filter((f) => /\bnew Model\(/.test(readFileSync(join(src, f), "utf8")));
+    expect(makers).toEqual(["runtime/runtime.ts"]);
   });
 });

@@ -1,11 +1,12 @@
 // Runtime.loadFile: the file read straight into wasm memory and validated there. The answers are
 // scikit-learn's; a corrupt or truncated file is the same FormatError load() gives, and leaves
 // nothing behind; the arena follows the image in place, or the image moves where it fits.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FormatError, HostError, Model, Runtime } from "../../src/index.js";
+import { EdgeInferError, FormatError, HostError, Model, Runtime } from "../../src/index.js";
 import { pack } from "../../src/pack.js";
 import { WASM_CRC_MIN_BYTES } from "../../src/runtime/runtime.js";
 import { seedModel } from "../helpers/models.js";
@@ -143,6 +144,81 @@ describe("Runtime.loadFile", () => {
       expect(() => new Runtime().loadFile(join(dir, "x.eim"))).toThrow(HostError);
     } finally {
       proc.getBuiltinModule = saved;
+    }
+  });
+
+  it("checks the header against the file's size before reading the body", () => {
+    const rt = new Runtime();
+    rt.load(seedModel());
+    const before = rt.memoryReport();
+    // A 256-byte image at the start of a 64 MiB sparse file: refused before the body is read.
+    const path = file("trailing-huge.eim", seedModel());
+    truncateSync(path, 64 * 1024 * 1024);
+    expect(() => rt.loadFile(path)).toThrow(
+      expect.objectContaining({ field: "header.imageBytes", detail: expect.stringMatching(/trailing data/) }),
+    );
+    expect(rt.memoryReport()).toEqual(before); // not even memory grew
+  });
+
+  it("header refusals are the errors load() gives for the same bytes", () => {
+    const seed = seedModel();
+    const withTail = new Uint8Array(seed.length + 100);
+    withTail.set(seed);
+    const badMagic = seed.slice();
+    badMagic[0] = 0x42;
+    const newerMajor = seed.slice();
+    newerMajor[4] = 9;
+    for (const [name, bytes] of [
+      ["trailing", withTail],
+      ["magic", badMagic],
+      ["major", newerMajor],
+      ["truncated body", seed.subarray(0, 200)],
+    ] as const) {
+      let viaBytes: unknown, viaFile: unknown;
+      try {
+        Model.load(bytes);
+      } catch (e) {
+        viaBytes = e;
+      }
+      try {
+        Model.loadFile(file(`header-${name}.eim`, bytes));
+      } catch (e) {
+        viaFile = e;
+      }
+      expect(viaBytes, name).toBeDefined();
+      expect(viaFile, name).toEqual(viaBytes);
+      expect(viaFile, name).toBeInstanceOf((viaBytes as object).constructor);
+    }
+  });
+
+  it("a failed loadFile leaves what is used and free as it was", () => {
+    const rt = new Runtime();
+    rt.load(seedModel());
+    const corrupt = pack(digits.model as never);
+    corrupt[corrupt.length - 5]! ^= 0x10;
+    for (const [what, path] of [
+      ["corrupt body", file("failed-corrupt.eim", corrupt)],
+      ["truncated", file("failed-cut.eim", corrupt.subarray(0, 300))],
+      ["a directory", dir],
+    ] as const) {
+      const before = rt.memoryReport();
+      expect(() => rt.loadFile(path), what).toThrow(EdgeInferError);
+      expect(rt.memoryReport(), what).toEqual(before);
+    }
+    expect(() => rt.loadFile(dir)).toThrow(HostError);
+  });
+
+  it.skipIf(process.platform === "win32")("reads a FIFO to its end and loads what came through it", () => {
+    const fifo = join(dir, "model.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const source = file("fifo-source.eim", pack(digits.model as never));
+    // The writer is another process: opening a FIFO blocks until both ends are open.
+    const writer = spawn("sh", ["-c", 'cat "$0" > "$1"', source, fifo], { stdio: "ignore" });
+    try {
+      const model = new Runtime().loadFile(fifo);
+      expect(maxDiff(model.predict(digits.rows[0]!), digits.expected.predict_proba[0]!)).toBeLessThanOrEqual(1e-5);
+    } finally {
+      writer.kill();
     }
   });
 });

@@ -1,8 +1,18 @@
 // The runtime: import-free modules, the predict family, memory that grows only at load,
 // many models in one runtime, disposal, and typed errors for bad rows.
 import { describe, expect, it } from "vitest";
-import { ABI_VERSION } from "../../src/format/abi.js";
-import { HostError, InputLengthError, kernelBytes, Model, NaNInputError, Runtime } from "../../src/index.js";
+import { ABI_VERSION, Act, Opcode } from "../../src/format/abi.js";
+import { writeImage } from "../../src/format/write.js";
+import {
+  FormatError,
+  HostError,
+  InputLengthError,
+  InputTypeError,
+  kernelBytes,
+  Model,
+  NaNInputError,
+  Runtime,
+} from "../../src/index.js";
 import { pack } from "../../src/pack.js";
 import { everyOpModel, seedModel } from "../helpers/models.js";
 import { sigmoid } from "../helpers/reference.js";
@@ -289,5 +299,245 @@ describe("build selection", () => {
     expect(new Runtime().build).toBe("simd"); // Node 20 has SIMD
     expect(new Runtime({ simd: "off" }).build).toBe("scalar");
     expect(new Runtime({ simd: "require" }).simd).toBe(true);
+  });
+});
+
+describe("a one-step narrow plan reading fewer features than the row has", () => {
+  // Validated at load: the step's nIn (2) need only fit the input row (6). Every entry point
+  // must use the step's own lengths, not the header's: a fast path that passed nIn = 6 would
+  // read past the step's 2 × 4 lanes of weights into whatever follows (here the next model).
+  const crafted = (act: Act) => {
+    const wt = Float32Array.of(0.5, -1.25, 0, 0, 2, 0.75, 0, 0); // [in][lane], two inputs, four lanes
+    const bias = Float32Array.of(0.1, -0.2, 0, 0);
+    const outputOffset = 4 * 6 * 16;
+    return {
+      wt,
+      bias,
+      image: writeImage({
+        producer: "test",
+        kind: "crafted",
+        inputName: "",
+        inputLength: 6,
+        outputs: [{ name: "y", offset: 0, length: 2 }],
+        outputLength: 2,
+        batchRows: 1,
+        arenaBytes: outputOffset + 16,
+        inputOffset: 0,
+        outputOffset,
+        steps: [
+          {
+            opcode: Opcode.DenseNarrow,
+            act,
+            flags: 0,
+            src: 0,
+            srcStride: 6,
+            dst: outputOffset,
+            dstStride: 2,
+            nIn: 2,
+            nOut: 2,
+            w: wt,
+            b: bias,
+            scratch: 0,
+            alpha: 0,
+            beta: 0,
+          },
+        ],
+      }),
+    };
+  };
+  it.each([
+    ["no activation", Act.None],
+    ["logistic pair", Act.LogisticPair],
+  ])("%s: predict, run and predictBatch use the step's nIn", (_, act) => {
+    for (const simd of ["auto", "off"] as const) {
+      const { image, wt, bias } = crafted(act);
+      const runtime = new Runtime({ simd });
+      const model = runtime.load(image);
+      runtime.load(everyOpModel()); // its block follows the crafted one
+      const row = [0.75, -2, 3, -4, 5, 6];
+      const z = [0, 1].map((o) => Math.fround(row[0]! * wt[o]! + row[1]! * wt[4 + o]! + bias[o]!));
+      // logistic pair: the logit is lane 1, and the outputs are [1 − p, p] (predict_proba)
+      const want = act === Act.LogisticPair ? [1 - sigmoid(z[1]!), sigmoid(z[1]!)] : z;
+      // Each answer copied as it comes: predict and run return the same reused view.
+      const answers = {
+        predict: Array.from(model.predict(row)),
+        run: Array.from(model.run()),
+        predictBatch: Array.from(model.predictBatch(Float32Array.from(row), 1)),
+      };
+      for (const [entry, got] of Object.entries(answers)) {
+        expect(got[0], entry).toBeCloseTo(want[0]!, 6);
+        expect(got[1], entry).toBeCloseTo(want[1]!, 6);
+      }
+    }
+  });
+});
+
+describe("one rule for rows at every width", () => {
+  // A row is an array or a typed array of exactly inputLength numbers. Below 33 features predict
+  // copies values itself and above it uses TypedArray.set: both must refuse the same rows.
+  const r = seeded("row rule");
+  const widths = [1, 2, 3, 4, 5, 32, 33, 40];
+  const modelOf = (n: number, allowNaN = false) =>
+    Model.load(
+      pack({
+        kind: "linear_regression",
+        coefficients: [Array.from(r.floats(n))],
+        intercept: [0.5],
+        featureNames: Array.from({ length: n }, (_, i) => `f${i}`),
+      }),
+      { allowNaN },
+    );
+  const row = (n: number, at: number, v: unknown) => {
+    const a: unknown[] = Array.from({ length: n }, (_, i) => i / n);
+    a[at] = v;
+    return a as number[];
+  };
+
+  it.each(widths)("%i features: a value that is not a number is an InputTypeError naming the feature", (n) => {
+    for (const allowNaN of [false, true]) {
+      const model = modelOf(n, allowNaN);
+      const last = n - 1;
+      for (const [v, found] of [
+        [undefined, "undefined"],
+        ["abc", "a string"],
+        ["1", "a string"],
+        [null, "null"],
+        [true, "a boolean"],
+        [{ valueOf: () => 1 }, "an object"],
+        [1n, "a bigint"],
+      ] as const) {
+        const err = (() => {
+          try {
+            model.predict(row(n, last, v));
+          } catch (e) {
+            return e;
+          }
+        })();
+        expect(err, `${String(v)}`).toBeInstanceOf(InputTypeError);
+        expect(err).toMatchObject({ code: "E_INPUT", column: last, feature: `f${last}`, found });
+      }
+      const sparse = Array.from({ length: n }, () => 0.5);
+      delete sparse[0];
+      expect(() => model.predict(sparse)).toThrow(`row 0, feature 0 ("f0") is a hole (sparse array)`);
+      expect(() => model.predict(BigInt64Array.from({ length: n }, () => 1n) as never)).toThrow(InputTypeError);
+    }
+  });
+
+  it.each(widths)("%i features: a row that is not an array or a typed array is an InputTypeError", (n) => {
+    const model = modelOf(n);
+    const arrayLike = Object.fromEntries([["length", n], ...Array.from({ length: n }, (_, i) => [i, 0.5])]);
+    for (const bad of ["9".repeat(n), undefined, null, 7, arrayLike, new DataView(new ArrayBuffer(4 * n))]) {
+      expect(() => model.predict(bad as never), String(bad)).toThrow(InputTypeError);
+      expect(() => model.predict(bad as never)).toThrow(/^row is .*; expected an array of numbers or a typed array$/);
+    }
+  });
+
+  it.each(widths)("%i features: arrays and every numeric typed array give the same answer", (n) => {
+    const model = modelOf(n);
+    const values = Array.from({ length: n }, (_, i) => (i % 5) - 2);
+    const want = Array.from(model.predictBatch(Float32Array.from(values), 1));
+    for (const kind of [Float32Array, Float64Array, Int8Array, Int32Array, Uint8Array] as const) {
+      const typed = kind.from(values.map((v) => (kind === Uint8Array ? Math.abs(v) : v)));
+      const expected = Array.from(model.predictBatch(Float32Array.from(typed), 1));
+      expect(Array.from(model.predict(typed)), kind.name).toEqual(expected);
+    }
+    expect(Array.from(model.predict(values))).toEqual(want);
+    expect(() => model.predict(row(n, 0, NaN))).toThrow(NaNInputError);
+  });
+
+  it("predictBatch takes Float32Arrays only", () => {
+    const model = Model.load(seedModel());
+    expect(() => model.predictBatch([1, 2] as never, 1)).toThrow(InputTypeError);
+    expect(() => model.predictBatch(Float64Array.of(1, 2) as never, 1)).toThrow("rows array is a Float64Array");
+    expect(() => model.predictBatch(Float32Array.of(1, 2), 1, [0, 0] as never)).toThrow(InputTypeError);
+  });
+});
+
+describe("the runtime's own memory through its API", () => {
+  it("loading a view into the runtime's memory loads a copy, even when the load grows memory", () => {
+    const rt = new Runtime();
+    const host = rt.load(everyOpModel(1000)); // input rows of 16 KB: room for the image below
+    const r = seeded("own memory");
+    // Its 256-row arena (about 160 KB) cannot fit in the memory there is: loading it grows memory.
+    const image = pack(
+      {
+        kind: "mlp",
+        layers: [
+          { weights: Array.from({ length: 40 }, () => Array.from(r.floats(40))), bias: new Array(40).fill(0.1) },
+        ],
+      },
+      { batchRows: 256 },
+    );
+    const at = host.input.byteOffset;
+    new Uint8Array(rt.memory.buffer, at, image.length).set(image);
+    const before = rt.memoryReport();
+    const model = rt.load(new Uint8Array(rt.memory.buffer, at, image.length));
+    expect(rt.memoryReport().memoryBytes).toBeGreaterThan(before.memoryBytes);
+    const row = Array.from(r.floats(40));
+    expect(Array.from(model.predict(row))).toEqual(Array.from(Model.load(image).predict(row)));
+    expect(rt.memoryReport().usedBytes).toBe(before.usedBytes + model.info.memoryBytes);
+    const corrupt = new Uint8Array(rt.memory.buffer, host.input.byteOffset, image.length);
+    corrupt[image.length - 1]! ^= 1; // still a view into the runtime's memory
+    const after = rt.memoryReport();
+    expect(() => rt.load(corrupt)).toThrow(FormatError);
+    expect(rt.memoryReport()).toEqual(after);
+  });
+
+  it("predictBatch refuses an output array in another model's memory, and that model is unharmed", () => {
+    const rt = new Runtime();
+    const a = rt.load(seedModel()),
+      b = rt.load(everyOpModel());
+    const want = Array.from(b.predict([1, 2, 3, 4, 5, 6]));
+    const report = rt.memoryReport();
+    const intoB = new Float32Array(rt.memory.buffer, b.input.byteOffset - 64, 4);
+    const rows = Float32Array.of(0.5, -1, 1, 1);
+    expect(() => a.predictBatch(rows, 2, intoB)).toThrow(InputTypeError);
+    const aInput = a.input; // rows in memory too: the in-place path is refused the same way
+    expect(() => a.predictBatch(aInput, 1, intoB)).toThrow("outside this model's arena");
+    const below = new Float32Array(rt.memory.buffer, 0, 4); // the module's own data
+    expect(() => a.predictBatch(rows, 2, below)).toThrow(InputTypeError);
+    expect(Array.from(b.predict([1, 2, 3, 4, 5, 6]))).toEqual(want);
+    expect(rt.memoryReport()).toEqual(report);
+  });
+
+  it("a failed load leaves what is used and free as it was", () => {
+    const rt = new Runtime({ maximumMemoryBytes: 1024 * 1024 });
+    rt.load(seedModel());
+    const wide = pack({
+      kind: "mlp",
+      layers: [{ weights: Array.from({ length: 600 }, () => new Array(600).fill(0.5)), bias: new Array(600).fill(0) }],
+    });
+    const corrupt = everyOpModel().slice();
+    corrupt[corrupt.length - 1]! ^= 1;
+    for (const [what, bytes, error] of [
+      ["corrupt", corrupt, FormatError],
+      ["over the memory limit", wide, HostError],
+    ] as const) {
+      const before = rt.memoryReport();
+      expect(() => rt.load(bytes), what).toThrow(error);
+      expect(rt.memoryReport(), what).toEqual(before);
+    }
+    const fresh = new Runtime({ maximumMemoryBytes: 1024 * 1024 });
+    const empty = fresh.memoryReport();
+    expect(() => fresh.load(wide)).toThrow(HostError); // staging was taken for it, and given back
+    expect({ ...fresh.memoryReport(), memoryBytes: 0 }).toEqual({ ...empty, memoryBytes: 0 });
+  });
+});
+
+describe("runtime options", () => {
+  it("are checked: an unknown simd value or a bad memory limit is a HostError", () => {
+    for (const options of [
+      { simd: "bogus" },
+      { simd: true },
+      { simd: "" },
+      { maximumMemoryBytes: -1 },
+      { maximumMemoryBytes: "1e9" },
+    ]) {
+      expect(() => new Runtime(options as never), JSON.stringify(options)).toThrow(HostError);
+      expect(() => Model.load(seedModel(), options as never)).toThrow(HostError);
+    }
+    expect(() => new Runtime({ simd: "bogus" as never })).toThrow(
+      'simd must be "auto", "require" or "off"; got "bogus"',
+    );
   });
 });

@@ -5,7 +5,7 @@ import { predictRowBatches } from "../../io/predict.js";
 import { csvHeader, ResultBuffer, resultsJsonPieces, resultsToCsvRows } from "../../io/results.js";
 import { type RowOptions, readRowBatches } from "../../io/rows.js";
 import { TextSink } from "../../io/sink.js";
-import { Model } from "../../runtime/model.js";
+import { Model } from "../../runtime/runtime.js";
 import type { SimdOption } from "../../runtime/wasm.js";
 import { modelImage, oneStdin, PACK_OPTIONS } from "../model-input.js";
 import type { Command, Io } from "../options.js";
