@@ -12,7 +12,8 @@
  * chain needs exactly its largest pair of adjacent activations (and scratch), not their sum.
  */
 
-import { Opcode, QuantMode } from "../format/abi.js";
+import type { Opcode } from "../format/abi.js";
+import { inPlace as opRunsInPlace } from "../ops/index.js";
 
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
@@ -51,19 +52,6 @@ export interface ArenaLayout {
   where: Map<number, { offset: number; stride: number }>;
   /** Byte offset of each step's scratch (0 for a step without). */
   scratch: number[];
-}
-
-/**
- * Can this step write its output over its input (same width)? Element-wise operations only.
- * The one place the planner decides it; later the operator table's `inPlace(step)`.
- */
-export function canRunInPlace(step: Pick<ArenaStep, "opcode" | "act">): boolean {
-  return (
-    step.opcode === Opcode.Act ||
-    step.opcode === Opcode.Affine ||
-    step.opcode === Opcode.Normalize ||
-    (step.opcode === Opcode.Quantize && (step.act === QuantMode.Divide || step.act === QuantMode.Multiply))
-  );
 }
 
 interface Buffer {
@@ -124,7 +112,7 @@ function lifetimes(
   steps.forEach((step, k) => {
     if (fixed.has(step.dst.id) || group.has(step.dst.id)) return; // the input, an output, or a later part of a concat
     const inPlace =
-      canRunInPlace(step) &&
+      opRunsInPlace({ opcode: step.opcode, act: step.act, flags: 0 }) &&
       !fixed.has(step.src.id) &&
       lastUse.get(step.src.id) === k &&
       step.src.width === step.dst.width;
