@@ -13,7 +13,7 @@ import { stepQuantize } from "./kernels/quantize";
 import { stepAffine } from "./kernels/affine";
 import { stepAct, stepFusedAct } from "./kernels/activations";
 import { findNaNF32, stepArgmax, stepNormalize, stepCopy } from "./kernels/reduce";
-import { isOp, isAct } from "./config";
+import { isOp } from "./config";
 
 // Where the last non-OK status came from: row of the batch, column (feature) and step index.
 let errRow: i32 = -1;
@@ -85,28 +85,16 @@ export function run(image: usize, arena: usize, flags: u32): i32 {
     const st = checkNaN(arena + <usize>load<u32>(image + H_INPUT_OFFSET), 1, <i32>load<u32>(image + H_N_INPUT), 0);
     if (st != STATUS_OK) return st;
   }
-  // Linear and logistic regressions are one DENSE_NARROW step: run it through the direct
-  // entries below, without the interpreter loop, whose decoding costs such a model a fifth of
-  // its prediction time (bench/predict.bench.ts). Same kernel code, same bits, as through exec.
-  const s = image + <usize>load<u32>(image + H_STEPS_OFFSET);
-  if (load<u32>(image + H_N_STEPS) == 1 && isOp(<u32>load<u8>(s + S_OPCODE), OP_DENSE_NARROW)) {
-    const act = <u32>load<u8>(s + S_ACT);
-    const x = arena + <usize>load<u32>(s + S_SRC), y = arena + <usize>load<u32>(s + S_DST);
-    const w = image + <usize>load<u32>(s + S_W), b = image + <usize>load<u32>(s + S_B);
-    const nIn = <i32>load<u32>(s + S_N_IN);
-    if (isAct(act, ACT_LOGISTIC_PAIR)) runNarrowPair(x, w, b, y, nIn);
-    else runNarrow(x, w, b, y, nIn, <i32>load<u32>(s + S_N_OUT), act, load<f32>(s + S_ALPHA), load<f32>(s + S_BETA));
-    return STATUS_OK;
-  }
   return exec(image, arena, arena + <usize>load<u32>(image + H_INPUT_OFFSET), 1);
 }
 
 /**
- * One-step plans, called directly. A host that has read a one-step DENSE_NARROW image (linear
- * and logistic regressions) may call these with the step's pointers instead of run(): the same
- * kernel and the same bits, without decoding the header and step on every call, which is a
- * fifth of a 2-feature model's prediction (bench/predict.bench.ts). x, y: arena addresses of
- * the step's src and dst; wt, b: image addresses of its w and b. No NaN check: the caller does it.
+ * One-step plans, called directly: the JavaScript runtime calls these for a one-step
+ * DENSE_NARROW image (linear and logistic regressions) with the step's own pointers and
+ * lengths, instead of run(), which would decode the header and the step on every call
+ * (bench/predict.bench.ts, "one row"). The same kernel and the same bits as through run().
+ * x, y: arena addresses of the step's src and dst; wt, b: image addresses of its w and b.
+ * No NaN check: the caller does it.
  */
 export function runNarrowPair(x: usize, wt: usize, b: usize, y: usize, nIn: i32): void {
   narrowRowScalar(ACT_LOGISTIC_PAIR, x, wt, b, y, nIn, 2, 0, 0);
