@@ -2,7 +2,7 @@
 // test/format/abi-sync.test.ts checks that these copies match it.
 
 /** Kernel ABI version: raised whenever an opcode, activation or record field is added or changed. */
-export const ABI_VERSION: u32 = 3;
+export const ABI_VERSION: u32 = 4;
 
 // Packed image header: byte offsets of the fields the interpreter reads.
 export const H_N_STEPS: usize = 24;
@@ -65,6 +65,9 @@ export const ACT_SOFTMAX: u32 = 5;
 export const ACT_LOG_SOFTMAX: u32 = 6;
 export const ACT_HARD_SIGMOID: u32 = 7; // max(0, min(1, alpha*x + beta))
 export const ACT_LOGISTIC_PAIR: u32 = 8; // nOut = 2: p = sigmoid(output 1), y = [1 - p, p]
+export const ACT_CLIP: u32 = 9;          // ABI 4: min(max(x, alpha), beta)
+export const ACT_SOFTPLUS: u32 = 10;     // ABI 4: log(1 + exp(x))
+export const ACT_ABS: u32 = 11;          // ABI 4: |x|
 
 // NORMALIZE modes (in the act byte).
 export const NORM_MAX: u32 = 0;

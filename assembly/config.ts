@@ -7,7 +7,7 @@
 /** Bit k set: opcode k is compiled in. */
 export const OPCODES: u32 = 0x3fe;
 /** Bit k set: activation k is compiled in. */
-export const ACTIVATIONS: u32 = 0x1ff;
+export const ACTIVATIONS: u32 = 0xfff;
 
 /** op == k, for an opcode compiled in; constant false otherwise. */
 // @ts-ignore: decorator

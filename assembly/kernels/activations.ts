@@ -1,5 +1,6 @@
 // Activations over one row of n floats, x → y (y may equal x: in place).
-// Element-wise: relu, leaky relu (alpha), sigmoid, tanh, hard sigmoid (alpha, beta).
+// Element-wise: relu, leaky relu (alpha), sigmoid, tanh, hard sigmoid (alpha, beta), clip
+// (alpha = lo, beta = hi), softplus and abs.
 // Row-wise: softmax and log-softmax (max-subtracted, so large inputs do not overflow), and
 // logistic pair ([1 − p, p] from the logit in the second of two values).
 //
@@ -7,8 +8,8 @@
 // as numpy and onnxruntime do. The scalar …Ref functions define the results; the 4-lane
 // versions run the same f32 operations per element, so both builds agree bit for bit on the
 // element-wise activations.
-import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_HARD_SIGMOID, ACT_LOGISTIC_PAIR } from "../abi";
-import { expF32, expm1F32, logF32, expF32x4, expm1F32x4 } from "./math";
+import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_HARD_SIGMOID, ACT_LOGISTIC_PAIR, ACT_CLIP, ACT_SOFTPLUS, ACT_ABS } from "../abi";
+import { expF32, expm1F32, logF32, log1pF32, expF32x4, expm1F32x4, log1pF32x4 } from "./math";
 import { isAct } from "../config";
 
 // ---- scalar element functions ----
@@ -35,6 +36,17 @@ import { isAct } from "../config";
   const lo = u < 0 ? <f32>0 : u;
   return lo > 1 ? <f32>1 : lo;
 }
+// min(max(v, lo), hi) as np.clip computes it: NaN fails both comparisons and stays NaN; lo > hi gives hi.
+// @ts-ignore: decorator
+@inline function clipS(v: f32, lo: f32, hi: f32): f32 {
+  const c = v < lo ? lo : v;
+  return hi < c ? hi : c;
+}
+// log(1 + e^v) = max(v, 0) + log1p(e^−|v|): e^−|v| ≤ 1 never overflows, and for large v the
+// log1p term falls below half an ulp of v, so the result is v. relu keeps NaN.
+// Not inlined (nor softplusV): one copy of exp and log1p, however many loops call it.
+function softplusS(v: f32): f32 { return reluS(v) + log1pF32(expF32(-abs<f32>(v))); }
+function softplusV(v: v128): v128 { return f32x4.add(f32x4.pmax(v, f32x4.splat(0)), log1pF32x4(expF32x4(f32x4.neg(f32x4.abs(v))))); }
 
 /** One element through an element-wise activation (softmax kinds are row-wise: not here). */
 // @ts-ignore: decorator
@@ -44,6 +56,9 @@ import { isAct } from "../config";
   if (isAct(act, ACT_SIGMOID)) return sigmoidS(v);
   if (isAct(act, ACT_TANH)) return tanhS(v);
   if (isAct(act, ACT_HARD_SIGMOID)) return hardSigmoidS(v, alpha, beta);
+  if (isAct(act, ACT_CLIP)) return clipS(v, alpha, beta);
+  if (isAct(act, ACT_SOFTPLUS)) return softplusS(v);
+  if (isAct(act, ACT_ABS)) return abs<f32>(v);
   return v;
 }
 
@@ -112,6 +127,9 @@ export function logSoftmaxRef(x: usize, y: usize, n: i32): void {
     return v128.or(v128.andnot(a, i32x4.splat(0x80000000)), v128.and(v, i32x4.splat(0x80000000))); // copysign
   }
   if (isAct(act, ACT_HARD_SIGMOID)) return f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.mul(f32x4.splat(alpha), v), f32x4.splat(beta)), zero), one);
+  if (isAct(act, ACT_CLIP)) return f32x4.pmin(f32x4.pmax(v, f32x4.splat(alpha)), f32x4.splat(beta)); // clipS's comparisons
+  if (isAct(act, ACT_SOFTPLUS)) return softplusV(v);
+  if (isAct(act, ACT_ABS)) return f32x4.abs(v);
   return v;
 }
 

@@ -1,4 +1,5 @@
-// Elementary functions shared by the activation kernels: exp, expm1 (scalar and 4-lane) and log.
+// Elementary functions shared by the activation kernels: exp, expm1 and log1p (scalar and
+// 4-lane) and log.
 //
 // Our own polynomials rather than Mathf: the scalar and SIMD versions run the same f32
 // operations in the same order (wasm has no implicit FMA), so both builds give the same bits,
@@ -100,6 +101,36 @@ export function logF32(x: f32): f32 {
   return <f32>k * LN2_HI + (s + <f32>k * LN2_LO);
 }
 
+// log1p: FreeBSD's logf minimax coefficients for R(z) ≈ log(1 + f) − f + f²/2 − s·(f²/2), z = s²
+// (|error| < 2^-34 on its range). In decimal: the same f32 values.
+const LG1: f32 = 0.6666666269302368;
+const LG2: f32 = 0.40000972151756287;
+const LG3: f32 = 0.2849878668785095;
+const LG4: f32 = 0.24279078841209412;
+const SQRT_HALF_BITS: i32 = 0x3f3504f3;
+
+/**
+ * log(1 + u) for u in [0, 1] (softplus's log1p(exp(−|x|))); NaN stays NaN. fdlibm's log1pf,
+ * without its branches so that the 4-lane form runs the same operations: w = 1 + u rounds, and
+ * c = (u − (w − 1)) / w puts the rounding error back (w − 1 and u − (w − 1) are exact), so a tiny
+ * u keeps its full relative accuracy (w = 1, c = u). Then w = 2^k · m (k = 0 or 1, m in
+ * [√½, √2)), f = m − 1 exactly, and log m = f − (f²/2 − s·(f²/2 + R)) with s = f / (2 + f): the
+ * leading f is exact, so the rounding lands only on the small terms (under an ulp).
+ */
+// @ts-ignore: decorator
+@inline export function log1pF32(u: f32): f32 {
+  const w = <f32>1.0 + u;
+  const bits = reinterpret<i32>(w) - SQRT_HALF_BITS;
+  const k = <f32>(bits >> 23);
+  const f = reinterpret<f32>((bits & 0x007fffff) + SQRT_HALF_BITS) - <f32>1.0;
+  const c = (u - (w - <f32>1.0)) / w;
+  const s = f / (<f32>2.0 + f);
+  const z = s * s;
+  const r = z * (LG1 + z * (LG2 + z * (LG3 + z * LG4)));
+  const hfsq = <f32>0.5 * f * f;
+  return k * LN2_HI - ((hfsq - (s * (hfsq + r) + (k * LN2_LO + c))) - f);
+}
+
 // ---- 4-lane versions, used by the SIMD build only ----
 
 // @ts-ignore: decorator
@@ -147,4 +178,23 @@ export function logF32(x: f32): f32 {
   const h = i32x4.shr_s(n, 1);
   const s = f32x4.mul(pow2x4(h), pow2x4(i32x4.sub(n, h)));
   return f32x4.add(f32x4.mul(expm1Poly4(r), s), f32x4.sub(s, f32x4.splat(1.0)));
+}
+
+
+// @ts-ignore: decorator
+@inline export function log1pF32x4(u: v128): v128 {
+  const one = f32x4.splat(1.0);
+  const w = f32x4.add(one, u);
+  const bits = i32x4.sub(w, i32x4.splat(SQRT_HALF_BITS));
+  const k = f32x4.convert_i32x4_s(i32x4.shr_s(bits, 23));
+  const f = f32x4.sub(i32x4.add(v128.and(bits, i32x4.splat(0x007fffff)), i32x4.splat(SQRT_HALF_BITS)), one);
+  const c = f32x4.div(f32x4.sub(u, f32x4.sub(w, one)), w);
+  const s = f32x4.div(f, f32x4.add(f32x4.splat(2.0), f));
+  const z = f32x4.mul(s, s);
+  let p = f32x4.add(f32x4.splat(LG3), f32x4.mul(z, f32x4.splat(LG4)));
+  p = f32x4.add(f32x4.splat(LG2), f32x4.mul(z, p));
+  const r = f32x4.mul(z, f32x4.add(f32x4.splat(LG1), f32x4.mul(z, p)));
+  const hfsq = f32x4.mul(f32x4.mul(f32x4.splat(0.5), f), f);
+  const tail = f32x4.add(f32x4.mul(s, f32x4.add(hfsq, r)), f32x4.add(f32x4.mul(k, f32x4.splat(LN2_LO)), c));
+  return f32x4.sub(f32x4.mul(k, f32x4.splat(LN2_HI)), f32x4.sub(f32x4.sub(hfsq, tail), f));
 }

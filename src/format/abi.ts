@@ -11,7 +11,7 @@ export const FORMAT_MAJOR = 1;
 /** A reader accepts a higher minor version (additions only: new opcodes need a newer ABI anyway). */
 export const FORMAT_MINOR = 1;
 /** Kernel ABI of this package's wasm. An image records the lowest ABI that can run it. */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 /** The format's limits: the reader refuses past them, so the packer refuses earlier. */
 /** Largest block of rows an image may ask for (bounds the arena and the overlap checks). */
@@ -149,6 +149,12 @@ export enum Act {
   HardSigmoid = 7,
   /** Two outputs only: p = sigmoid(output 1), y = [1 − p, p] (a binary classifier's predict_proba). */
   LogisticPair = 8,
+  /** ABI 4. y = min(max(x, alpha), beta): ONNX Clip (PyTorch's ReLU6, Hardtanh); NaN stays NaN. */
+  Clip = 9,
+  /** ABI 4. y = log(1 + exp(x)), computed as max(x, 0) + log1p(exp(−|x|)). */
+  Softplus = 10,
+  /** ABI 4. y = |x|. */
+  Abs = 11,
 }
 
 export enum Norm {
@@ -185,6 +191,9 @@ export const ACT_NAMES: Record<number, string> = {
   [Act.LogSoftmax]: "log_softmax",
   [Act.HardSigmoid]: "hard_sigmoid",
   [Act.LogisticPair]: "logistic_pair",
+  [Act.Clip]: "clip",
+  [Act.Softplus]: "softplus",
+  [Act.Abs]: "abs",
 };
 
 export const NORM_NAMES: Record<number, string> = { [Norm.Max]: "max", [Norm.L1]: "l1", [Norm.L2]: "l2" };

@@ -9,7 +9,7 @@
 import { FormatError, VersionError } from "../errors.js";
 import { q8AuxLayout } from "../ops/dense-q8.js";
 import { isDense, opSpec, parameterCount as stepParameterCount } from "../ops/index.js";
-import { type StepBounds, StepValidator } from "../ops/spec.js";
+import { actMinAbi, type StepBounds, StepValidator } from "../ops/spec.js";
 import {
   ABI_VERSION,
   FORMAT_MAJOR,
@@ -363,8 +363,14 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
   if (!spec) return v.bad("opcode", `unknown opcode ${opcode}`);
   if ((s.flags & ~spec.flagBits) !== 0) v.bad("flags", `unknown flags 0x${s.flags.toString(16)} for ${spec.name}`);
   const needsAbi = spec.minAbi(s);
-  if (bounds.abiVersion < needsAbi)
-    v.bad(s.flags !== 0 ? "flags" : "opcode", `needs kernel ABI ${needsAbi}, but the header says ${bounds.abiVersion}`);
+  if (bounds.abiVersion < needsAbi) {
+    // Name what raised it: a newer activation, flags, or the opcode itself.
+    const byAct = spec.actByte === "activation" && actMinAbi(s.act) === needsAbi && needsAbi > 1;
+    v.bad(
+      byAct ? "act" : s.flags !== 0 ? "flags" : "opcode",
+      `needs kernel ABI ${needsAbi}, but the header says ${bounds.abiVersion}`,
+    );
+  }
   if (nIn < 1 || nIn > MAX_ROW_FLOATS) v.bad("nIn", `${nIn} is outside 1..2^24`);
   if (nOut < 1 || nOut > MAX_ROW_FLOATS) v.bad("nOut", `${nOut} is outside 1..2^24`);
   spec.validate(s, v);

@@ -38,7 +38,8 @@ export type JsonActivation =
   | "tanh"
   | "softmax"
   | "log_softmax"
-  | "hard_sigmoid";
+  | "hard_sigmoid"
+  | "softplus";
 
 export interface JsonModel {
   kind: "logistic_regression" | "linear_regression" | "mlp";
@@ -70,6 +71,7 @@ const ACTS: Record<JsonActivation, Act> = {
   softmax: Act.Softmax,
   log_softmax: Act.LogSoftmax,
   hard_sigmoid: Act.HardSigmoid,
+  softplus: Act.Softplus,
 };
 
 // ---- field checks: each names the path it failed at ----

@@ -3,14 +3,13 @@
  * int16) in the step's scratch, per row at run time or with a static scale and zero point.
  */
 import {
-  ACT_NAMES,
   Opcode,
   STEP_FLAG_Q8_BF16_SCALES,
   STEP_FLAG_Q8_I16_INPUT,
   STEP_FLAG_Q8_NO_ROW_SUMS,
   STEP_FLAG_Q8_STATIC_INPUT,
 } from "../format/abi.js";
-import { ACTIVATIONS, actText, type OpSpec } from "./spec.js";
+import { ACTIVATIONS, actMinAbi, fusedActText, type OpSpec } from "./spec.js";
 
 /** Every DENSE_Q8 flag bit. */
 export const Q8_FLAGS =
@@ -46,7 +45,7 @@ export const denseQ8: OpSpec = {
   acts: ACTIVATIONS,
   flagBits: Q8_FLAGS,
   dense: true,
-  minAbi: (s) => (s.flags & Q8_FLAGS_ABI3 ? 3 : s.flags !== 0 ? 2 : 1),
+  minAbi: (s) => Math.max(actMinAbi(s.act), s.flags & Q8_FLAGS_ABI3 ? 3 : s.flags !== 0 ? 2 : 1),
   inPlace: () => false,
   validate(s, v) {
     const { nIn, nOut, flags } = s;
@@ -77,6 +76,6 @@ export const denseQ8: OpSpec = {
     v.scratch(q8ScratchBytes(nIn, flags));
   },
   describe: (s) =>
-    `${actText(ACT_NAMES, s.act)} (${s.flags & STEP_FLAG_Q8_I16_INPUT ? "int16" : "uint8"} rows, ${s.flags & STEP_FLAG_Q8_STATIC_INPUT ? "static scale" : "dynamic"}, ${s.flags & STEP_FLAG_Q8_BF16_SCALES ? "bf16" : "f32"} scales)`,
+    `${fusedActText(s)} (${s.flags & STEP_FLAG_Q8_I16_INPUT ? "int16" : "uint8"} rows, ${s.flags & STEP_FLAG_Q8_STATIC_INPUT ? "static scale" : "dynamic"}, ${s.flags & STEP_FLAG_Q8_BF16_SCALES ? "bf16" : "f32"} scales)`,
   parameterCount: (s) => s.nIn * s.nOut + s.nOut,
 };

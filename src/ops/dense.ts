@@ -1,6 +1,6 @@
 /** DENSE and DENSE_NARROW: y = act(W·x + b), f32 weights. */
-import { ACT_NAMES, Opcode } from "../format/abi.js";
-import { ACTIVATIONS, actText, type OpSpec } from "./spec.js";
+import { Opcode } from "../format/abi.js";
+import { ACTIVATIONS, actMinAbi, fusedActText, type OpSpec } from "./spec.js";
 
 /** The outputs one DENSE_NARROW row computes at once (one SIMD vector). */
 export const NARROW_LANES = 4;
@@ -12,7 +12,7 @@ export const dense: OpSpec = {
   acts: ACTIVATIONS,
   flagBits: 0,
   dense: true,
-  minAbi: () => 1,
+  minAbi: (s) => actMinAbi(s.act),
   inPlace: () => false,
   validate(s, v) {
     v.act(ACTIVATIONS);
@@ -21,7 +21,7 @@ export const dense: OpSpec = {
     v.finite("w", s.nIn * s.nOut);
     v.unused("aux", "scratch");
   },
-  describe: (s) => actText(ACT_NAMES, s.act),
+  describe: fusedActText,
   parameterCount: (s) => s.nIn * s.nOut + s.nOut,
 };
 

@@ -1,6 +1,6 @@
 /** AFFINE (y = act(w ⊙ x + b)) and ACT (y = act(x)): element-wise, so they may run in place. */
-import { ACT_NAMES, Opcode } from "../format/abi.js";
-import { ACTIVATIONS, actText, type OpSpec } from "./spec.js";
+import { Opcode } from "../format/abi.js";
+import { ACTIVATIONS, actMinAbi, fusedActText, type OpSpec } from "./spec.js";
 
 export const affine: OpSpec = {
   opcode: Opcode.Affine,
@@ -9,7 +9,7 @@ export const affine: OpSpec = {
   acts: ACTIVATIONS,
   flagBits: 0,
   dense: false,
-  minAbi: () => 1,
+  minAbi: (s) => actMinAbi(s.act),
   inPlace: () => true,
   validate(s, v) {
     v.act(ACTIVATIONS);
@@ -18,7 +18,7 @@ export const affine: OpSpec = {
     v.param("b", s.nIn * 4);
     v.unused("aux", "scratch");
   },
-  describe: (s) => actText(ACT_NAMES, s.act),
+  describe: fusedActText,
   parameterCount: (s) => 2 * s.nIn,
 };
 
@@ -29,13 +29,13 @@ export const act: OpSpec = {
   acts: ACTIVATIONS,
   flagBits: 0,
   dense: false,
-  minAbi: () => 1,
+  minAbi: (s) => actMinAbi(s.act),
   inPlace: () => true,
   validate(_, v) {
     v.act(ACTIVATIONS);
     v.sameShape();
     v.unused("w", "b", "aux", "scratch");
   },
-  describe: (s) => actText(ACT_NAMES, s.act),
+  describe: fusedActText,
   parameterCount: () => 0,
 };

@@ -5,7 +5,7 @@
  * Runtime-safe: the reader (and so the runtime entry) imports this, the importers do not.
  */
 import { FormatError } from "../errors.js";
-import { Act, type Opcode, Step, type StepField } from "../format/abi.js";
+import { ACT_NAMES, Act, type Opcode, Step, type StepField } from "../format/abi.js";
 import type { StepRecord } from "../format/types.js";
 
 /** The fields of a step that say what it is (enough for minAbi and inPlace, before any placement). */
@@ -138,3 +138,13 @@ export const actText = (names: Record<number, string>, act: number): string => {
   const name = names[act];
   return name && name !== "none" ? name : "";
 };
+
+/** The activations kernel ABI 4 added: a step that fuses one needs ABI 4, every other step keeps its ABI. */
+const ABI4_ACTS: ReadonlySet<number> = new Set([Act.Clip, Act.Softplus, Act.Abs]);
+
+/** The lowest kernel ABI that knows the activation `act`. */
+export const actMinAbi = (act: number): number => (ABI4_ACTS.has(act) ? 4 : 1);
+
+/** A step's fused activation for `inspect`: its name, with the bounds for clip ("clip [0, 6]"). */
+export const fusedActText = (s: Pick<StepRecord, "act" | "alpha" | "beta">): string =>
+  s.act === Act.Clip ? `clip [${s.alpha}, ${s.beta}]` : actText(ACT_NAMES, s.act);

@@ -43,7 +43,24 @@ const ELEMENTWISE: Array<[string, Act, (v: number) => number, number]> = [
     (v) => Math.max(0, Math.min(1, Math.fround(Math.fround(Math.fround(0.2) * v) + 0.5))),
     0.2,
   ],
+  // np.clip's min(max(x, lo), hi) with lo = −1, hi = 2 (alpha, beta): NaN stays NaN.
+  ["clip", Act.Clip, (v) => Math.min(Math.max(v, -1), 2), -1],
+  ["softplus", Act.Softplus, softplus, 0],
+  ["abs", Act.Abs, Math.abs, 0],
 ];
+
+/** The ONNX definition log(1 + exp(x)), in float64 without overflow. */
+function softplus(v: number): number {
+  return v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
+}
+
+/** |got − want| in units of the last place of want rounded to f32 (the spacing above |want|). */
+function ulps(got: number, want: number): number {
+  const w = Math.abs(Math.fround(want));
+  const bitsOf = new Uint32Array(Float32Array.of(w).buffer);
+  const above = new Float32Array(Uint32Array.of(bitsOf[0]! + 1).buffer)[0]!;
+  return Math.abs(got - want) / (above - w);
+}
 
 /** Sigmoid of −Inf…: all references computed in float64 on the f32 inputs. */
 function refOf(f: (v: number) => number, x: Float32Array): Float64Array {
@@ -61,7 +78,7 @@ describe.each(BUILDS)("activations · %s build", (build) => {
   };
 
   for (const [label, act, f, alpha] of ELEMENTWISE) {
-    const beta = act === Act.HardSigmoid ? 0.5 : 0;
+    const beta = act === Act.HardSigmoid ? 0.5 : act === Act.Clip ? 2 : 0;
     it.each(SIZES)(`${label}: n=%i random values, fast and reference`, (n) => {
       const x = seeded(`${label} ${n}`).floats(n, -12, 12);
       for (const name of ["applyAct", "applyActRef"]) {
@@ -108,6 +125,29 @@ describe.each(BUILDS)("activations · %s build", (build) => {
     expect(Array.from(run("applyAct", Act.LogisticPair, Float32Array.of(0, NaN))).every(Number.isNaN)).toBe(true);
   });
 
+  it("softplus is within 1.5 ulp of float64 on [−100, 100], x itself for large x, 0 and Inf at ∓Inf", () => {
+    const n = 100_000;
+    const x = Float32Array.from({ length: n }, (_, i) => -100 + (200 * i) / n);
+    const got = run("applyAct", Act.Softplus, x);
+    let worst = 0;
+    for (let i = 0; i < n; i++) if (softplus(x[i]!) > 1e-37) worst = Math.max(worst, ulps(got[i]!, softplus(x[i]!)));
+    expect(worst).toBeLessThanOrEqual(1.5);
+    const edges = run("applyAct", Act.Softplus, Float32Array.of(-Infinity, Infinity, 30, 1e30, -0, NaN));
+    expect(Array.from(edges.subarray(0, 5))).toEqual([0, Infinity, 30, Math.fround(1e30), Math.fround(Math.LN2)]);
+    expect(edges[5]).toBeNaN();
+  });
+
+  it("clip: lo > hi gives hi everywhere (numpy, ONNX), ±Inf to the bounds, −0 kept, NaN kept", () => {
+    const x = Float32Array.of(-Infinity, -3, -0, 0, 1, 5, Infinity, NaN);
+    for (const name of ["applyAct", "applyActRef"]) {
+      expect(Array.from(run(name, Act.Clip, x, 3, 1).subarray(0, 7)), name).toEqual([1, 1, 1, 1, 1, 1, 1]);
+      const y = run(name, Act.Clip, x, -2, 2);
+      expect(Array.from(y.subarray(0, 7)), name).toEqual([-2, -2, -0, 0, 1, 2, 2]);
+      expect(Object.is(y[2], -0), `${name}: −0`).toBe(true); // PyTorch's clamp keeps it too
+      expect(y[7]).toBeNaN();
+    }
+  });
+
   it("sigmoid reaches exactly 0 and 1 at ∓Inf and stays in [0, 1] at ±100", () => {
     const got = run("applyAct", Act.Sigmoid, Float32Array.of(-Infinity, Infinity, -100, 100));
     expect(Array.from(got.subarray(0, 2))).toEqual([0, 1]);
@@ -146,7 +186,7 @@ describe.each(BUILDS)("activations · %s build", (build) => {
   });
 });
 
-describe.each(BUILDS)("exp, expm1 and log · %s build", (build) => {
+describe.each(BUILDS)("exp, expm1, log1p and log · %s build", (build) => {
   const k = new KernelHarness(build);
   it("exp is within 2 ulp of Math.exp across its range, and exact at the limits", () => {
     const exp = k.fn("expF32");
@@ -173,6 +213,23 @@ describe.each(BUILDS)("exp, expm1 and log · %s build", (build) => {
       const x = Math.fround(v);
       expect(Math.abs(expm1(x) - Math.expm1(x))).toBeLessThanOrEqual(3e-7 * Math.abs(Math.expm1(x)));
     }
+  });
+
+  it("log1p is within 1 ulp of Math.log1p on [0, 1], exact for tiny u, NaN kept", () => {
+    const log1p = k.fn("log1pF32");
+    let worst = 0;
+    for (let i = 0; i <= 50_000; i++) {
+      const u = Math.fround(i / 50_000);
+      worst = Math.max(worst, ulps(log1p(u), Math.log1p(u)));
+    }
+    for (let e = 1; e < 140; e += 0.25) {
+      const u = Math.fround(2 ** -e);
+      worst = Math.max(worst, ulps(log1p(u), Math.log1p(u)));
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(log1p(0)).toBe(0);
+    expect(log1p(1e-30)).toBe(Math.fround(1e-30));
+    expect(log1p(NaN)).toBeNaN();
   });
 
   it("log is within 2 ulp of Math.log, including subnormals, and IEEE at the edges", () => {

@@ -17,7 +17,13 @@ const ACTS = [
   Act.LogSoftmax,
   Act.HardSigmoid,
   Act.LogisticPair,
+  Act.Clip,
+  Act.Softplus,
+  Act.Abs,
 ];
+/** alpha and beta: hard sigmoid's, clip's bounds (inside the values' range, so both are hit), leaky relu's slope. */
+const params = (act: Act): [number, number] =>
+  act === Act.HardSigmoid ? [0.2, 0.5] : act === Act.Clip ? [-0.75, 0.5] : [0.1, 0];
 
 describe("activations: the scalar build gives the SIMD build's bits", () => {
   it(`applyAct: ${CASES} random rows, every kind, lengths 1–70 and 784, in place and not`, () => {
@@ -27,8 +33,7 @@ describe("activations: the scalar build gives the SIMD build's bits", () => {
       const n = act === Act.LogisticPair ? 2 : r.next() < 0.9 ? r.int(1, 70) : 784;
       // Values on exp's scale (softmax sums of comparable terms), or the stress kinds with NaN/±Inf.
       const x = r.next() < 0.5 ? r.floats(n, -12, 12) : values(r, n, true);
-      const alpha = act === Act.HardSigmoid ? 0.2 : 0.1,
-        beta = act === Act.HardSigmoid ? 0.5 : 0;
+      const [alpha, beta] = params(act);
       const inPlace = r.next() < 0.3;
       const [scalar, simd] = inBoth((k) => {
         const px = k.f32(x);
@@ -80,7 +85,7 @@ describe("activations: the scalar build gives the SIMD build's bits", () => {
     }
   });
 
-  it("exp, expm1 and log: the same bits over their whole range and at the edges", () => {
+  it("exp, expm1, log and log1p: the same bits over their whole range and at the edges", () => {
     const r = seeded("same bits elementary");
     const xs = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -1e-40, 88.72, 88.73, -87.3, -103.9, -104, -150, 3.4e38];
     for (let i = 0; i < 3000; i++) xs.push(r.next() * 240 - 120, (r.next() - 0.5) * 2 ** r.int(-40, 10));
@@ -88,5 +93,19 @@ describe("activations: the scalar build gives the SIMD build's bits", () => {
       const [scalar, simd] = inBoth((k) => xs.map((v) => k.fn(name)(Math.fround(name === "logF32" ? Math.abs(v) : v))));
       expectSameBits(scalar, simd, name);
     }
+    // log1p's domain is [0, 1] (softplus's exp(−|x|)): the values of exp on it, and NaN.
+    const us = [
+      NaN,
+      0,
+      1,
+      1e-40,
+      1.4e-45,
+      2 ** -24,
+      2 ** -23,
+      Math.SQRT2 - 1,
+      ...xs.map((v) => Math.exp(-Math.abs(v))),
+    ];
+    const [scalar, simd] = inBoth((k) => us.map((u) => k.fn("log1pF32")(Math.fround(u))));
+    expectSameBits(scalar, simd, "log1pF32");
   });
 });

@@ -80,6 +80,9 @@ describe("dense f32: the scalar build gives the SIMD build's bits", () => {
     Act.LogSoftmax,
     Act.HardSigmoid,
     Act.LogisticPair,
+    Act.Clip,
+    Act.Softplus,
+    Act.Abs,
   ];
   it(`narrow (≤ 4 outputs): ${CASES} random shapes, every activation, one row and blocks`, () => {
     const r = seeded("same bits narrow");
@@ -90,8 +93,8 @@ describe("dense f32: the scalar build gives the SIMD build's bits", () => {
         nRows = r.next() < 0.3 ? 1 : r.int(2, 9);
       const xStride = nIn + r.int(0, 2),
         yStride = nOut + r.int(0, 2);
-      const alpha = act === Act.HardSigmoid ? 0.2 : 0.01,
-        beta = act === Act.HardSigmoid ? 0.5 : 0;
+      const alpha = act === Act.HardSigmoid ? 0.2 : act === Act.Clip ? -0.5 : 0.01,
+        beta = act === Act.HardSigmoid ? 0.5 : act === Act.Clip ? 0.25 : 0;
       // Softmax kinds: moderate logits half the time, so that no single exp dominates the sum.
       const moderate = (act === Act.Softmax || act === Act.LogSoftmax) && r.next() < 0.5;
       const x = moderate ? r.floats(nRows * xStride, -2, 2) : values(r, nRows * xStride, true),

@@ -19,9 +19,16 @@ interface Case {
   image: () => Uint8Array;
 }
 
+/**
+ * Fixtures added after golden.json was written, for models that did not pack before (the ABI 4
+ * activations): their outputs are pinned against PyTorch in test/onnx/fixtures.test.ts and
+ * their two builds against each other in test/onnx/activations.test.ts, not here.
+ */
+const AFTER_GOLDEN = /^torch_act_/;
+
 const files = (dir: string, ext: string) =>
   readdirSync(new URL(dir, root))
-    .filter((f) => f.endsWith(ext))
+    .filter((f) => f.endsWith(ext) && !AFTER_GOLDEN.test(f))
     .sort()
     .map((f) => `${dir}${f}`);
 const read = (path: string) => new Uint8Array(readFileSync(new URL(path, root)));

@@ -277,3 +277,35 @@ describe("int8 packing of a binary logistic regression", () => {
     });
   });
 });
+
+describe("a softplus layer (ABI 4)", () => {
+  it("packs and matches log(1 + exp(W x + b)) in float64, in both builds", () => {
+    const layers = [
+      {
+        weights: [
+          [1.5, -2],
+          [0.25, 3],
+          [-4, 0.5],
+        ],
+        bias: [0.1, -0.2, 0.3],
+        activation: "softplus",
+      },
+      { weights: [[1, -1, 0.5]], bias: [0] },
+    ];
+    const image = pack({ kind: "mlp", layers } as never);
+    const sp = (v: number) => (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v)));
+    for (const x of [
+      [0, 0],
+      [3, -1],
+      [-20, 25],
+    ]) {
+      const h = layers[0]!.weights.map((w, o) => sp(w[0]! * x[0]! + w[1]! * x[1]! + layers[0]!.bias[o]!));
+      const want = h[0]! - h[1]! + 0.5 * h[2]!;
+      for (const simd of ["require", "off"] as const) {
+        const y = Model.load(image, { simd }).predict(x)[0]!;
+        expect(Math.abs(y - want), `${x} ${simd}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want)));
+      }
+    }
+    expect(Model.load(image).info.abiVersion).toBe(4);
+  });
+});

@@ -38,7 +38,26 @@ describe("ACT", () => {
 
   it.each([
     ["weights", withField(actImage(), "w", 16), "w", /must be zero/],
-    ["an unknown activation", withField(actImage(), "act", 9), "act", /unknown activation 9/],
+    ["an unknown activation", withField(actImage(), "act", 12), "act", /unknown activation 12/],
+    ["an ABI 4 activation under an ABI 1 header", withField(actImage(), "act", Act.Clip), "act", /needs kernel ABI 4/],
     ["nOut ≠ nIn", withField(actImage(), "nOut", 2), "nOut", /must equal nIn/],
   ])("refuses %s", (_, image, field, message) => expectRefused(image, field as "w", message));
+});
+
+describe("the ABI 4 activations (clip, softplus, abs)", () => {
+  it.each([
+    [Act.Clip, "clip [0, 6]"],
+    [Act.Softplus, "softplus"],
+    [Act.Abs, "abs"],
+  ])("act %i: the step and the image need ABI 4; inspect says %s", (a, text) => {
+    const image = oneStep({ opcode: Opcode.Act, act: a, alpha: 0, beta: a === Act.Clip ? 6 : 0, nIn: 4, nOut: 4 });
+    const info = readImage(image);
+    expect([act.minAbi(info.steps[0]!), info.abiVersion]).toEqual([4, 4]);
+    expect(describeStep(info.steps[0]!)).toBe(`ACT           4 → 4     ${text}`);
+  });
+
+  it("every other activation keeps ABI 1, so the images made before ABI 4 stay the same", () => {
+    for (const a of [Act.None, Act.Relu, Act.LeakyRelu, Act.Sigmoid, Act.Tanh, Act.HardSigmoid, Act.Softmax])
+      expect(readImage(oneStep({ opcode: Opcode.Act, act: a, nIn: 4, nOut: 4 })).abiVersion).toBe(1);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Element-wise operators: Add/Sub/Mul/Div with one constant operand (an affine step), the
- * activations, BatchNormalization (an affine step), Cast, Identity and Dropout (no step).
+ * activations (Clip too: its bounds are the activation's alpha and beta), BatchNormalization
+ * (an affine step), Cast, Identity and Dropout (no step).
  */
 
 import { Act } from "../../format/abi.js";
@@ -15,7 +16,12 @@ const ACTS: Record<string, { act: Act; sinceOpset: number; alpha?: number; beta?
   Sigmoid: { act: Act.Sigmoid, sinceOpset: 6 },
   HardSigmoid: { act: Act.HardSigmoid, sinceOpset: 6, alpha: 0.2, beta: 0.5 },
   Tanh: { act: Act.Tanh, sinceOpset: 6 },
+  Softplus: { act: Act.Softplus, sinceOpset: 1 },
+  Abs: { act: Act.Abs, sinceOpset: 6 },
 };
+
+/** Clip's default bounds (opset 6–10 attributes; absent inputs from opset 11): ±FLT_MAX, as onnxruntime uses. */
+const FLT_MAX = 3.4028234663852886e38;
 
 export function register(reg: OnnxOpRegistry): void {
   const e = { domain: "", batchFree: true } as const;
@@ -31,6 +37,7 @@ export function register(reg: OnnxOpRegistry): void {
   for (const [opType, a] of Object.entries(ACTS)) {
     reg.add({ ...e, opType, sinceOpset: a.sinceOpset, lower: (ctx) => [activation(ctx, a)] });
   }
+  reg.add({ ...e, opType: "Clip", sinceOpset: 6, lower: (ctx) => [clip(ctx)] });
   reg.add({ domain: "", opType: "BatchNormalization", sinceOpset: 7, lower: (ctx) => [batchNorm(ctx)] });
   reg.add({
     ...e,
@@ -48,6 +55,24 @@ function activation(ctx: OnnxContext, a: (typeof ACTS)[string]): Sym {
   const alpha = a.alpha === undefined ? 0 : ctx.attr("alpha", a.alpha);
   const beta = a.beta === undefined ? 0 : ctx.attr("beta", a.beta);
   return { kind: "row", v: ctx.graph.act(x.v, a.act, alpha, beta), shape: x.shape };
+}
+
+/** Clip as an activation, alpha = min and beta = max: attributes up to opset 10, constant inputs from 11. */
+function clip(ctx: OnnxContext): Sym {
+  const x = ctx.row(0);
+  const bound = (i: number, name: "min" | "max", fallback: number): number => {
+    if (ctx.opset < 11) return ctx.attr(name, fallback);
+    if (!ctx.sym(i, true)) return fallback; // absent or ""
+    const t = ctx.constant(i, name);
+    const d = ctx.numeric(t, name);
+    if (d.length !== 1) ctx.refuse(`${name} (input ${i}) must be a scalar; it has shape [${t.dims}]`);
+    return d[0]!;
+  };
+  const lo = bound(1, "min", -FLT_MAX),
+    hi = bound(2, "max", FLT_MAX);
+  if (Number.isNaN(lo) || Number.isNaN(hi)) ctx.refuse(`a NaN bound (min ${lo}, max ${hi}) is not supported`);
+  // The kernel compares in f32: the bounds as f32 (a double model's rows are computed in f32 too).
+  return { kind: "row", v: ctx.graph.act(x.v, Act.Clip, Math.fround(lo), Math.fround(hi)), shape: x.shape };
 }
 
 function dropout(ctx: OnnxContext, n: OnnxNode): Sym | undefined {
