@@ -9,7 +9,7 @@
 // versions run the same f32 operations per element, so both builds agree bit for bit on the
 // element-wise activations.
 import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_HARD_SIGMOID, ACT_LOGISTIC_PAIR, ACT_CLIP, ACT_SOFTPLUS, ACT_ABS } from "../abi";
-import { expF32, expm1F32, logF32, log1pF32, expF32x4, expm1F32x4, log1pF32x4 } from "./math";
+import { expF32, expm1F32, logF32, log1pF32, expF32x4, expm1F32x4 } from "./math";
 import { isAct } from "../config";
 
 // ---- scalar element functions ----
@@ -46,7 +46,14 @@ import { isAct } from "../config";
 // log1p term falls below half an ulp of v, so the result is v. relu keeps NaN.
 // Not inlined (nor softplusV): one copy of exp and log1p, however many loops call it.
 function softplusS(v: f32): f32 { return reluS(v) + log1pF32(expF32(-abs<f32>(v))); }
-function softplusV(v: v128): v128 { return f32x4.add(f32x4.pmax(v, f32x4.splat(0)), log1pF32x4(expF32x4(f32x4.neg(f32x4.abs(v))))); }
+// Lane by lane through the scalar form: softplus is rare in deployed nets, and a 4-lane exp and
+// log1p of its own would add a kilobyte to every release module. The same bits by construction.
+function softplusV(v: v128): v128 {
+  let y = f32x4.splat(softplusS(f32x4.extract_lane(v, 0)));
+  y = f32x4.replace_lane(y, 1, softplusS(f32x4.extract_lane(v, 1)));
+  y = f32x4.replace_lane(y, 2, softplusS(f32x4.extract_lane(v, 2)));
+  return f32x4.replace_lane(y, 3, softplusS(f32x4.extract_lane(v, 3)));
+}
 
 /** One element through an element-wise activation (softmax kinds are row-wise: not here). */
 // @ts-ignore: decorator

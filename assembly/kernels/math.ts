@@ -180,21 +180,3 @@ const SQRT_HALF_BITS: i32 = 0x3f3504f3;
   return f32x4.add(f32x4.mul(expm1Poly4(r), s), f32x4.sub(s, f32x4.splat(1.0)));
 }
 
-
-// @ts-ignore: decorator
-@inline export function log1pF32x4(u: v128): v128 {
-  const one = f32x4.splat(1.0);
-  const w = f32x4.add(one, u);
-  const bits = i32x4.sub(w, i32x4.splat(SQRT_HALF_BITS));
-  const k = f32x4.convert_i32x4_s(i32x4.shr_s(bits, 23));
-  const f = f32x4.sub(i32x4.add(v128.and(bits, i32x4.splat(0x007fffff)), i32x4.splat(SQRT_HALF_BITS)), one);
-  const c = f32x4.div(f32x4.sub(u, f32x4.sub(w, one)), w);
-  const s = f32x4.div(f, f32x4.add(f32x4.splat(2.0), f));
-  const z = f32x4.mul(s, s);
-  let p = f32x4.add(f32x4.splat(LG3), f32x4.mul(z, f32x4.splat(LG4)));
-  p = f32x4.add(f32x4.splat(LG2), f32x4.mul(z, p));
-  const r = f32x4.mul(z, f32x4.add(f32x4.splat(LG1), f32x4.mul(z, p)));
-  const hfsq = f32x4.mul(f32x4.mul(f32x4.splat(0.5), f), f);
-  const tail = f32x4.add(f32x4.mul(s, f32x4.add(hfsq, r)), f32x4.add(f32x4.mul(k, f32x4.splat(LN2_LO)), c));
-  return f32x4.sub(f32x4.mul(k, f32x4.splat(LN2_HI)), f32x4.sub(f32x4.sub(hfsq, tail), f));
-}
