@@ -74,12 +74,13 @@ export function planArena(steps: readonly ArenaStep[], request: ArenaRequest): A
   for (const o of request.outputs) where.set(o.value.id, { offset: outputOffset + o.column * 4, stride: outputLength });
 
   const { buffers, group, scratch } = lifetimes(steps, where, batchRows);
-  let arenaBytes = placeFirstFit(buffers, fixedBytes);
+  const near = liveWith(buffers);
+  let arenaBytes = placeFirstFit(buffers, fixedBytes, near);
   // First-fit by size can leave holes (about half of random 20-layer chains get more than
   // their largest live pair). When it did, try the bound itself, from both ends.
   const bound = fixedBytes + mostLiveBytes(buffers, steps.length);
   if (arenaBytes > bound) {
-    const offsets = placeFromBothEnds(buffers, fixedBytes, bound);
+    const offsets = placeFromBothEnds(buffers, fixedBytes, bound, near);
     if (offsets) {
       buffers.forEach((b, i) => (b.offset = offsets[i]!));
       arenaBytes = bound;
@@ -140,21 +141,43 @@ function lifetimes(
 }
 
 /**
+ * For each buffer, the buffers live during some step it is live: a sweep over their starts, so
+ * the cost is the number of such pairs (a chain's few neighbours each), not all pairs.
+ */
+export function liveWith(buffers: readonly Buffer[]): number[][] {
+  const order = buffers.map((_, i) => i).sort((a, b) => buffers[a]!.start - buffers[b]!.start);
+  const near: number[][] = buffers.map(() => []);
+  let active: number[] = [];
+  for (const i of order) {
+    const start = buffers[i]!.start;
+    active = active.filter((j) => buffers[j]!.end >= start);
+    for (const j of active) {
+      near[i]!.push(j);
+      near[j]!.push(i);
+    }
+    active.push(i);
+  }
+  return near;
+}
+
+/**
  * Sets each buffer's offset, from `base` up: largest first, each at the lowest offset where it
  * overlaps no placed buffer that is live at the same time. Returns the end of the highest one.
  */
-function placeFirstFit(buffers: Buffer[], base: number): number {
+function placeFirstFit(buffers: Buffer[], base: number, near: readonly number[][]): number {
   let end = base;
-  const placed: Buffer[] = [];
-  for (const buf of [...buffers].sort((a, b) => b.bytes - a.bytes)) {
+  const placedAt = new Array<number>(buffers.length).fill(-1); // placement order, -1: not yet
+  const bySize = buffers.map((_, i) => i).sort((a, b) => buffers[b]!.bytes - buffers[a]!.bytes);
+  for (const [n, i] of bySize.entries()) {
+    const buf = buffers[i]!;
     let offset = base;
-    for (const other of [...placed].sort((a, b) => a.offset - b.offset)) {
-      const liveTogether = buf.start <= other.end && other.start <= buf.end;
-      if (liveTogether && offset < other.offset + other.bytes && other.offset < offset + buf.bytes)
-        offset = other.offset + other.bytes;
+    const others = near[i]!.filter((j) => placedAt[j]! >= 0);
+    others.sort((a, b) => buffers[a]!.offset - buffers[b]!.offset || placedAt[a]! - placedAt[b]!);
+    for (const other of others.map((j) => buffers[j]!)) {
+      if (offset < other.offset + other.bytes && other.offset < offset + buf.bytes) offset = other.offset + other.bytes;
     }
     buf.offset = offset;
-    placed.push(buf);
+    placedAt[i] = n;
     end = Math.max(end, offset + buf.bytes);
   }
   return end;
@@ -164,7 +187,7 @@ function placeFirstFit(buffers: Buffer[], base: number): number {
 function mostLiveBytes(buffers: readonly Buffer[], nSteps: number): number {
   const live = new Array<number>(nSteps).fill(0);
   for (const b of buffers) for (let k = b.start; k <= b.end; k++) live[k]! += b.bytes;
-  return Math.max(0, ...live);
+  return live.reduce((a, b) => Math.max(a, b), 0);
 }
 
 /**
@@ -173,18 +196,25 @@ function mostLiveBytes(buffers: readonly Buffer[], nSteps: number): number {
  * offset or to the highest one, away from the placed buffer that became live last among those it
  * is live with (a chain's activations alternate ends, so each pair fits side by side).
  */
-function placeFromBothEnds(buffers: readonly Buffer[], base: number, limit: number): number[] | undefined {
+function placeFromBothEnds(
+  buffers: readonly Buffer[],
+  base: number,
+  limit: number,
+  near: readonly number[][],
+): number[] | undefined {
   const order = buffers
     .map((_, i) => i)
     .sort((a, b) => buffers[a]!.start - buffers[b]!.start || buffers[b]!.bytes - buffers[a]!.bytes);
   const offsets = new Array<number>(buffers.length);
   const top = new Array<boolean>(buffers.length);
-  const placed: number[] = [];
+  const placed = new Array<boolean>(buffers.length).fill(false);
   for (const i of order) {
     const buf = buffers[i]!;
-    const busy = placed
-      .filter((j) => buf.start <= buffers[j]!.end && buffers[j]!.start <= buf.end)
-      .map((j) => ({ j, from: offsets[j]!, to: offsets[j]! + buffers[j]!.bytes }));
+    const busy = near[i]!.filter((j) => placed[j]).map((j) => ({
+      j,
+      from: offsets[j]!,
+      to: offsets[j]! + buffers[j]!.bytes,
+    }));
     const fits = (at: number) =>
       at >= base && at + buf.bytes <= limit && busy.every((o) => at >= o.to || o.from >= at + buf.bytes);
     // Candidates: the ends of the range and the edges of every live buffer.
@@ -198,7 +228,7 @@ function placeFromBothEnds(buffers: readonly Buffer[], base: number, limit: numb
     const at = wantTop ? Math.max(...candidates) : Math.min(...candidates);
     offsets[i] = at;
     top[i] = wantTop;
-    placed.push(i);
+    placed[i] = true;
   }
   return offsets;
 }

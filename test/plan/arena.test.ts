@@ -3,7 +3,7 @@
 // (predictions through it match a plain float64 forward pass).
 import { describe, expect, it } from "vitest";
 import { Act, inspect, Model, Opcode } from "../../src/index.js";
-import { type ArenaStep, planArena, type Value } from "../../src/plan/arena.js";
+import { type ArenaStep, liveWith, planArena, type Value } from "../../src/plan/arena.js";
 import { PlanBuilder } from "../../src/plan/builder.js";
 import { quantizeRows } from "../../src/plan/quantize.js";
 import { expectAllClose, TOL } from "../helpers/close.js";
@@ -154,5 +154,31 @@ describe("planArena on random chains", () => {
         }
       });
     }
+  });
+});
+
+describe("lifetimes of a deep chain", () => {
+  // Placement asks only a buffer's live neighbours, so a deep net packs in linear time: a chain's
+  // buffers each overlap the one before and the one after, never all the others.
+  it("liveWith finds exactly the overlapping pairs, a few per buffer in a 20,000-step chain", () => {
+    const n = 20_000;
+    const buffers = Array.from({ length: n }, (_, k) => ({ bytes: 16, start: k, end: k + 1, offset: 0, stride: 4 }));
+    const near = liveWith(buffers);
+    expect(near.reduce((a, l) => a + l.length, 0)).toBe(2 * (n - 1));
+    expect(near[0]).toEqual([1]);
+    expect([...near[500]!].sort((a, b) => a - b)).toEqual([499, 501]);
+  });
+
+  it("liveWith agrees with comparing every pair on random lifetimes", () => {
+    const r = seeded("liveWith");
+    const buffers = Array.from({ length: 300 }, () => {
+      const start = r.int(0, 100);
+      return { bytes: 16, start, end: start + r.int(0, 10), offset: 0, stride: 4 };
+    });
+    const near = liveWith(buffers).map((l) => [...l].sort((a, b) => a - b));
+    const brute = buffers.map((a, i) =>
+      buffers.flatMap((b, j) => (j !== i && a.start <= b.end && b.start <= a.end ? [j] : [])),
+    );
+    expect(near).toEqual(brute);
   });
 });
