@@ -88,6 +88,8 @@ export enum Opcode {
   DenseNarrow = 8,
   /** ABI 2. Element-wise quantization to integer values held in f32 (ONNX QuantizeLinear, DynamicQuantizeLinear); act = QuantMode. */
   Quantize = 9,
+  /** ABI 4. y[i] = w[i] where x[i] is the replaced value alpha (NaN: where x[i] is NaN), else x[i]: ONNX-ML Imputer. */
+  Impute = 10,
 }
 
 /** How a dense layer was stored, per dense step, in a quantized image's report (metadata, format 1.1). */

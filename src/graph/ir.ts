@@ -1,14 +1,23 @@
 /**
  * The one graph between the importers (ONNX, JSON) and the planner: dense, affine, activation,
  * argmax, normalize, concat, int8 dense, quantize and reshape nodes on row values, parameters in
- * float64. Each value carries its shape: the feature dims after the batch dimension ([n],
+ * float64, and "op" nodes: one step of any opcode, written as the importer gives it (a new
+ * opcode needs no node kind of its own; the passes never fold such a node). Each value carries its shape: the feature dims after the batch dimension ([n],
  * [C, H, W], …), so that later operators (convolutions, pooling) can be planned on it; the
  * planner takes flat widths, and src/graph/to-plan.ts flattens. src/graph/passes.ts folds and
  * fuses the nodes before the hand-off.
  */
 
 import { ModelSpecError, SizeLimitError } from "../errors.js";
-import { Act, MAX_ARENA_BYTES, MAX_IMAGE_BYTES, MAX_ROW_FLOATS, type Norm, QuantMode } from "../format/abi.js";
+import {
+  Act,
+  MAX_ARENA_BYTES,
+  MAX_IMAGE_BYTES,
+  MAX_ROW_FLOATS,
+  type Norm,
+  type Opcode,
+  QuantMode,
+} from "../format/abi.js";
 
 export type Kind =
   | "input"
@@ -20,7 +29,8 @@ export type Kind =
   | "concat"
   | "dense_q8"
   | "quantize"
-  | "reshape";
+  | "reshape"
+  | "op";
 
 export interface IrValue {
   readonly id: number;
@@ -47,10 +57,30 @@ export interface IrValue {
   q8?: { wq: Int8Array; scales: Float32Array; input?: { scale: number; zeroPoint: number } };
   /** quantize: mode, per-element scale (or multiplier) and zero point in w and b, range. */
   quant?: { mode: QuantMode; lo: number; hi: number };
+  /** op: the step's own fields (w and b above, in float64; act, alpha and beta as for every node). */
+  op?: { opcode: Opcode; flags: number; aux?: Uint8Array; scratchBytes: number };
   /** The name errors use for this step ("layers[2]", "scaler"); the planner's default otherwise. */
   where?: string;
   /** Set when a pass replaced this node by another. */
   forward?: IrValue;
+}
+
+/** The fields of one generic step (Graph.op). */
+export interface OpStep {
+  opcode: Opcode;
+  /** The act byte: an activation, norm or mode, as the opcode's spec reads it (default 0). */
+  act?: number;
+  alpha?: number;
+  beta?: number;
+  w?: Float64Array;
+  b?: Float64Array;
+  aux?: Uint8Array;
+  flags?: number;
+  /** Scratch bytes per step (not per row). */
+  scratchBytes?: number;
+  /** The result's feature dims. */
+  shape: readonly number[];
+  where?: string;
 }
 
 const prod = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
@@ -134,7 +164,7 @@ export class Graph {
     let bytes: number;
     if (n.kind === "dense") bytes = this.denseBytes(n.srcs[0]!.width, width);
     else if (n.kind === "dense_q8") bytes = n.q8!.wq.length + 4 * (n.q8!.scales.length + (n.b?.length ?? 0));
-    else bytes = 4 * ((n.w?.length ?? 0) + (n.b?.length ?? 0));
+    else bytes = 4 * ((n.w?.length ?? 0) + (n.b?.length ?? 0)) + (n.op?.aux?.length ?? 0);
     this.checkParameters(bytes);
     this.parameterBytes += bytes;
     const v: IrValue = { act: Act.None, alpha: 0, beta: 0, ...n, width, id: this.nextId++ };
@@ -208,6 +238,27 @@ export class Graph {
   /** Rows side by side: [a] ++ [b] → [a + b]. */
   concat(parts: IrValue[]): IrValue {
     return this.add({ kind: "concat", shape: [parts.reduce((w, p) => w + p.width, 0)], srcs: parts });
+  }
+
+  /**
+   * One step of `opcode`, as is: w and b (float64, rounded to f32 at the hand-off), aux bytes,
+   * the act byte, alpha, beta, flags and scratch, giving a value of `shape`. The passes leave it
+   * alone (it is live or dead like any node); its spec (src/ops) checks the fields at load.
+   */
+  op(x: IrValue, step: OpStep): IrValue {
+    const { opcode, act = 0, alpha = 0, beta = 0, w, b, aux, flags = 0, scratchBytes = 0, shape, where } = step;
+    return this.add({
+      kind: "op",
+      shape,
+      srcs: [x],
+      w,
+      b,
+      act: act as Act,
+      alpha,
+      beta,
+      op: { opcode, flags, aux, scratchBytes },
+      where,
+    });
   }
 
   /** The same elements under another shape: a view, no step (the passes forward it to its source). */

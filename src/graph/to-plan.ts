@@ -86,6 +86,23 @@ function step(plan: PlanBuilder, n: IrValue, srcs: Value[], f32: (a: Float64Arra
       return plan.normalize(x, n.norm!);
     case "concat":
       return plan.concat(srcs);
+    case "op": {
+      const { opcode, flags, aux, scratchBytes } = n.op!;
+      const w = n.w && f32(n.w),
+        b = n.b && f32(n.b);
+      return plan.op(x, {
+        opcode,
+        act: n.act,
+        alpha: n.alpha,
+        beta: n.beta,
+        w,
+        b,
+        aux,
+        flags,
+        scratchBytes,
+        nOut: n.width,
+      });
+    }
     default:
       throw new Error(`internal: ${n.kind}`);
   }

@@ -7,6 +7,7 @@ import type { StepRecord } from "../format/types.js";
 import { dense, denseNarrow } from "./dense.js";
 import { denseQ8 } from "./dense-q8.js";
 import { act, affine } from "./elementwise.js";
+import { impute } from "./impute.js";
 import { quantize } from "./quantize.js";
 import { argmax, copy, normalize } from "./reduce.js";
 import type { OpSpec, StepHead } from "./spec.js";
@@ -25,6 +26,7 @@ export const OPS: ReadonlyMap<number, OpSpec> = new Map(
     copy,
     denseNarrow,
     quantize,
+    impute,
   ].map((o) => [o.opcode, o]),
 );
 

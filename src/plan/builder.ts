@@ -24,6 +24,7 @@ import {
 import type { Label, OutputInfo } from "../format/types.js";
 import { type PlannedImage, type PlannedStep, type Tensor, writeImage } from "../format/write.js";
 import { q8AuxLayout, q8ScratchBytes } from "../ops/dense-q8.js";
+import { opName, opSpec } from "../ops/index.js";
 import { type ArenaLayout, planArena, type Value } from "./arena.js";
 import { bf16Bits, bf16Ceil, quantizeRows } from "./quantize.js";
 
@@ -93,6 +94,24 @@ export interface BuildOptions {
   batchRows?: number;
   /** Calibration results to record in the quantization report (written whenever a layer is int8 or a decision was made). */
   calibration?: { rows: number; maxAbsDiff: number; agreeingRows?: number };
+}
+
+/** One step of any opcode for PlanBuilder.op: its record's fields, parameters in f32 (or bytes). */
+export interface GenericStep {
+  opcode: Opcode;
+  /** The act byte: an activation, norm or mode, as the opcode's spec reads it (default 0). */
+  act?: number;
+  alpha?: number;
+  beta?: number;
+  w?: Tensor;
+  b?: Tensor;
+  aux?: Tensor;
+  flags?: number;
+  /** Scratch bytes per step (not per row). */
+  scratchBytes?: number;
+  /** Floats out per row. */
+  nOut: number;
+  where?: string;
 }
 
 const NARROW_LANES = 4;
@@ -456,6 +475,18 @@ export class PlanBuilder {
       col += p.width;
     }
     return dst;
+  }
+
+  /**
+   * One step of any opcode, pushed as is (Graph.op's hand-off): the fields its spec (src/ops)
+   * checks at load, nOut floats out. A new opcode needs no method of its own here.
+   */
+  op(x: Value, step: GenericStep): Value {
+    if (!opSpec(step.opcode)) throw new Error(`internal: unknown opcode ${step.opcode}`);
+    if (!(Number.isInteger(step.nOut) && step.nOut >= 1))
+      throw new ModelSpecError(step.where ?? opName(step.opcode), `${step.nOut} outputs: need a positive integer`);
+    const { opcode, act = 0, alpha = 0, beta = 0, w, b, aux, flags = 0, scratchBytes = 0 } = step;
+    return this.push({ opcode, act, alpha, beta, w, b, aux, flags, scratchBytes, src: x, dst: this.value(step.nOut) });
   }
 
   /** Names a value as a model output; outputs appear in the output row in the order they are named. */

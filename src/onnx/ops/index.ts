@@ -3,6 +3,7 @@
 import { OnnxOpRegistry } from "../registry.js";
 import * as dense from "./dense.js";
 import * as elementwise from "./elementwise.js";
+import * as imputer from "./imputer.js";
 import * as ml from "./ml.js";
 import * as quant from "./quant.js";
 import * as reduce from "./reduce.js";
@@ -15,3 +16,4 @@ reduce.register(ONNX_OPS);
 shape.register(ONNX_OPS);
 quant.register(ONNX_OPS);
 ml.register(ONNX_OPS);
+imputer.register(ONNX_OPS);
