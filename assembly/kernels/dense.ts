@@ -60,7 +60,7 @@ export function denseF32(x: usize, w: usize, b: usize, y: usize, nIn: i32, nOut:
       const r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
       let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
       // Moving pointers, two vectors per turn at constant offsets 0 and 16: less address and
-      // loop arithmetic per multiply-add (+15 % on 784×256 in V8). The same accumulators take
+      // loop arithmetic per multiply-add (bench/kernels.bench.ts, 784×256). The same accumulators take
       // the products in the same order, so the bits are those of the plain loop.
       for (let run = RUNS; run < runsEnd; run += 8) {
         const start = <usize>load<u32>(run);
@@ -132,8 +132,8 @@ export function denseF32Batch(x: usize, xStride: i32, w: usize, b: usize, y: usi
   const rowBytes = <usize>nIn << 2;
   if (!ASC_FEATURE_SIMD) {
     // Scalar build: row by row. Rows sharing weight loads need four lane sums per row, more
-    // accumulators than V8 keeps in registers: two rows at a time measured 1.2-1.4× slower
-    // than this (bench/lanes.bench.ts).
+    // accumulators than V8 keeps in registers: two rows at a time measured slower than this
+    // (bench/lanes.bench.ts, the dense kernels in blocks).
     denseF32BatchRef(x, xStride, w, b, y, yStride, nIn, nOut, nRows);
     return;
   }
@@ -150,8 +150,9 @@ export function denseF32Batch(x: usize, xStride: i32, w: usize, b: usize, y: usi
       const wa = w + <usize>o * rowBytes, wb = wa + rowBytes;
       let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
       let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-      // Moving pointers (no index arithmetic in the loop): +25 % on 784×256 in V8. Not unrolled
-      // further: with two turns in flight V8 runs out of vector registers and spills.
+      // Moving pointers (no index arithmetic in the loop): faster in V8 (bench/kernels.bench.ts,
+      // 784×256). Not unrolled further: with two turns in flight V8 runs out of vector registers
+      // and spills.
       for (let run = RUNS; run < runsEnd; run += 8) {
         const start = <usize>load<u32>(run);
         let pw = wa + start, px = x0 + start;

@@ -92,8 +92,8 @@ export interface ModelInfo extends ImageInfo {
 }
 
 export class Model {
-  // Fields are TypeScript-private, not #private: on Node 20 a #field read costs a brand check,
-  // about 3 ns per predict on the seed model (bench/predict.bench.ts).
+  // Fields are TypeScript-private, not #private: on Node 20 a #field read costs a brand check
+  // on every predict (bench/predict.bench.ts, the seed model one row at a time).
   readonly info: ModelInfo;
   /** The Runtime holding this model. */
   readonly runtime: ModelHost;
@@ -183,7 +183,7 @@ export class Model {
   /**
    * The body of predict, made by rebind() as a closure over the views and pointers: its state
    * sits in registers-friendly context slots rather than in this object's many fields, which
-   * V8 reads slower (about 5 ns per call on the seed model, bench/predict.bench.ts).
+   * V8 reads slower (bench/predict.bench.ts, the seed model one row at a time).
    */
   private predictRow!: (row: ArrayLike<number>) => Float32Array;
 

@@ -34,10 +34,10 @@ const PAGE = 65536;
 export const STAGING_BYTES = 256 * 1024;
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
 /**
- * From this many bytes an image's checksum runs in the wasm (slicing-by-8): for 940 KB where
- * loadFile reads it, cold, the same time as loading node:zlib and running it (2.5–2.6 ms
- * against 2.5, npm run bench:pieces), and the same code on every host. Below it, the byte
- * loop is done before the wasm tables would be.
+ * From this many bytes an image's checksum runs in the wasm (slicing-by-8): for MLP 784's image
+ * where loadFile reads it, cold, as soon done as node:zlib loaded and run (npm run bench:pieces,
+ * "940 KB checksum in wasm memory"), and the same code on every host. Below it, the byte loop
+ * is done before the wasm tables would be.
  */
 export const WASM_CRC_MIN_BYTES = 4 * 1024;
 /** The tables assembly/crc32.ts writes. */
@@ -168,7 +168,8 @@ export class Runtime implements ModelHost {
   /**
    * Reads a packed image file straight into this runtime's memory, validates it there and loads
    * it: the file is never copied through the JavaScript heap, so a large model costs its bytes
-   * once, not twice (MLP 784-256-128-10, 940 KB: about 3 ms sooner on a cold start, npm run bench:pieces).
+   * once, not twice, and a cold start is sooner (npm run bench:pieces, "940 KB image: loadFile" against
+   * "readFileSync + load").
    * The header is read and checked against the file's size first, so a file whose header
    * disagrees is refused before its body is read. A FIFO or other stream is read to its end
    * and loaded as bytes. Needs the host's node:fs (Node ≥ 20.16, Deno, Bun); elsewhere read the

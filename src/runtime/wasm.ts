@@ -40,8 +40,8 @@ export type SimdOption = "auto" | "require" | "off";
 export type Build = "simd" | "scalar";
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
-  // Node and Bun decode natively: 0.05 ms, where the loop below takes 2 ms on a cold start
-  // (bench/cold.ts), a fifth of the time from import to the first prediction.
+  // Node and Bun decode natively, far sooner than the loop below runs on a cold start, where
+  // the loop would be a good share of the time from import to the first prediction (bench/cold.ts).
   const NodeBuffer = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
   if (NodeBuffer) {
     const b = NodeBuffer.from(b64, "base64");

@@ -12,7 +12,8 @@ describe("command options", () => {
       const help = commandHelp(c);
       for (const o of c.options) {
         expect(help).toContain(`--${o.name}`);
-        if (!o.group) expect(usageLine(c)).toContain(o.required && o.short ? `-${o.short} ` : `--${o.name}`);
+        const shown = o.group && !o.required ? `[${o.group}]` : o.required && o.short ? `-${o.short} ` : `--${o.name}`;
+        expect(usageLine(c)).toContain(shown);
         const value = o.choices?.[0] ?? (o.int ? String(o.int[0]) : "x");
         const a = parseCommandArgs(c, [...c.positionals.map(() => "p"), `--${o.name}`, ...(o.value ? [value] : [])]);
         expect(a.values[o.name]).toBe(o.value ? (o.int ? o.int[0] : value) : true);

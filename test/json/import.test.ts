@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { QuantDecision } from "../../src/format/abi.js";
 import { Model, ModelSpecError } from "../../src/index.js";
 import { pack, packJson } from "../../src/pack.js";
-import { maxAbsDiff } from "../helpers/close.js";
+import { expectAllClose, maxAbsDiff, TOL } from "../helpers/close.js";
 
 const dir = new URL("../fixtures/json/", import.meta.url);
 const fixtures = readdirSync(dir)
@@ -17,22 +17,39 @@ interface Fixture {
   rows: number[][];
   expected: { predict_proba?: number[][]; predict: Array<number | string> | number[][] };
 }
+const readFixture = (file: string) => JSON.parse(readFileSync(new URL(file, dir), "utf8")) as Fixture;
+// Classifiers are the fixtures for which scikit-learn gave predict_proba; the others are regressors.
+const classifiers = fixtures.filter((f) => readFixture(f).expected.predict_proba !== undefined);
+const regressors = fixtures.filter((f) => !classifiers.includes(f));
 
 describe.each(["simd", "scalar"] as const)("scikit-learn parity · %s build", (build) => {
-  it.each(fixtures)("%s: same probabilities/predictions (1e-5) and labels as scikit-learn", (file) => {
-    const fx = JSON.parse(readFileSync(new URL(file, dir), "utf8")) as Fixture;
+  const run = (file: string) => {
+    const fx = readFixture(file);
     const model = Model.load(pack(fx.model as never), { simd: build === "simd" ? "require" : "off" });
-    const rows = Float32Array.from(fx.rows.flat());
-    const batch = model.predictBatch(rows, fx.rows.length);
-    const n = model.info.outputLength;
-    fx.rows.forEach((row, r) => {
-      const one = model.predict(row);
-      expect(Array.from(batch.subarray(r * n, r * n + n))).toEqual(Array.from(one)); // batch = single, bit for bit
-      const want = fx.expected.predict_proba?.[r] ?? (fx.expected.predict as number[][])[r]!;
-      const tol = fx.expected.predict_proba ? 1e-5 : 1e-5 * Math.max(1, Math.abs(want[0]!)); // regression targets are ~100
-      expect(maxAbsDiff(one, want), `row ${r}`).toBeLessThanOrEqual(tol);
-      if (fx.expected.predict_proba) expect(model.predictLabel(row)).toEqual(fx.expected.predict[r]);
-    });
+    const batch = model.predictBatch(Float32Array.from(fx.rows.flat()), fx.rows.length);
+    const one = fx.rows.map((row) => Array.from(model.predict(row)));
+    expect(Array.from(batch)).toEqual(one.flat()); // batch = single, bit for bit
+    return { fx, model, one };
+  };
+
+  it("has classifiers and regressors", () => {
+    expect(Math.min(classifiers.length, regressors.length)).toBeGreaterThan(0);
+  });
+
+  it.each(classifiers)("%s: same probabilities (TOL.framework) and labels as scikit-learn", (file) => {
+    const { fx, model, one } = run(file);
+    expectAllClose(one.flat(), fx.expected.predict_proba!.flat(), TOL.framework, "predict_proba");
+    expect(fx.rows.map((row) => model.predictLabel(row))).toEqual(fx.expected.predict);
+  });
+
+  it.each(regressors)("%s: same predictions as scikit-learn (TOL.frameworkValues)", (file) => {
+    const { fx, one } = run(file);
+    expectAllClose(
+      one.flat(),
+      (fx.expected.predict as Array<number | number[]>).flat(),
+      TOL.frameworkValues,
+      "predict",
+    );
   });
 });
 
@@ -46,7 +63,7 @@ describe("the blog's logistic regression (examples/logistic-regression)", () => 
       .slice(1)
       .map((l) => l.split(",").map(Number));
 
-  it("packs to at most 256 bytes and matches scikit-learn's predict_proba within 1e-6 on all 1000 rows", () => {
+  it("packs to at most 256 bytes and matches scikit-learn's predict_proba (TOL.frameworkShallow) on all 1000 rows", () => {
     const image = pack(json);
     expect(image.length).toBeLessThanOrEqual(256);
     const data = csv("data.csv"),
@@ -54,13 +71,10 @@ describe("the blog's logistic regression (examples/logistic-regression)", () => 
     expect(data.length).toBe(1000);
     for (const simd of ["auto", "off"] as const) {
       const model = Model.load(image, { simd });
-      let worst = 0;
-      data.forEach(([x1, x2], r) => {
-        worst = Math.max(worst, maxAbsDiff(model.predict([x1!, x2!]), proba[r]!));
-      });
-      expect(worst).toBeLessThanOrEqual(1e-6);
+      const one = data.flatMap(([x1, x2]) => Array.from(model.predict([x1!, x2!])));
+      expectAllClose(one, proba.flat(), TOL.frameworkShallow, `predict, simd ${simd}`);
       const batch = model.predictBatch(Float32Array.from(data.flatMap(([a, b]) => [a!, b!])), 1000);
-      expect(maxAbsDiff(batch, proba.flat())).toBeLessThanOrEqual(1e-6);
+      expectAllClose(batch, proba.flat(), TOL.frameworkShallow, `predictBatch, simd ${simd}`);
     }
   });
 });

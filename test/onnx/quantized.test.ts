@@ -12,6 +12,7 @@ import { QuantDecision } from "../../src/format/abi.js";
 import { Model, UnsupportedOpError } from "../../src/index.js";
 import { decodeOnnx } from "../../src/onnx/decode.js";
 import { pack } from "../../src/pack.js";
+import { expectAllClose, TOL } from "../helpers/close.js";
 import { type GraphSpec, onnxModel } from "../helpers/onnx-builder.js";
 import { dynamicQuantize } from "../helpers/reference.js";
 
@@ -119,7 +120,7 @@ describe.each(["auto", "off"] as const)("quantized ONNX graphs · simd %s", (sim
     for (const name of ["digits_float", "cancer_float"]) {
       const { model, out } = run(name);
       expect(model.info.quantization).toBe("none");
-      out.forEach((y, r) => y.forEach((v, j) => expect(Math.abs(v - refs[name]![r]![j]!)).toBeLessThan(1e-5)));
+      out.forEach((y, r) => expectAllClose(y, refs[name]![r]!, TOL.framework, `${name} row ${r}`));
     }
   });
 });

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { EdgeInferError, FormatError, HostError, Model, Runtime } from "../../src/index.js";
 import { pack } from "../../src/pack.js";
 import { WASM_CRC_MIN_BYTES } from "../../src/runtime/runtime.js";
+import { expectAllClose, TOL } from "../helpers/close.js";
 import { seedModel } from "../helpers/models.js";
 import { seeded } from "../helpers/rng.js";
 
@@ -27,8 +28,6 @@ const file = (name: string, bytes: Uint8Array) => {
   writeFileSync(p, bytes);
   return p;
 };
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
-  Math.max(...Array.from(b, (v, i) => Math.abs(a[i]! - v)));
 
 /** A one-layer model of n × n weights: n² · 4 bytes, to land on either side of the checksum thresholds. */
 function square(n: number, seed: string): Uint8Array {
@@ -50,7 +49,7 @@ describe("Runtime.loadFile", () => {
     const path = file(`digits-${simd}.eim`, pack(digits.model as never));
     const model = Model.loadFile(path, { simd });
     digits.rows.forEach((row, r) =>
-      expect(maxDiff(model.predict(row), digits.expected.predict_proba[r]!)).toBeLessThanOrEqual(1e-5),
+      expectAllClose(model.predict(row), digits.expected.predict_proba[r]!, TOL.framework, `row ${r}`),
     );
     expect(Model.loadFile(new URL(`file://${path}`), { simd }).predict(digits.rows[0]!)).toEqual(
       model.predict(digits.rows[0]!),
@@ -77,7 +76,7 @@ describe("Runtime.loadFile", () => {
     expect(Array.from(third.predict([0.5, -1]))).toEqual(want);
     expect(Array.from(second.predict([0.5, -1]))).toEqual(want);
     const mlp = rt.loadFile(file("digits-move.eim", pack(digits.model as never))); // grows memory: views re-made
-    expect(maxDiff(mlp.predict(digits.rows[1]!), digits.expected.predict_proba[1]!)).toBeLessThanOrEqual(1e-5);
+    expectAllClose(mlp.predict(digits.rows[1]!), digits.expected.predict_proba[1]!, TOL.framework);
     expect(Array.from(third.predict([0.5, -1]))).toEqual(want);
     const report = rt.memoryReport();
     expect(report.usedBytes + report.freeBytes + report.heapBaseBytes).toBeLessThanOrEqual(report.memoryBytes);
@@ -216,7 +215,7 @@ describe("Runtime.loadFile", () => {
     const writer = spawn("sh", ["-c", 'cat "$0" > "$1"', source, fifo], { stdio: "ignore" });
     try {
       const model = new Runtime().loadFile(fifo);
-      expect(maxDiff(model.predict(digits.rows[0]!), digits.expected.predict_proba[0]!)).toBeLessThanOrEqual(1e-5);
+      expectAllClose(model.predict(digits.rows[0]!), digits.expected.predict_proba[0]!, TOL.framework);
     } finally {
       writer.kill();
     }
