@@ -92,13 +92,15 @@ export class StepValidator {
   finite(field: "w" | "b", count: number): void {
     const off = this.step[field];
     const at = this.view.byteOffset + off;
-    // A Float32Array where the bytes are aligned (always, for an image placed as the runtime
-    // places it): element reads, not a DataView call per weight.
-    const values = at % 4 === 0 ? new Float32Array(this.view.buffer, at, count) : undefined;
-    for (let i = 0; i < count; i++) {
-      const v = values ? values[i]! : this.view.getFloat32(off + 4 * i, true);
-      if (v - v !== 0)
-        throw new FormatError(`steps[${this.k}].${field}[${i}]`, off + 4 * i, `${v}: dense weights must be finite`);
+    // Element reads where the bytes are aligned (always, for an image placed as the runtime
+    // places it); a DataView call per weight otherwise. Two loops, each kept monomorphic.
+    const i =
+      at % 4 === 0
+        ? firstNonFinite(new Float32Array(this.view.buffer, at, count))
+        : firstNonFiniteAt(this.view, off, count);
+    if (i >= 0) {
+      const v = this.view.getFloat32(off + 4 * i, true);
+      throw new FormatError(`steps[${this.k}].${field}[${i}]`, off + 4 * i, `${v}: dense weights must be finite`);
     }
   }
 
@@ -128,6 +130,23 @@ export class StepValidator {
       this.bad("scratch", `[${scratch}, ${end}) is not 4-aligned inside the ${this.bounds.arenaBytes}-byte arena`);
     this.scratchEnd = end;
   }
+}
+
+/** Index of the first Inf or NaN, or −1. */
+function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v - v !== 0) return i;
+  }
+  return -1;
+}
+
+function firstNonFiniteAt(view: DataView, off: number, count: number): number {
+  for (let i = 0; i < count; i++) {
+    const v = view.getFloat32(off + 4 * i, true);
+    if (v - v !== 0) return i;
+  }
+  return -1;
 }
 
 /** Every activation a step may fuse (softmax, log-softmax and logistic pair act on the whole row). */
