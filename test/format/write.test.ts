@@ -2,8 +2,8 @@
 // reader would refuse) is a SizeLimitError naming the field, before the image is allocated;
 // never a value wrapped past 2^32 into a small one.
 import { describe, expect, it } from "vitest";
-import { readImage } from "../../src/format/read.js";
 import { MAX_ROW_FLOATS } from "../../src/format/abi.js";
+import { readImage } from "../../src/format/read.js";
 import { type PlannedImage, writeImage } from "../../src/format/write.js";
 import { Opcode, SizeLimitError } from "../../src/index.js";
 
