@@ -365,7 +365,13 @@ export class Runtime implements ModelHost {
     if (end > this.#maximumMemoryBytes) {
       throw new HostError(`loading needs ${end} bytes of memory; the runtime's limit is ${this.#maximumMemoryBytes}`);
     }
-    this.exports.memory.grow(Math.ceil((end - have) / PAGE));
+    try {
+      this.exports.memory.grow(Math.ceil((end - have) / PAGE));
+    } catch (e) {
+      // Past the engine's limit (4 GiB for wasm32) or the host's memory: nothing grew.
+      if (!(e instanceof RangeError)) throw e;
+      throw new HostError(`loading needs ${end} bytes of memory; the engine cannot grow it (${e.message})`);
+    }
     for (const m of this.#models) m.rebind(); // the old buffer is detached now
   }
 

@@ -1,7 +1,9 @@
 // Hostile arguments to Runtime and Model: every one is refused with a typed error or answered
 // right, and no model's memory (or the module's own data) is written by another's call.
 import { describe, expect, it } from "vitest";
+import { Act } from "../../src/format/abi.js";
 import { HostError, InputLengthError, InputTypeError, Model, Runtime } from "../../src/index.js";
+import { PlanBuilder } from "../../src/plan/builder.js";
 import { everyOpModel, seedModel } from "../helpers/models.js";
 
 /** Rows of n features, deterministic. */
@@ -134,5 +136,26 @@ describe("Runtime.load and Model.load arguments", () => {
     ["an object", {}],
   ])("loadFile of %s is an InputTypeError", (_, path) => {
     expect(() => new Runtime().loadFile(path as unknown as string)).toThrow(InputTypeError);
+  });
+});
+
+describe("memory the engine cannot give", () => {
+  it("a load past wasm32's 4 GiB (a limit set higher) is a HostError, and the models loaded keep working", () => {
+    // 2^20 features, 127 rows a block: an arena of almost 1 GiB, never touched by a load.
+    const g = new PlanBuilder(2 ** 20, { producer: "test", kind: "wide" });
+    g.output("y", g.act(g.input, Act.Relu));
+    const wide = g.build({ batchRows: 127 });
+    const rt = new Runtime({ maximumMemoryBytes: 2 ** 33 });
+    const small = rt.load(seedModel());
+    const want = Array.from(small.predict([1, 2]));
+    let error: unknown;
+    try {
+      for (let i = 0; i < 5; i++) rt.load(wide);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(HostError);
+    expect((error as HostError).message).toMatch(/the engine cannot grow it/);
+    expect(Array.from(small.predict([1, 2]))).toEqual(want);
   });
 });
