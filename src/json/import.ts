@@ -176,6 +176,7 @@ interface Layer {
 
 /** Parses and packs a JSON model. `json` may be the text or the parsed object. */
 export function packJson(json: string | unknown, options: PackOptions = {}): Uint8Array {
+  options ??= {};
   let m: unknown = json;
   if (typeof json === "string") {
     try {
