@@ -79,6 +79,7 @@ export function isJsonModel(bytes: Uint8Array): boolean {
  * A packed image is returned unchanged.
  */
 export function pack(model: JsonModel | string | Uint8Array, options: OnnxPackOptions = {}): Uint8Array {
+  options ??= {};
   if (model instanceof Uint8Array) {
     if (isPackedImage(model)) return model;
     if (isJsonModel(model)) return packJson(new TextDecoder().decode(model), options);

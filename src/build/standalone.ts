@@ -128,6 +128,9 @@ export async function buildStandalone(
   model: Uint8Array | JsonModel | string,
   options: StandaloneOptions = {},
 ): Promise<StandaloneModule> {
+  options ??= {};
+  if (options.simd !== undefined && typeof options.simd !== "boolean")
+    throw new ModelSpecError("simd", `expected true or false, got ${JSON.stringify(options.simd)}`);
   const image = pack(model, options);
   const info = readImage(image);
   const simd = options.simd ?? true;

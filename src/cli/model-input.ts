@@ -3,11 +3,12 @@
  * with the packing options (the same ones as `pack`), from a file or stdin ("-").
  */
 import { ModelSpecError } from "../errors.js";
+import { Header } from "../format/abi.js";
 import { readImage } from "../format/read.js";
-import { readFileBytes } from "../io/files.js";
+import { MAX_READ_BYTES, readFileBytes, StreamBytes } from "../io/files.js";
 import { parseRows } from "../io/rows.js";
 import type { OnnxPackOptions } from "../onnx/import.js";
-import { isPackedImage, pack } from "../pack.js";
+import { isJsonModel, isPackedImage, pack } from "../pack.js";
 import { type Io, type OptionSpec, type ParsedArgs, UsageError } from "./options.js";
 
 /** The options that shape packing: `pack` shows them, the other commands apply them to a model they pack in memory. */
@@ -59,13 +60,29 @@ finer) or uint8 with a zero point (as ONNX DynamicQuantizeLinear)`,
   { name: "strip-names", group: "packing options", help: "leave feature names out of the image" },
 ];
 
-/** A file's bytes, or stdin's for "-". */
-export async function readInputBytes(path: string, io: Io): Promise<Uint8Array> {
-  if (path !== "-") return readFileBytes(path);
-  const chunks: Buffer[] = [];
-  for await (const c of io.stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
-  const b = Buffer.concat(chunks);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+/**
+ * How many bytes of a stream a model needs at most, from its first bytes: a packed image's
+ * header says its size (one byte more shows trailing data); bytes that cannot start an image,
+ * JSON or an ONNX protobuf (whose first byte is a field tag: field ≥ 1, wire type 0, 1, 2 or 5)
+ * need none more, to be refused. Otherwise (undefined) the stream is read to its end.
+ */
+export function modelLengthOf(head: Uint8Array): number | undefined {
+  if (isPackedImage(head) && head.length >= 16)
+    return new DataView(head.buffer, head.byteOffset).getUint32(Header.imageBytes, true) + 1;
+  if (isJsonModel(head)) return undefined;
+  const tag = head[0] ?? 0;
+  return tag >> 3 === 0 || ![0, 1, 2, 5].includes(tag & 7) ? head.length : undefined;
+}
+
+/** A file's bytes, or stdin's for "-": bounded (io/files.ts StreamBytes), whatever the stream holds. */
+export async function readInputBytes(path: string, io: Io, lengthOf?: typeof modelLengthOf): Promise<Uint8Array> {
+  if (path !== "-") return readFileBytes(path, MAX_READ_BYTES, lengthOf);
+  const stream = new StreamBytes("stdin", MAX_READ_BYTES, lengthOf);
+  for await (const c of io.stdin) {
+    const b = typeof c === "string" ? Buffer.from(c) : (c as Buffer);
+    if (!stream.add(new Uint8Array(b.buffer, b.byteOffset, b.byteLength))) break;
+  }
+  return stream.bytes();
 }
 
 /** The packing options as pack() takes them (the calibration rows are read later, with the model). */
@@ -109,5 +126,5 @@ export async function imageOf(model: Uint8Array, a: ParsedArgs, io: Io): Promise
 /** Reads the model argument (file or stdin) and returns its packed image. */
 export async function modelImage(path: string, a: ParsedArgs, io: Io): Promise<Uint8Array> {
   oneStdin([path, a.values.calibration as string | undefined]);
-  return imageOf(await readInputBytes(path, io), a, io);
+  return imageOf(await readInputBytes(path, io, modelLengthOf), a, io);
 }

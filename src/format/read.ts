@@ -6,7 +6,7 @@
  * Every failure is a FormatError naming the field and its byte offset.
  */
 
-import { FormatError, VersionError } from "../errors.js";
+import { FormatError, InputTypeError, VersionError } from "../errors.js";
 import { q8AuxLayout } from "../ops/dense-q8.js";
 import { isDense, opSpec, parameterCount as stepParameterCount } from "../ops/index.js";
 import { actMinAbi, type StepBounds, StepValidator } from "../ops/spec.js";
@@ -46,6 +46,8 @@ export function readImage(
   bytes: Uint8Array,
   checksum: (bytes: Uint8Array, start: number, end: number) => number = crc32,
 ): ImageInfo {
+  if (!(ArrayBuffer.isView(bytes) && Object.prototype.toString.call(bytes) === "[object Uint8Array]"))
+    throw new InputTypeError("image", Object.prototype.toString.call(bytes), "a Uint8Array of a packed image");
   if (bytes.length < HEADER_BYTES) {
     fail("header", bytes.length, `truncated: ${bytes.length} bytes, a header alone is ${HEADER_BYTES}`);
   }

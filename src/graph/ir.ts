@@ -95,8 +95,43 @@ export interface GraphLimits {
   denseWeightBytes?: number;
 }
 
-/** The graph limits of pack's options; a budget that is not a positive number is a ModelSpecError. */
-export function graphLimits(options: { maxBytes?: number; batchRows?: number; quantize?: string }): GraphLimits {
+/** The choices of pack's options that take one (PackOptions in src/pack.ts). */
+const OPTION_CHOICES: Record<string, readonly unknown[]> = {
+  quantize: ["none", "int8"],
+  int8Layers: ["auto", "all"],
+  activations: ["int16", "uint8"],
+  stripNames: [true, false],
+  batch: [true, false],
+};
+
+/**
+ * The graph limits of pack's options (which both importers read first): every option of a
+ * choice must be one of its values, calibration rows arrays of numbers, and a budget a
+ * positive number; else a ModelSpecError naming the option (a typo cannot pass as the default).
+ */
+export function graphLimits(
+  options: { maxBytes?: number; batchRows?: number; quantize?: string; calibration?: unknown } | null,
+): GraphLimits {
+  options ??= {};
+  if (typeof options !== "object") throw new ModelSpecError("options", `expected an object, got ${String(options)}`);
+  for (const [name, choices] of Object.entries(OPTION_CHOICES)) {
+    const v = (options as Record<string, unknown>)[name];
+    if (v !== undefined && !choices.includes(v))
+      throw new ModelSpecError(
+        name,
+        `${JSON.stringify(v)} is not one of ${choices.map((c) => JSON.stringify(c)).join(", ")}`,
+      );
+  }
+  const rows = options.calibration as ArrayLike<unknown> | undefined;
+  if (rows !== undefined) {
+    if (typeof rows !== "object" || rows === null || typeof rows.length !== "number")
+      throw new ModelSpecError("calibration", "expected an array of rows (arrays of numbers)");
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r] as ArrayLike<unknown> | null | undefined;
+      if (typeof row !== "object" || row === null || typeof row.length !== "number")
+        throw new ModelSpecError(`calibration[${r}]`, "expected an array of numbers");
+    }
+  }
   const { maxBytes, batchRows } = options;
   if (maxBytes !== undefined && !(typeof maxBytes === "number" && maxBytes >= 1 && !Number.isNaN(maxBytes)))
     throw new ModelSpecError("maxBytes", `${String(maxBytes)} is not a positive number of bytes`);

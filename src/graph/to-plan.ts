@@ -32,7 +32,14 @@ export function graphToImage(g: Graph, meta: ModelMeta, outputs: GraphOutput[], 
   );
   const plan = new PlanBuilder(g.input.width, meta);
   const values = new Map<number, Value>([[g.input.id, plan.input]]);
-  const f32 = (a: Float64Array) => Float32Array.from(a);
+  // Parameters are computed in f64 (folds of scalers, batch norms, …): one the image's f32
+  // cannot hold would become ±Infinity there, a value the model never had.
+  const f32 = (a: Float64Array, what: string) => {
+    const out = Float32Array.from(a);
+    const bad = out.findIndex((v, i) => !Number.isFinite(v) && Number.isFinite(a[i]!));
+    if (bad >= 0) throw new ModelSpecError(`${what}[${bad}]`, `${a[bad]} is outside float32's range (±3.4028235e+38)`);
+    return out;
+  };
   for (const n of live) {
     if (n.kind === "input") continue;
     const srcs = n.srcs.map((s) => values.get(resolve(s).id)!);
@@ -61,23 +68,29 @@ export function graphToImage(g: Graph, meta: ModelMeta, outputs: GraphOutput[], 
   return image;
 }
 
-function step(plan: PlanBuilder, n: IrValue, srcs: Value[], f32: (a: Float64Array) => Float32Array): Value {
+function step(
+  plan: PlanBuilder,
+  n: IrValue,
+  srcs: Value[],
+  f32: (a: Float64Array, what: string) => Float32Array,
+): Value {
   const x = srcs[0]!,
-    o = { alpha: n.alpha, beta: n.beta };
+    o = { alpha: n.alpha, beta: n.beta },
+    at = n.where ?? n.kind;
   switch (n.kind) {
     case "dense":
-      return plan.dense(x, f32(n.w!), f32(n.b!), n.act, o, n.where);
+      return plan.dense(x, f32(n.w!, `${at}.weights`), f32(n.b!, `${at}.bias`), n.act, o, n.where);
     case "dense_q8":
-      return plan.denseQ8(x, n.q8!.wq, n.q8!.scales, f32(n.b!), n.act, o, "onnx", n.q8!.input, "graph");
+      return plan.denseQ8(x, n.q8!.wq, n.q8!.scales, f32(n.b!, `${at}.bias`), n.act, o, "onnx", n.q8!.input, "graph");
     case "quantize":
       return plan.quantize(x, n.quant!.mode, {
-        scale: n.w && f32(n.w),
-        zeroPoint: n.b && f32(n.b),
+        scale: n.w && f32(n.w, `${at}.scale`),
+        zeroPoint: n.b && f32(n.b, `${at}.zeroPoint`),
         lo: n.quant!.lo,
         hi: n.quant!.hi,
       });
     case "affine":
-      return plan.affine(x, f32(n.w!), f32(n.b!), n.act, o, n.where);
+      return plan.affine(x, f32(n.w!, `${at}.scale`), f32(n.b!, `${at}.shift`), n.act, o, n.where);
     case "act":
       return plan.act(x, n.act, o);
     case "argmax":

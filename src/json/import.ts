@@ -87,6 +87,9 @@ function numbers(v: unknown, path: string, length?: number): number[] {
   v.forEach((x, i) => {
     if (typeof x !== "number" || !Number.isFinite(x))
       throw new ModelSpecError(`${path}[${i}]`, `expected a finite number, got ${describe(x)}`);
+    // The image holds f32: a value past its range would become ±Infinity there.
+    if (!Number.isFinite(Math.fround(x)))
+      throw new ModelSpecError(`${path}[${i}]`, `${x} is outside float32's range (±3.4028235e+38)`);
   });
   return v as number[];
 }
@@ -173,6 +176,7 @@ interface Layer {
 
 /** Parses and packs a JSON model. `json` may be the text or the parsed object. */
 export function packJson(json: string | unknown, options: PackOptions = {}): Uint8Array {
+  options ??= {};
   let m: unknown = json;
   if (typeof json === "string") {
     try {
@@ -267,8 +271,13 @@ function linearLayer(m: Record<string, unknown>, kind: string, classes: Label[] 
       : typeof m.intercept === "number"
         ? [m.intercept]
         : numbers(m.intercept, "intercept");
-  if (typeof m.intercept === "number" && !Number.isFinite(m.intercept))
-    throw new ModelSpecError("intercept", `expected a finite number, got ${m.intercept}`);
+  if (typeof m.intercept === "number" && !Number.isFinite(Math.fround(m.intercept)))
+    throw new ModelSpecError(
+      "intercept",
+      Number.isFinite(m.intercept)
+        ? `${m.intercept} is outside float32's range (±3.4028235e+38)`
+        : `expected a finite number, got ${m.intercept}`,
+    );
   if (icpt.length !== nOut)
     throw new ModelSpecError("intercept", `${icpt.length} values for ${nOut} rows of coefficients`);
   if (classes && classes.length > 2 && nOut !== classes.length)
@@ -313,7 +322,7 @@ function mlpLayers(m: Record<string, unknown>): Layer[] {
     nIn = lOut;
     const b = numbers(raw.bias, `${where}.bias`, lOut);
     for (const k of ["alpha", "beta"] as const) {
-      if (raw[k] !== undefined && (typeof raw[k] !== "number" || !Number.isFinite(raw[k])))
+      if (raw[k] !== undefined && (typeof raw[k] !== "number" || !Number.isFinite(Math.fround(raw[k]))))
         throw new ModelSpecError(`${where}.${k}`, `expected a finite number, got ${describe(raw[k])}`);
     }
     const act = activation(raw.activation, `${where}.activation`);

@@ -91,7 +91,11 @@ export class OnnxContext {
     readonly options: OnnxPackOptions,
   ) {
     for (const [name, t] of model.initializers) this.syms.set(name, { kind: "const", t });
-    for (const [name, c] of Object.entries(options.constants ?? {})) {
+    const constants = options.constants ?? {};
+    if (typeof constants !== "object") throw new ModelSpecError("constants", "expected an object of tensors");
+    for (const [name, c] of Object.entries(constants)) {
+      if (!c || !Array.isArray(c.dims) || typeof c.data?.length !== "number")
+        throw new ModelSpecError(`constants.${name}`, "expected { dims: number[], data: number[] }");
       const n = c.dims.reduce((a, b) => a * b, 1);
       if (!c.dims.every((d) => Number.isSafeInteger(d) && d >= 0) || n !== c.data.length)
         throw new ModelSpecError(`constants.${name}`, `${c.data.length} values for dims [${c.dims}]`);
@@ -101,6 +105,8 @@ export class OnnxContext {
       });
     }
     this.batched = options.batch !== false;
+    if (options.input !== undefined && typeof options.input !== "string")
+      throw new ModelSpecError("input", `expected the name of a graph input, got ${String(options.input)}`);
     const rows = model.inputs.filter((i) => !this.syms.has(i.name));
     const chosen = options.input ? rows.find((i) => i.name === options.input) : rows.length === 1 ? rows[0] : undefined;
     if (!chosen) {

@@ -285,6 +285,11 @@ function valueInfo(v: Obj): ValueInfo {
 
 /** @param limits pack's budget, applied to every tensor as it is decoded (decodeTensor). */
 export function decodeOnnx(bytes: Uint8Array, limits: DecodeLimits = {}): OnnxModel {
+  if (!(ArrayBuffer.isView(bytes) && Object.prototype.toString.call(bytes) === "[object Uint8Array]"))
+    throw new ModelSpecError(
+      "",
+      `expected an ONNX file's bytes (a Uint8Array), got ${Object.prototype.toString.call(bytes)}`,
+    );
   const m = decodeMessage(types(), bytes, "ONNX model");
   const g = m.graph as Obj | undefined;
   if (!g) throw new OnnxDecodeError(0, "no graph (is this an ONNX model?)");

@@ -29,6 +29,7 @@ for (const op of ONNX_OPS.list()) (SUPPORTED_OPS[op.domain] ??= {})[op.opType] =
 
 /** Packs an ONNX model's bytes into an edgeinfer image. */
 export function packOnnx(bytes: Uint8Array, options: OnnxPackOptions = {}): Uint8Array {
+  options ??= {};
   const model = decodeOnnx(bytes, graphLimits(options));
   const { order, cyclic } = orderNodes(model);
   if (cyclic.length > 0) throw cycleRefusal(model, cyclic[0]!);
@@ -97,6 +98,7 @@ export function listOnnxNodes(
   bytes: Uint8Array,
   options: OnnxPackOptions = {},
 ): { model: OnnxModel; nodes: NodeSupport[]; error?: string } {
+  options ??= {};
   const model = decodeOnnx(bytes, graphLimits(options));
   const { order, cyclic } = orderNodes(model);
   const verdict = (n: OnnxNode, reason?: string): NodeSupport => ({

@@ -87,7 +87,8 @@ function rowsArray(rows: ArrayLike<ArrayLike<number>>, nIn: number): Float32Arra
       throw new ModelSpecError(`calibration[${r}]`, `${row.length} values; the model takes ${nIn}`);
     for (let i = 0; i < nIn; i++) {
       const v = row[i]!;
-      if (!Number.isFinite(v)) throw new ModelSpecError(`calibration[${r}][${i}]`, `${v} is not a finite number`);
+      if (typeof v !== "number" || !Number.isFinite(Math.fround(v)))
+        throw new ModelSpecError(`calibration[${r}][${i}]`, `${String(v)} is not a finite float32 number`);
       out[r * nIn + i] = v;
     }
   }

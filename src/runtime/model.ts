@@ -116,11 +116,13 @@ export class Model {
 
   /** Loads a packed image into a runtime of its own. For many models, share one `Runtime`. */
   static load(bytes: Uint8Array, options: LoadOptions & RuntimeOptions = {}): Model {
+    options ??= {};
     return ownRuntime(options).load(bytes, options);
   }
 
   /** Reads a packed image file straight into a runtime of its own (see Runtime.loadFile). */
   static loadFile(path: string | URL, options: LoadOptions & RuntimeOptions = {}): Model {
+    options ??= {};
     return ownRuntime(options).loadFile(path, options);
   }
 
@@ -270,9 +272,35 @@ export class Model {
 
   /** Like predict, but copies the result into a caller-owned array (length ≥ info.outputLength). */
   predictInto(row: ArrayLike<number>, out: Float32Array): Float32Array {
-    if (out.length < this.nOut) throw new InputLengthError(this.nOut, out.length, "output array");
+    if (this.disposed) throw new HostError("this model was disposed");
+    this.checkOut(out, this.nOut);
     out.set(this.predict(row));
     return out;
+  }
+
+  /**
+   * An output array is a Float32Array of at least `floats` values, and, when it is a view into
+   * the runtime's memory, lies in this model's arena: anywhere else it would overwrite another
+   * model, the staging area or the module's own data.
+   */
+  private checkOut(out: Float32Array, floats: number): void {
+    if (!isFloat32Array(out)) throw new InputTypeError("output array", kindOf(out), "a Float32Array");
+    if (out.length < floats) throw new InputLengthError(floats, out.length, "output array");
+    if (
+      out.buffer === this.kernels.memory.buffer &&
+      (out.byteOffset < this.arenaPtr || out.byteOffset + floats * 4 > this.imagePtr + this.blockBytes)
+    )
+      throw new InputTypeError(
+        "output array",
+        "a view into the runtime's memory outside this model's arena",
+        "an array of its own",
+      );
+  }
+
+  /** Is [ptr, ptr + bytes) inside [start, start + regionBytes) of this model's arena? */
+  private inArena(ptr: number, bytes: number, start: number, regionBytes: number): boolean {
+    const at = this.arenaPtr + start;
+    return ptr >= at && ptr + bytes <= at + regionBytes;
   }
 
   /** The predicted class label of one row (needs an output with class labels). */
@@ -295,27 +323,41 @@ export class Model {
     if (!Number.isInteger(nRows) || nRows < 0) throw new InputLengthError(rows.length / nIn, nRows, "nRows");
     if (rows.length < nRows * nIn) throw new InputLengthError(nRows * nIn, rows.length, "rows array");
     out ??= new Float32Array(nRows * nOut);
-    if (!isFloat32Array(out)) throw new InputTypeError("output array", kindOf(out), "a Float32Array");
-    if (out.length < nRows * nOut) throw new InputLengthError(nRows * nOut, out.length, "output array");
+    this.checkOut(out, nRows * nOut);
     const mem = this.kernels.memory.buffer;
-    // An output array in this runtime's memory may only be this model's own arena: anywhere else
-    // it would overwrite another model, the staging area or the module's own data.
-    const arenaEnd = this.imagePtr + this.blockBytes;
-    if (out.buffer === mem && (out.byteOffset < this.arenaPtr || out.byteOffset + nRows * nOut * 4 > arenaEnd))
-      throw new InputTypeError(
-        "output array",
-        "a view into the runtime's memory outside this model's arena",
-        "an array of its own",
-      );
-    // Rows and outputs already in wasm memory go straight through.
-    if (rows.buffer === mem && out.buffer === mem) {
+    const { batchRows, inputOffset, outputOffset } = this.info;
+    const rowsBytes = nRows * nIn * 4,
+      outBytes = nRows * nOut * 4;
+    // Rows and outputs exactly where this model's blocks read and write them (its input and
+    // output rows: model.input, model.output) go straight through, one block.
+    if (
+      rows.buffer === mem &&
+      out.buffer === mem &&
+      this.inArena(rows.byteOffset, rowsBytes, inputOffset, batchRows * nIn * 4) &&
+      this.inArena(out.byteOffset, outBytes, outputOffset, batchRows * nOut * 4)
+    ) {
       this.runBlocks(rows.byteOffset, out.byteOffset, nRows, 0);
+      return out;
+    }
+    // Elsewhere in this runtime's memory the blocks (in the arena or the staging area) could
+    // overwrite rows not yet read; and outputs written over rows not yet read would change
+    // them. Such rows are read from a copy.
+    if (
+      rows.buffer === mem ||
+      (rows.buffer === out.buffer &&
+        rows.byteOffset < out.byteOffset + outBytes &&
+        out.byteOffset < rows.byteOffset + rowsBytes)
+    )
+      rows = rows.slice(0, nRows * nIn);
+    // An output array in this model's arena is written once the whole batch is done.
+    if (out.buffer === mem) {
+      out.set(this.predictBatch(rows, nRows));
       return out;
     }
     const staging = this.runtime.staging(this.chunkRows * (nIn + nOut) * 4);
     const inPtr = staging,
       outPtr = staging + this.chunkRows * nIn * 4;
-    const f32 = new Float32Array(mem); // one view per call, not per chunk
+    const f32 = new Float32Array(this.kernels.memory.buffer); // one view per call, not per chunk
     for (let start = 0; start < nRows; start += this.chunkRows) {
       const n = Math.min(this.chunkRows, nRows - start);
       f32.set(rows.subarray(start * nIn, (start + n) * nIn), inPtr >> 2);

@@ -73,6 +73,11 @@ export function isFloat32Array(v: unknown): v is Float32Array {
   return ArrayBuffer.isView(v) && (v as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === "Float32Array";
 }
 
+/** A Uint8Array of any realm (a Node Buffer is one). */
+export function isUint8Array(v: unknown): v is Uint8Array {
+  return ArrayBuffer.isView(v) && (v as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === "Uint8Array";
+}
+
 /** Copies an array's n values into the input; false at the first that is not a number (holes read as undefined). */
 export function copyNumbers(row: ArrayLike<unknown>, n: number, input: Float32Array): boolean {
   for (let i = 0; i < n; i++) {

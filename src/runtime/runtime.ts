@@ -8,7 +8,7 @@
  * detaches the old ArrayBuffer), never in predict.
  */
 
-import { FormatError, HostError, VersionError } from "../errors.js";
+import { FormatError, HostError, InputTypeError, VersionError } from "../errors.js";
 import { ABI_VERSION, FORMAT_MAJOR, HEADER_BYTES, Header, MAGIC } from "../format/abi.js";
 import { crc32 } from "../format/crc32.js";
 import { readImage } from "../format/read.js";
@@ -22,6 +22,7 @@ import {
   provideRuntime,
   type RuntimeOptions,
 } from "./model.js";
+import { isUint8Array, kindOf } from "./rows.js";
 import { type Build, chooseBuild, instantiate, type KernelExports } from "./wasm.js";
 
 export type { MemoryReport, RuntimeOptions };
@@ -146,6 +147,8 @@ export class Runtime implements ModelHost {
    * @throws VersionError when it needs a newer format or kernel ABI
    */
   load(bytes: Uint8Array, options: LoadOptions = {}): Model {
+    options ??= {};
+    if (!isUint8Array(bytes)) throw new InputTypeError("image", kindOf(bytes), "a Uint8Array of a packed image");
     // A view into this memory (another model's image, say) would be detached by any growth
     // below: read it from a copy.
     if (bytes.buffer === this.exports.memory.buffer) bytes = bytes.slice();
@@ -178,6 +181,9 @@ export class Runtime implements ModelHost {
    *   error (ENOENT, EACCES) when it cannot be opened; the errors of load() for the image itself
    */
   loadFile(path: string | URL, options: LoadOptions = {}): Model {
+    options ??= {};
+    if (typeof path !== "string" && !(path instanceof URL))
+      throw new InputTypeError("path", kindOf(path), "a string or a URL");
     const fs = builtinModule<HostFs>("node:fs");
     if (!fs)
       throw new HostError(
@@ -360,7 +366,13 @@ export class Runtime implements ModelHost {
     if (end > this.#maximumMemoryBytes) {
       throw new HostError(`loading needs ${end} bytes of memory; the runtime's limit is ${this.#maximumMemoryBytes}`);
     }
-    this.exports.memory.grow(Math.ceil((end - have) / PAGE));
+    try {
+      this.exports.memory.grow(Math.ceil((end - have) / PAGE));
+    } catch (e) {
+      // Past the engine's limit (4 GiB for wasm32) or the host's memory: nothing grew.
+      if (!(e instanceof RangeError)) throw e;
+      throw new HostError(`loading needs ${end} bytes of memory; the engine cannot grow it (${e.message})`);
+    }
     for (const m of this.#models) m.rebind(); // the old buffer is detached now
   }
 

@@ -94,5 +94,12 @@ export function chooseBuild(simd: SimdOption = "auto"): Build {
 
 /** Compiles (once per build, synchronously: the modules are a few KB) and instantiates with no imports. */
 export function instantiate(build: Build): KernelExports {
-  return new WebAssembly.Instance(compile(build), {}).exports as unknown as KernelExports;
+  const module = compile(build);
+  try {
+    return new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+  } catch (e) {
+    // The host has no memory left for the module's first pages.
+    if (!(e instanceof RangeError)) throw e;
+    throw new HostError(`cannot instantiate the ${build} kernels: ${e.message}`);
+  }
 }

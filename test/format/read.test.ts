@@ -16,7 +16,7 @@ import {
   Step,
 } from "../../src/format/abi.js";
 import { crc32 } from "../../src/format/crc32.js";
-import { FormatError, inspect, Model, VersionError } from "../../src/index.js";
+import { FormatError, InputTypeError, inspect, Model, VersionError } from "../../src/index.js";
 import { PlanBuilder } from "../../src/plan/builder.js";
 import { quantizeRows } from "../../src/plan/quantize.js";
 import { everyOpModel, seedModel } from "../helpers/models.js";
@@ -73,6 +73,16 @@ describe("a valid image", () => {
     expect(info.steps.map((s) => s.opcode).sort()).toEqual([1, 2, 3, 4, 5, 6, 8]);
     expect(info.quantization).toBe("int8");
     expect(info.batchRows).toBe(4);
+  });
+});
+
+describe("anything but an image's bytes", () => {
+  it.each([
+    ["null", null],
+    ["an ArrayBuffer", new ArrayBuffer(80)],
+    ["a number", 5],
+  ])("%s is an InputTypeError", (_, bytes) => {
+    expect(() => inspect(bytes as unknown as Uint8Array)).toThrow(InputTypeError);
   });
 });
 

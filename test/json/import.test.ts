@@ -133,6 +133,22 @@ describe("bad JSON models are refused with the field named", () => {
       /expected 2 numbers, got 1/,
     ],
     ["intercept length", { ...lr, intercept: [1, 2] }, "intercept", /2 values for 1 rows/],
+    // Finite in JSON (float64) but past float32: the image would hold ±Infinity.
+    ["intercept past f32", { ...lr, intercept: [1e39] }, "intercept[0]", /1e\+39 is outside float32's range/],
+    [
+      "scalar intercept past f32",
+      { kind: "linear_regression", coefficients: [1], intercept: -4e38 },
+      "intercept",
+      /outside float32's range/,
+    ],
+    ["coefficient past f32", { ...lr, coefficients: [[1, 3.5e38]] }, "coefficients[0][1]", /outside float32/],
+    ["scaler mean past f32", { ...lr, scaler: { mean: [0, 1e39], scale: [1, 1] } }, "scaler.mean[1]", /float32/],
+    [
+      "a fold past f32",
+      { kind: "linear_regression", coefficients: [1e30], intercept: 0, scaler: { mean: [1e10], scale: [1] } },
+      "coefficients.bias[0]",
+      /-1e\+40 is outside float32's range/,
+    ],
     ["missing classes", { ...lr, classes: undefined }, "classes", /needs its classes/],
     ["duplicate classes", { ...lr, classes: [1, 1] }, "classes", /distinct/],
     ["mixed label types", { ...lr, classes: [1, "b"] }, "classes", /all integers or all strings/],
@@ -200,6 +216,12 @@ describe("bad JSON models are refused with the field named", () => {
       { ...mlp, layers: [{ ...mlp.layers[0], bias: [0] }, mlp.layers[1]] },
       "layers[0].bias",
       /expected 3 numbers, got 1/,
+    ],
+    [
+      "leaky_relu alpha past f32",
+      { ...mlp, layers: [{ ...mlp.layers[0], activation: "leaky_relu", alpha: 1e39 }, mlp.layers[1]] },
+      "layers[0].alpha",
+      /finite number/,
     ],
     [
       "activation",

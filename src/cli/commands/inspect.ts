@@ -4,7 +4,7 @@ import { readImage } from "../../format/read.js";
 import type { ImageInfo } from "../../format/types.js";
 import { isJsonModel, isPackedImage, listOnnxNodes } from "../../pack.js";
 import { describeImage, describeOnnx } from "../describe.js";
-import { imageOf, PACK_OPTIONS, readInputBytes } from "../model-input.js";
+import { imageOf, modelLengthOf, PACK_OPTIONS, readInputBytes } from "../model-input.js";
 import type { Command } from "../options.js";
 
 export const inspectCommand: Command = {
@@ -16,7 +16,7 @@ An ONNX or JSON model is packed in memory with the packing options.`,
   options: [{ name: "json", help: "print JSON instead of text" }, ...PACK_OPTIONS],
   async run(a, io) {
     const out = (s: string) => io.stdout.write(s + "\n");
-    const bytes = await readInputBytes(a.positionals[0]!, io); // read once: stdin cannot be read twice
+    const bytes = await readInputBytes(a.positionals[0]!, io, modelLengthOf); // read once: stdin cannot be read twice
     const onnx = bytes.length > 0 && !isPackedImage(bytes) && !isJsonModel(bytes) ? listOnnxNodes(bytes) : undefined;
     let info: ImageInfo | undefined, error: unknown;
     try {

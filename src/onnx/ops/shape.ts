@@ -39,6 +39,7 @@ function flatten(ctx: OnnxContext): Sym {
 
 function concat(ctx: OnnxContext): Sym {
   const axis = ctx.attr("axis", 1);
+  if (ctx.node.inputs.length === 0) ctx.refuse("Concat needs at least one input");
   const parts = ctx.node.inputs.map((_, i) => ctx.row(i));
   const rank = parts[0]!.shape.length + 1;
   const ax = ctx.axis(axis, rank);
