@@ -101,8 +101,8 @@ function step(
       return plan.concat(srcs);
     case "op": {
       const { opcode, flags, aux, scratchBytes } = n.op!;
-      const w = n.w && f32(n.w),
-        b = n.b && f32(n.b);
+      const w = n.w && f32(n.w, `${at}.w`),
+        b = n.b && f32(n.b, `${at}.b`);
       return plan.op(x, {
         opcode,
         act: n.act,
