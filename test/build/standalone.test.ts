@@ -48,7 +48,7 @@ describe.each([true, false])("standalone module · simd %s", (simd) => {
   });
 
   it("imports nothing and exports exactly the documented ABI", () => {
-    const m = new WebAssembly.Module(seed.wasm);
+    const m = new WebAssembly.Module(seed.wasm as Uint8Array<ArrayBuffer>);
     expect(WebAssembly.Module.imports(m)).toEqual([]);
     expect(
       WebAssembly.Module.exports(m)

@@ -28,8 +28,8 @@ describe("OPS", () => {
   it("accessors ask the spec; an unknown opcode is an internal error, not a guess", () => {
     expect(minAbi({ opcode: Opcode.Quantize, act: 0, flags: 0 })).toBe(2);
     expect(inPlace({ opcode: Opcode.Act, act: 1, flags: 0 })).toBe(true);
-    expect(() => minAbi({ opcode: 99, act: 0, flags: 0 })).toThrow(/unknown opcode 99/);
-    expect(() => describeStep({ ...OPS_STEP, opcode: 0 })).toThrow(/unknown opcode 0/);
+    expect(() => minAbi({ opcode: 99 as Opcode, act: 0, flags: 0 })).toThrow(/unknown opcode 99/);
+    expect(() => describeStep({ ...OPS_STEP, opcode: 0 as Opcode })).toThrow(/unknown opcode 0/);
   });
 });
 

@@ -21,7 +21,7 @@ describe("the wasm crc32", () => {
       const rt = new Runtime({ simd });
       const rand = seeded(`wasm crc ${simd}`).next;
       const big = Uint8Array.from({ length: 2 * STAGING_BYTES + 4099 }, () => Math.floor(rand() * 256));
-      const cases = [
+      const cases: Array<[number, number]> = [
         [0, big.length],
         [12, big.length],
         [3, 3 + STAGING_BYTES],
