@@ -42,6 +42,7 @@ export const OP_COPY: u32 = 7;
 export const OP_DENSE_NARROW: u32 = 8; // nOut ≤ 4, weights transposed to [nIn][4]
 export const OP_QUANTIZE: u32 = 9;      // act = QUANT_* mode
 export const OP_IMPUTE: u32 = 10;       // ABI 4: w = imputed values, alpha = the replaced value (NaN: the NaNs)
+export const OP_TREES: u32 = 11;        // ABI 4: aux = trees and nodes, w = leaf vectors, b = base values, flags = aggregate
 
 // Step flags.
 export const STEP_FLAG_Q8_STATIC_INPUT: u32 = 1; // DENSE_Q8: the row's scale and zero point are in aux, after the scales and row sums

@@ -9,4 +9,5 @@ export { affineF32Ref, affineF32 } from "./kernels/affine";
 export { applyActRef, applyAct, softmaxRef, softmax, logSoftmaxRef } from "./kernels/activations";
 export { argmaxF32, normalizeF32, findNaNF32 } from "./kernels/reduce";
 export { imputeF32Ref, imputeF32 } from "./kernels/impute";
+export { treesRow } from "./kernels/trees";
 export { expF32, expm1F32, logF32, log1pF32 } from "./kernels/math";

@@ -90,6 +90,8 @@ export enum Opcode {
   Quantize = 9,
   /** ABI 4. y[i] = w[i] where x[i] is the replaced value alpha (NaN: where x[i] is NaN), else x[i]: ONNX-ML Imputer. */
   Impute = 10,
+  /** ABI 4. Tree ensemble: aux = trees, roots and decision nodes, w = leaf vectors, b = base values; flags = aggregate. */
+  Trees = 11,
 }
 
 /** How a dense layer was stored, per dense step, in a quantized image's report (metadata, format 1.1). */

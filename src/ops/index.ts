@@ -11,6 +11,7 @@ import { impute } from "./impute.js";
 import { quantize } from "./quantize.js";
 import { argmax, copy, normalize } from "./reduce.js";
 import type { OpSpec, StepHead } from "./spec.js";
+import { trees } from "./trees.js";
 
 export type { ActByte, OpSpec, StepBounds, StepFieldName, StepHead } from "./spec.js";
 export { StepValidator } from "./spec.js";
@@ -27,6 +28,7 @@ export const OPS: ReadonlyMap<number, OpSpec> = new Map(
     denseNarrow,
     quantize,
     impute,
+    trees,
   ].map((o) => [o.opcode, o]),
 );
 

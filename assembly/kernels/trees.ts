@@ -1,0 +1,71 @@
+// TREES: a tree ensemble (ai.onnx.ml TreeEnsembleRegressor / TreeEnsembleClassifier). Each tree
+// is walked from its root to a leaf; the leaf's vector of nOut weights is aggregated over the
+// trees (sum, average, min or max), the base values are added, then the fused activation.
+//
+// aux (u32 words unless said): nTrees, nNodes, nLeaves, roots[nTrees], then nNodes decision
+// nodes of 16 bytes: threshold f32, feature | LT << 29 | EQ << 30 | NAN << 31, true ref, false ref.
+// A ref below nNodes is a decision node, from nNodes on it is leaf (ref − nNodes), whose weights
+// are w[(ref − nNodes) · nOut ..]. A node goes to its true child when (LT and x < t) or (EQ and
+// x == t) or (NAN and x is NaN): every ONNX mode is one of these at pack time (GT, GTE and NEQ
+// with the children swapped). The reader checked that every child ref is past its parent's
+// index (no cycles, shared children allowed), so a walk takes at most nNodes steps.
+//
+// Scalar in both builds (a walk is scalar by nature; the leaf vectors are short): the SIMD and
+// scalar builds run this same code and give the same bits.
+import { stepFusedAct } from "./activations";
+import { S_AUX, S_FLAGS } from "../abi";
+
+export const TREES_SUM: u32 = 0;
+export const TREES_AVERAGE: u32 = 1;
+export const TREES_MIN: u32 = 2;
+export const TREES_MAX: u32 = 3;
+
+const FEATURE_MASK: u32 = 0x1fffffff;
+
+/** The leaf ref one tree gives the row x: the walk from `ref` through the nodes at `nodes`. */
+// @ts-ignore: decorator
+@inline function walk(x: usize, nodes: usize, nNodes: u32, ref: u32): u32 {
+  while (ref < nNodes) {
+    const p = nodes + (<usize>ref << 4);
+    const t = load<f32>(p);
+    const fw = load<u32>(p, 4);
+    const v = load<f32>(x + (<usize>(fw & FEATURE_MASK) << 2));
+    const go = ((<u32>(v < t)) & (fw >> 29)) | ((<u32>(v == t)) & (fw >> 30)) | ((<u32>(v != v)) & (fw >> 31));
+    ref = load<u32>(p + 12 - (<usize>(go & 1) << 2)); // true ref at +8, false ref at +12
+  }
+  return ref - nNodes;
+}
+
+/** One row: y[nOut] from x, the ensemble in aux, leaf vectors in leaves, base values in base. */
+export function treesRow(x: usize, aux: usize, leaves: usize, base: usize, y: usize, nOut: i32, agg: u32): void {
+  const nTrees = load<u32>(aux), nNodes = load<u32>(aux, 4);
+  const roots = aux + 12;
+  const nodes = roots + (<usize>nTrees << 2);
+  const start: f32 = agg == TREES_MIN ? Infinity : agg == TREES_MAX ? -Infinity : 0;
+  for (let k = 0; k < nOut; k++) store<f32>(y + (<usize>k << 2), start);
+  const rowBytes = <usize>nOut << 2;
+  for (let t: u32 = 0; t < nTrees; t++) {
+    const leaf = leaves + <usize>walk(x, nodes, nNodes, load<u32>(roots + (<usize>t << 2))) * rowBytes;
+    // Trees in order, one operation per tree and output: the same order in every build.
+    for (let o: usize = 0; o < rowBytes; o += 4) {
+      const a = load<f32>(y + o), v = load<f32>(leaf + o);
+      store<f32>(y + o, agg == TREES_MIN ? min(a, v) : agg == TREES_MAX ? max(a, v) : a + v);
+    }
+  }
+  const n = <f32>nTrees;
+  for (let o: usize = 0; o < rowBytes; o += 4) {
+    const a = load<f32>(y + o);
+    store<f32>(y + o, (agg == TREES_AVERAGE ? a / n : a) + load<f32>(base + o));
+  }
+}
+
+// ---- Step entry (assembly/run.ts): TREES reads aux and flags (the aggregate) itself; w holds
+// the leaf vectors, b the base values, act the activation applied to the nOut outputs.
+
+/** TREES row by row, then the fused activation. */
+export function stepTrees(s: usize, image: usize, src: usize, srcStep: usize, dst: usize, dstStep: usize, nIn: i32, nOut: i32, w: usize, b: usize, act: u32, alpha: f32, beta: f32, nRows: i32): void {
+  const aux = image + <usize>load<u32>(s + S_AUX);
+  const agg = <u32>load<u16>(s + S_FLAGS) & 3;
+  for (let r = 0; r < nRows; r++) treesRow(src + <usize>r * srcStep, aux, w, b, dst + <usize>r * dstStep, nOut, agg);
+  stepFusedAct(act, dst, dstStep, nOut, nRows, alpha, beta);
+}
