@@ -11,7 +11,7 @@ import { denseNarrowF32, narrowRowScalar, stepDense, stepDenseNarrow } from "./k
 import { stepDenseQ8 } from "./kernels/dense-q8";
 import { stepQuantize } from "./kernels/quantize";
 import { stepAffine } from "./kernels/affine";
-import { stepAct, stepFusedAct } from "./kernels/activations";
+import { stepAct } from "./kernels/activations";
 import { findNaNF32, stepArgmax, stepNormalize, stepCopy } from "./kernels/reduce";
 import { stepImpute } from "./kernels/impute";
 import { stepTrees } from "./kernels/trees";
@@ -64,8 +64,6 @@ function exec(image: usize, arena: usize, input: usize, nRows: i32): i32 {
       errStep = <i32>k;
       return STATUS_BAD_OPCODE;
     }
-    // DENSE, DENSE_Q8 and AFFINE carry a fused activation over their nOut outputs.
-    if (isOp(op, OP_DENSE) || isOp(op, OP_DENSE_Q8) || isOp(op, OP_AFFINE)) stepFusedAct(act, dst, dstStep, nOut, nRows, alpha, beta);
   }
   return STATUS_OK;
 }

@@ -2,6 +2,8 @@
 // (x − offset) · scale) and batch norm that could not be folded into a neighbouring dense layer.
 // Layout: s f32[n], t f32[n]; x and y may be the same row (in place) or disjoint.
 
+import { stepFusedAct } from "./activations";
+
 export function affineF32Ref(x: usize, s: usize, t: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
     const p = <usize>i << 2;
@@ -28,7 +30,8 @@ export function affineF32(x: usize, s: usize, t: usize, y: usize, n: i32): void 
 // beta: decoding them in every entry made the release wasm 388 bytes bigger); an entry decodes
 // the fields only its opcode has from the record at s.
 
-/** AFFINE row by row, its fused activation follows: stepFusedAct. */
+/** AFFINE row by row, then its fused activation. */
 export function stepAffine(s: usize, src: usize, srcStep: usize, dst: usize, dstStep: usize, nIn: i32, nOut: i32, w: usize, b: usize, act: u32, alpha: f32, beta: f32, nRows: i32): void {
   for (let r = 0; r < nRows; r++) affineF32(src + <usize>r * srcStep, w, b, dst + <usize>r * dstStep, nIn);
+  stepFusedAct(act, dst, dstStep, nOut, nRows, alpha, beta);
 }

@@ -11,6 +11,7 @@
 // (absent with STEP_FLAG_Q8_NO_ROW_SUMS: int16 rows have zero point 0), then with a static
 // input f32 xScale and i32 xZeroPoint; b f32[nOut], q = nIn bytes of scratch. x, y, q disjoint.
 import { RUNS, nonzeroRuns, ANY_BIT } from "./runs";
+import { stepFusedAct } from "./activations";
 import { STEP_FLAG_Q8_STATIC_INPUT, STEP_FLAG_Q8_I16_INPUT, STEP_FLAG_Q8_BF16_SCALES, STEP_FLAG_Q8_NO_ROW_SUMS } from "../abi";
 import { S_FLAGS, S_AUX, S_SCRATCH } from "../abi"; // step records (the step entries below)
 
@@ -465,9 +466,10 @@ export function denseQ8Ref(x: usize, q: usize, w: usize, aux: usize, b: usize, y
 // beta: decoding them in every entry made the release wasm 388 bytes bigger); an entry decodes
 // the fields only its opcode has from the record at s.
 
-/** DENSE_Q8 (the row quantized in the step's scratch, arena + scratch), its fused activation follows: stepFusedAct. */
+/** DENSE_Q8 (the row quantized in the step's scratch, arena + scratch), then its fused activation. */
 export function stepDenseQ8(s: usize, image: usize, arena: usize, src: usize, srcStep: usize, dst: usize, dstStep: usize, nIn: i32, nOut: i32, w: usize, b: usize, act: u32, alpha: f32, beta: f32, nRows: i32): void {
   const aux = image + <usize>load<u32>(s + S_AUX);
   const q = arena + <usize>load<u32>(s + S_SCRATCH);
   denseQ8Rows(src, srcStep, q, w, aux, b, dst, dstStep, nIn, nOut, nRows, <u32>load<u16>(s + S_FLAGS));
+  stepFusedAct(act, dst, dstStep, nOut, nRows, alpha, beta);
 }

@@ -6,7 +6,7 @@
 //   x and y do not overlap.
 // No shape or bounds checks here: the plan was proved when the model was loaded.
 // Inputs are read only up to nIn (tails are scalar), so a row may sit inside a wider buffer.
-import { actScalar, storeTail, applyAct, sigmoidS, sigmoidV } from "./activations";
+import { actScalar, storeTail, applyAct, sigmoidS, sigmoidV, stepFusedAct } from "./activations";
 import { isAct } from "../config";
 import { ACT_NONE, ACT_SIGMOID, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_LOGISTIC_PAIR } from "../abi";
 import { RUNS, nonzeroRuns, F32_MAGNITUDE } from "./runs";
@@ -284,8 +284,9 @@ export function stepDenseNarrow(s: usize, src: usize, srcStep: usize, dst: usize
   denseNarrowF32(src, <i32>(srcStep >> 2), w, b, dst, <i32>(dstStep >> 2), nIn, nOut, nRows, act, alpha, beta);
 }
 
-/** DENSE (its fused activation follows: stepFusedAct). */
+/** DENSE, then its fused activation. */
 export function stepDense(s: usize, src: usize, srcStep: usize, dst: usize, dstStep: usize, nIn: i32, nOut: i32, w: usize, b: usize, act: u32, alpha: f32, beta: f32, nRows: i32): void {
   if (nRows == 1) denseF32(src, w, b, dst, nIn, nOut);
   else denseF32Batch(src, <i32>(srcStep >> 2), w, b, dst, <i32>(dstStep >> 2), nIn, nOut, nRows);
+  stepFusedAct(act, dst, dstStep, nOut, nRows, alpha, beta);
 }
