@@ -7,30 +7,17 @@ import { ModelSpecError } from "./errors.js";
 import { MAGIC } from "./format/abi.js";
 import { type JsonModel, packJson } from "./json/import.js";
 import { packOnnx } from "./onnx/import.js";
+import type { QuantizeOptions } from "./plan/int8.js";
 
 export { type JsonLayer, type JsonModel, type JsonScaler, packJson } from "./json/import.js";
 export { listOnnxNodes, type NodeSupport, packOnnx } from "./onnx/import.js";
 
 /** Options of pack(), packJson() and packOnnx(). */
-export interface PackOptions {
-  /**
-   * "int8": dense weights stored as int8 with one scale per output channel, computed in int8
-   * (DENSE_Q8); a final layer with ≤ 1 % of the dense weights, or that int8 would shrink by
-   * under 64 bytes, stays f32 (docs/quantization.md).
-   */
-  quantize?: "none" | "int8";
-  /**
-   * Rows of the model's input: with quantize "int8", each int8 layer's input range is
-   * calibrated on them (static quantization), and the image records the largest output
-   * difference to the float model and the top-class agreement on them.
-   */
-  calibration?: ArrayLike<ArrayLike<number>>;
-  /** With quantize "int8": "auto" (default) keeps a small final layer in f32 (QuantizeOptions.int8Layers); "all" quantizes every dense layer. */
-  int8Layers?: "auto" | "all";
-  /** With quantize "int8": rows quantized to "int16" (default, symmetric) or "uint8" (with a zero point, as ONNX DynamicQuantizeLinear). */
-  activations?: "int16" | "uint8";
-  /** Rows per block in predictBatch. */
-  batchRows?: number;
+/**
+ * pack()'s options. The int8 ones (quantize, calibration, int8Layers, activations) and batchRows
+ * are the planner's QuantizeOptions (src/plan/int8.ts, docs/quantization.md), defined there once.
+ */
+export interface PackOptions extends QuantizeOptions {
   /** Leave feature names out of the image. */
   stripNames?: boolean;
   /**

@@ -34,9 +34,16 @@ export const SMALL_FINAL_FRACTION = 0.01;
 export const MIN_INT8_SAVING_BYTES = 64;
 
 export interface QuantizeOptions {
-  /** "int8": dense layers stored and computed in int8 (DENSE_Q8). */
+  /**
+   * "int8": dense weights stored as int8 with one scale per output channel, computed in int8
+   * (DENSE_Q8); a final layer may stay f32 (int8Layers).
+   */
   quantize?: "none" | "int8";
-  /** Rows (each nInput values) to calibrate input ranges on and to measure the int8 model against the float one. */
+  /**
+   * Rows of the model's input: with quantize "int8", each int8 layer's input range is
+   * calibrated on them (static quantization), and the image records the largest output
+   * difference to the float model and the top-class agreement on them.
+   */
   calibration?: ArrayLike<ArrayLike<number>>;
   /**
    * "auto" (default): a final layer stays f32 when it holds ≤ SMALL_FINAL_FRACTION of the dense
@@ -48,6 +55,7 @@ export interface QuantizeOptions {
    * i16 × i8 products) or "uint8" (u8 with a zero point, as ONNX DynamicQuantizeLinear does).
    */
   activations?: "int16" | "uint8";
+  /** Rows per block in predictBatch (default: sized to about 32 KiB of activations). */
   batchRows?: number;
 }
 
