@@ -40,7 +40,8 @@ export const ABI_EXPORTS = [
 ];
 
 export function instantiateStandalone(wasm: Uint8Array): StandaloneExports {
-  return new WebAssembly.Instance(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>), {}).exports as unknown as StandaloneExports;
+  return new WebAssembly.Instance(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>), {})
+    .exports as unknown as StandaloneExports;
 }
 
 /** Each row through predict(): the statuses and the outputs side by side (NaN where a row failed). */
