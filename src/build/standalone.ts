@@ -140,7 +140,7 @@ export async function buildStandalone(
   const dir = assemblyDir();
   const generated = new Map([
     ["config.ts", configSource({ opcodes, activations }, "edgeinfer build, for one model")],
-    ["standalone-layout.ts", layoutSource(layout, options.allowNaN ?? false)],
+    ["standalone-layout.ts", layoutSource(layout, (options.allowNaN ?? false) || info.nanSafe)],
   ]);
   let asc: typeof import("assemblyscript/asc");
   try {

@@ -8,7 +8,7 @@
 
 import { FormatError, InputTypeError, VersionError } from "../errors.js";
 import { q8AuxLayout } from "../ops/dense-q8.js";
-import { isDense, opSpec, parameterCount as stepParameterCount } from "../ops/index.js";
+import { isDense, nanSafe, opSpec, parameterCount as stepParameterCount } from "../ops/index.js";
 import { actMinAbi, type StepBounds, StepValidator } from "../ops/spec.js";
 import {
   ABI_VERSION,
@@ -244,6 +244,8 @@ export function readImage(
 
   let parameterCount = 0;
   for (const s of steps) parameterCount += stepParameterCount(s);
+  // The steps that read the input rows (only whole, at their offset: readStep checks).
+  const readers = steps.filter((s) => s.src === inputOffset);
   return {
     formatVersion: `${major}.${minor}`,
     abiVersion,
@@ -262,6 +264,7 @@ export function readImage(
     outputOffset,
     parameterCount,
     quantization: steps.some((s) => s.opcode === Opcode.DenseQ8) ? "int8" : "none",
+    nanSafe: readers.length > 0 && readers.every(nanSafe),
     ...(quantReport ? { quantReport } : {}),
     steps,
   };

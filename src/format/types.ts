@@ -91,6 +91,11 @@ export interface ImageInfo {
   outputOffset: number;
   /** Weights and biases stored (int8 weights count one each). */
   parameterCount: number;
+  /**
+   * Every step that reads the input gives each NaN a number (an imputer in front): rows may
+   * hold NaN without `allowNaN`. False for every other model, which refuses NaN by default.
+   */
+  nanSafe: boolean;
   quantization: "none" | "int8";
   /** Present when the image was quantized (pack --quantize int8, or a quantized ONNX graph). */
   quantReport?: QuantReport;

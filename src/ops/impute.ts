@@ -22,4 +22,5 @@ export const impute: OpSpec = {
   },
   describe: (s) => `replaces ${Number.isNaN(s.alpha) ? "NaN" : s.alpha}`,
   parameterCount: (s) => s.nIn,
+  nanSafe: (s) => Number.isNaN(s.alpha), // replaces the NaNs; a sentinel imputer leaves them
 };

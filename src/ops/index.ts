@@ -54,6 +54,9 @@ export const inPlace = (s: StepHead): boolean => known(s.opcode).inPlace(s);
 /** Is the step a dense layer (DENSE, DENSE_NARROW, DENSE_Q8: one quantization decision each)? */
 export const isDense = (s: Pick<StepRecord, "opcode">): boolean => known(s.opcode).dense;
 
+/** Does the step, reading the model's input, give every NaN a number (OpSpec.nanSafe)? */
+export const nanSafe = (s: StepRecord): boolean => known(s.opcode).nanSafe?.(s) ?? false;
+
 /** Weights and biases the step stores. */
 export const parameterCount = (s: StepRecord): number => known(s.opcode).parameterCount(s);
 

@@ -38,6 +38,11 @@ export interface OpSpec {
   describe(s: StepRecord): string;
   /** Weights and biases stored (int8 weights count one each). */
   parameterCount(s: StepRecord): number;
+  /**
+   * Reading the model's input, does this step give every NaN a number (an imputer)? An image
+   * whose every reader of the input does accepts NaN in its rows without `allowNaN`.
+   */
+  nanSafe?(s: StepRecord): boolean;
 }
 
 /** Where one step may point: what the header already fixed. */

@@ -135,7 +135,7 @@ export class Model {
     this.arenaPtr = placement.arenaPtr;
     this.blockBytes = placement.blockBytes;
     this.chunkRows = placement.chunkRows;
-    this.flags = options.allowNaN ? 0 : FLAG_CHECK_NAN;
+    this.flags = options.allowNaN || info.nanSafe ? 0 : FLAG_CHECK_NAN;
     this.nIn = info.inputLength;
     this.nOut = info.outputLength;
     this.info = Object.freeze({ ...info, memoryBytes: placement.blockBytes, build: host.build });

@@ -26,9 +26,8 @@ function fixture(name: string) {
   const ref = JSON.parse(readFileSync(new URL(`${name}.json`, dir), "utf8")) as Ref;
   const rows = Float32Array.from(ref.inputs.flat(), (v) => v ?? NaN); // null: a missing value
   const image = pack(bytes);
-  // A model that imputes NaN still needs allowNaN at load: the runtime's input guard comes first.
-  const predict = (simd: "require" | "off") =>
-    Model.load(image, { simd, allowNaN: true }).predictBatch(rows, ref.inputs.length);
+  // No allowNaN: an image whose every reader of the input replaces NaN takes NaN rows (nanSafe).
+  const predict = (simd: "require" | "off") => Model.load(image, { simd }).predictBatch(rows, ref.inputs.length);
   return { bytes, ref, rows, image, predict };
 }
 
@@ -48,8 +47,14 @@ describe("SimpleImputer(strategy='mean') on breast_cancer with NaNs (scikit-lear
     expect(bits(f.predict("off"))).toEqual(bits(f.predict("require")));
   });
 
-  it("without allowNaN the runtime refuses the missing value before the Imputer sees it", () => {
-    expect(() => Model.load(f.image).predictBatch(f.rows, f.ref.inputs.length)).toThrow(/NaN/);
+  it("takes NaN without allowNaN, one row at a time too: the Imputer is the only reader of the input", () => {
+    const m = Model.load(f.image);
+    expect(m.info.nanSafe).toBe(true);
+    const n = m.info.inputLength;
+    const expected = f.ref.expected.transform!;
+    f.ref.inputs.forEach((_, r) => {
+      expect(Array.from(m.predict(f.rows.subarray(r * n, (r + 1) * n)))).toEqual(expected[r]);
+    });
   });
 });
 
@@ -101,6 +106,14 @@ describe("SimpleImputer(strategy='median', missing_values=-1.0): a sentinel, not
       expect(Array.from(y), simd).toEqual(f.ref.expected.transform!.flat());
     }
     expect(Model.load(f.image).info.steps.map(describeStep)).toEqual(["IMPUTE       30 → 30    replaces -1"]);
+  });
+
+  it("still refuses NaN, naming the feature: a sentinel imputer leaves NaN as it is", () => {
+    const m = Model.load(f.image);
+    expect(m.info.nanSafe).toBe(false);
+    const row = f.rows.slice(0, m.info.inputLength);
+    row[3] = Number.NaN;
+    expect(() => m.predict(row)).toThrow(expect.objectContaining({ code: "E_INPUT", column: 3 }));
   });
 });
 
@@ -190,5 +203,41 @@ describe("Imputer (ONNX-ML)", () => {
     });
     const { nodes } = listOnnxNodes(model);
     expect(nodes.map((x) => x.supported)).toEqual([false]);
+  });
+});
+
+describe("NaN in the rows without allowNaN: only when every reader of the input imputes it", () => {
+  const graph = (outputs: string[]) =>
+    packOnnx(
+      onnxModel({
+        mlOpset: 1,
+        input: { name: "x", dims: ["N", 4] },
+        nodes: [
+          {
+            op: "Imputer",
+            domain: "ai.onnx.ml",
+            inputs: ["x"],
+            outputs: ["y"],
+            attrs: { imputed_value_floats: [1, 2, 3, 4], replaced_value_float: Number.NaN },
+          },
+          { op: "Relu", inputs: ["x"], outputs: ["r"] },
+        ],
+        outputs,
+      }),
+    );
+
+  it("an Imputer alone: NaN rows are imputed", () => {
+    const m = Model.load(graph(["y"]));
+    expect(m.info.nanSafe).toBe(true);
+    expect(Array.from(m.predict([Number.NaN, 5, Number.NaN, 7]))).toEqual([1, 5, 3, 7]);
+  });
+
+  it("another step reading the raw input too: NaN is refused, naming the feature", () => {
+    const m = Model.load(graph(["y", "r"]));
+    expect(m.info.nanSafe).toBe(false);
+    expect(() => m.predict([0, 5, Number.NaN, 7])).toThrow(expect.objectContaining({ code: "E_INPUT", column: 2 }));
+    expect(() => m.predictBatch(Float32Array.from([0, 5, 6, 7, 0, Number.NaN, 0, 0]), 2)).toThrow(
+      expect.objectContaining({ code: "E_INPUT", row: 1, column: 1 }),
+    );
   });
 });
