@@ -243,7 +243,7 @@ export function readImage(
   });
 
   let parameterCount = 0;
-  for (const s of steps) parameterCount += stepParameterCount(s);
+  for (const s of steps) parameterCount += stepParameterCount(s, view);
   // The steps that read the input rows (only whole, at their offset: readStep checks).
   const readers = steps.filter((s) => s.src === inputOffset);
   return {

@@ -58,7 +58,7 @@ export const isDense = (s: Pick<StepRecord, "opcode">): boolean => known(s.opcod
 export const nanSafe = (s: StepRecord): boolean => known(s.opcode).nanSafe?.(s) ?? false;
 
 /** Weights and biases the step stores. */
-export const parameterCount = (s: StepRecord): number => known(s.opcode).parameterCount(s);
+export const parameterCount = (s: StepRecord, view: DataView): number => known(s.opcode).parameterCount(s, view);
 
 /** `inspect`'s text for a step: name, nIn → nOut, then the act byte's name and any detail. */
 export const describeStep = (s: StepRecord): string => {

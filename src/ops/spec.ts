@@ -36,8 +36,11 @@ export interface OpSpec {
   validate(s: StepRecord, v: StepValidator): void;
   /** The tail of an `inspect` step line: the activation, norm or mode and any detail ("" for none). */
   describe(s: StepRecord): string;
-  /** Weights and biases stored (int8 weights count one each). */
-  parameterCount(s: StepRecord): number;
+  /**
+   * Weights and biases stored (int8 weights count one each). `view` is the whole image, for
+   * an op whose counts are in its tensors (TREES); the step is validated before it is asked.
+   */
+  parameterCount(s: StepRecord, view: DataView): number;
   /**
    * Reading the model's input, does this step give every NaN a number (an imputer)? An image
    * whose every reader of the input does accepts NaN in its rows without `allowNaN`.

@@ -103,6 +103,6 @@ export const trees: OpSpec = {
     }
   },
   describe: (s) => [TREE_AGGREGATE_NAMES[s.flags & 3], fusedActText(s)].filter(Boolean).join(", "),
-  // The leaf vectors' count is in aux, which this interface does not see: the base values only.
-  parameterCount: (s) => s.nOut,
+  // Per decision node its threshold and feature; the leaf vectors; the base values.
+  parameterCount: (s, view) => 2 * view.getUint32(s.aux + 4, true) + view.getUint32(s.aux + 8, true) * s.nOut + s.nOut,
 };

@@ -12,7 +12,7 @@ import {
 import { readImage } from "../../src/format/read.js";
 import { denseQ8, i16Limit, q8AuxLayout, q8ScratchBytes } from "../../src/ops/dense-q8.js";
 import { describeStep } from "../../src/ops/index.js";
-import { expectRefused, fixCrc, oneStep, refusal, withField } from "./image.js";
+import { expectRefused, fixCrc, NO_VIEW, oneStep, refusal, withField } from "./image.js";
 
 const I16 = STEP_FLAG_Q8_I16_INPUT | STEP_FLAG_Q8_NO_ROW_SUMS;
 const nIn = 3,
@@ -79,7 +79,7 @@ describe("DENSE_Q8 steps", () => {
     expect(describeStep({ ...s, act: Act.None, flags: I16 | STEP_FLAG_Q8_BF16_SCALES })).toBe(
       "DENSE_Q8      3 → 2      (int16 rows, dynamic, bf16 scales)",
     );
-    expect(denseQ8.parameterCount(s)).toBe(nIn * nOut + nOut);
+    expect(denseQ8.parameterCount(s, NO_VIEW)).toBe(nIn * nOut + nOut);
   });
 
   it.each([

@@ -4,7 +4,7 @@ import { Act, Opcode } from "../../src/format/abi.js";
 import { readImage } from "../../src/format/read.js";
 import { dense, denseNarrow } from "../../src/ops/dense.js";
 import { describeStep } from "../../src/ops/index.js";
-import { expectRefused, oneStep, withField } from "./image.js";
+import { expectRefused, NO_VIEW, oneStep, withField } from "./image.js";
 
 const f32 = (n: number) => new Float32Array(n).fill(0.5);
 const denseImage = (act = Act.Relu) => oneStep({ opcode: Opcode.Dense, act, nIn: 3, nOut: 5, w: f32(15), b: f32(5) });
@@ -16,7 +16,7 @@ describe("DENSE", () => {
     const s = readImage(denseImage()).steps[0]!;
     expect(dense.minAbi(s)).toBe(1);
     expect(dense.inPlace(s)).toBe(false);
-    expect(dense.parameterCount(s)).toBe(15 + 5);
+    expect(dense.parameterCount(s, NO_VIEW)).toBe(15 + 5);
     expect(describeStep(s)).toBe("DENSE         3 → 5     relu");
     expect(describeStep({ ...s, act: Act.None })).toBe("DENSE         3 → 5");
   });
@@ -40,7 +40,7 @@ describe("DENSE_NARROW", () => {
     const s = readImage(narrowImage()).steps[0]!;
     expect(denseNarrow.name).toBe("DENSE_NARROW");
     expect(denseNarrow.minAbi(s)).toBe(1);
-    expect(denseNarrow.parameterCount(s)).toBe(3 * 2 + 2);
+    expect(denseNarrow.parameterCount(s, NO_VIEW)).toBe(3 * 2 + 2);
     expect(describeStep(s)).toBe("DENSE_NARROW     3 → 2     sigmoid");
   });
 

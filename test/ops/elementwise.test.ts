@@ -4,7 +4,7 @@ import { Act, Opcode } from "../../src/format/abi.js";
 import { readImage } from "../../src/format/read.js";
 import { act, affine } from "../../src/ops/elementwise.js";
 import { describeStep } from "../../src/ops/index.js";
-import { expectRefused, oneStep, withField } from "./image.js";
+import { expectRefused, NO_VIEW, oneStep, withField } from "./image.js";
 
 const f32 = (n: number) => new Float32Array(n).fill(0.5);
 const affineImage = () => oneStep({ opcode: Opcode.Affine, act: Act.Tanh, nIn: 4, nOut: 4, w: f32(4), b: f32(4) });
@@ -16,7 +16,7 @@ describe("AFFINE", () => {
   it("loads, in place too; ABI 1; w and b count", () => {
     const s = readImage(affineImage()).steps[0]!;
     expect(readImage(inPlace(affineImage())).steps[0]!.src).toBe(32);
-    expect([affine.minAbi(s), affine.inPlace(s), affine.parameterCount(s)]).toEqual([1, true, 8]);
+    expect([affine.minAbi(s), affine.inPlace(s), affine.parameterCount(s, NO_VIEW)]).toEqual([1, true, 8]);
     expect(describeStep(s)).toBe("AFFINE        4 → 4     tanh");
   });
 
@@ -32,7 +32,7 @@ describe("ACT", () => {
   it("loads, in place too; no parameters", () => {
     const s = readImage(actImage()).steps[0]!;
     expect(readImage(inPlace(actImage())).steps).toHaveLength(1);
-    expect([act.minAbi(s), act.inPlace(s), act.parameterCount(s)]).toEqual([1, true, 0]);
+    expect([act.minAbi(s), act.inPlace(s), act.parameterCount(s, NO_VIEW)]).toEqual([1, true, 0]);
     expect(describeStep(s)).toBe("ACT           4 → 4     leaky_relu");
   });
 

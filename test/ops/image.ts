@@ -82,3 +82,6 @@ export function expectRefused(image: Uint8Array, f: StepField | "shape", message
   expect(e.byteOffset).toBe(f === "shape" ? stepAt("opcode") : stepAt(f));
   expect(e.message).toMatch(message);
 }
+
+/** For specs whose parameterCount reads nothing from the image. */
+export const NO_VIEW = new DataView(new ArrayBuffer(0));

@@ -4,7 +4,7 @@ import { Header, Opcode } from "../../src/format/abi.js";
 import { readImage } from "../../src/format/read.js";
 import { impute } from "../../src/ops/impute.js";
 import { describeStep } from "../../src/ops/index.js";
-import { expectRefused, fixCrc, oneStep, withField } from "./image.js";
+import { expectRefused, fixCrc, NO_VIEW, oneStep, withField } from "./image.js";
 
 const image = (alpha = NaN) =>
   oneStep({ opcode: Opcode.Impute, nIn: 4, nOut: 4, w: Float32Array.of(1, 2, 3, 4), alpha });
@@ -14,7 +14,12 @@ describe("IMPUTE", () => {
     const info = readImage(image());
     const s = info.steps[0]!;
     expect(readImage(withField(image(), "src", 32)).steps[0]!.src).toBe(32); // onto the output rows
-    expect([impute.minAbi(s), info.abiVersion, impute.inPlace(s), impute.parameterCount(s)]).toEqual([4, 4, true, 4]);
+    expect([impute.minAbi(s), info.abiVersion, impute.inPlace(s), impute.parameterCount(s, NO_VIEW)]).toEqual([
+      4,
+      4,
+      true,
+      4,
+    ]);
     expect(Number.isNaN(s.alpha)).toBe(true);
     expect(describeStep(s)).toBe("IMPUTE        4 → 4     replaces NaN");
     expect(describeStep(readImage(image(-1)).steps[0]!)).toBe("IMPUTE        4 → 4     replaces -1");

@@ -4,7 +4,7 @@ import { Norm, Opcode } from "../../src/format/abi.js";
 import { readImage } from "../../src/format/read.js";
 import { describeStep } from "../../src/ops/index.js";
 import { argmax, copy, normalize } from "../../src/ops/reduce.js";
-import { expectRefused, oneStep, withField } from "./image.js";
+import { expectRefused, NO_VIEW, oneStep, withField } from "./image.js";
 
 const argmaxImage = () => oneStep({ opcode: Opcode.Argmax, nIn: 3, nOut: 1 });
 const normImage = () => oneStep({ opcode: Opcode.Normalize, act: Norm.L2, nIn: 3, nOut: 3 });
@@ -13,7 +13,7 @@ const copyImage = () => oneStep({ opcode: Opcode.Copy, nIn: 3, nOut: 3 });
 describe("ARGMAX", () => {
   it("loads; one value; nothing after its name", () => {
     const s = readImage(argmaxImage()).steps[0]!;
-    expect([argmax.minAbi(s), argmax.inPlace(s), argmax.parameterCount(s)]).toEqual([1, false, 0]);
+    expect([argmax.minAbi(s), argmax.inPlace(s), argmax.parameterCount(s, NO_VIEW)]).toEqual([1, false, 0]);
     expect(describeStep(s)).toBe("ARGMAX        3 → 1");
   });
   it.each([

@@ -71,6 +71,8 @@ describe("TREES", () => {
     const s = info.steps[0]!;
     expect([trees.minAbi(s), info.abiVersion, trees.inPlace(s)]).toEqual([4, 4, false]);
     expect(describeStep(s)).toBe("TREES         2 → 2     sum");
+    // 5 decision nodes (threshold and feature each), 3 leaf vectors of 2, 2 base values.
+    expect(info.parameterCount).toBe(2 * 5 + 3 * 2 + 2);
     expect(describeStep(readImage(withField(image(undefined, 3), "act", 5)).steps[0]!)).toBe(
       "TREES         2 → 2     max, softmax",
     );
