@@ -1,24 +1,10 @@
 // edgeinfer bench: the footprint command (latency, throughput, memory of one model, here).
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { cli } from "../helpers/cli.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const seed = join(root, "examples/logistic-regression/model.json");
-
-async function cli(args: string[]) {
-  const stdout = new PassThrough(),
-    stderr = new PassThrough(),
-    input = new PassThrough();
-  let out = "",
-    err = "";
-  stdout.on("data", (c) => (out += c));
-  stderr.on("data", (c) => (err += c));
-  input.end();
-  const code = await main(args, { stdout, stderr, stdin: input });
-  return { code, out, err };
-}
 
 describe("edgeinfer bench", () => {
   it("--json reports latency, throughput and memory of the model", async () => {

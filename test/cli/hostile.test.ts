@@ -2,24 +2,10 @@
 // can need (a packed image's header says its size; bytes no model can start with need none
 // more), and every failure is one `error[CODE]: …` line with exit status 2.
 import { existsSync } from "node:fs";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { modelLengthOf } from "../../src/cli/model-input.js";
+import { cli } from "../helpers/cli.js";
 import { seedModel } from "../helpers/models.js";
-
-async function cli(args: string[], stdin: Uint8Array | string = "") {
-  const stdout = new PassThrough(),
-    stderr = new PassThrough(),
-    input = new PassThrough();
-  let out = "",
-    err = "";
-  stdout.on("data", (c) => (out += c));
-  stderr.on("data", (c) => (err += c));
-  input.end(typeof stdin === "string" ? stdin : Buffer.from(stdin));
-  const code = await main(args, { stdout, stderr, stdin: input });
-  return { code, out, err };
-}
 
 describe("a model read from a device or stdin", () => {
   it.skipIf(!existsSync("/dev/zero"))("/dev/zero (it never ends) is refused at once, for every command", async () => {

@@ -4,28 +4,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { cli } from "../helpers/cli.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const bin = join(root, "bin/edgeinfer.js");
 const seed = join(root, "examples/logistic-regression/model.json");
 const onnx = join(root, "test/fixtures/onnx/skl_scaler_lr_binary_bc.onnx");
 const tmp = mkdtempSync(join(tmpdir(), "edgeinfer-cli-io-"));
-
-async function cli(args: string[], stdin: string | Uint8Array = "") {
-  const stdout = new PassThrough(),
-    stderr = new PassThrough(),
-    input = new PassThrough();
-  let out = "",
-    err = "";
-  stdout.on("data", (c) => (out += c));
-  stderr.on("data", (c) => (err += c));
-  input.end(stdin);
-  const code = await main(args, { stdout, stderr, stdin: input });
-  return { code, out, err };
-}
 
 /** Runs the bin in a shell (for redirections and ulimit); stdout and stderr as text. */
 function sh(script: string) {

@@ -9,25 +9,13 @@ import { describe, expect, it } from "vitest";
 import { f32String, main } from "../../src/cli/main.js";
 import { inspect, Model } from "../../src/index.js";
 import { pack } from "../../src/pack.js";
+import { cli } from "../helpers/cli.js";
 import { maxAbsDiff } from "../helpers/close.js";
 import { instantiateStandalone, predictRows } from "../helpers/standalone.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const ex = join(root, "examples/logistic-regression");
 const tmp = mkdtempSync(join(tmpdir(), "edgeinfer-cli-"));
-
-async function cli(args: string[], stdin = "") {
-  const stdout = new PassThrough(),
-    stderr = new PassThrough(),
-    input = new PassThrough();
-  let out = "",
-    err = "";
-  stdout.on("data", (c) => (out += c));
-  stderr.on("data", (c) => (err += c));
-  input.end(stdin);
-  const code = await main(args, { stdout, stderr, stdin: input });
-  return { code, out, err };
-}
 
 const proba = readFileSync(join(ex, "proba.csv"), "utf8")
   .trim()

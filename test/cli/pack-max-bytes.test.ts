@@ -2,26 +2,12 @@
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { parseByteCount } from "../../src/cli/commands/pack.js";
-import { main } from "../../src/cli/main.js";
+import { cli } from "../helpers/cli.js";
 
 const model = new URL("../../examples/logistic-regression/model.json", import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), "edgeinfer-max-bytes-"));
-
-async function cli(args: string[]) {
-  const stdout = new PassThrough(),
-    stderr = new PassThrough();
-  let out = "",
-    err = "";
-  stdout.on("data", (c) => (out += c));
-  stderr.on("data", (c) => (err += c));
-  const stdin = new PassThrough();
-  stdin.end();
-  const code = await main(args, { stdout, stderr, stdin });
-  return { code, out, err };
-}
 
 describe("pack --max-bytes", () => {
   it("reads byte counts with binary suffixes and refuses anything else", () => {
