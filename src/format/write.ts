@@ -92,6 +92,28 @@ function encodeMeta(p: PlannedImage): Uint8Array {
   return m.finish();
 }
 
+/**
+ * Where each step's w, b and aux land from `start` on (each tensor 16-aligned, in step order;
+ * 0 for an absent one), and where the last ends: the one layout rule of the weights section.
+ */
+export function layoutWeights(
+  steps: readonly PlannedStep[],
+  start: number,
+): { offsets: Array<{ w: number; b: number; aux: number }>; end: number } {
+  let cursor = start;
+  const place = (t: Tensor | undefined): number => {
+    if (!t) return 0;
+    const at = align(cursor, WEIGHTS_ALIGN);
+    cursor = at + t.byteLength;
+    return at;
+  };
+  const offsets = steps.map((s) => ({ w: place(s.w), b: place(s.b), aux: place(s.aux) }));
+  return { offsets, end: cursor };
+}
+
+/** Bytes of the weights section these steps make (what the header's weightsBytes will say). */
+export const weightsSectionBytes = (steps: readonly PlannedStep[]): number => layoutWeights(steps, 0).end;
+
 export function writeImage(p: PlannedImage): Uint8Array {
   const meta = encodeMeta(p);
   const outputsOffset = HEADER_BYTES;
@@ -99,19 +121,13 @@ export function writeImage(p: PlannedImage): Uint8Array {
   const metaOffset = stepsOffset + p.steps.length * STEP_BYTES;
   const weightsOffset = align(metaOffset + meta.length, WEIGHTS_ALIGN);
 
-  // Place every tensor, 16-aligned, in step order.
-  let cursor = weightsOffset;
+  const layout = layoutWeights(p.steps, weightsOffset);
+  const steps: StepRecord[] = p.steps.map((s, k) => ({ ...s, ...layout.offsets[k]! }));
   const placed: Array<[Tensor, number]> = [];
-  const place = (t: Tensor | undefined): number => {
-    if (!t) return 0;
-    cursor = align(cursor, WEIGHTS_ALIGN);
-    const at = cursor;
-    placed.push([t, at]);
-    cursor += t.byteLength;
-    return at;
-  };
-  const steps: StepRecord[] = p.steps.map((s) => ({ ...s, w: place(s.w), b: place(s.b), aux: place(s.aux) }));
-  const imageBytes = cursor;
+  p.steps.forEach((s, k) => {
+    for (const f of ["w", "b", "aux"] as const) if (s[f]) placed.push([s[f], layout.offsets[k]![f]]);
+  });
+  const imageBytes = layout.end;
 
   // Every u32 field, named, checked before the image is allocated: a value that does not fit
   // (or that the reader would refuse) is a SizeLimitError, never a field wrapped past 2^32.

@@ -9,24 +9,14 @@
  */
 
 import { ModelSpecError } from "../errors.js";
-import {
-  Act,
-  type Norm,
-  Opcode,
-  QuantDecision,
-  QuantMode,
-  STEP_FLAG_Q8_BF16_SCALES,
-  STEP_FLAG_Q8_I16_INPUT,
-  STEP_FLAG_Q8_NO_ROW_SUMS,
-  STEP_FLAG_Q8_STATIC_INPUT,
-  WEIGHTS_ALIGN,
-} from "../format/abi.js";
+import { Act, type Norm, Opcode, QuantDecision, QuantMode } from "../format/abi.js";
 import type { Label, OutputInfo } from "../format/types.js";
-import { type PlannedImage, type PlannedStep, type Tensor, writeImage } from "../format/write.js";
-import { q8AuxLayout, q8ScratchBytes } from "../ops/dense-q8.js";
+import { type PlannedImage, type PlannedStep, type Tensor, weightsSectionBytes, writeImage } from "../format/write.js";
+import { q8ScratchBytes } from "../ops/dense-q8.js";
 import { opName, opSpec } from "../ops/index.js";
 import { type ArenaLayout, planArena, type Value } from "./arena.js";
-import { bf16Bits, bf16Ceil, quantizeRows } from "./quantize.js";
+import { q8Aux, q8Flags } from "./dense-q8.js";
+import { quantizeRows } from "./quantize.js";
 
 export type { Value } from "./arena.js";
 
@@ -205,47 +195,8 @@ export class PlanBuilder {
     }
     if (act === Act.LogisticPair && nOut !== 2)
       throw new ModelSpecError(where, "the logistic_pair activation needs exactly 2 outputs");
-    if (rows === "i16" && wq.includes(-128))
-      throw new ModelSpecError(where, "int16 rows need weights in −127..127 (the i32 sums are bounded for them)");
-    if (rows === "i16" && input && input.zeroPoint !== 0)
-      throw new ModelSpecError(where, "int16 rows are symmetric: the static zero point must be 0");
-    if (
-      input &&
-      (!(Math.fround(input.scale) > 0) ||
-        !Number.isFinite(Math.fround(input.scale)) ||
-        !Number.isInteger(input.zeroPoint) ||
-        input.zeroPoint < 0 ||
-        input.zeroPoint > 255)
-    ) {
-      throw new ModelSpecError(
-        where,
-        `input scale ${input.scale} and zero point ${input.zeroPoint}: need a finite scale > 0 and a u8 zero point`,
-      );
-    }
-    const bf16 = scales === "bf16";
-    if (bf16 && !wScale.every((v) => bf16Ceil(v) === v)) {
-      throw new ModelSpecError(where, "bf16 scales must be bfloat16 values (an f32 with its lower 16 bits zero)");
-    }
-    const flags =
-      (input ? STEP_FLAG_Q8_STATIC_INPUT : 0) |
-      (rows === "i16" ? STEP_FLAG_Q8_I16_INPUT | STEP_FLAG_Q8_NO_ROW_SUMS : 0) |
-      (bf16 ? STEP_FLAG_Q8_BF16_SCALES : 0);
-    // aux: the scales (f32, or bf16 in 2 bytes each), the u8 rows' row sums, the static input's scale and zero point.
-    const layout = q8AuxLayout(nOut, flags);
-    const aux = new Uint8Array(layout.bytes),
-      view = new DataView(aux.buffer);
-    wScale.forEach((v, r) => (bf16 ? view.setUint16(2 * r, bf16Bits(v), true) : view.setFloat32(4 * r, v, true)));
-    if (layout.rowSumsBytes) {
-      for (let r = 0; r < nOut; r++) {
-        let sum = 0;
-        for (let i = 0; i < nIn; i++) sum += wq[r * nIn + i]!;
-        view.setInt32(layout.scalesBytes + 4 * r, sum, true);
-      }
-    }
-    if (input) {
-      view.setFloat32(layout.inputOffset, input.scale, true);
-      view.setInt32(layout.inputOffset + 4, input.zeroPoint, true);
-    }
+    const flags = q8Flags(wq, wScale, where, input, rows, scales);
+    const aux = q8Aux(wq, wScale, nIn, flags, input);
     return this.push({
       opcode: Opcode.DenseQ8,
       act,
@@ -623,18 +574,8 @@ export interface Plan {
 
 /** Rows per predictBatch block: as many as fit ACTIVATION_TARGET_BYTES of input, output and two of the widest values, 4..64. */
 function defaultBatchRows(inputLength: number, outputLength: number, steps: readonly Op[]): number {
-  const widest = Math.max(inputLength, outputLength, ...steps.map((op) => op.dst.width));
+  // A loop, not Math.max(...widths): a spread of 100,000 steps would pass the engine's argument limit.
+  const widest = steps.reduce((w, op) => Math.max(w, op.dst.width), Math.max(inputLength, outputLength));
   const perRowFloats = inputLength + outputLength + 2 * widest;
   return Math.max(4, Math.min(64, Math.floor(ACTIVATION_TARGET_BYTES / (4 * perRowFloats)) & ~3));
-}
-
-/**
- * Bytes of the weights section writeImage makes of these steps: each tensor 16-aligned, in step
- * order (w, b, aux), the last one unpadded. Checked against written images in test/plan.
- */
-export function weightsSectionBytes(steps: readonly PlannedStep[]): number {
-  let cursor = 0;
-  for (const s of steps)
-    for (const t of [s.w, s.b, s.aux]) if (t) cursor = Math.ceil(cursor / WEIGHTS_ALIGN) * WEIGHTS_ALIGN + t.byteLength;
-  return cursor;
 }

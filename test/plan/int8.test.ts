@@ -4,9 +4,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
 import { Act, QuantDecision } from "../../src/format/abi.js";
+import { weightsSectionBytes } from "../../src/format/write.js";
 import { inspect, Model, Runtime } from "../../src/index.js";
 import { type JsonModel, pack } from "../../src/pack.js";
-import { PlanBuilder, weightsSectionBytes } from "../../src/plan/builder.js";
+import { PlanBuilder } from "../../src/plan/builder.js";
 import { quantizeRows } from "../../src/plan/quantize.js";
 import { TOL } from "../helpers/close.js";
 import { dynamicQuantize, rint } from "../helpers/reference.js";
