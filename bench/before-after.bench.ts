@@ -120,6 +120,19 @@ function singleRow(m: BenchModel, name: string): void {
 }
 
 singleRow(byId("blog_lr_onnx"), "blog's LR (blog_lr.onnx), one row");
+{
+  // The same model through Model.run() on a row already in model.input: the wasm interpreter
+  // alone, without predict's JavaScript (the row's checks and copy).
+  const m = byId("blog_lr_onnx");
+  const loaded = sides.map((s) => s.rt.load(image(m)));
+  for (const model of loaded) model.input.set(m.rows.subarray(0, m.nIn));
+  sameBits("blog's LR (blog_lr.onnx), run()", loaded[0]!.run().slice(), loaded[1]!.run().slice());
+  cases.push({
+    name: "blog's LR (blog_lr.onnx), run() of model.input",
+    one: loaded.map((model) => new Function("model", "return function one() { model.run(); }")(model) as () => unknown),
+    rows: 1,
+  });
+}
 singleRow(byId("blog_lr"), "blog's LR (its JSON, one step), one row");
 singleRow(byId("mlp_64_128_64_10"), "MLP 64-128-64-10, one row");
 const mlp784 = byId("mlp_784_256_128_10");
