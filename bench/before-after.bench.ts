@@ -30,6 +30,9 @@ import { fmtNs, measure } from "./timing.js";
 /** The part of the runtime entry this benchmark uses, the same in both builds. */
 interface EntryModel {
   predict(row: Float32Array): Float32Array;
+  /** The row the next run() reads, and the one-row call on it (both entries have them). */
+  readonly input: Float32Array;
+  run(): Float32Array;
   predictBatch(rows: Float32Array, nRows: number, out: Float32Array): Float32Array;
   dispose(): void;
   info: { outputLength: number; outputs: Array<{ name: string; offset: number; length: number }> };
