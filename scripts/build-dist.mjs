@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 //   dist/pkg/index.js  "edgeinfer": the runtime, one ES module with the kernels embedded
 //   dist/pkg/pack.js   "edgeinfer/pack": the importer
 //   dist/pkg/build.js  "edgeinfer/build": standalone modules
+//   dist/pkg/serve.js  "edgeinfer/serve": the HTTP server (Node)
 //   dist/pkg/cli.js    bin/edgeinfer.js
 // One file instead of the runtime's 11 modules: each module costs Node's ESM loader a resolve,
 // a read and a compile, most of a cold start (bench/cold.ts).
@@ -53,7 +54,12 @@ const builds = [
     file: "build.js",
     share: [...SHARED.map((p) => [p, "./index.js"]), [src("pack.js"), "./pack.js"]],
   },
-  // The CLI (bin/edgeinfer.js): the three entries above, and its own code.
+  {
+    input: src("serve/index.js"),
+    file: "serve.js",
+    share: [...SHARED.map((p) => [p, "./index.js"]), [src("pack.js"), "./pack.js"]],
+  },
+  // The CLI (bin/edgeinfer.js): the entries above, and its own code.
   {
     input: src("cli/main.js"),
     file: "cli.js",
@@ -61,6 +67,8 @@ const builds = [
       ...SHARED.map((p) => [p, "./index.js"]),
       [src("pack.js"), "./pack.js"],
       [src("build/standalone.js"), "./build.js"],
+      [src("serve/server.js"), "./serve.js"],
+      [src("serve/log.js"), "./serve.js"],
     ],
   },
 ];

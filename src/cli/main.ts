@@ -8,6 +8,7 @@ import { buildCommand } from "./commands/build.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { packCommand } from "./commands/pack.js";
 import { predictCommand } from "./commands/predict.js";
+import { serveCommand } from "./commands/serve.js";
 import { type Command, checkArgs, commandHelp, type Io, parseCommandArgs, UsageError, usageLine } from "./options.js";
 
 export { f32String } from "../io/results.js";
@@ -17,7 +18,14 @@ export type { Io } from "./options.js";
 
 const VERSION = "0.1.0";
 
-export const COMMANDS: readonly Command[] = [packCommand, inspectCommand, predictCommand, buildCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [
+  packCommand,
+  inspectCommand,
+  predictCommand,
+  buildCommand,
+  benchCommand,
+  serveCommand,
+];
 
 const EXIT_STATUS = "Exit status: 0 ok, 1 usage error, 2 bad model, input or output.";
 

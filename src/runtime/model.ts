@@ -24,6 +24,13 @@ export interface RuntimeOptions {
   simd?: SimdOption;
   /** Refuse a load that would take linear memory past this many bytes (default 2 GiB). */
   maximumMemoryBytes?: number;
+  /**
+   * The kernels, already compiled (a `WebAssembly.Module` of edgeinfer.simd.wasm or
+   * edgeinfer.scalar.wasm, as a bundler or Cloudflare's workerd hands them over): for hosts that
+   * forbid compiling wasm from bytes at run time. With the scalar build, also pass `simd: "off"`
+   * (a compiled module does not say which build it is).
+   */
+  module?: WebAssembly.Module;
 }
 
 export interface MemoryReport {

@@ -120,8 +120,12 @@ export class Runtime implements ModelHost {
     const max = options.maximumMemoryBytes;
     if (max !== undefined && !(Number.isInteger(max) && max > 0))
       throw new HostError(`maximumMemoryBytes must be a positive integer; got ${String(max)}`);
-    this.build = chooseBuild(options.simd);
-    this.exports = instantiate(this.build);
+    if (options.module !== undefined && !(options.module instanceof WebAssembly.Module))
+      throw new InputTypeError("module", kindOf(options.module), "a compiled WebAssembly.Module of the kernels");
+    this.build = options.module ? (options.simd === "off" ? "scalar" : "simd") : chooseBuild(options.simd);
+    this.exports = instantiate(this.build, options.module);
+    if (typeof this.exports.abiVersion !== "function" || typeof this.exports.run !== "function")
+      throw new HostError("the module given is not edgeinfer's kernels (it has no abiVersion and run exports)");
     if (this.exports.abiVersion() !== ABI_VERSION)
       throw new VersionError("abi", ABI_VERSION, String(this.exports.abiVersion()));
     this.#maximumMemoryBytes = options.maximumMemoryBytes ?? 2 ** 31;

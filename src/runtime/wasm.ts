@@ -93,8 +93,8 @@ export function chooseBuild(simd: SimdOption = "auto"): Build {
 }
 
 /** Compiles (once per build, synchronously: the modules are a few KB) and instantiates with no imports. */
-export function instantiate(build: Build): KernelExports {
-  const module = compile(build);
+export function instantiate(build: Build, compiled?: WebAssembly.Module): KernelExports {
+  const module = compiled ?? compile(build);
   try {
     return new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
   } catch (e) {
