@@ -8,7 +8,7 @@
 import type { Label } from "../format/types.js";
 import { badRequest } from "./errors.js";
 import type { ModelEntry, Version } from "./repository.js";
-import { namedRow, rowValue, runRows } from "./values.js";
+import { inputNameOf, namedRow, rowValue, runRows } from "./values.js";
 
 function readRows(rowsIn: unknown, v: Version, input: string): { rows: Float32Array; nRows: number } {
   const info = v.info,
@@ -37,7 +37,7 @@ export function predictTfs(v: Version, body: unknown): { text: string; nRows: nu
   if (!body || typeof body !== "object" || Array.isArray(body))
     throw badRequest('the body must be an object {"instances": [...]} or {"inputs": ...}');
   const req = body as { instances?: unknown; inputs?: unknown };
-  const input = v.info.inputName;
+  const input = inputNameOf(v.info);
   let rowsIn: unknown;
   const columnar = req.instances === undefined;
   if (!columnar) rowsIn = req.instances;

@@ -9,7 +9,7 @@
 import type { Label } from "../format/types.js";
 import { badRequest, RequestError } from "./errors.js";
 import { defaultVersion, type ModelEntry, type Version } from "./repository.js";
-import { describe, namedRow, rowValue, runRows } from "./values.js";
+import { describe, inputNameOf, namedRow, rowValue, runRows } from "./values.js";
 
 /** The datatypes a request may send (all read as float32). */
 const NUMERIC = new Set([
@@ -119,14 +119,16 @@ export function decodeInfer(body: unknown, v: Version): Decoded {
     throw badRequest('the body must be an object {"inputs": [...]}');
   const req = body as { inputs?: unknown; outputs?: unknown };
   if (!Array.isArray(req.inputs) || req.inputs.length === 0)
-    throw badRequest(`"inputs" must be a non-empty array; the model's input is ${JSON.stringify(info.inputName)}`);
+    throw badRequest(`"inputs" must be a non-empty array; the model's input is ${JSON.stringify(inputNameOf(info))}`);
   for (const t of req.inputs as unknown[]) {
     const name = (t as { name?: unknown })?.name;
     if (typeof name !== "string") throw badRequest('every input needs a "name" (a string)');
-    if (name !== info.inputName)
-      throw badRequest(`unknown input; the model's only input is ${JSON.stringify(info.inputName)}`, { input: name });
+    if (name !== inputNameOf(info))
+      throw badRequest(`unknown input; the model's only input is ${JSON.stringify(inputNameOf(info))}`, {
+        input: name,
+      });
   }
-  if (req.inputs.length > 1) throw badRequest("the input is given more than once", { input: info.inputName });
+  if (req.inputs.length > 1) throw badRequest("the input is given more than once", { input: inputNameOf(info) });
   const t = req.inputs[0] as { name: string; shape?: unknown; datatype?: unknown; data?: unknown };
   const input = t.name,
     k = info.inputLength;
@@ -220,7 +222,7 @@ export function inferBinary(v: Version, body: Uint8Array): Uint8Array {
   if (body.length === 0 || body.length % rowBytes !== 0)
     throw badRequest(
       `the body holds ${body.length} bytes; rows of ${v.info.inputLength} float32 take ${rowBytes} bytes each`,
-      { input: v.info.inputName },
+      { input: inputNameOf(v.info) },
     );
   const aligned = body.byteOffset % 4 === 0 ? body : body.slice();
   const rows = new Float32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4);

@@ -55,12 +55,20 @@ export interface LoadFailure {
   signature: string;
 }
 
-export interface ModelEntry {
-  readonly name: string;
+/** One model of the folder: its loaded versions, and its files that failed. */
+export class ModelEntry {
   /** Loaded versions by number. */
-  readonly versions: Map<number, Version>;
-  /** The last file of this model that failed to load, until it loads or goes. */
-  failure?: LoadFailure;
+  readonly versions = new Map<number, Version>();
+  /** Files that failed to load, by version, until they change, load or go. */
+  readonly failures = new Map<number, LoadFailure>();
+  constructor(readonly name: string) {}
+
+  /** The failure of the highest version that failed. */
+  get failure(): LoadFailure | undefined {
+    let last: LoadFailure | undefined;
+    for (const f of this.failures.values()) if (!last || f.version > last.version) last = f;
+    return last;
+  }
 }
 
 export interface RepositoryOptions {
@@ -143,8 +151,7 @@ export class Repository {
     if (!files || files.size === 0) return undefined;
     this.#unloaded.delete(name);
     this.#explicit?.add(name);
-    const e = this.#models.get(name);
-    if (e?.failure) e.failure.signature = ""; // an explicit load retries a refused file
+    this.#models.get(name)?.failures.clear(); // an explicit load retries a refused file
     this.#syncModel(name, files);
     return this.#models.get(name);
   }
@@ -168,7 +175,7 @@ export class Repository {
     let e = this.#models.get(name);
     if (!e) {
       if (files.size === 0) return;
-      e = { name, versions: new Map() };
+      e = new ModelEntry(name);
       this.#models.set(name, e);
     }
     for (const [n, v] of e.versions)
@@ -178,15 +185,14 @@ export class Repository {
         this.#logger.log("info", "unload", { model: name, version: n });
         this.#onEvent({ type: "unload", name, version: n });
       }
-    if (e.failure && files.get(e.failure.version)?.signature !== e.failure.signature) e.failure = undefined;
-    // Oldest first, so that a refusal of the newest file is the one the entry keeps.
+    for (const [n, f] of e.failures) if (files.get(n)?.signature !== f.signature) e.failures.delete(n);
     for (const f of [...files.values()].sort((a, b) => a.version - b.version)) {
       const old = e.versions.get(f.version);
-      if (old?.signature === f.signature || e.failure?.signature === f.signature) continue;
+      if (old?.signature === f.signature || e.failures.get(f.version)?.signature === f.signature) continue;
       const loaded = this.#loadFile(name, f);
       if (!loaded) continue;
       e.versions.set(f.version, loaded);
-      if (e.failure?.version === f.version) e.failure = undefined;
+      e.failures.delete(f.version);
       if (old) this.#retire(old);
       const type = old ? "swap" : "load";
       this.#logger.log("info", type, {
@@ -198,7 +204,7 @@ export class Repository {
       });
       this.#onEvent({ type, name, version: f.version });
     }
-    if (e.versions.size === 0 && !e.failure) this.#models.delete(name);
+    if (e.versions.size === 0 && e.failures.size === 0) this.#models.delete(name);
   }
 
   /** Packs and loads one file beside whatever serves; on failure records it on the entry and logs it. */
@@ -221,8 +227,7 @@ export class Repository {
       };
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
-      if (!e.failure || f.version >= e.failure.version)
-        e.failure = { version: f.version, file: f.file, error, signature: f.signature };
+      e.failures.set(f.version, { version: f.version, file: f.file, error, signature: f.signature });
       this.#logger.log("error", "refuse", { model: name, version: f.version, file: f.file, ...errorFields(err) });
       this.#onEvent({ type: "refuse", name, version: f.version, error: err });
       return undefined;

@@ -7,6 +7,9 @@ import type { ImageInfo } from "../format/types.js";
 import { badRequest, fromRuntimeError } from "./errors.js";
 import type { Version } from "./repository.js";
 
+/** The input's name in requests: the model's, or "input" for a model whose image names none (JSON models). */
+export const inputNameOf = (info: ImageInfo) => info.inputName || "input";
+
 const F32_MAX = 3.4028234663852886e38;
 
 export function describe(v: unknown): string {
@@ -63,6 +66,6 @@ export function runRows(v: Version, rows: Float32Array, nRows: number): Float32A
     if (nRows === 1) return v.model.predict(rows).slice();
     return v.model.predictBatch(rows, nRows);
   } catch (e) {
-    throw fromRuntimeError(e, v.info.inputName) ?? e;
+    throw fromRuntimeError(e, inputNameOf(v.info)) ?? e;
   }
 }
