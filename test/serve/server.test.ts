@@ -170,3 +170,34 @@ describe("CORS on request", () => {
     expect(r.headers.get("access-control-expose-headers")).toContain("x-model-version");
   });
 });
+
+describe("close(): the drain behind SIGTERM", () => {
+  it("answers the request in flight (with connection: close), then resolves", async () => {
+    const s = await serve(iris());
+    const body = JSON.stringify(v2Request(row));
+    const sock = connect(s.port, "127.0.0.1");
+    let got = "";
+    sock.on("data", (d) => {
+      got += d.toString();
+    });
+    await new Promise((r) => sock.on("connect", r));
+    sock.write(
+      `POST /v2/models/iris/infer HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`,
+    );
+    const v = s.server.repository.models.get("iris")!.versions.get(1)!;
+    await until(() => v.refs === 1);
+    let closed = false;
+    const closing = s.server.close().then(() => {
+      closed = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(false);
+    expect(s.server.http.listening).toBe(false);
+    sock.end(body);
+    await closing;
+    await new Promise((r) => sock.on("close", r));
+    expect(got).toMatch(/^HTTP\/1\.1 200 /);
+    expect(got.toLowerCase()).toContain("connection: close");
+    expect(s.server.repository.runtime.models.size).toBe(0);
+  });
+});

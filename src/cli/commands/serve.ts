@@ -6,16 +6,11 @@ import { createServer, DEFAULT_MAX_BODY_BYTES } from "../../serve/server.js";
 import type { Command, Io } from "../options.js";
 import { SIMD_OPTION } from "./bench.js";
 
-/** Resolves on the first SIGTERM or SIGINT. */
+/** Resolves on the first SIGTERM or SIGINT; later ones are ignored (a drain is under way). */
 const stopSignal = () =>
   new Promise<string>((resolve) => {
-    const on = (s: string) => {
-      process.off("SIGTERM", on);
-      process.off("SIGINT", on);
-      resolve(s);
-    };
-    process.once("SIGTERM", on);
-    process.once("SIGINT", on);
+    process.on("SIGTERM", resolve);
+    process.on("SIGINT", resolve);
   });
 
 /** The primary of --workers N: forks N copies of this command, restarts one that dies, drains them all on SIGTERM. */
@@ -131,6 +126,7 @@ drains requests in flight, then exits 0. docs/serve.md`,
     const signal = await stop;
     logger.log("info", "drain", { signal });
     await server.close();
+    cluster.worker?.disconnect(); // the channel to the primary would keep the process alive
     return 0;
   },
 };
