@@ -7,7 +7,7 @@
  */
 import type { Label } from "../format/types.js";
 import { badRequest } from "./errors.js";
-import type { ModelEntry, Version } from "./repository.js";
+import type { ModelEntry, Version } from "./models.js";
 import { inputNameOf, namedRow, rowValue, runRows } from "./values.js";
 
 function readRows(rowsIn: unknown, v: Version, input: string): { rows: Float32Array; nRows: number } {

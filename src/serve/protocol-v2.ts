@@ -8,7 +8,7 @@
  */
 import type { Label } from "../format/types.js";
 import { badRequest, RequestError } from "./errors.js";
-import { defaultVersion, type ModelEntry, type Version } from "./repository.js";
+import { defaultVersion, type ModelEntry, type Version } from "./models.js";
 import { describe, inputNameOf, namedRow, rowValue, runRows } from "./values.js";
 
 /** The datatypes a request may send (all read as float32). */

@@ -14,63 +14,17 @@
  */
 import { readdirSync, readFileSync, realpathSync, type Stats, statSync } from "node:fs";
 import { join, sep } from "node:path";
-import type { EdgeInferError } from "../errors.js";
-import type { ImageInfo } from "../format/types.js";
-import type { Model, Runtime } from "../index.js";
-import { type ResultColumn, resultColumns } from "../io/results.js";
+import type { Runtime } from "../index.js";
+import { resultColumns } from "../io/results.js";
 import { pack } from "../pack.js";
 import { errorFields, type Logger, silentLogger } from "./log.js";
+import { defaultVersion, isModelName, ModelEntry, type Version } from "./models.js";
+
+export { defaultVersion, isModelName, type LoadFailure, ModelEntry, type Version } from "./models.js";
 
 export const MODEL_EXTENSIONS = ["eim", "onnx", "json", "tflite"] as const;
-/** A model name: what may stand in a URL segment and a file name, never a path. */
-export const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const FILE = /^(.+)\.(eim|onnx|json|tflite)$/;
 const VERSION_FILE = /^([1-9][0-9]{0,8})\.(eim|onnx|json|tflite)$/;
-
-/** A valid model name (no separator, no "..", not hidden). */
-export const isModelName = (s: string) => NAME.test(s) && !s.includes("..");
-
-/** One loaded version of a model. */
-export interface Version {
-  readonly name: string;
-  readonly version: number;
-  readonly file: string;
-  readonly model: Model;
-  readonly info: ImageInfo;
-  /** The named results of an output row (io/results.ts), made once. */
-  readonly columns: ResultColumn[];
-  /** Requests that started on it and have not finished. */
-  refs: number;
-  /** Replaced or unloaded: disposed once refs reaches 0. */
-  retired: boolean;
-  /** The file's identity when loaded (size, mtime, inode): a change means a reload. */
-  readonly signature: string;
-}
-
-/** A file that could not be loaded. */
-export interface LoadFailure {
-  version: number;
-  file: string;
-  error: EdgeInferError | Error;
-  signature: string;
-}
-
-/** One model of the folder: its loaded versions, and its files that failed. */
-export class ModelEntry {
-  /** Loaded versions by number. */
-  readonly versions = new Map<number, Version>();
-  /** Files that failed to load, by version, until they change, load or go. */
-  readonly failures = new Map<number, LoadFailure>();
-  constructor(readonly name: string) {}
-
-  /** The failure of the highest version that failed. */
-  get failure(): LoadFailure | undefined {
-    let last: LoadFailure | undefined;
-    for (const f of this.failures.values()) if (!last || f.version > last.version) last = f;
-    return last;
-  }
-}
-
 export interface RepositoryOptions {
   /** Log lines for loads, swaps and refusals. */
   logger?: Logger;
@@ -294,11 +248,4 @@ export class Repository {
       return undefined; // gone meanwhile
     }
   }
-}
-
-/** The highest loaded version. */
-export function defaultVersion(e: ModelEntry): Version | undefined {
-  let best: Version | undefined;
-  for (const v of e.versions.values()) if (!best || v.version > best.version) best = v;
-  return best;
 }

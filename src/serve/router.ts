@@ -18,9 +18,9 @@ import { EdgeInferError } from "../errors.js";
 import { badRequest, notFound, RequestError } from "./errors.js";
 import { errorFields, type Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
+import { defaultVersion, isModelName, type ModelEntry, type Version } from "./models.js";
 import { predictTfs, statusTfs } from "./protocol-tfs.js";
 import { inferBinary, inferJson, modelMetadata } from "./protocol-v2.js";
-import { defaultVersion, isModelName, type ModelEntry, type Version } from "./repository.js";
 
 export const SERVER_VERSION = "0.1.0";
 

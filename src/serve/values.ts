@@ -5,7 +5,7 @@
  */
 import type { ImageInfo } from "../format/types.js";
 import { badRequest, fromRuntimeError } from "./errors.js";
-import type { Version } from "./repository.js";
+import type { Version } from "./models.js";
 
 /** The input's name in requests: the model's, or "input" for a model whose image names none (JSON models). */
 export const inputNameOf = (info: ImageInfo) => info.inputName || "input";

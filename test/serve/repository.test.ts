@@ -153,7 +153,7 @@ describe("hot swap", () => {
     expect((await fetch(`${s.url}/v2/models/bad/ready`)).status).toBe(400);
   });
 
-  it("the watcher and the poll each pick up a new version", async () => {
+  it("the watcher and the poll each pick up a new version and a replaced file", async () => {
     for (const options of [
       { watch: true, pollMs: 0 },
       { watch: false, pollMs: 20 },
@@ -169,6 +169,11 @@ describe("hot swap", () => {
         name: "m",
         ready: true,
       });
+      place(s.dir, "m/2.onnx", LR); // the same version replaced by a rename
+      await until(
+        async () =>
+          whose(outputsOf(await (await post(`${s!.url}/v2/models/m/infer`, v2Request(lr.inputs))).json())) === "lr",
+      );
       await s.close();
       s = undefined;
     }
