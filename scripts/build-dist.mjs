@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 //   dist/pkg/pack.js   "edgeinfer/pack": the importer
 //   dist/pkg/build.js  "edgeinfer/build": standalone modules
 //   dist/pkg/serve.js  "edgeinfer/serve": the HTTP server (Node)
+//   dist/pkg/serve-fetch.js "edgeinfer/serve/fetch": its routes as a fetch handler (workerd)
 //   dist/pkg/cli.js    bin/edgeinfer.js
 // One file instead of the runtime's 11 modules: each module costs Node's ESM loader a resolve,
 // a read and a compile, most of a cold start (bench/cold.ts).
@@ -58,6 +59,12 @@ const builds = [
     input: src("serve/index.js"),
     file: "serve.js",
     share: [...SHARED.map((p) => [p, "./index.js"]), [src("pack.js"), "./pack.js"]],
+  },
+  // The routes as a fetch handler over images (workerd, bundlers): no node: module inside.
+  {
+    input: src("serve/fetch.js"),
+    file: "serve-fetch.js",
+    share: SHARED.map((p) => [p, "./index.js"]),
   },
   // The CLI (bin/edgeinfer.js): the entries above, and its own code.
   {
