@@ -8,7 +8,7 @@
  * and 100 connections. Then 100 swaps under load, RSS with 200 models, and process start to ready.
  * Answers are checked against onnxruntime-node before timing. Latencies are each response's own
  * (autocannon's per-response hook, sub-millisecond), not autocannon's whole-millisecond histogram.
- * Run: npm run build && node dist/bench/serve.bench.js  (SERVE_BENCH_SECONDS=3 per run by default)
+ * Run: npm run build && node dist/bench/serve.bench.js  (SERVE_BENCH_SECONDS=1.5 per run, SERVE_BENCH_REPS=3)
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -19,7 +19,7 @@ import { type Any, peerRequire } from "./peer-load.js";
 import { root } from "./suite.js";
 
 const autocannon: Any = peerRequire("autocannon");
-const SECONDS = Number(process.env.SERVE_BENCH_SECONDS ?? 3);
+const SECONDS = Number(process.env.SERVE_BENCH_SECONDS ?? 1.5);
 const CONNECTIONS = [1, 10, 100];
 const MODELS = [
   { id: "blog_lr", name: "blog", label: "blog LR (2 features)" },
@@ -153,33 +153,49 @@ const CONTENDERS = ["bare", "edgeinfer serve", "same+edgeinfer", "same+ort"] as 
 type Contender = (typeof CONTENDERS)[number];
 const results: Record<string, Record<Contender, Record<number, Run>>> = {};
 
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+const REPS = Number(process.env.SERVE_BENCH_REPS ?? 3);
+// Contenders take turns (REPS rounds of each, medians kept), so that a change in the shared
+// machine's load falls on all of them alike.
+const served = await spawnServer(serveArgs(dir)); // one edgeinfer serve for every model, as a gateway runs
 for (const m of MODELS) {
   const body = bodyOf(m.id);
-  results[m.id] = {} as Record<Contender, Record<number, Run>>;
-  // Reference answer: onnxruntime-node behind the minimal server.
-  let ref: Record<string, number[]> | undefined;
-  for (const c of ["same+ort", "same+edgeinfer", "edgeinfer serve", "bare"] as const) {
-    const srv = await spawnServer(
-      c === "edgeinfer serve"
-        ? serveArgs(dir)
-        : peerArgs(c === "bare" ? "bare" : c === "same+ort" ? "ort" : "edgeinfer", m.id),
-    );
-    const path = c === "edgeinfer serve" ? `/v2/models/${m.name}/infer` : "/";
-    const got = await answer(srv.port, path, body);
-    if (c === "same+ort") ref = got;
-    else if (c !== "bare") agree(got, ref!, `${c} ${m.id}`);
-    results[m.id]![c] = {};
-    for (const n of CONNECTIONS) {
-      await load(`http://127.0.0.1:${srv.port}${path}`, body, n, 1); // warm-up
-      const r = await load(`http://127.0.0.1:${srv.port}${path}`, body, n);
+  const servers: Record<Contender, Server> = {
+    bare: await spawnServer(peerArgs("bare", m.id)),
+    "edgeinfer serve": served,
+    "same+edgeinfer": await spawnServer(peerArgs("edgeinfer", m.id)),
+    "same+ort": await spawnServer(peerArgs("ort", m.id)),
+  };
+  const urlOf = (c: Contender) =>
+    `http://127.0.0.1:${servers[c].port}${c === "edgeinfer serve" ? `/v2/models/${m.name}/infer` : "/"}`;
+  const ref = await answer(servers["same+ort"].port, "/", body);
+  for (const c of ["same+edgeinfer", "edgeinfer serve"] as const)
+    agree(await answer(servers[c].port, new URL(urlOf(c)).pathname, body), ref, `${c} ${m.id}`);
+  results[m.id] = { bare: {}, "edgeinfer serve": {}, "same+edgeinfer": {}, "same+ort": {} };
+  for (const c of CONTENDERS) await load(urlOf(c), body, 10, 1); // warm-up
+  for (const n of CONNECTIONS) {
+    const runs: Record<string, Run[]> = {};
+    for (let rep = 0; rep < REPS; rep++)
+      for (const c of CONTENDERS) (runs[c] ??= []).push(await load(urlOf(c), body, n));
+    for (const c of CONTENDERS) {
+      const rs = runs[c]!;
+      const r: Run = {
+        rps: median(rs.map((x) => x.rps)),
+        p50: median(rs.map((x) => x.p50)),
+        p99: median(rs.map((x) => x.p99)),
+        errors: rs.reduce((t, x) => t + x.errors, 0),
+        non2xx: rs.reduce((t, x) => t + x.non2xx, 0),
+        requests: rs.reduce((t, x) => t + x.requests, 0),
+      };
       results[m.id]![c][n] = r;
       console.log(
         `${m.id.padEnd(20)} ${c.padEnd(16)} ${String(n).padStart(3)} conn: ${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, errors ${r.errors}, non-2xx ${r.non2xx}`,
       );
     }
-    await srv.stop();
   }
+  for (const c of ["bare", "same+edgeinfer", "same+ort"] as const) await servers[c].stop();
 }
+await served.stop();
 
 // ---- 100 swaps under load (MLP 64, 10 connections): every request must succeed
 const swapDir = mkdtempSync(join(tmpdir(), "edgeinfer-swap-bench-"));
@@ -214,28 +230,37 @@ console.log(
   `swaps: ${swaps}, requests ${underSwaps.requests}, errors ${underSwaps.errors}, non-2xx ${underSwaps.non2xx}, p99 ${underSwaps.p99.toFixed(3)} ms (steady ${steady.p99.toFixed(3)} ms), RSS ${mib(rssBeforeSwaps)} → ${mib(rssAfterSwaps)} MiB`,
 );
 
-// ---- RSS: 200 models in one process, against the bare server
+// ---- RSS: 200 models in one process (as .onnx, packed at load, and as .eim), against the bare server
+const { pack } = await import("../src/pack.js");
 const manyDir = mkdtempSync(join(tmpdir(), "edgeinfer-many-bench-"));
-for (let i = 0; i < 200; i++) copyFileSync(file(i % 2 ? "mlp_64_128_64_10" : "blog_lr"), join(manyDir, `m${i}.onnx`));
+const manyEimDir = mkdtempSync(join(tmpdir(), "edgeinfer-many-eim-bench-"));
+const manyId = (i: number) => (i % 2 ? "mlp_64_128_64_10" : "blog_lr");
+for (let i = 0; i < 200; i++) {
+  copyFileSync(file(manyId(i)), join(manyDir, `m${i}.onnx`));
+  writeFileSync(join(manyEimDir, `m${i}.eim`), pack(new Uint8Array(readFileSync(file(manyId(i))))));
+}
 const bare = await spawnServer(peerArgs("bare", "blog_lr"));
 await load(`http://127.0.0.1:${bare.port}/`, bodyOf("blog_lr"), 10, 1);
 const rssBare = rssOf(bare.child.pid!);
 await bare.stop();
-const many = await spawnServer(serveArgs(manyDir));
-for (let i = 0; i < 200; i++)
-  await answer(many.port, `/v2/models/m${i}/infer`, bodyOf(i % 2 ? "mlp_64_128_64_10" : "blog_lr"));
-await load(`http://127.0.0.1:${many.port}/v2/models/m0/infer`, bodyOf("blog_lr"), 10, 1);
-const rssMany = rssOf(many.child.pid!);
-await many.stop();
+async function rssWith200(folder: string): Promise<number> {
+  const many = await spawnServer(serveArgs(folder));
+  for (let i = 0; i < 200; i++) await answer(many.port, `/v2/models/m${i}/infer`, bodyOf(manyId(i)));
+  await load(`http://127.0.0.1:${many.port}/v2/models/m0/infer`, bodyOf("blog_lr"), 10, 1);
+  const rss = rssOf(many.child.pid!);
+  await many.stop();
+  return rss;
+}
+const rssMany = await rssWith200(manyDir);
+const rssManyEim = await rssWith200(manyEimDir);
 console.log(
-  `RSS: bare ${mib(rssBare)} MiB, edgeinfer serve with 200 models ${mib(rssMany)} MiB (+${mib(rssMany - rssBare)})`,
+  `RSS: bare ${mib(rssBare)} MiB, edgeinfer serve with 200 models: .onnx ${mib(rssMany)} MiB (+${mib(rssMany - rssBare)}), .eim ${mib(rssManyEim)} MiB (+${mib(rssManyEim - rssBare)})`,
 );
 
 // ---- process start to ready (first answered predict), blog model, median of 7
 const blogDir = mkdtempSync(join(tmpdir(), "edgeinfer-start-bench-"));
 copyFileSync(file("blog_lr"), join(blogDir, "blog.onnx"));
 const blogImageDir = mkdtempSync(join(tmpdir(), "edgeinfer-start-eim-"));
-const { pack } = await import("../src/pack.js");
 writeFileSync(join(blogImageDir, "blog.eim"), pack(new Uint8Array(readFileSync(file("blog_lr")))));
 async function startToReady(args: string[], path: string): Promise<number> {
   const times: number[] = [];
@@ -254,7 +279,7 @@ const startEim = await startToReady(serveArgs(blogImageDir), "/v2/models/blog/in
 console.log(
   `start to first answer: bare ${startBare.toFixed(0)} ms, serve .onnx ${startOnnx.toFixed(0)} ms, serve .eim ${startEim.toFixed(0)} ms`,
 );
-for (const d of [dir, swapDir, manyDir, blogDir, blogImageDir]) rmSync(d, { recursive: true, force: true });
+for (const d of [dir, swapDir, manyDir, manyEimDir, blogDir, blogImageDir]) rmSync(d, { recursive: true, force: true });
 
 // ---- the report
 const out: string[] = [];
@@ -306,9 +331,14 @@ out.push(
   `- RSS of the swapping server: ${mib(rssBeforeSwaps)} MiB before the swaps, ${mib(rssAfterSwaps)} MiB after (${((rssAfterSwaps - rssBeforeSwaps) / 1048576).toFixed(2)} MiB).`,
 );
 out.push(
-  `- 200 models (100 × blog LR, 100 × MLP 64, each answered once) in one \`edgeinfer serve\`: RSS ${mib(rssMany)} MiB;`,
+  `- 200 models (100 × blog LR, 100 × MLP 64, each answered once) in one \`edgeinfer serve\`: RSS ${mib(rssMany)} MiB`,
 );
-out.push(`  the bare node:http server: ${mib(rssBare)} MiB (+${mib(rssMany - rssBare)} MiB).`);
+out.push(
+  `  from .onnx files (packed at load: the importer's code and garbage stay), ${mib(rssManyEim)} MiB from .eim files;`,
+);
+out.push(
+  `  the bare node:http server: ${mib(rssBare)} MiB (+${mib(rssMany - rssBare)} and +${mib(rssManyEim - rssBare)} MiB).`,
+);
 out.push(
   `- Process start to first answered predict (median of 7): bare ${startBare.toFixed(0)} ms; \`edgeinfer serve\` with the`,
 );

@@ -149,9 +149,12 @@ export function decodeInfer(body: unknown, v: Version): Decoded {
   if (width !== k)
     throw badRequest(`shape ${describe(shape)}: rows have ${width} values; the model takes ${k}`, { input });
   if (!Array.isArray(t.data)) throw badRequest('"data" must be an array (flat or nested, row-major)', { input });
-  const rows = new Float32Array(nRows * k);
   const data = t.data as unknown[];
-  if (data.length === nRows * k && !Array.isArray(data[0])) {
+  // Rows are allocated only for as many values as the body holds (a shape of [1e9, k] with a
+  // short data array is refused, not allocated).
+  const flat = data.length === nRows * k && !Array.isArray(data[0]);
+  const rows = new Float32Array(flat || data.length === nRows ? nRows * k : shape.length === 1 ? k : 0);
+  if (flat) {
     for (let j = 0; j < data.length; j++) rows[j] = rowValue(data[j], info, input, (j / k) | 0, j % k);
   } else if (
     shape.length === 2 &&

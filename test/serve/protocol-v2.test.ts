@@ -246,3 +246,13 @@ describe("metadata and readiness", () => {
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe("E_MEDIA_TYPE");
   });
 });
+
+describe("a request cannot make the server allocate what its body does not hold", () => {
+  it("a shape of a billion rows with four values is a 400, and the server answers on", async () => {
+    const r = await post(`${s.url}/v2/models/iris/infer`, {
+      inputs: [{ name: "float_input", shape: [1e9, 4], datatype: "FP32", data: [1, 2, 3, 4] }],
+    });
+    expect(r.status).toBe(400);
+    expect((await post(`${s.url}/v2/models/iris/infer`, v2Request(iris.inputs))).status).toBe(200);
+  });
+});
