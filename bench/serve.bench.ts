@@ -12,13 +12,14 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { type Any, peerRequire } from "./peer-load.js";
 import { root } from "./suite.js";
 
 const autocannon: Any = peerRequire("autocannon");
+const loadAtStart = loadavg()[0]!;
 const SECONDS = Number(process.env.SERVE_BENCH_SECONDS ?? 1.5);
 const CONNECTIONS = [1, 10, 100];
 const MODELS = [
@@ -197,41 +198,53 @@ for (const m of MODELS) {
 }
 await served.stop();
 
-// ---- 100 swaps under load (MLP 64, 10 connections): every request must succeed
-const swapDir = mkdtempSync(join(tmpdir(), "edgeinfer-swap-bench-"));
-copyFileSync(file("mlp_64_128_64_10"), join(swapDir, "mlp64.onnx"));
-const swapSrv = await spawnServer(serveArgs(swapDir));
-const swapBody = bodyOf("mlp_64_128_64_10");
-const swapUrl = `http://127.0.0.1:${swapSrv.port}/v2/models/mlp64/infer`;
-await load(swapUrl, swapBody, 10, 1);
-const steady = await load(swapUrl, swapBody, 10, 4);
-const rssBeforeSwaps = rssOf(swapSrv.child.pid!);
+// ---- 100 swaps under load (MLP 64, 10 connections), as .onnx (packed at load) and as .eim: every request must succeed
+interface SwapRun {
+  ext: string;
+  swaps: number;
+  steady: Run;
+  under: Run;
+  rssBefore: number;
+  rssAfter: number;
+}
 const SWAPS = 100;
-let swapping = true;
-const swapper = (async () => {
-  for (let i = 0; i < SWAPS; i++) {
-    const tmp = join(swapDir, `.next.tmp`);
-    copyFileSync(file("mlp_64_128_64_10"), tmp);
-    renameSync(tmp, join(swapDir, "mlp64.onnx")); // a new inode: a new version of the file
-    await new Promise((r) => setTimeout(r, 70)); // past the watcher's 50 ms settle
-  }
-  swapping = false;
-})();
-const underSwaps = await load(swapUrl, swapBody, 10, Math.ceil((SWAPS * 75) / 1000) + 1);
-await swapper;
-void swapping;
-await new Promise((r) => setTimeout(r, 200));
-const metrics = await (await fetch(`http://127.0.0.1:${swapSrv.port}/metrics`)).text();
-const swaps = Number(/^edgeinfer_model_swaps_total\{model="mlp64"\} (\d+)/m.exec(metrics)?.[1] ?? 0);
-await load(swapUrl, swapBody, 10, 1);
-const rssAfterSwaps = rssOf(swapSrv.child.pid!);
-await swapSrv.stop();
-console.log(
-  `swaps: ${swaps}, requests ${underSwaps.requests}, errors ${underSwaps.errors}, non-2xx ${underSwaps.non2xx}, p99 ${underSwaps.p99.toFixed(3)} ms (steady ${steady.p99.toFixed(3)} ms), RSS ${mib(rssBeforeSwaps)} → ${mib(rssAfterSwaps)} MiB`,
-);
+const { pack } = await import("../src/pack.js");
+async function swapRun(ext: "onnx" | "eim"): Promise<SwapRun> {
+  const swapDir = mkdtempSync(join(tmpdir(), "edgeinfer-swap-bench-"));
+  const onnxBytes = new Uint8Array(readFileSync(file("mlp_64_128_64_10")));
+  const bytes = ext === "onnx" ? onnxBytes : pack(onnxBytes);
+  writeFileSync(join(swapDir, `mlp64.${ext}`), bytes);
+  const srv = await spawnServer(serveArgs(swapDir));
+  const body = bodyOf("mlp_64_128_64_10");
+  const url = `http://127.0.0.1:${srv.port}/v2/models/mlp64/infer`;
+  await load(url, body, 10, 1);
+  const steady = await load(url, body, 10, 4);
+  const rssBefore = rssOf(srv.child.pid!);
+  const swapper = (async () => {
+    for (let i = 0; i < SWAPS; i++) {
+      const tmp = join(swapDir, ".next.tmp");
+      writeFileSync(tmp, bytes);
+      renameSync(tmp, join(swapDir, `mlp64.${ext}`)); // a new inode: a new version of the file
+      await new Promise((r) => setTimeout(r, 80)); // past the watcher's 50 ms settle
+    }
+  })();
+  const under = await load(url, body, 10, Math.ceil((SWAPS * 85) / 1000) + 1);
+  await swapper;
+  await new Promise((r) => setTimeout(r, 200));
+  const metrics = await (await fetch(`http://127.0.0.1:${srv.port}/metrics`)).text();
+  const swaps = Number(/^edgeinfer_model_swaps_total\{model="mlp64"\} (\d+)/m.exec(metrics)?.[1] ?? 0);
+  await load(url, body, 10, 1);
+  const rssAfter = rssOf(srv.child.pid!);
+  await srv.stop();
+  rmSync(swapDir, { recursive: true, force: true });
+  console.log(
+    `swaps (.${ext}): ${swaps}, requests ${under.requests}, errors ${under.errors}, non-2xx ${under.non2xx}, p99 ${under.p99.toFixed(3)} ms (steady ${steady.p99.toFixed(3)} ms), RSS ${mib(rssBefore)} -> ${mib(rssAfter)} MiB`,
+  );
+  return { ext, swaps, steady, under, rssBefore, rssAfter };
+}
+const swapRuns = [await swapRun("onnx"), await swapRun("eim")];
 
 // ---- RSS: 200 models in one process (as .onnx, packed at load, and as .eim), against the bare server
-const { pack } = await import("../src/pack.js");
 const manyDir = mkdtempSync(join(tmpdir(), "edgeinfer-many-bench-"));
 const manyEimDir = mkdtempSync(join(tmpdir(), "edgeinfer-many-eim-bench-"));
 const manyId = (i: number) => (i % 2 ? "mlp_64_128_64_10" : "blog_lr");
@@ -279,13 +292,17 @@ const startEim = await startToReady(serveArgs(blogImageDir), "/v2/models/blog/in
 console.log(
   `start to first answer: bare ${startBare.toFixed(0)} ms, serve .onnx ${startOnnx.toFixed(0)} ms, serve .eim ${startEim.toFixed(0)} ms`,
 );
-for (const d of [dir, swapDir, manyDir, manyEimDir, blogDir, blogImageDir]) rmSync(d, { recursive: true, force: true });
+for (const d of [dir, manyDir, manyEimDir, blogDir, blogImageDir]) rmSync(d, { recursive: true, force: true });
 
 // ---- the report
 const out: string[] = [];
 const f0 = (x: number) => Math.round(x).toLocaleString("en-US");
 const f3 = (x: number) => x.toFixed(3);
 out.push("# edgeinfer serve under load");
+out.push("");
+out.push(
+  `Load average (1 min) at the start of the run ${loadAtStart.toFixed(1)}, at its end ${loadavg()[0]!.toFixed(1)}.`,
+);
 out.push("");
 out.push(
   `From one run of \`node dist/bench/serve.bench.js\` (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${SECONDS} s per`,
@@ -320,16 +337,20 @@ for (const m of MODELS) {
 }
 out.push("## Swaps under load, memory, start");
 out.push("");
-out.push(`- ${swaps} swaps of MLP 64's file (a new file renamed over it every ~70 ms, picked up by fs.watch) during`);
-out.push(
-  `  ${f0(underSwaps.requests)} requests at 10 connections: ${underSwaps.errors} errors, ${underSwaps.non2xx} non-2xx answers; p99 ${f3(underSwaps.p99)} ms`,
-);
-out.push(
-  `  against ${f3(steady.p99)} ms steady (${(((underSwaps.p99 - steady.p99) / steady.p99) * 100).toFixed(0)} %); req/s ${f0(underSwaps.rps)} against ${f0(steady.rps)}.`,
-);
-out.push(
-  `- RSS of the swapping server: ${mib(rssBeforeSwaps)} MiB before the swaps, ${mib(rssAfterSwaps)} MiB after (${((rssAfterSwaps - rssBeforeSwaps) / 1048576).toFixed(2)} MiB).`,
-);
+for (const w of swapRuns) {
+  out.push(
+    `- ${w.swaps} swaps of MLP 64's .${w.ext} file (a new file renamed over it every ~80 ms, seen by fs.watch) during`,
+  );
+  out.push(
+    `  ${f0(w.under.requests)} requests at 10 connections: ${w.under.errors} errors, ${w.under.non2xx} non-2xx answers;`,
+  );
+  out.push(
+    `  p99 ${f3(w.under.p99)} ms against ${f3(w.steady.p99)} ms steady (${(((w.under.p99 - w.steady.p99) / w.steady.p99) * 100).toFixed(0)} %);`,
+  );
+  out.push(
+    `  req/s ${f0(w.under.rps)} against ${f0(w.steady.rps)}; RSS ${mib(w.rssBefore)} MiB before, ${mib(w.rssAfter)} MiB after (${((w.rssAfter - w.rssBefore) / 1048576).toFixed(2)} MiB).`,
+  );
+}
 out.push(
   `- 200 models (100 × blog LR, 100 × MLP 64, each answered once) in one \`edgeinfer serve\`: RSS ${mib(rssMany)} MiB`,
 );
@@ -352,12 +373,9 @@ writeFileSync(
   JSON.stringify(
     {
       results,
-      swaps,
-      underSwaps,
-      steady,
-      rssBeforeSwaps,
-      rssAfterSwaps,
+      swapRuns,
       rssBare,
+      rssManyEim,
       rssMany,
       startBare,
       startOnnx,
