@@ -15,6 +15,7 @@
 import { readdirSync, readFileSync, realpathSync, type Stats, statSync } from "node:fs";
 import { join, sep } from "node:path";
 import type { Runtime } from "../index.js";
+import { FileReadError } from "../io/errors.js";
 import { resultColumns } from "../io/results.js";
 import { pack } from "../pack.js";
 import { errorFields, type Logger, silentLogger } from "./log.js";
@@ -61,7 +62,13 @@ export class Repository {
   constructor(dir: string, runtime: Runtime, options: RepositoryOptions = {}) {
     this.dir = dir;
     this.runtime = runtime;
-    this.#realDir = realpathSync(dir);
+    try {
+      this.#realDir = realpathSync(dir);
+      if (!statSync(this.#realDir).isDirectory())
+        throw new FileReadError(dir, "not a folder (serve takes a folder of models)");
+    } catch (e) {
+      throw e instanceof FileReadError ? e : new FileReadError(dir, e as NodeJS.ErrnoException);
+    }
     this.#logger = options.logger ?? silentLogger;
     this.#onEvent = options.onEvent ?? (() => {});
     this.#explicit = options.control === "explicit" ? new Set() : undefined;

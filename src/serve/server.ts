@@ -8,6 +8,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from "node:net";
 import { HostError } from "../errors.js";
 import { Runtime, type RuntimeOptions } from "../index.js";
+import { FileReadError } from "../io/errors.js";
 import { type Logger, silentLogger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { Repository } from "./repository.js";
@@ -64,7 +65,13 @@ export interface EdgeInferServer {
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 function readToken(file: string): string {
-  const token = readFileSync(file, "utf8").split(/\r?\n/)[0]!.trim();
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new FileReadError(file, e as NodeJS.ErrnoException);
+  }
+  const token = text.split(/\r?\n/)[0]!.trim();
   if (!token) throw new HostError(`the token file ${file} is empty`);
   return token;
 }

@@ -93,4 +93,16 @@ describe("edgeinfer serve", () => {
     expect((await cli(["serve", "x", "--port", "70000"])).code).toBe(1);
     expect((await cli(["--help"])).out).toContain("edgeinfer serve <dir>");
   });
+
+  it("a missing folder, a file, a missing token file: E_IO naming the path, exit 2", async () => {
+    const dir = modelFolder({});
+    for (const [args, says] of [
+      [[join(dir, "nope")], `${join(dir, "nope")}: no such file`],
+      [[bin], `${bin}: not a folder`],
+      [[dir, "--token-file", join(dir, "token")], `${join(dir, "token")}: no such file`],
+    ] as const) {
+      const r = await cli(["serve", ...args, "--port", "0"]);
+      expect([r.code, r.err]).toEqual([2, expect.stringContaining(`error[E_IO]: ${says}`)]);
+    }
+  });
 });
