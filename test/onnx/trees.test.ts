@@ -187,6 +187,20 @@ describe("TreeEnsembleRegressor (ONNX-ML)", () => {
     expect(run(regressor(stump(mode, { nodes_missing_value_tracks_true: [1, 0, 0] })))).toEqual(want);
   });
 
+  it("takes NaN without allowNaN once a missing-value track is true; all-zero or absent tracks refuse it by row and feature", () => {
+    const routed = Model.load(regressor(stump("BRANCH_LEQ", { nodes_missing_value_tracks_true: [1, 0, 0] })));
+    expect(routed.info.nanSafe).toBe(true);
+    expect(describeStep(routed.info.steps[0]!)).toBe("TREES         2 → 1     sum, NaN routed");
+    expect(Array.from(routed.predictBatch(Float32Array.from(X), 4))).toEqual([10, 10, 20, 10]);
+    for (const extra of [{ nodes_missing_value_tracks_true: [0, 0, 0] }, {}]) {
+      const m = Model.load(regressor(stump("BRANCH_LEQ", extra)));
+      expect(m.info.nanSafe).toBe(false);
+      expect(() => m.predictBatch(Float32Array.from(X), 4)).toThrow(
+        expect.objectContaining({ row: 3, column: 0, message: "row 3, feature 0 is NaN" }),
+      );
+    }
+  });
+
   it("aggregates SUM, AVERAGE, MIN and MAX over two trees, then adds the base value", () => {
     const two = (agg: string): Attrs => {
       const a = stump("BRANCH_LEQ");

@@ -9,7 +9,7 @@
 
 import { Act, Opcode } from "../../format/abi.js";
 import type { Label } from "../../format/types.js";
-import { leafRef, packTrees, TreeAggregate, type TreeNode, type TreeRef } from "../../plan/trees.js";
+import { leafRef, packTrees, TREES_NAN_ROUTED, TreeAggregate, type TreeNode, type TreeRef } from "../../plan/trees.js";
 import { type OnnxContext, prod, type Sym } from "../context.js";
 import { DataType, type Tensor } from "../decode.js";
 import { ML, type OnnxOpRegistry } from "../registry.js";
@@ -163,7 +163,21 @@ function ensemble(
   const packed = packTrees({ nodes, leaves, roots, nOut: nTargets }, (node, detail) =>
     ctx.refuse(`${where(positions[node]!)} ${detail}`),
   );
-  return { ...packed, nTrees: trees.length };
+  return { ...packed, nTrees: trees.length, nanFlag: nanRouted(positions, missing) ? TREES_NAN_ROUTED : 0 };
+}
+
+/**
+ * Does the model route missing values itself? Yes when nodes_missing_value_tracks_true is
+ * given and at least one decision node's track is true: the exporter wrote the routes it
+ * learned (XGBoost's and LightGBM's default directions, scikit-learn's missing_go_to_left),
+ * and a track of 0 is then a learned route too (the false child: NaN < t is false), as
+ * XGBoost's "default right" is. Per feature it cannot be told apart: a feature whose every
+ * split defaults right has only zero tracks. All-zero or absent tracks (skl2onnx for a
+ * scikit-learn model fitted before missing-value support) route nothing: that image still
+ * refuses NaN rows, naming row and feature, unless loaded with allowNaN.
+ */
+function nanRouted(decisions: number[], missing: number[]): boolean {
+  return missing.length > 0 && decisions.some((i) => missing[i] === 1);
 }
 
 /** One ONNX decision node in TREES form (see src/ops/trees.ts). */
@@ -253,7 +267,7 @@ function regressor(ctx: OnnxContext): Sym {
   const v = ctx.graph.op(x.v, {
     opcode: Opcode.Trees,
     act,
-    flags: agg,
+    flags: agg | e.nanFlag,
     aux: e.aux,
     w: e.w,
     b: baseValues(ctx, nTargets),
@@ -294,6 +308,7 @@ function classifier(ctx: OnnxContext): Array<Sym | undefined> {
   const scores = ctx.graph.op(x.v, {
     opcode: Opcode.Trees,
     act,
+    flags: e.nanFlag,
     aux: e.aux,
     w: leaves,
     b: base,
