@@ -256,8 +256,7 @@ describe("TreeEnsembleRegressor (ONNX-ML)", () => {
     [{ target_nodeids: [0, 2] }, /target_nodeids\[0\]: tree 0 node 0 is a BRANCH_LEQ node, not a LEAF/],
     [{ target_ids: [0, 1] }, /target_ids\[1\] = 1 is not below 1/],
     [{ aggregate_function: "MEDIAN" }, /aggregate_function MEDIAN/],
-    [{ post_transform: "PROBIT" }, /post_transform PROBIT is not supported/],
-    [{ post_transform: "SOFTMAX_ZERO" }, /post_transform SOFTMAX_ZERO is not supported/],
+    [{ post_transform: "EXP" }, /post_transform EXP is not NONE, LOGISTIC, SOFTMAX, SOFTMAX_ZERO or PROBIT/],
     [{ aggregate_function: "MIN", target_nodeids: [1, 1] }, /MIN\/MAX with a leaf .* does not weigh every target/],
   ])("refuses %j, naming the node and the attribute", (extra, message) => {
     try {

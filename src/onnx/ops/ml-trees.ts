@@ -238,11 +238,16 @@ const AGGREGATES: Record<string, TreeAggregate> = {
 
 function postTransform(ctx: OnnxContext): Act {
   const post = ctx.attr("post_transform", "NONE");
-  const act = ({ NONE: Act.None, LOGISTIC: Act.Sigmoid, SOFTMAX: Act.Softmax } as Record<string, Act>)[post];
-  if (act === undefined)
-    ctx.refuse(
-      `post_transform ${post} is not supported (NONE, LOGISTIC and SOFTMAX are; SOFTMAX_ZERO and PROBIT not yet)`,
-    );
+  const act = (
+    {
+      NONE: Act.None,
+      LOGISTIC: Act.Sigmoid,
+      SOFTMAX: Act.Softmax,
+      SOFTMAX_ZERO: Act.SoftmaxZero,
+      PROBIT: Act.Probit,
+    } as Record<string, Act>
+  )[post];
+  if (act === undefined) ctx.refuse(`post_transform ${post} is not NONE, LOGISTIC, SOFTMAX, SOFTMAX_ZERO or PROBIT`);
   return act;
 }
 
@@ -295,7 +300,8 @@ function classifier(ctx: OnnxContext): Array<Sym | undefined> {
   // second class's score s, and the scores are [−s, s] (LOGISTIC: [1 − σ(s), σ(s)]).
   const binary = nClasses === 2 && new Set(w.id).size === 1;
   let act = postTransform(ctx);
-  if (binary && act === Act.Softmax) ctx.refuse("post_transform SOFTMAX on a binary classifier with one score");
+  if (binary && (act === Act.Softmax || act === Act.SoftmaxZero || act === Act.Probit))
+    ctx.refuse(`post_transform ${ctx.attr("post_transform", "NONE")} on a binary classifier with one score`);
   const nTargets = binary ? 1 : nClasses;
   const e = ensemble(ctx, prod(x.shape), binary ? { ...w, id: w.id.map(() => 0) } : w, "class", nTargets, 0);
   let leaves = e.w,
@@ -305,9 +311,13 @@ function classifier(ctx: OnnxContext): Array<Sym | undefined> {
     base = Float64Array.of(-base[0]!, base[0]!);
     if (act === Act.Sigmoid) act = Act.LogisticPair;
   }
+  // onnxruntime labels by the scores before the post transform: SOFTMAX_ZERO is not monotone
+  // (a zero score stays 0 while a negative one gets a share), so the label reads the raw
+  // scores and the transform is a step of its own after them.
+  const labelFirst = act === Act.SoftmaxZero || act === Act.Probit;
   const scores = ctx.graph.op(x.v, {
     opcode: Opcode.Trees,
-    act,
+    act: labelFirst ? Act.None : act,
     flags: e.nanFlag,
     aux: e.aux,
     w: leaves,
@@ -316,6 +326,6 @@ function classifier(ctx: OnnxContext): Array<Sym | undefined> {
   });
   return [
     { kind: "row", v: ctx.graph.argmax(scores), shape: [], labels, index: true },
-    { kind: "row", v: scores, shape: [nClasses], labels },
+    { kind: "row", v: labelFirst ? ctx.graph.act(scores, act, 0, 0) : scores, shape: [nClasses], labels },
   ];
 }
