@@ -192,7 +192,7 @@ describe("TreeEnsembleRegressor (ONNX-ML)", () => {
     expect(routed.info.nanSafe).toBe(true);
     expect(describeStep(routed.info.steps[0]!)).toBe("TREES         2 → 1     sum, NaN routed");
     expect(Array.from(routed.predictBatch(Float32Array.from(X), 4))).toEqual([10, 10, 20, 10]);
-    for (const extra of [{ nodes_missing_value_tracks_true: [0, 0, 0] }, {}]) {
+    for (const extra of [{ nodes_missing_value_tracks_true: [0, 0, 0] }, {}] as Attrs[]) {
       const m = Model.load(regressor(stump("BRANCH_LEQ", extra)));
       expect(m.info.nanSafe).toBe(false);
       expect(() => m.predictBatch(Float32Array.from(X), 4)).toThrow(

@@ -20,8 +20,8 @@ export function register(reg: OnnxOpRegistry): void {
   reg.add({ ...ml, opType: "TreeEnsembleClassifier", lower: (ctx) => classifier(ctx) });
 }
 
-const MODES = ["BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT", "BRANCH_EQ", "BRANCH_NEQ", "LEAF"] as const;
-type Mode = (typeof MODES)[number];
+export const MODES = ["BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT", "BRANCH_EQ", "BRANCH_NEQ", "LEAF"] as const;
+export type Mode = (typeof MODES)[number];
 
 /** A float attribute or its `_as_tensor` form; `exact`: every value is an f32 (not a double tensor). */
 function numbers(ctx: OnnxContext, name: string): { values: ArrayLike<number>; exact: boolean; given: boolean } {
@@ -176,12 +176,12 @@ function ensemble(
  * scikit-learn model fitted before missing-value support) route nothing: that image still
  * refuses NaN rows, naming row and feature, unless loaded with allowNaN.
  */
-function nanRouted(decisions: number[], missing: number[]): boolean {
+export function nanRouted(decisions: number[], missing: number[]): boolean {
   return missing.length > 0 && decisions.some((i) => missing[i] === 1);
 }
 
 /** One ONNX decision node in TREES form (see src/ops/trees.ts). */
-function decision(
+export function decision(
   mode: Mode,
   t: number,
   exact: boolean,
