@@ -4,12 +4,15 @@
 // predict_proba on held-out rows with NaNs (default directions), rows on thresholds (strict <)
 // and all-NaN rows; the ONNX graphs also against onnxruntime-node (ort.json, make_ort_refs.mjs).
 // No allowNaN anywhere: XGBoost routes missing values, so the images take NaN.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Model, ModelSpecError } from "../../src/index.js";
 import { describeStep } from "../../src/ops/index.js";
 import { pack } from "../../src/pack.js";
 import { bits } from "../assembly/same-bits.js";
+import { cli } from "../helpers/cli.js";
 import { expectAllClose, TOL } from "../helpers/close.js";
 
 const dir = new URL("../fixtures/xgboost/", import.meta.url);
@@ -103,6 +106,32 @@ it("xgb_reg_diabetes, onnxmltools' ONNX: XGBoost's predict and onnxruntime's", (
   const y = run(image, f.rows, f.n);
   expectAllClose(y, f.ref.expected.predict, TOL.frameworkValues, "xgboost");
   expectAllClose(y, ort.models.xgb_reg_diabetes!.variable!, TOL.frameworkValues, "onnxruntime");
+});
+
+it("the CLI: pack m.json, inspect says NaN routed, predict --format json maps CSV columns by name, empty cells are NaN", async () => {
+  const f = load("xgb_reg_logistic_names");
+  const tmp = mkdtempSync(join(tmpdir(), "edgeinfer-xgb-"));
+  const image = join(tmp, "m.eim");
+  expect((await cli(["pack", new URL("xgb_reg_logistic_names.model.json", dir).pathname, "-o", image])).code).toBe(0);
+  expect((await cli(["inspect", image])).out).toMatch(/TREES\s+10 → 1\s+sum, NaN routed, sigmoid/);
+  // Columns in reverse order, read by name; rows 18–22 hold NaNs (empty cells).
+  const names = [...f.ref.feature_names!].reverse();
+  const rows = f.ref.inputs.slice(18, 23);
+  expect(rows.flat()).toContain(null);
+  const csv = [
+    names.join(","),
+    ...rows.map((r) =>
+      [...r]
+        .reverse()
+        .map((v) => v ?? "")
+        .join(","),
+    ),
+  ].join("\n");
+  writeFileSync(join(tmp, "rows.csv"), `${csv}\n`);
+  const r = await cli(["predict", image, join(tmp, "rows.csv"), "--format", "json"]);
+  expect(r.code).toBe(0);
+  const got = (JSON.parse(r.out) as { predictions: number[][] }).predictions.flat();
+  expectAllClose(got, f.ref.expected.predict.slice(18, 23), TOL.frameworkValues);
 });
 
 // ---- Refusals, each naming its field
