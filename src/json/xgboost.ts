@@ -139,6 +139,13 @@ export function packXgboost(m: Obj, options: PackOptions = {}): Uint8Array {
   const trees = model.trees;
   if (!Array.isArray(trees) || trees.length === 0)
     throw new ModelSpecError(`${modelPath}.trees`, `expected a non-empty array of trees, got ${describe(trees)}`);
+  // Every round grows one tree per class: more classes than trees is a malformed file (and
+  // would size every leaf vector by it).
+  if (nGroups > trees.length)
+    throw new ModelSpecError(
+      "learner.learner_model_param.num_class",
+      `${nGroups} classes for ${trees.length} trees (XGBoost grows one tree per class and round)`,
+    );
   const groups = numbers(model.tree_info, `${modelPath}.tree_info`, trees.length, true);
   groups.forEach((g, t) => {
     if (g < 0 || g >= nGroups)
