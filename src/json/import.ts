@@ -184,7 +184,10 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
     try {
       m = JSON.parse(json);
     } catch (e) {
-      throw new ModelSpecError("", `not valid JSON: ${(e as Error).message}`);
+      // XGBoost writes a categorical split's condition as a bare NaN, which JSON does not have.
+      const lenient = json.includes('"learner"') ? parseWithNaN(json) : undefined;
+      if (lenient === undefined) throw new ModelSpecError("", `not valid JSON: ${(e as Error).message}`);
+      m = lenient;
     }
   }
   if (!isObject(m)) throw new ModelSpecError("", `expected a JSON object, got ${describe(m)}`);
@@ -257,6 +260,30 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
     [{ name: outputName, v: x, labels: classes }],
     options,
   );
+}
+
+/** JSON with bare NaN tokens (outside strings) read as null; undefined if still not JSON. */
+function parseWithNaN(text: string): unknown {
+  let out = "",
+    from = 0,
+    inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "N" && text.startsWith("NaN", i)) {
+      out += `${text.slice(from, i)}null`;
+      from = i + 3;
+      i += 2;
+    }
+  }
+  try {
+    return JSON.parse(out + text.slice(from));
+  } catch {
+    return undefined;
+  }
 }
 
 function linearLayer(m: Record<string, unknown>, kind: string, classes: Label[] | undefined): Layer {

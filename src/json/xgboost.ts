@@ -219,9 +219,15 @@ function tree(
   numbers(left, `${path}.left_children`, n, true);
   const right = numbers(t.right_children, `${path}.right_children`, n, true);
   const feature = numbers(t.split_indices, `${path}.split_indices`, n, true);
-  const cond = numbers(t.split_conditions, `${path}.split_conditions`, n);
-  const defaultLeft = numbers(t.default_left, `${path}.default_left`, n, true);
   const splitType = t.split_type === undefined ? undefined : numbers(t.split_type, `${path}.split_type`, n, true);
+  // A categorical split's condition is NaN in the file (null once read): no number there.
+  const cond = numbers(
+    Array.isArray(t.split_conditions) ? t.split_conditions.map((c, i) => (splitType?.[i] === 1 ? 0 : c)) : undefined,
+    `${path}.split_conditions`,
+    n,
+  );
+  const defaultLeft = numbers(t.default_left, `${path}.default_left`, n, true);
+  const sets = splitType?.includes(1) ? categorySets(t, path, n) : undefined;
 
   // A walk from node 0; each node reached once (a tree: a second visit is a malformed file).
   const ref = new Map<number, TreeRef>();
@@ -239,13 +245,22 @@ function tree(
       ref.set(i, r);
       return r;
     }
-    if (splitType?.[i] === 1)
-      throw new ModelSpecError(`${path}.split_type[${i}]`, `node ${i} is a categorical split, not supported yet`);
+    if (splitType?.[i] !== undefined && splitType[i] !== 0 && splitType[i] !== 1)
+      throw new ModelSpecError(`${path}.split_type[${i}]`, `node ${i}: split type ${splitType[i]} is not 0 or 1`);
     if (!(feature[i]! >= 0 && feature[i]! < nFeatures))
       throw new ModelSpecError(
         `${path}.split_indices[${i}]`,
         `node ${i} reads feature ${feature[i]}; the model has ${nFeatures}`,
       );
+    if (splitType?.[i] === 1) {
+      const set = sets!.get(i);
+      if (set === undefined)
+        throw new ModelSpecError(`${path}.categories_nodes`, `node ${i} is a categorical split without categories`);
+      const at = categoryChain(e, feature[i]!, set, defaultLeft[i] === 1);
+      for (let k = at; k < e.nodes.length; k++) origin[k] = `${path} node ${i}`;
+      ref.set(i, at);
+      return at;
+    }
     const node: TreeNode = {
       feature: feature[i]!,
       threshold: Math.fround(cond[i]!),
@@ -265,13 +280,81 @@ function tree(
   const stack = root >= 0 ? [0] : [];
   while (stack.length > 0) {
     const i = stack.pop()!;
-    const node = e.nodes[ref.get(i)!]!;
-    node.yes = visit(left[i]!, `${path}.left_children[${i}]`);
-    node.no = visit(right[i]!, `${path}.right_children[${i}]`);
-    if (node.yes >= 0) stack.push(left[i]!);
-    if (node.no >= 0) stack.push(right[i]!);
+    const l = visit(left[i]!, `${path}.left_children[${i}]`),
+      r = visit(right[i]!, `${path}.right_children[${i}]`);
+    // A categorical chain's ends (LEFT, RIGHT) are patched; a split's children set.
+    const at = ref.get(i)!;
+    for (let k = at; k < e.nodes.length && (k === at || origin[k] === origin[at]); k++) {
+      const node = e.nodes[k]!;
+      if (splitType?.[i] !== 1) {
+        node.yes = l;
+        node.no = r;
+        break;
+      }
+      if (node.yes === LEFT) node.yes = l;
+      else if (node.yes === RIGHT) node.yes = r;
+      if (node.no === LEFT) node.no = l;
+      else if (node.no === RIGHT) node.no = r;
+    }
+    if (l >= 0) stack.push(left[i]!);
+    if (r >= 0) stack.push(right[i]!);
   }
   return root;
+}
+
+// Placeholders for a categorical chain's two exits, patched once the children are known.
+const LEFT = -0x7ffffff0,
+  RIGHT = -0x7ffffff1;
+
+/**
+ * XGBoost's categorical split: a category in the node's set goes right, any other value
+ * (a category not in it, a negative or out-of-range one) left, NaN by the default direction.
+ * XGBoost takes the category as the value truncated to an integer, so each category c is the
+ * range [c, c + 1): per category (ascending) x < c → left, else x < c + 1 → right, else the
+ * next. Default right puts a NaN test in front. Returns the chain's first node.
+ */
+function categoryChain(e: TreeEnsemble, feature: number, set: number[], defaultLeft: boolean): number {
+  const first = e.nodes.length;
+  const node = (threshold: number, lt: boolean, nan: boolean, yes: TreeRef, no: TreeRef) =>
+    e.nodes.push({ feature, threshold, lt, eq: false, nan, yes, no }) - 1;
+  if (!defaultLeft) node(Number.NaN, false, true, RIGHT, first + 1);
+  set.forEach((c, k) => {
+    const lo = e.nodes.length;
+    const last = k === set.length - 1;
+    node(c, true, false, LEFT, lo + 1);
+    node(c + 1, true, false, RIGHT, last ? LEFT : lo + 2);
+  });
+  return first;
+}
+
+/** The category set of each categorical node: categories[segment, segment + size), sorted. */
+function categorySets(t: Obj, path: string, n: number): Map<number, number[]> {
+  const nodes = t.categories_nodes,
+    k = Array.isArray(nodes) ? nodes.length : 0;
+  numbers(nodes, `${path}.categories_nodes`, k, true);
+  const segments = numbers(t.categories_segments, `${path}.categories_segments`, k, true);
+  const sizes = numbers(t.categories_sizes, `${path}.categories_sizes`, k, true);
+  const cats = t.categories;
+  const all = numbers(cats, `${path}.categories`, Array.isArray(cats) ? cats.length : 0, true);
+  const out = new Map<number, number[]>();
+  (nodes as number[]).forEach((node, j) => {
+    const at = `${path}.categories_segments[${j}]`;
+    if (!(node >= 0 && node < n)) throw new ModelSpecError(`${path}.categories_nodes[${j}]`, `${node} is not a node`);
+    const lo = segments[j]!,
+      size = sizes[j]!;
+    if (!(lo >= 0 && size >= 1 && lo + size <= all.length))
+      throw new ModelSpecError(at, `[${lo}, ${lo + size}) is not a non-empty range of the ${all.length} categories`);
+    const set = all.slice(lo, lo + size);
+    set.forEach((c, m) => {
+      if (!(c >= 0 && c < 2 ** 24))
+        throw new ModelSpecError(`${path}.categories[${lo + m}]`, `category ${c} is not in [0, 2^24)`);
+    });
+    out.set(
+      node,
+      [...new Set(set)].sort((a, b) => a - b),
+    );
+  });
+  return out;
 }
 
 function featureNamesOf(v: unknown, nFeatures: number): string[] | undefined {

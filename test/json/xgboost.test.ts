@@ -155,9 +155,9 @@ describe("refusals name the tree and node", () => {
     expect(refusal(m).message).toMatch(/count:poisson.*not supported/);
   });
 
-  it("a categorical split", () => {
+  it("a split type other than 0 and 1", () => {
     const m = base();
-    m.learner.gradient_booster.model.trees[2].split_type[1] = 1;
+    m.learner.gradient_booster.model.trees[2].split_type[1] = 2;
     expect(refusal(m).path).toBe("learner.gradient_booster.model.trees[2].split_type[1]");
   });
 
@@ -194,4 +194,32 @@ describe("refusals name the tree and node", () => {
     m.learner.learner_model_param.base_score = "half";
     expect(refusal(m).path).toBe("learner.learner_model_param.base_score");
   });
+});
+
+describe.each([
+  ["xgb_categorical_binary", 2],
+  ["xgb_categorical_multi", 3],
+])("%s: categorical splits (partition sets), XGBoost's JSON with its bare NaN", (name, k) => {
+  it("matches XGBoost's predict, also for truncated (2.5), negative, out-of-range and NaN categories", () => {
+    const f = load(name);
+    const text = read(`${name}.model.json`);
+    expect(text).toMatch(/[[,]NaN[,\]]/); // not JSON: the importer reads it anyway
+    const image = pack(text);
+    expect(Model.load(image).info.nanSafe).toBe(true);
+    const y = run(image, f.rows, f.n);
+    const want = (f.ref.expected.predict as unknown as Array<number | number[]>).flat();
+    const got = k === 2 ? Array.from({ length: f.n }, (_, r) => y[2 * r + 1]!) : Array.from(y);
+    expectAllClose(got, want, TOL.framework);
+  });
+});
+
+it("a categorical split without its categories is refused by name", () => {
+  const m = JSON.parse(read("xgb_categorical_binary.model.json").replace(/\bNaN\b/g, "null"));
+  const t = m.learner.gradient_booster.model.trees.findIndex((x: { split_type: number[] }) => x.split_type.includes(1));
+  m.learner.gradient_booster.model.trees[t].categories_nodes = [];
+  m.learner.gradient_booster.model.trees[t].categories_segments = [];
+  m.learner.gradient_booster.model.trees[t].categories_sizes = [];
+  expect(() => pack(JSON.stringify(m))).toThrow(
+    expect.objectContaining({ path: `learner.gradient_booster.model.trees[${t}].categories_nodes` }),
+  );
 });
