@@ -223,3 +223,20 @@ it("a categorical split without its categories is refused by name", () => {
     expect.objectContaining({ path: `learner.gradient_booster.model.trees[${t}].categories_nodes` }),
   );
 });
+
+describe.each([
+  ["xgb_categorical_binary", 2],
+  ["xgb_categorical_multi", 3],
+])("%s.onnx: onnxmltools' categorical splits, chains of BRANCH_EQ sharing a child (a DAG)", (name, k) => {
+  it("matches onnxruntime on every row, and XGBoost on the held-out rows (whole categories)", () => {
+    const f = load(name);
+    const image = pack(new Uint8Array(readFileSync(new URL(`${name}.onnx`, dir))));
+    const y = run(image, f.rows, f.n);
+    const proba = Array.from({ length: f.n }, (_, r) => Array.from(y.subarray(r * (k + 1) + 1, (r + 1) * (k + 1))));
+    expectAllClose(proba.flat(), ort.models[name]!.probabilities!, TOL.framework, "onnxruntime");
+    expect(Array.from({ length: f.n }, (_, r) => y[r * (k + 1)])).toEqual(ort.models[name]!.label);
+    const xgb = (f.ref.expected.predict as unknown as Array<number | number[]>).slice(0, 20);
+    const want = k === 2 ? xgb.map((p) => [1 - (p as number), p as number]) : xgb;
+    expectAllClose(proba.slice(0, 20).flat(), want.flat(), TOL.framework, "xgboost");
+  });
+});

@@ -47,6 +47,7 @@ function mutate(m: Proto, r: ReturnType<typeof seeded>): Proto {
 describe.each([
   "xgboost/xgb_multi_iris",
   "xgboost/xgb_binary_bc_base03",
+  "xgboost/xgb_categorical_multi",
   "trees/skl_hgb_clf_iris",
   "trees/te5_member_softmax",
   "trees/te5_sum_2targets",
