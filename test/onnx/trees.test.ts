@@ -45,6 +45,7 @@ const CLASSIFIERS = [
   ["gb_clf_bc", "GradientBoostingClassifier, breast_cancer, binary (LOGISTIC, one score)"],
   ["gb_clf_bc_nozipmap", "GradientBoostingClassifier, breast_cancer, binary, no ZipMap"],
   ["gb_clf_iris", "GradientBoostingClassifier, iris, 3 classes (SOFTMAX)"],
+  ["et_clf_iris_nozipmap", "ExtraTreesClassifier, iris, no ZipMap"],
 ] as const;
 
 describe.each(CLASSIFIERS)("skl_tree_%s: %s (scikit-learn)", (name) => {
@@ -77,6 +78,7 @@ describe.each(CLASSIFIERS)("skl_tree_%s: %s (scikit-learn)", (name) => {
 describe.each([
   ["dt_reg_diabetes", "DecisionTreeRegressor"],
   ["rf_reg_diabetes", "RandomForestRegressor (weights / n_estimators, SUM)"],
+  ["et_reg_diabetes", "ExtraTreesRegressor (weights / n_estimators, SUM)"],
   ["gb_reg_diabetes", "GradientBoostingRegressor (base value, learning rate)"],
 ])("skl_tree_%s: %s on diabetes (scikit-learn)", (name) => {
   const f = fixture(name);
