@@ -134,3 +134,16 @@ describe("refusals name the field, tree and node", () => {
     expect(refusal(m)).toEqual(path);
   });
 });
+
+describe.each(["skl_rf_clf_bc_oneweight", "skl_dt_clf_bc_oneweight"])(
+  "%s: a binary forest as skl2onnx writes it today (class 1's weight only, post_transform NONE)",
+  (name) => {
+    it("the scores are [1 − s, s] (predict_proba, as onnxruntime), the labels scikit-learn's", () => {
+      const f = run(pack(new Uint8Array(readFileSync(new URL(`${name}.onnx`, dir)))), name);
+      const proba = Array.from({ length: f.n }, (_, r) => Array.from(f.y.subarray(r * 3 + 1, r * 3 + 3)));
+      expectAllClose(proba.flat(), f.ref.expected.predict_proba!.flat(), TOL.framework, "scikit-learn");
+      expectAllClose(proba.flat(), ort.models[name]!.probabilities!, TOL.framework, "onnxruntime");
+      expect(Array.from({ length: f.n }, (_, r) => f.y[r * 3])).toEqual(f.ref.expected.predict);
+    });
+  },
+);

@@ -296,8 +296,9 @@ function classifier(ctx: OnnxContext): Array<Sym | undefined> {
     weight: numbers(ctx, "class_weights").values,
   };
   const nClasses = labels.length;
-  // Binary with weights for one class only (skl2onnx's GradientBoostingClassifier): that is the
-  // second class's score s, and the scores are [−s, s] (LOGISTIC: [1 − σ(s), σ(s)]).
+  // Binary with weights for one class only (skl2onnx's GradientBoostingClassifier, and its
+  // DecisionTree and RandomForest): that is the second class's score s, and the scores are
+  // [−s, s], [1 − s, s] when every weight is ≥ 0, or with LOGISTIC [1 − σ(s), σ(s)].
   const binary = nClasses === 2 && new Set(w.id).size === 1;
   let act = postTransform(ctx);
   if (binary && (act === Act.Softmax || act === Act.SoftmaxZero || act === Act.Probit))
@@ -308,7 +309,11 @@ function classifier(ctx: OnnxContext): Array<Sym | undefined> {
     base = baseValues(ctx, nTargets);
   if (binary) {
     leaves = Float64Array.from({ length: 2 * e.w.length }, (_, i) => (i % 2 ? e.w[i >> 1]! : -e.w[i >> 1]!));
-    base = Float64Array.of(-base[0]!, base[0]!);
+    // Weights that are all ≥ 0 without a transform are the second class's probability
+    // (skl2onnx's DecisionTree and RandomForest keep class 1's weight only): [1 − s, s], as
+    // onnxruntime computes it. Mixed signs are a score: [−s, s].
+    const probability = act === Act.None && Array.from(w.weight).every((v) => v >= 0);
+    base = Float64Array.of(probability ? 1 - base[0]! : -base[0]!, base[0]!);
     if (act === Act.Sigmoid) act = Act.LogisticPair;
   }
   // onnxruntime labels by the scores before the post transform: SOFTMAX_ZERO is not monotone
