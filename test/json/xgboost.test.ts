@@ -8,12 +8,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { buildStandalone } from "../../src/build/standalone.js";
 import { Model, ModelSpecError } from "../../src/index.js";
 import { describeStep } from "../../src/ops/index.js";
 import { pack } from "../../src/pack.js";
 import { bits } from "../assembly/same-bits.js";
 import { cli } from "../helpers/cli.js";
 import { expectAllClose, TOL } from "../helpers/close.js";
+import { instantiateStandalone, predictRows } from "../helpers/standalone.js";
 
 const dir = new URL("../fixtures/xgboost/", import.meta.url);
 const read = (file: string) => readFileSync(new URL(file, dir), "utf8");
@@ -239,4 +241,17 @@ describe.each([
     const want = k === 2 ? xgb.map((p) => [1 - (p as number), p as number]) : xgb;
     expectAllClose(proba.slice(0, 20).flat(), want.flat(), TOL.framework, "xgboost");
   });
+});
+
+it("edgeinfer build: an XGBoost model's standalone module takes NaN rows (no allowNaN) with the runtime's bits", async () => {
+  const f = load("xgb_multi_iris");
+  const image = pack(read("xgb_multi_iris.model.json"));
+  const rows = f.ref.inputs.map((r) => r.map((v) => v ?? NaN));
+  for (const simd of [true, false]) {
+    const { wasm } = await buildStandalone(image, { simd });
+    const got = predictRows(instantiateStandalone(wasm), rows);
+    expect(got.status.every((s) => s === 0)).toBe(true);
+    const want = Model.load(image, { simd: simd ? "require" : "off" }).predictBatch(f.rows, f.n);
+    expect(bits(got.y)).toEqual(bits(want));
+  }
 });
