@@ -255,3 +255,15 @@ it("edgeinfer build: an XGBoost model's standalone module takes NaN rows (no all
     expect(bits(got.y)).toEqual(bits(want));
   }
 });
+
+it("xgb_multi_softmax_iris: multi:softmax's predict (the class index) is the probabilities' argmax", () => {
+  const f = load("xgb_multi_softmax_iris");
+  const image = pack(read("xgb_multi_softmax_iris.model.json"));
+  const y = run(image, f.rows, f.n);
+  const labels = Array.from({ length: f.n }, (_, r) => {
+    const p = Array.from(y.subarray(3 * r, 3 * r + 3));
+    return p.indexOf(Math.max(...p));
+  });
+  expect(labels).toEqual(f.ref.expected.predict);
+  expect(Model.load(image).info.outputs[0]!.labels).toEqual([0, 1, 2]);
+});
