@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Model, UnsupportedOpError } from "../../src/index.js";
 import { describeStep } from "../../src/ops/index.js";
-import { pack } from "../../src/pack.js";
+import { listOnnxNodes, pack } from "../../src/pack.js";
 import { bits } from "../assembly/same-bits.js";
 import { expectAllClose } from "../helpers/close.js";
 import { type AttrSpec, onnxModel } from "../helpers/onnx-builder.js";
@@ -78,6 +78,9 @@ describe.each([
     const trees = f.info.steps[0]!;
     expect(describeStep(trees)).toMatch(/^TREES /);
     expect(new DataView(f.image.buffer, f.image.byteOffset).getUint32(trees.aux, true)).toBe(nTrees);
+    const { nodes, error } = listOnnxNodes(new Uint8Array(readFileSync(new URL(`${name}.onnx`, dir))));
+    expect(error).toBeUndefined();
+    expect(nodes.map((x) => [x.opType, x.supported])).toEqual([["TreeEnsemble", true]]);
   });
 });
 
