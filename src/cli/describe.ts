@@ -61,7 +61,7 @@ export function describeOnnx(o: ReturnType<typeof listOnnxNodes>): string {
 export function describeImage(info: ImageInfo): string {
   const lines = [
     `${info.kind} model, format ${info.formatVersion}, kernel ABI ${info.abiVersion}, made by ${info.producer || "(unknown)"}`,
-    `input:   ${info.inputName ? info.inputName + " " : ""}${info.inputLength} features${info.featureNames ? ` (${info.featureNames.join(", ")})` : ""}${info.nanSafe ? "; NaN is imputed (allowed without --allow-nan)" : ""}`,
+    `input:   ${info.inputName ? info.inputName + " " : ""}${info.inputLength} features${info.featureNames ? ` (${info.featureNames.join(", ")})` : ""}${info.nanSafe ? "; NaN is imputed or routed by the model (allowed without --allow-nan)" : ""}`,
     "outputs:",
     ...info.outputs.map(
       (o) =>

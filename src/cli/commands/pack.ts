@@ -18,8 +18,9 @@ export function parseByteCount(text: string): number | undefined {
 export const packCommand: Command = {
   name: "pack",
   positionals: ["<model.onnx|model.json>"],
-  summary: `Packs an ONNX model (docs/onnx.md) or a JSON model (docs/json-models.md) into a packed
-image (docs/format.md). The model can be read from stdin ("-").`,
+  summary: `Packs an ONNX model (docs/onnx.md), a JSON model (docs/json-models.md) or XGBoost's own
+JSON model file (save_model; docs/trees.md) into a packed image (docs/format.md). The model can
+be read from stdin ("-").`,
   options: [
     { name: "output", short: "o", value: "out.eim", required: true, help: "where pack writes the image" },
     ...PACK_OPTIONS.map((o) => ({ ...o, group: undefined })),
