@@ -59,7 +59,8 @@ const ALLOWED: Record<string, string[]> = {
   pack: ["json", "onnx", "format-base", "errors"],
   build: ["pack", "format", "format-base", "ops", "errors"],
   internal: ["onnx", "plan", "graph", "json"],
-  cli: ["pack", "build", "io", "index", "runtime", "format", "format-base", "ops", "onnx", "errors"],
+  cli: ["pack", "build", "io", "index", "runtime", "format", "format-base", "ops", "onnx", "errors", "drift"],
+  drift: ["format", "format-base", "errors"],
 };
 
 const files = sources().map((f) => relative(src, f));
