@@ -44,20 +44,24 @@ interface Channel {
   bins: number;
 }
 
-/** Where everything lies in the block, and what it holds. */
+/** Where everything lies in the block (assembly/kernels/monitor.ts), and what it holds. */
 export interface MonitorLayout {
   bytes: number;
   nFeat: number;
   channels: Channel[];
   outColumns: number[];
-  nVec: number;
+  nFeatGroups: number;
+  nOutGroups: number;
+  nEdges: number;
   stride: number;
   nSubs: number;
   rowsPerSub: number;
   seconds: number | undefined;
   colsOffset: number;
+  basesOffset: number;
   edgesOffset: number;
   countsOffset: number;
+  subBytes: number;
   subRowsOffset: number;
 }
 
@@ -107,27 +111,36 @@ export function monitorLayout(info: ImageInfo, options: MonitorOptions): Monitor
       bins: o.counts.length,
     })),
   ];
-  const maxEdges = Math.max(1, ...channels.map((c) => c.edges.length));
-  const nVec = Math.ceil(maxEdges / 4);
-  const stride = maxEdges + 2; // bins 0 … maxEdges, then the missing slot
+  const nEdges = Math.max(1, ...channels.map((c) => c.edges.length));
+  const stride = nEdges + 2; // bins 0 … nEdges, then the missing slot
+  const nFeat = profile.features.length;
+  const nFeatGroups = Math.ceil(nFeat / 4),
+    nOutGroups = Math.ceil(outs.length / 4);
+  const nGroups = nFeatGroups + nOutGroups;
   const colsOffset = HEADER_BYTES;
-  const edgesOffset = align16(colsOffset + 4 * outs.length);
-  const countsOffset = edgesOffset + 16 * nVec * channels.length;
-  const subRowsOffset = align16(countsOffset + 4 * nSubs * channels.length * stride);
+  const basesOffset = colsOffset + 16 * nOutGroups;
+  const edgesOffset = basesOffset + 16 * nGroups;
+  const countsOffset = edgesOffset + 16 * nEdges * nGroups;
+  const subBytes = align16(4 * (channels.length + 1) * stride); // and a spare channel for padding lanes
+  const subRowsOffset = countsOffset + nSubs * subBytes;
   const bytes = align16(subRowsOffset + 4 * nSubs);
   return {
     bytes,
-    nFeat: profile.features.length,
+    nFeat,
     channels,
     outColumns: outs.map((c) => c.column),
-    nVec,
+    nFeatGroups,
+    nOutGroups,
+    nEdges,
     stride,
     nSubs,
     rowsPerSub,
     seconds,
     colsOffset,
+    basesOffset,
     edgesOffset,
     countsOffset,
+    subBytes,
     subRowsOffset,
   };
 }
@@ -149,16 +162,25 @@ export class Monitor {
     const L = layout;
     const u32 = new Uint32Array(memory.buffer, ptr, L.bytes / 4);
     const f = new Float32Array(memory.buffer, ptr, L.bytes / 4);
-    u32.set([L.nFeat, L.channels.length, L.nVec, L.stride, L.rowsPerSub, 0, L.nSubs, 0]);
-    u32.set([L.colsOffset, L.edgesOffset, L.countsOffset, L.subRowsOffset], 8);
-    u32.set(L.outColumns, L.colsOffset / 4);
-    L.channels.forEach((c, i) => {
-      const at = L.edgesOffset / 4 + i * 4 * L.nVec;
-      f.fill(Number.NaN, at, at + 4 * L.nVec);
-      c.edges.forEach((e, j) => {
-        f[at + j] = f32AtLeast(e);
-      });
-    });
+    u32.set([L.nFeatGroups, L.nOutGroups, L.nEdges, L.stride, L.rowsPerSub, 0, L.nSubs, 0]);
+    u32.set([L.colsOffset, L.basesOffset, L.edgesOffset, L.countsOffset, L.subRowsOffset, L.subBytes, L.nFeat], 8);
+    const nChan = L.channels.length;
+    // Lane l of group g: feature 4g + l, or output channel 4(g − nFeatGroups) + l; past the end, the spare channel.
+    const channelOf = (g: number, l: number) => {
+      const k = g < L.nFeatGroups ? 4 * g + l : 4 * (g - L.nFeatGroups) + l;
+      const n = g < L.nFeatGroups ? L.nFeat : nChan - L.nFeat;
+      return k < n ? (g < L.nFeatGroups ? k : L.nFeat + k) : nChan;
+    };
+    for (let g = 0; g < L.nFeatGroups + L.nOutGroups; g++) {
+      for (let l = 0; l < 4; l++) {
+        const ch = channelOf(g, l);
+        u32[L.basesOffset / 4 + 4 * g + l] = 4 * ch * L.stride;
+        if (g >= L.nFeatGroups) u32[L.colsOffset / 4 + 4 * (g - L.nFeatGroups) + l] = L.outColumns[ch - L.nFeat] ?? 0;
+        const edges = L.channels[ch]?.edges ?? [];
+        for (let j = 0; j < L.nEdges; j++)
+          f[L.edgesOffset / 4 + 4 * (g * L.nEdges + j) + l] = j < edges.length ? f32AtLeast(edges[j]!) : Number.NaN;
+      }
+    }
     this.subWindows = L.nSubs;
     this.seconds = L.seconds;
     this.window = L.rowsPerSub === ROTATE_BY_HOST ? undefined : L.rowsPerSub * L.nSubs;
@@ -179,7 +201,7 @@ export class Monitor {
       const counts = new Array<number>(c.bins).fill(0);
       let missing = 0;
       for (let s = 0; s < L.nSubs; s++) {
-        const at = L.countsOffset / 4 + (s * L.channels.length + i) * L.stride;
+        const at = (L.countsOffset + s * L.subBytes) / 4 + i * L.stride;
         for (let k = 0; k < c.bins; k++) counts[k]! += u32[at + k]!;
         missing += u32[at + L.stride - 1]!;
       }
