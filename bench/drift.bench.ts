@@ -41,7 +41,7 @@ function profiled(image: Uint8Array, rows: Float32Array, nRows: number): Uint8Ar
   return annotateImage(image, { profile });
 }
 
-function tile(rows: Float32Array, nIn: number, nRows: number): Float32Array {
+function tile(rows: Float32Array, nIn: number): Float32Array {
   const have = rows.length / nIn;
   return Float32Array.from({ length: ROWS * nIn }, (_, i) => rows[(Math.floor(i / nIn) % have) * nIn + (i % nIn)]!);
 }
@@ -65,10 +65,10 @@ const cases = [
   {
     label: "blog's logistic regression (2 features)",
     image: pack(blog.edgeinferSource!),
-    rows: tile(blog.rows, 2, blog.nRows),
+    rows: tile(blog.rows, 2),
     nIn: 2,
   },
-  { label: "MLP 64-128-64-10", image: pack(mlp.onnx), rows: tile(mlp.rows, 64, mlp.nRows), nIn: 64 },
+  { label: "MLP 64-128-64-10", image: pack(mlp.onnx), rows: tile(mlp.rows, 64), nIn: 64 },
   wide,
 ];
 

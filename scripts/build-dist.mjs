@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 //   dist/pkg/index.js  "edgeinfer": the runtime, one ES module with the kernels embedded
 //   dist/pkg/pack.js   "edgeinfer/pack": the importer
 //   dist/pkg/build.js  "edgeinfer/build": standalone modules
+//   dist/pkg/drift.js  "edgeinfer/drift": drift statistics and change detectors (docs/drift.md)
 //   dist/pkg/cli.js    bin/edgeinfer.js
 // One file instead of the runtime's 11 modules: each module costs Node's ESM loader a resolve,
 // a read and a compile, most of a cold start (bench/cold.ts).
@@ -53,6 +54,7 @@ const builds = [
     file: "build.js",
     share: [...SHARED.map((p) => [p, "./index.js"]), [src("pack.js"), "./pack.js"]],
   },
+  { input: src("drift/index.js"), file: "drift.js", share: SHARED.map((p) => [p, "./index.js"]) },
   // The CLI (bin/edgeinfer.js): the three entries above, and its own code.
   {
     input: src("cli/main.js"),

@@ -162,10 +162,9 @@ export function columnDrift(
     const refQ = referenceValues
       ? sampleQuantile(referenceValues)
       : binnedQuantile(ref.counts, ref.edges, ref.min, ref.max);
-    const curQ =
-      cur.values && cur.values.length
-        ? sampleQuantile(cur.values)
-        : binnedQuantile(cur.counts, ref.edges, ref.min, ref.max);
+    const curQ = cur.values?.length
+      ? sampleQuantile(cur.values)
+      : binnedQuantile(cur.counts, ref.edges, ref.min, ref.max);
     w = wassersteinQuantiles(refQ, curQ) / norm;
   }
   const chiP = chiSquarePValue(ref.counts, cur.counts);

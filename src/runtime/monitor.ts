@@ -105,7 +105,7 @@ export function monitorLayout(info: ImageInfo, options: MonitorOptions): Monitor
   const outs = outputChannels(info.outputs);
   const channels: Channel[] = [
     ...profile.features.map((f) => ({ name: f.name, edges: f.edges, bins: f.counts.length })),
-    ...profile.outputs.map((o, i) => ({
+    ...profile.outputs.map((o) => ({
       name: o.name,
       edges: o.kind === "class" ? Array.from({ length: o.counts.length - 1 }, (_, k) => k + 0.5) : o.edges,
       bins: o.counts.length,
