@@ -30,24 +30,38 @@ function csvHeaderNames(text: string): string[] | undefined {
     : undefined;
 }
 
-export async function readNamedRows(path: string, info: ImageInfo, io: Io): Promise<NamedRows> {
+export async function readNamedRows(
+  path: string,
+  info: ImageInfo,
+  io: Io,
+  ignoreColumns: readonly string[] = [],
+): Promise<NamedRows> {
   const source = path === "-" ? "stdin" : path;
   const text = new TextDecoder().decode(await readInputBytes(path, io));
   let names = info.featureNames ? [...info.featureNames] : undefined;
   if (!names && !looksLikeJsonRows(text)) {
-    const header = csvHeaderNames(text);
+    const header = csvHeaderNames(text)?.filter((c) => !ignoreColumns.includes(c));
     if (header && header.length !== info.inputLength)
       throw new RowInputError(
         source,
         { header: true },
-        `the model has no feature names and ${info.inputLength} features; the header names ${header.length} columns (give it exactly the features, in order)`,
+        `the model has no feature names and ${info.inputLength} features; the header names ${header.length} columns (leave the others out with --ignore-columns)`,
       );
     names = header;
   }
   const shape = { inputLength: info.inputLength, featureNames: names };
-  const rows = parseRows64(text, shape, { source, ignoreUnknownColumns: true });
+  const rows = parseRows64(text, shape, { source, ignoreUnknownColumns: true, ignoreColumns });
   return { ...rows, ...(names ? { featureNames: names } : {}) };
 }
+
+/** --ignore-columns a,b as a list. */
+export const ignoredColumns = (v: unknown): string[] => (v === undefined ? [] : String(v).split(","));
+
+export const IGNORE_COLUMNS_OPTION = {
+  name: "ignore-columns",
+  value: "names",
+  help: "CSV columns that are not features, comma-separated (for a model without feature names; columns a named model does not have are left out anyway)",
+} as const;
 
 /** The model's outputs on float64 rows (rounded to float32 as predict takes them). */
 export function predictRows(model: Model, rows: NamedRows): Float32Array {

@@ -146,3 +146,30 @@ describe("edgeinfer drift", () => {
     expect(FEATURES.every((f) => j.features[f]!.drift)).toBe(true); // every W/std on the unshifted set exceeds 0.05
   });
 });
+
+describe("--ignore-columns for a model without feature names", () => {
+  it("leaves the named columns out of the header the names come from", async () => {
+    const json = JSON.parse(readFileSync(model, "utf8"));
+    delete json.featureNames;
+    const noNames = join(dir, "nonames2.json");
+    writeFileSync(noNames, JSON.stringify(json));
+    const out = join(dir, "nn2.eim");
+    const refused = await cli(["pack", noNames, "-o", out, "--reference", reference]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain("--ignore-columns");
+    expect((await cli(["pack", noNames, "-o", out, "--reference", reference, "--ignore-columns", "y"])).code).toBe(0);
+    expect(inspect(new Uint8Array(readFileSync(out))).featureNames).toEqual([...FEATURES]);
+    const r = await cli([
+      "drift",
+      noNames,
+      fixturePath("current_shift.csv"),
+      "--reference",
+      reference,
+      "--ignore-columns",
+      "y",
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    expect(Object.keys(JSON.parse(r.out).features)).toEqual([...FEATURES]);
+  });
+});

@@ -7,7 +7,14 @@ import { writeFileAtomic } from "../../io/files.js";
 import { Model } from "../../runtime/runtime.js";
 import { modelImage, oneStdin } from "../model-input.js";
 import { type Command, UsageError } from "../options.js";
-import { type NamedRows, predictRows, profileOf, readNamedRows } from "../reference.js";
+import {
+  IGNORE_COLUMNS_OPTION,
+  ignoredColumns,
+  type NamedRows,
+  predictRows,
+  profileOf,
+  readNamedRows,
+} from "../reference.js";
 
 const column = (values: ArrayLike<number>, nRows: number, stride: number, col: number): Float64Array => {
   const out = new Float64Array(nRows);
@@ -49,6 +56,7 @@ per column, and dataset drift when at least half of the features drift (docs/dri
     { name: "threshold", value: "x", help: "the decision threshold of that test (p-value 0.05, distances 0.1)" },
     { name: "drift-share", value: "x", help: "share of drifting features from which the dataset drifts (default 0.5)" },
     { name: "no-chart", help: "text: the table only, without the bins side by side" },
+    IGNORE_COLUMNS_OPTION,
   ],
   async run(a, io) {
     const [modelPath, curPath] = a.positionals as [string, string];
@@ -84,14 +92,14 @@ per column, and dataset drift when at least half of the features drift (docs/dri
       let refRows: NamedRows | undefined;
       let profile = info.profile;
       if (refPath !== undefined) {
-        refRows = await readNamedRows(refPath, info, io);
+        refRows = await readNamedRows(refPath, info, io, ignoredColumns(a.values["ignore-columns"]));
         profile = profileOf(model, refRows, (a.values.bins as number | undefined) ?? info.profile?.bins);
       } else if (a.values.bins !== undefined) throw new UsageError("--bins is for --reference");
       if (!profile)
         throw new UsageError(
           "the model has no reference profile: pack it with --reference train.csv, or give --reference train.csv here",
         );
-      const cur = await readNamedRows(curPath, info, io);
+      const cur = await readNamedRows(curPath, info, io, ignoredColumns(a.values["ignore-columns"]));
       const nIn = info.inputLength,
         nOut = info.outputLength;
       const curOut = predictRows(model, cur);

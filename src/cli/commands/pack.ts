@@ -8,7 +8,7 @@ import { Model } from "../../runtime/runtime.js";
 import { describeProfile, describeProvenance, describeQuantization } from "../describe.js";
 import { imageOf, modelLengthOf, oneStdin, PACK_OPTIONS, readInputBytes } from "../model-input.js";
 import { type Command, UsageError } from "../options.js";
-import { profileOf, readNamedRows } from "../reference.js";
+import { IGNORE_COLUMNS_OPTION, ignoredColumns, profileOf, readNamedRows } from "../reference.js";
 
 export const PACKER = "edgeinfer 0.1.0";
 
@@ -50,6 +50,7 @@ and output count, missing, mean, std, min, max and quantile bins`,
       int: [MIN_BINS, MAX_BINS],
       help: "with --reference: quantile bins per column (default 10, deciles)",
     },
+    IGNORE_COLUMNS_OPTION,
     {
       name: "provenance",
       help: `record the packer and the source file's SHA-256 in the image (also with
@@ -82,7 +83,7 @@ and output count, missing, mean, std, min, max and quantile bins`,
       packedAt: a.values.timestamp ? Math.floor(Date.now() / 1000) : 0,
     };
     if (ref !== undefined) {
-      const rows = await readNamedRows(ref, info, io);
+      const rows = await readNamedRows(ref, info, io, ignoredColumns(a.values["ignore-columns"]));
       const model = Model.load(image, { allowNaN: true });
       try {
         const profile = profileOf(model, rows, a.values.bins as number | undefined);
