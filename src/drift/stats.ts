@@ -58,12 +58,21 @@ export function ksExact(x: Float64Array, y: Float64Array): number {
 }
 
 /**
- * p-value of a two-sided two-sample KS statistic d: the Kolmogorov distribution at
- * (√nₑ + 0.12 + 0.11/√nₑ)·d, nₑ = n·m/(n + m) (Stephens' correction). SciPy computes the
- * exact distribution for samples up to 10 000; this is within about 0.005 of it near p = 0.05.
+ * p-value of a two-sided two-sample KS statistic d, as SciPy's ks_2samp (mode "auto") computes
+ * it: exactly (Hodges' lattice-path count, SciPy's recursions) for samples of up to 10 000,
+ * else, or when the exact count fails, Kolmogorov's limit distribution with Stephens'
+ * correction at nₑ = n·m/(n + m).
  */
 export function ksPValue(d: number, n: number, m: number): number {
   if (n === 0 || m === 0 || d <= 0) return 1;
+  if (Math.max(n, m) <= 10_000) {
+    const exact = ksExactPValue(d, n, m);
+    if (exact !== undefined) return exact;
+  }
+  return ksAsymptoticPValue(d, n, m);
+}
+
+function ksAsymptoticPValue(d: number, n: number, m: number): number {
   const en = Math.sqrt((n * m) / (n + m));
   const lambda = (en + 0.12 + 0.11 / en) * d;
   if (lambda < 0.2) return 1;
@@ -74,6 +83,63 @@ export function ksPValue(d: number, n: number, m: number): number {
     if (Math.abs(term) < 1e-12) break;
   }
   return Math.min(1, Math.max(0, sum));
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+/** NumPy's round: half to even. */
+const roundEven = (x: number) => {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+};
+
+/** SciPy's _attempt_exact_2kssamp, two-sided; undefined where SciPy falls back to the asymptotic form. */
+function ksExactPValue(d: number, n1: number, n2: number): number | undefined {
+  const g = gcd(n1, n2);
+  const lcm = (n1 / g) * n2;
+  const h = roundEven(d * lcm);
+  if (h === 0) return 1;
+  const p = n1 === n2 ? probOutsideSquare(n1, h) : outerProbInside(n1, n2, g, h);
+  return Number.isFinite(p) && p >= 0 && p <= 1 ? p : undefined;
+}
+
+/** SciPy's _compute_prob_outside_square: Pr(D ≥ h/n) for two samples of n. */
+function probOutsideSquare(n: number, h: number): number {
+  let P = 0;
+  for (let k = Math.floor(n / h); k >= 0; k--) {
+    let p1 = 1;
+    for (let j = 0; j < h; j++) p1 = ((n - k * h - j) * p1) / (n + k * h + j + 1);
+    P = p1 * (1 - P);
+  }
+  return 2 * P;
+}
+
+/** SciPy's _compute_outer_prob_inside_method (Hodges; Viehmann's 1 − p recursion). */
+function outerProbInside(m0: number, n0: number, g: number, h: number): number {
+  const [m, n] = m0 < n0 ? [n0, m0] : [m0, n0];
+  const mg = m / g,
+    ng = n / g;
+  let minj = 0,
+    maxj = Math.min(Math.ceil(h / mg), n + 1);
+  let curlen = maxj - minj;
+  const lenA = Math.min(2 * maxj + 2, n + 1);
+  const A = new Float64Array(lenA).fill(1);
+  A.fill(0, minj, maxj);
+  for (let i = 1; i <= m; i++) {
+    const lastminj = minj,
+      lastlen = curlen;
+    minj = Math.min(Math.max(Math.floor((ng * i - h) / mg) + 1, 0), n);
+    maxj = Math.min(Math.ceil((ng * i + h) / mg), n + 1);
+    if (maxj <= minj) return 1;
+    let val = minj === 0 ? 0 : 1;
+    for (let jj = 0; jj < maxj - minj; jj++) {
+      const j = jj + minj;
+      val = (A[jj + minj - lastminj]! * i + val * j) / (i + j);
+      A[jj] = val;
+    }
+    curlen = maxj - minj;
+    if (lastlen > curlen) A.fill(1, maxj - minj, maxj - minj + (lastlen - curlen));
+  }
+  return A[maxj - minj - 1]!;
 }
 
 /** SciPy's jensenshannon (natural log) of two count vectors (each normalised to sum 1). */

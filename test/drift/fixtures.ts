@@ -27,6 +27,7 @@ export const expected = JSON.parse(readFileSync(new URL("expected.json", dir), "
   reference_rows: number;
   shifted: string[];
   sets: Record<"same" | "shift", Record<string, Expected>>;
+  equal_sizes: Array<{ feature: string; set: "same" | "shift"; ks: number; ks_pvalue: number }>;
 };
 export const column = (rows: number[][], j: number) => Float64Array.from(rows, (r) => r[j]!);
 export const sortedColumn = (rows: number[][], j: number) => column(rows, j).sort();

@@ -35,10 +35,21 @@ describe.each(["same", "shift"] as const)("statistics against NumPy and SciPy, c
     expect(cc.counts).toEqual(e.current_counts);
     expect(Math.abs(psi(e.reference_counts, e.current_counts) - e.psi)).toBeLessThan(1e-12);
     expect(ksExact(r, c)).toBeCloseTo(e.ks, 12); // scipy.stats.ks_2samp's statistic
-    expect(Math.abs(ksPValue(e.ks, r.length, c.length) - e.ks_pvalue)).toBeLessThan(0.01); // SciPy's exact p-value
+    // SciPy's exact p-value (ks_2samp, mode auto: 300 and 400 rows are exact there)
+    expect(ksPValue(e.ks, r.length, c.length)).toBeCloseTo(e.ks_pvalue, 10);
     expect(ksFromBins(e.reference_counts, e.current_counts)).toBeLessThanOrEqual(e.ks + 1e-12);
     expect(wassersteinExact(r, c) / e.std).toBeCloseTo(e.wasserstein_normed, 10); // scipy.stats.wasserstein_distance / np.std
     expect(jensenShannon(e.reference_counts, e.current_counts)).toBeCloseTo(e.js, 12); // scipy.spatial.distance.jensenshannon
+  });
+});
+
+describe("KS on equal sample sizes (SciPy's other exact recursion)", () => {
+  it.each(expected.equal_sizes)("$feature, 300 reference rows against set $set", (e) => {
+    const j = FEATURES.indexOf(e.feature as (typeof FEATURES)[number]);
+    const r = sortedColumn(ref.slice(0, 300), j),
+      c = sortedColumn(sets[e.set], j);
+    expect(ksExact(r, c)).toBeCloseTo(e.ks, 12);
+    expect(ksPValue(e.ks, 300, 300)).toBeCloseTo(e.ks_pvalue, 12);
   });
 });
 
