@@ -60,7 +60,8 @@ export const ignoredColumns = (v: unknown): string[] => (v === undefined ? [] : 
 export const IGNORE_COLUMNS_OPTION = {
   name: "ignore-columns",
   value: "names",
-  help: "CSV columns that are not features, comma-separated (for a model without feature names; columns a named model does not have are left out anyway)",
+  help: `CSV columns that are not features, comma-separated (for a model without
+feature names; columns a named model does not have are left out anyway)`,
 } as const;
 
 /** The model's outputs on float64 rows (rounded to float32 as predict takes them). */

@@ -34,11 +34,13 @@ per column, and dataset drift when at least half of the features drift (docs/dri
     {
       name: "reference",
       value: "train.csv",
-      help: "the reference rows themselves: KS and Wasserstein become exact (default: the image's profile)",
+      help: `the reference rows themselves (CSV or JSON): the profile is made from
+them and KS and Wasserstein are exact (default: the image's profile)`,
     },
     {
       name: "json",
-      help: 'print JSON: {"features": {name: {"psi", "ks", "js", "wasserstein", "drift", …}}, "dataset_drift", "share", …}',
+      help: `print JSON: {"features": {name: {"psi", "ks", "js", "wasserstein",
+"drift", …}}, "outputs": {…}, "dataset_drift", "share", …}`,
     },
     { name: "svg", value: "out.svg", help: "also write the report as an SVG chart" },
     {
