@@ -11,7 +11,7 @@
 //
 // A lane base is the byte offset of its channel's counts within a sub-window; padding lanes
 // (past the last feature or output) point at the spare channel nChan, never read back. Edges
-// are float32: a reference edge e becomes the smallest float32 ≥ e, so that for the float32
+// are float32 (padded with NaN to a multiple of three per channel): a reference edge e becomes the smallest float32 ≥ e, so that for the float32
 // values a model reads, v ≥ edge exactly when v ≥ e; padding edges are NaN (never ≤ v). Both
 // builds count the same. Reading the last feature group may look up to 12 bytes past a row:
 // the runtime's rows are always followed by more of its memory (arena, monitor, outputs).
@@ -54,15 +54,23 @@ export const M_N_FEAT: usize = 56;
   store<u32>(at, load<u32>(at) + 1);
 }
 
-/** SIMD: the four channels' edges compared with their values, four lanes per instruction. */
+/**
+ * SIMD: the four channels' edges compared with their values, four lanes per instruction,
+ * three edges per loop turn (the host pads the edges to a multiple of three with NaN).
+ */
 // @ts-ignore: decorator
-@inline function countGroupSimd(v: v128, e: usize, nEdges: i32, bases: usize, counts: usize, missingBytes: u32): void {
-  let n = i32x4.splat(0);
-  for (let j = 0; j < nEdges; j++) n = i32x4.sub(n, f32x4.le(v128.load(e + (<usize>j << 4)), v));
-  const off = i32x4.add(
-    v128.load(bases),
-    v128.bitselect(i32x4.splat(<i32>missingBytes), i32x4.shl(n, 2), f32x4.ne(v, v)),
-  );
+@inline function countGroupSimd(v: v128, e: usize, nEdges: i32, bases: usize, counts: usize, missing: v128): void {
+  let n0 = i32x4.splat(0),
+    n1 = i32x4.splat(0),
+    n2 = i32x4.splat(0);
+  const end = e + (<usize>nEdges << 4);
+  for (let p = e; p < end; p += 48) {
+    n0 = i32x4.sub(n0, f32x4.le(v128.load(p), v));
+    n1 = i32x4.sub(n1, f32x4.le(v128.load(p, 16), v));
+    n2 = i32x4.sub(n2, f32x4.le(v128.load(p, 32), v));
+  }
+  const n = i32x4.add(i32x4.add(n0, n1), n2);
+  const off = i32x4.add(v128.load(bases), v128.bitselect(missing, i32x4.shl(n, 2), f32x4.ne(v, v)));
   bump(counts + <usize>i32x4.extract_lane(off, 0));
   bump(counts + <usize>i32x4.extract_lane(off, 1));
   bump(counts + <usize>i32x4.extract_lane(off, 2));
@@ -119,7 +127,7 @@ export const M_N_FEAT: usize = 56;
           v = f32x4.replace_lane(v, 3, load<f32>(y + (<usize>load<u32>(c, 12) << 2)));
           c += 16;
         }
-        countGroupSimd(v, e, nEdges, bases, counts, missingBytes);
+        countGroupSimd(v, e, nEdges, bases, counts, i32x4.splat(<i32>missingBytes));
       } else {
         let p0: usize, p1: usize, p2: usize, p3: usize;
         if (g < nFeatGroups) {

@@ -111,7 +111,8 @@ export function monitorLayout(info: ImageInfo, options: MonitorOptions): Monitor
       bins: o.counts.length,
     })),
   ];
-  const nEdges = Math.max(1, ...channels.map((c) => c.edges.length));
+  // Padded to a multiple of three: the SIMD kernel compares three edges per loop turn.
+  const nEdges = 3 * Math.ceil(Math.max(1, ...channels.map((c) => c.edges.length)) / 3);
   const stride = nEdges + 2; // bins 0 … nEdges, then the missing slot
   const nFeat = profile.features.length;
   const nFeatGroups = Math.ceil(nFeat / 4),
