@@ -2,7 +2,7 @@
 import type { ColumnDrift, DriftReport } from "./report.js";
 
 const fmt = (v: number) =>
-  v === 0 ? "0" : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(4);
+  Number.isNaN(v) ? "–" : v === 0 ? "0" : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(4);
 const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
 const edge = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
 

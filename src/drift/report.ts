@@ -168,7 +168,8 @@ export function columnDrift(
     w = wassersteinQuantiles(refQ, curQ) / norm;
   }
   const chiP = chiSquarePValue(ref.counts, cur.counts);
-  const p = psi(ref.counts, cur.counts, o.epsilon);
+  // No current value (no rows, or every one missing): nothing to compare, no drift.
+  const p = curRows === 0 ? Number.NaN : psi(ref.counts, cur.counts, o.epsilon);
   const unique = Math.max(ref.unique, uniqueCount(cur.values, o.categoricalValues));
   const categorical = ref.kind === "class" || unique <= o.categoricalValues;
   const test: StatTest =
@@ -197,11 +198,11 @@ export function columnDrift(
     drift: curRows > 0 && drift,
     psi: p,
     psiLevel: p >= o.psiAlarm ? "alarm" : p >= o.psiWarn ? "warn" : "ok",
-    ks,
+    ks: curRows === 0 ? Number.NaN : ks,
     ksPValue: ksP,
     ksExact: exact,
-    js,
-    wasserstein: w,
+    js: curRows === 0 ? Number.NaN : js,
+    wasserstein: curRows === 0 ? Number.NaN : w,
     chiSquarePValue: chiP,
     referenceRows: ref.count + ref.missing,
     currentRows: curRows + cur.missing,

@@ -124,3 +124,19 @@ describe("the drift report", () => {
     expect(chiSquarePValue([1, 1, 1], [10, 20, 30])).toBeCloseTo(0.006737946999085468, 12);
   });
 });
+
+describe("a column without current values", () => {
+  it("has no statistics (NaN, null in JSON) and does not drift", () => {
+    const r = driftReport(profile, {
+      features: FEATURES.map((_, j) => currentColumn(profile.features[j]!, j === 1 ? [Number.NaN, Number.NaN] : [])),
+    });
+    for (const f of r.features) {
+      expect(f.drift).toBe(false);
+      expect(f.psi).toBeNaN();
+      expect(f.ks).toBeNaN();
+    }
+    expect(r.features[1]!.currentMissing).toBe(2);
+    expect(r.datasetDrift).toBe(false);
+    expect(JSON.parse(JSON.stringify(reportJson(r))).features.a.psi).toBeNull();
+  });
+});
