@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 //   dist/pkg/build.js  "edgeinfer/build": standalone modules
 //   dist/pkg/serve.js  "edgeinfer/serve": the HTTP server (Node)
 //   dist/pkg/serve-fetch.js "edgeinfer/serve/fetch": its routes as a fetch handler (workerd)
+//   dist/pkg/drift.js  "edgeinfer/drift": drift statistics and change detectors (docs/drift.md)
 //   dist/pkg/cli.js    bin/edgeinfer.js
 // One file instead of the runtime's 11 modules: each module costs Node's ESM loader a resolve,
 // a read and a compile, most of a cold start (bench/cold.ts).
@@ -66,6 +67,7 @@ const builds = [
     file: "serve-fetch.js",
     share: SHARED.map((p) => [p, "./index.js"]),
   },
+  { input: src("drift/index.js"), file: "drift.js", share: SHARED.map((p) => [p, "./index.js"]) },
   // The CLI (bin/edgeinfer.js): the entries above, and its own code.
   {
     input: src("cli/main.js"),

@@ -5,6 +5,7 @@
 import { EdgeInferError } from "../errors.js";
 import { benchCommand } from "./commands/bench.js";
 import { buildCommand } from "./commands/build.js";
+import { driftCommand } from "./commands/drift.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { packCommand } from "./commands/pack.js";
 import { predictCommand } from "./commands/predict.js";
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   buildCommand,
   benchCommand,
   serveCommand,
+  driftCommand,
 ];
 
 const EXIT_STATUS = "Exit status: 0 ok, 1 usage error, 2 bad model, input or output.";

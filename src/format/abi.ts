@@ -10,6 +10,8 @@ export const MAGIC = 0x004d4945;
 export const FORMAT_MAJOR = 1;
 /** A reader accepts a higher minor version (additions only: new opcodes need a newer ABI anyway). */
 export const FORMAT_MINOR = 1;
+/** The minor version of an image with a format 1.2 metadata block (reference profile, provenance). */
+export const FORMAT_MINOR_BLOCKS = 2;
 /** Kernel ABI of this package's wasm. An image records the lowest ABI that can run it. */
 export const ABI_VERSION = 4;
 

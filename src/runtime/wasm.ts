@@ -26,6 +26,34 @@ export interface KernelExports {
     alpha: number,
     beta: number,
   ): void;
+  /** The one-step shortcuts with the drift monitor at `mon` counting the row (assembly/run-monitored.ts). */
+  runNarrowPairMonitored(
+    x: number,
+    wt: number,
+    b: number,
+    y: number,
+    nIn: number,
+    mon: number,
+    rowIn: number,
+    rowOut: number,
+  ): void;
+  runNarrowMonitored(
+    x: number,
+    wt: number,
+    b: number,
+    y: number,
+    nIn: number,
+    nOut: number,
+    act: number,
+    alpha: number,
+    beta: number,
+    mon: number,
+    rowIn: number,
+    rowOut: number,
+  ): void;
+  /** The drift monitor counts nRows predicted rows (assembly/kernels/monitor.ts). */
+  monitorRows(mon: number, rows: number, outs: number, outStride: number, nRows: number): void;
+  monitorRotate(mon: number): void;
   lastErrorRow(): number;
   lastErrorColumn(): number;
   lastErrorStep(): number;

@@ -60,7 +60,8 @@ const ALLOWED: Record<string, string[]> = {
   build: ["pack", "format", "format-base", "ops", "errors"],
   internal: ["onnx", "plan", "graph", "json"],
   serve: ["pack", "io", "index", "format-base", "errors"],
-  cli: ["pack", "build", "io", "index", "runtime", "format", "format-base", "ops", "onnx", "errors", "serve"],
+  cli: ["pack", "build", "io", "index", "runtime", "format", "format-base", "ops", "onnx", "errors", "serve", "drift"],
+  drift: ["format", "format-base", "errors"],
 };
 
 const files = sources().map((f) => relative(src, f));
