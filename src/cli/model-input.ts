@@ -58,7 +58,35 @@ finer) or uint8 with a zero point (as ONNX DynamicQuantizeLinear)`,
     help: "rows per block in batch prediction (default: sized to ~32 KiB of activations)",
   },
   { name: "strip-names", group: "packing options", help: "leave feature names out of the image" },
+  {
+    name: "input-shape",
+    value: "dims",
+    group: "packing options",
+    help: `ONNX: the row dims (after the batch) of an input whose graph leaves them
+unknown: "30" or "3,32,32" for a graph of one input; "name=30;other=2"
+for several (docs/onnx.md)`,
+  },
 ];
+
+/** --input-shape's text as PackOptions.inputShape: "4" or "3,2" (one input), "a=4;b=1" (per input). */
+export function parseInputShape(text: string): number[] | Record<string, number[]> {
+  const dims = (t: string) => {
+    const d = t.split(",").map((x) => Number(x.trim()));
+    if (d.length === 0 || !d.every((x) => Number.isSafeInteger(x) && x >= 1))
+      throw new UsageError(
+        `--input-shape: ${JSON.stringify(t)} is not a list of positive integers ("30" or "3,32,32")`,
+      );
+    return d;
+  };
+  if (!text.includes("=")) return dims(text);
+  const out: Record<string, number[]> = {};
+  for (const part of text.split(";")) {
+    const k = part.indexOf("=");
+    if (k < 1) throw new UsageError(`--input-shape: ${JSON.stringify(part)} is not name=dims`);
+    out[part.slice(0, k).trim()] = dims(part.slice(k + 1));
+  }
+  return out;
+}
 
 /**
  * How many bytes of a stream a model needs at most, from its first bytes: a packed image's
@@ -95,6 +123,7 @@ export function packOptions(a: ParsedArgs): OnnxPackOptions {
     int8Layers: v["int8-layers"] as OnnxPackOptions["int8Layers"],
     activations: v.activations as OnnxPackOptions["activations"],
     maxBytes: v["max-bytes"] as number | undefined,
+    ...(typeof v["input-shape"] === "string" ? { inputShape: parseInputShape(v["input-shape"]) } : {}),
   };
 }
 

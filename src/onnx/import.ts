@@ -72,7 +72,12 @@ function writeImage(ctx: OnnxContext): Uint8Array {
   });
   return graphToImage(
     ctx.graph,
-    { producer: ctx.model.producer || "onnx", kind: "onnx", inputName: ctx.inputName },
+    {
+      producer: ctx.model.producer || "onnx",
+      kind: "onnx",
+      inputName: ctx.inputName,
+      ...(ctx.featureNames && !ctx.options.stripNames ? { featureNames: ctx.featureNames } : {}),
+    },
     outputs,
     ctx.options,
   );
