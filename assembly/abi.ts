@@ -45,6 +45,7 @@ export const OP_IMPUTE: u32 = 10;       // ABI 4: w = imputed values, alpha = th
 export const OP_TREES: u32 = 11;        // ABI 4: aux = trees and nodes, w = leaf vectors, b = base values, flags = aggregate
 export const OP_GATHER: u32 = 14;       // ABI 4: y[j] = x[aux[j]] (u32 indices)
 export const OP_ONE_HOT: u32 = 15;       // ABI 4: y[i·K + k] = x[i] == w[k] ? 1 : 0 (flags 1: NaN row part when none matches)
+export const OP_SVM_PROB: u32 = 17;     // ABI 4: pairwise decision values → class probabilities (Platt + coupling), w = A, b = B
 export const OP_SVM_KERNEL: u32 = 16;   // ABI 4: y[j] = K(x, w[j]), act = kernel, alpha = gamma, beta = coef0, flags = degree
 
 // Step flags.

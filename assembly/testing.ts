@@ -13,4 +13,5 @@ export { treesRow } from "./kernels/trees";
 export { gatherF32 } from "./kernels/gather";
 export { oneHotF32Ref, oneHotF32 } from "./kernels/onehot";
 export { svmKernelRef, svmKernel } from "./kernels/svm";
+export { svmProbRow } from "./kernels/svm-prob";
 export { expF32, expm1F32, logF32, log1pF32 } from "./kernels/math";

@@ -98,6 +98,8 @@ export enum Opcode {
   OneHot = 15,
   /** ABI 4. y[j] = K(x, w[j]) for the support vectors w (nOut × nIn): act = SvmKernel, alpha = gamma, beta = coef0, flags = degree. */
   SvmKernel = 16,
+  /** ABI 4. k class probabilities from nIn = k(k−1)/2 one-vs-one decision values: Platt (w = A, b = B) and libsvm's pairwise coupling; scratch (2k² + k) f32. */
+  SvmProb = 17,
 }
 
 /** SVM_KERNEL kernels (the act byte), as ONNX-ML SVMClassifier / SVMRegressor name them. */

@@ -13,7 +13,7 @@ import { oneHot } from "./onehot.js";
 import { quantize } from "./quantize.js";
 import { argmax, copy, normalize } from "./reduce.js";
 import type { OpSpec, StepHead } from "./spec.js";
-import { svmKernel } from "./svm.js";
+import { svmKernel, svmProb } from "./svm.js";
 import { trees } from "./trees.js";
 
 export type { ActByte, OpSpec, StepBounds, StepFieldName, StepHead } from "./spec.js";
@@ -35,6 +35,7 @@ export const OPS: ReadonlyMap<number, OpSpec> = new Map(
     gather,
     oneHot,
     svmKernel,
+    svmProb,
   ].map((o) => [o.opcode, o]),
 );
 

@@ -32,3 +32,33 @@ export const svmKernel: OpSpec = {
   },
   parameterCount: (s) => s.nIn * s.nOut,
 };
+
+/** Scratch bytes SVM_PROB needs for k classes: r and Q (k × k each) and Qp (k), f32. */
+export const svmProbScratchBytes = (k: number) => 4 * (2 * k * k + k);
+
+/**
+ * SVM_PROB (ABI 4): k = nOut class probabilities from the nIn = k(k−1)/2 one-vs-one decision
+ * values, as libsvm's svm_predict_probability and onnxruntime's SVMClassifier compute them:
+ * Platt per pair (w = prob_a, b = prob_b), then pairwise coupling. Scratch: svmProbScratchBytes.
+ */
+export const svmProb: OpSpec = {
+  opcode: Opcode.SvmProb,
+  name: "SVM_PROB",
+  actByte: "none",
+  acts: [0],
+  flagBits: 0,
+  dense: false,
+  minAbi: () => 4,
+  inPlace: () => false,
+  validate(s, v) {
+    if (s.act !== 0) v.bad("act", "must be 0 for SVM_PROB");
+    if (s.nOut < 2 || s.nIn !== (s.nOut * (s.nOut - 1)) / 2)
+      v.bad("nIn", `${s.nIn} decision values for ${s.nOut} classes (need k(k − 1)/2, k ≥ 2)`);
+    v.param("w", 4 * s.nIn);
+    v.param("b", 4 * s.nIn);
+    v.unused("aux");
+    v.scratch(svmProbScratchBytes(s.nOut));
+  },
+  describe: (s) => `${s.nOut} classes, pairwise coupling`,
+  parameterCount: (s) => 2 * s.nIn,
+};

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { Opcode, SvmKernel } from "../../src/format/abi.js";
 import { readImage } from "../../src/format/read.js";
 import { describeStep } from "../../src/ops/index.js";
-import { SVM_MAX_DEGREE, svmKernel } from "../../src/ops/svm.js";
+import { SVM_MAX_DEGREE, svmKernel, svmProbScratchBytes } from "../../src/ops/svm.js";
 import { expectRefused, NO_VIEW, oneStep, withField } from "./image.js";
 
 const image = (act = SvmKernel.Rbf, flags = 3) =>
@@ -45,5 +45,25 @@ describe("SVM_KERNEL", () => {
   it("refuses a support vector that is not finite, naming w[i]", () => {
     const bytes = oneStep({ opcode: Opcode.SvmKernel, nIn: 2, nOut: 1, w: Float32Array.of(1, Infinity) });
     expect(() => readImage(bytes)).toThrow(/steps\[0\]\.w\[1\].*must be finite/);
+  });
+});
+
+describe("SVM_PROB", () => {
+  const prob = (nIn = 3, nOut = 3) =>
+    oneStep({
+      opcode: Opcode.SvmProb,
+      nIn,
+      nOut,
+      w: Float32Array.of(-1, -2, -3),
+      b: Float32Array.of(0, 0.5, 1),
+      scratch: 0,
+    });
+  // oneStep leaves 64 spare arena bytes at the end; the scratch of 3 classes is 84: place it after the rows.
+  const placed = (bytes: Uint8Array, at: number) => withField(bytes, "scratch", at);
+
+  it("needs k(k − 1)/2 decision values and (2k² + k) f32 of scratch inside the arena", () => {
+    expect(svmProbScratchBytes(3)).toBe(84);
+    expectRefused(prob(2, 3), "nIn", /2 decision values for 3 classes/);
+    expectRefused(placed(prob(), 1 << 20), "scratch", /not 4-aligned inside the/);
   });
 });

@@ -10,6 +10,7 @@ import * as pipeline from "./pipeline.js";
 import * as quant from "./quant.js";
 import * as reduce from "./reduce.js";
 import * as shape from "./shape.js";
+import * as svm from "./svm.js";
 
 export const ONNX_OPS = new OnnxOpRegistry();
 dense.register(ONNX_OPS);
@@ -21,3 +22,4 @@ ml.register(ONNX_OPS);
 imputer.register(ONNX_OPS);
 mlTrees.register(ONNX_OPS);
 pipeline.register(ONNX_OPS);
+svm.register(ONNX_OPS);
