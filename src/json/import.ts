@@ -10,6 +10,7 @@ import type { Label } from "../format/types.js";
 import { Graph, graphLimits } from "../graph/ir.js";
 import { graphToImage } from "../graph/to-plan.js";
 import type { PackOptions } from "../pack.js";
+import { fromSklearn, isSklearnDump, sklearnPath } from "./sklearn.js";
 
 export interface JsonScaler {
   /** StandardScaler.mean_: subtracted first. */
@@ -186,6 +187,16 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
     }
   }
   if (!isObject(m)) throw new ModelSpecError("", `expected a JSON object, got ${describe(m)}`);
+  if (isSklearnDump(m)) {
+    // scikit-learn's own attribute names: converted, and any refusal named as the dump names it.
+    const dump = m;
+    try {
+      return packJson(fromSklearn(dump), options);
+    } catch (e) {
+      if (e instanceof ModelSpecError) throw new ModelSpecError(sklearnPath(e.path, dump), e.detail);
+      throw e;
+    }
+  }
   for (const k of Object.keys(m)) if (!KNOWN_FIELDS.has(k)) throw new ModelSpecError(k, "unknown field");
   const kind = m.kind;
   if (kind !== "logistic_regression" && kind !== "linear_regression" && kind !== "mlp") {
