@@ -49,6 +49,12 @@ export interface OnnxPackOptions extends PackOptions {
    */
   inputShape?: number[] | Record<string, number[]>;
   /**
+   * The bytes of an external data file by its location (a relative path inside the model's
+   * folder: the decoder refuses absolute paths and ".."), or undefined when it is missing. The
+   * CLI reads them from the model's own folder.
+   */
+  externalData?: (location: string) => Uint8Array | undefined;
+  /**
    * false: the row input has no batch dimension: the whole tensor, as declared, is one row
    * (per-tensor quantization and element-wise operators only). Default true: dim 0 is the batch.
    */

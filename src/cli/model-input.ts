@@ -2,6 +2,8 @@
  * A command's model argument: a packed image as it is, an ONNX or JSON model packed in memory
  * with the packing options (the same ones as `pack`), from a file or stdin ("-").
  */
+import { readFileSync, statSync } from "node:fs";
+import { dirname, resolve, sep } from "node:path";
 import { ModelSpecError } from "../errors.js";
 import { Header } from "../format/abi.js";
 import { readImage } from "../format/read.js";
@@ -134,26 +136,61 @@ export function oneStdin(paths: Array<string | undefined>): void {
 }
 
 /** Pack options with the --calibration rows read (they need the model's input width and feature names). */
-async function packOptionsWithRows(a: ParsedArgs, model: Uint8Array, io: Io): Promise<OnnxPackOptions> {
+async function packOptionsWithRows(
+  a: ParsedArgs,
+  model: Uint8Array,
+  io: Io,
+  externalData?: OnnxPackOptions["externalData"],
+): Promise<OnnxPackOptions> {
   const o = packOptions(a);
   const src = a.values.calibration;
   if (src === undefined) return o;
   if (o.quantize !== "int8") throw new UsageError("--calibration is for --quantize int8");
-  const plain = readImage(pack(model, { ...o, quantize: "none", stripNames: false }));
+  const plain = readImage(pack(model, { ...o, quantize: "none", stripNames: false, externalData }));
   const text = new TextDecoder().decode(await readInputBytes(String(src), io));
   const rows = parseRows(text, plain, { source: src === "-" ? "stdin" : String(src) });
   const n = plain.inputLength;
   return { ...o, calibration: Array.from({ length: rows.nRows }, (_, r) => rows.values.subarray(r * n, (r + 1) * n)) };
 }
 
+/**
+ * An ONNX model's external data files, read from the model's own folder (the decoder has
+ * refused absolute locations and ".."; a path that still resolves outside is missing), at most
+ * MAX_READ_BYTES each. None for stdin.
+ */
+export function externalDataIn(modelPath: string): OnnxPackOptions["externalData"] {
+  if (modelPath === "-") return undefined;
+  const dir = resolve(dirname(modelPath));
+  return (location) => {
+    const p = resolve(dir, location);
+    if (!p.startsWith(dir + sep)) return undefined;
+    try {
+      const st = statSync(p);
+      if (!st.isFile()) return undefined;
+      if (st.size > MAX_READ_BYTES)
+        throw new ModelSpecError(location, `external data file of ${st.size} bytes: more than ${MAX_READ_BYTES}`);
+      return new Uint8Array(readFileSync(p));
+    } catch (e) {
+      if (e instanceof ModelSpecError) throw e;
+      return undefined;
+    }
+  };
+}
+
 /** The packed image of a model's bytes: a packed image as it is, anything else packed with the options. */
-export async function imageOf(model: Uint8Array, a: ParsedArgs, io: Io): Promise<Uint8Array> {
+export async function imageOf(
+  model: Uint8Array,
+  a: ParsedArgs,
+  io: Io,
+  externalData?: OnnxPackOptions["externalData"],
+): Promise<Uint8Array> {
   if (model.length === 0) throw new ModelSpecError("", "empty file: not a model");
-  return isPackedImage(model) ? model : pack(model, await packOptionsWithRows(a, model, io));
+  if (isPackedImage(model)) return model;
+  return pack(model, { ...(await packOptionsWithRows(a, model, io, externalData)), externalData });
 }
 
 /** Reads the model argument (file or stdin) and returns its packed image. */
 export async function modelImage(path: string, a: ParsedArgs, io: Io): Promise<Uint8Array> {
   oneStdin([path, a.values.calibration as string | undefined]);
-  return imageOf(await readInputBytes(path, io, modelLengthOf), a, io);
+  return imageOf(await readInputBytes(path, io, modelLengthOf), a, io, externalDataIn(path));
 }
