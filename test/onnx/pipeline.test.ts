@@ -223,4 +223,33 @@ describe("column operators against their ONNX definitions", () => {
     expect(e.message).toMatch(/OneHotEncoder_0/);
     expect(e.message).toMatch(message);
   });
+
+  const le = (attrs: GraphSpec["nodes"][number]["attrs"], elemType = DataType.INT64): GraphSpec => ({
+    mlOpset: 2,
+    input: { name: "x", dims: ["N", 3], elemType },
+    nodes: [{ op: "LabelEncoder", domain: ML, inputs: ["x"], outputs: ["y"], attrs }],
+    outputs: ["y"],
+  });
+
+  it("LabelEncoder maps numbers exactly, others to the default (ONNX-ML opset 2)", () => {
+    const ints = load(le({ keys_int64s: [3, 1, 7], values_int64s: [30, 10, 70], default_int64: -1 }));
+    expect(Array.from(ints.predict([7, 2, 3]))).toEqual([70, -1, 30]);
+    const floats = load(le({ keys_floats: [0.5, 2], values_floats: [0.1, -3.25], default_float: 0 }, DataType.FLOAT));
+    expect(Array.from(floats.predict([2, 0.5, 9]))).toEqual([-3.25, Math.fround(0.1), 0]);
+  });
+
+  it.each([
+    ["string keys", { keys_strings: ["a"], values_int64s: [1] }, /keys_strings: only numeric keys/],
+    [
+      "a value the default would round away",
+      { keys_floats: [1], values_floats: [1e-8], default_float: 1e8 },
+      /for key 1 would not come back exactly next to the default 100000000/,
+    ],
+    ["keys and values of different lengths", { keys_int64s: [1, 2], values_int64s: [1] }, /2 keys for 1 values/],
+  ])("LabelEncoder refuses %s, naming the node", (_, attrs, message) => {
+    const e = refusal(le(attrs as GraphSpec["nodes"][number]["attrs"]));
+    expect(e).toBeInstanceOf(UnsupportedOpError);
+    expect(e.message).toMatch(/LabelEncoder_0/);
+    expect(e.message).toMatch(message);
+  });
 });

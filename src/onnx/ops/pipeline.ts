@@ -1,11 +1,13 @@
 /**
  * The column plumbing and encoders of skl2onnx's pipelines: ONNX Gather with constant indices
  * (a GATHER step), ai.onnx.ml FeatureVectorizer (inputs side by side), Binarizer (the binarize
- * activation) and OneHotEncoder (a ONE_HOT step, numeric categories).
+ * activation), OneHotEncoder (a ONE_HOT step, numeric categories) and LabelEncoder of numbers
+ * (a ONE_HOT over the keys and a dense layer of the values).
  */
 
 import { Act, Opcode, STEP_FLAG_ONEHOT_NAN_UNKNOWN } from "../../format/abi.js";
 import { type OnnxContext, prod, type RowSym, type Sym } from "../context.js";
+import { DataType } from "../decode.js";
 import { ML, type OnnxOpRegistry } from "../registry.js";
 
 /** Integers f32 holds exactly: categories and indices past this are refused. */
@@ -17,6 +19,7 @@ export function register(reg: OnnxOpRegistry): void {
   reg.add({ ...ml, opType: "FeatureVectorizer", lower: (ctx) => [featureVectorizer(ctx)] });
   reg.add({ ...ml, opType: "Binarizer", lower: (ctx) => [binarizer(ctx)] });
   reg.add({ ...ml, opType: "OneHotEncoder", lower: (ctx) => [oneHotEncoder(ctx)] });
+  reg.add({ ...ml, opType: "LabelEncoder", lower: (ctx) => [labelEncoder(ctx)] });
 }
 
 /**
@@ -100,4 +103,46 @@ function oneHotEncoder(ctx: OnnxContext): Sym {
     shape,
   });
   return { kind: "row", v, shape };
+}
+
+/**
+ * LabelEncoder of numbers (opset 2+: keys_int64s / keys_floats → values_int64s /
+ * values_floats, a default for the others): a ONE_HOT over the keys, then a dense layer of
+ * (value − default) with the default as its bias. Exact: one indicator is 1, the others add
+ * zeros, and pack checks that (value − default) + default rounds back to each value in f32.
+ */
+function labelEncoder(ctx: OnnxContext): Sym {
+  const a = ctx.node.attrs;
+  for (const k of ["keys_strings", "values_strings", "keys_tensor", "values_tensor"])
+    if (a.has(k))
+      ctx.refuse(
+        `${k}: only numeric keys and values (keys_int64s / keys_floats → values_int64s / values_floats) are supported; encode strings before the model`,
+      );
+  if (ctx.opset < 2) ctx.refuse("opset-1 LabelEncoder maps strings and integers; numbers need opset 2");
+  const keys = (a.get("keys_int64s") ?? a.get("keys_floats")) as number[] | undefined;
+  const values = (a.get("values_int64s") ?? a.get("values_floats")) as number[] | undefined;
+  if (!keys || !values || keys.length === 0) ctx.refuse("no keys or values");
+  if (keys.length !== values.length) ctx.refuse(`${keys.length} keys for ${values.length} values`);
+  const intValues = a.has("values_int64s");
+  const fallback = intValues ? ctx.attr("default_int64", -1) : ctx.attr("default_float", -0);
+  const f32 = Math.fround;
+  keys.forEach((k, i) => {
+    if (f32(k) !== k || (a.has("keys_int64s") && Math.abs(k) > F32_EXACT))
+      ctx.refuse(`key ${k} is not exactly a float32 value (rows are float32)`);
+    const v = values[i]!;
+    if (f32(f32(f32(v) - f32(fallback)) + f32(fallback)) !== f32(v) || Object.is(f32(v), -0))
+      ctx.refuse(`value ${v} for key ${k} would not come back exactly next to the default ${fallback}`);
+  });
+  if (new Set(keys).size !== keys.length) ctx.refuse("a key appears twice");
+  const x = ctx.row(0, true);
+  const n = prod(x.shape),
+    k = keys.length;
+  ctx.reserve(k + n * n * k, "the keys and their values");
+  const hot = ctx.graph.op(x.v, { opcode: Opcode.OneHot, w: Float64Array.from(keys), shape: [n * k] });
+  // Element i's value: its k indicators · (values − default), plus the default.
+  const w = new Float64Array(n * n * k);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < k; j++) w[i * n * k + i * k + j] = f32(f32(values[j]!) - f32(fallback));
+  const y = ctx.graph.dense(hot, w, new Float64Array(n).fill(fallback), n * k, n, { shape: x.shape });
+  return { kind: "row", v: y, shape: x.shape, ...(intValues ? { int: DataType.INT64 } : {}) };
 }
