@@ -24,4 +24,5 @@ export const oneHot: OpSpec = {
   },
   describe: (s) => `${s.nOut / s.nIn} categories${s.flags & STEP_FLAG_ONEHOT_NAN_UNKNOWN ? ", unknown gives NaN" : ""}`,
   parameterCount: (s) => s.nOut / s.nIn,
+  nanSafe: (s) => (s.flags & STEP_FLAG_ONEHOT_NAN_UNKNOWN) === 0, // NaN equals no category: zeros
 };

@@ -104,6 +104,36 @@ describe("several graph inputs", () => {
     expect(m.info.steps.map(describeStep)).toEqual(["GATHER        3 → 3     3 of 3 columns"]);
   });
 
+  it("NaN is allowed without allowNaN when every input's readers impute or encode it (the GATHERs are looked through)", () => {
+    const g = (second: GraphSpec["nodes"][number]): GraphSpec => ({
+      mlOpset: 3,
+      input: { name: "a", dims: ["N", 2] },
+      extraInputs: [{ name: "b", dims: ["N", 1], elemType: DataType.INT64 }],
+      nodes: [
+        {
+          op: "Imputer",
+          domain: ML,
+          inputs: ["a"],
+          outputs: ["ai"],
+          attrs: { imputed_value_floats: [5, 6], replaced_value_float: NaN },
+        },
+        second,
+        { op: "Flatten", inputs: ["b1"], outputs: ["bo"], attrs: { axis: 1 } },
+        { op: "Concat", inputs: ["ai", "bo"], outputs: ["y"], attrs: { axis: 1 } },
+      ],
+      outputs: ["y"],
+    });
+    const encoded = load(
+      g({ op: "OneHotEncoder", domain: ML, inputs: ["b"], outputs: ["b1"], attrs: { cats_int64s: [1, 2], zeros: 1 } }),
+    );
+    expect(encoded.info.nanSafe).toBe(true);
+    expect(Array.from(encoded.predict([NaN, 1, 2]))).toEqual([5, 1, 0, 1]);
+    // A Binarizer refuses NaN in scikit-learn: with one reading an input, the check stays on.
+    const binarized = load(g({ op: "Binarizer", domain: ML, inputs: ["b"], outputs: ["b1"], attrs: { threshold: 0 } }));
+    expect(binarized.info.nanSafe).toBe(false);
+    expect(() => binarized.predict([NaN, 1, 2])).toThrow(/NaN/);
+  });
+
   it("stripNames leaves the names out; an input that is not a graph input is refused by name", () => {
     expect(load(two, { stripNames: true }).info.featureNames).toBeUndefined();
     const e = refusal(two, { input: "c" });
