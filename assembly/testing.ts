@@ -10,4 +10,8 @@ export { applyActRef, applyAct, softmaxRef, softmax, logSoftmaxRef } from "./ker
 export { argmaxF32, normalizeF32, findNaNF32 } from "./kernels/reduce";
 export { imputeF32Ref, imputeF32 } from "./kernels/impute";
 export { treesRow } from "./kernels/trees";
+export { gatherF32 } from "./kernels/gather";
+export { oneHotF32Ref, oneHotF32 } from "./kernels/onehot";
+export { svmKernelRef, svmKernel } from "./kernels/svm";
+export { svmProbRow } from "./kernels/svm-prob";
 export { expF32, expm1F32, logF32, log1pF32 } from "./kernels/math";

@@ -7,10 +7,13 @@ import type { StepRecord } from "../format/types.js";
 import { dense, denseNarrow } from "./dense.js";
 import { denseQ8 } from "./dense-q8.js";
 import { act, affine } from "./elementwise.js";
+import { gather } from "./gather.js";
 import { impute } from "./impute.js";
+import { oneHot } from "./onehot.js";
 import { quantize } from "./quantize.js";
 import { argmax, copy, normalize } from "./reduce.js";
 import type { OpSpec, StepHead } from "./spec.js";
+import { svmKernel, svmProb } from "./svm.js";
 import { trees } from "./trees.js";
 
 export type { ActByte, OpSpec, StepBounds, StepFieldName, StepHead } from "./spec.js";
@@ -29,6 +32,10 @@ export const OPS: ReadonlyMap<number, OpSpec> = new Map(
     quantize,
     impute,
     trees,
+    gather,
+    oneHot,
+    svmKernel,
+    svmProb,
   ].map((o) => [o.opcode, o]),
 );
 

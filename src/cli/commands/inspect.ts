@@ -4,7 +4,7 @@ import { readImage } from "../../format/read.js";
 import type { ImageInfo } from "../../format/types.js";
 import { isJsonModel, isPackedImage, listOnnxNodes } from "../../pack.js";
 import { describeImage, describeOnnx } from "../describe.js";
-import { imageOf, modelLengthOf, PACK_OPTIONS, readInputBytes } from "../model-input.js";
+import { externalDataIn, imageOf, modelLengthOf, PACK_OPTIONS, readInputBytes } from "../model-input.js";
 import type { Command } from "../options.js";
 
 export const inspectCommand: Command = {
@@ -17,10 +17,14 @@ An ONNX or JSON model is packed in memory with the packing options.`,
   async run(a, io) {
     const out = (s: string) => io.stdout.write(s + "\n");
     const bytes = await readInputBytes(a.positionals[0]!, io, modelLengthOf); // read once: stdin cannot be read twice
-    const onnx = bytes.length > 0 && !isPackedImage(bytes) && !isJsonModel(bytes) ? listOnnxNodes(bytes) : undefined;
+    const externalData = externalDataIn(a.positionals[0]!);
+    const onnx =
+      bytes.length > 0 && !isPackedImage(bytes) && !isJsonModel(bytes)
+        ? listOnnxNodes(bytes, { externalData })
+        : undefined;
     let info: ImageInfo | undefined, error: unknown;
     try {
-      info = readImage(await imageOf(bytes, a, io));
+      info = readImage(await imageOf(bytes, a, io, externalData));
     } catch (e) {
       if (!onnx || !(e instanceof EdgeInferError)) throw e;
       error = e; // the node list is printed first, then the refusal
