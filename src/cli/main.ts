@@ -3,6 +3,7 @@
  * 1 usage, 2 bad model, input or output (printed as `error[CODE]: message`).
  */
 import { EdgeInferError } from "../errors.js";
+import { batchCommand } from "./commands/batch.js";
 import { benchCommand } from "./commands/bench.js";
 import { buildCommand } from "./commands/build.js";
 import { inspectCommand } from "./commands/inspect.js";
@@ -17,7 +18,14 @@ export type { Io } from "./options.js";
 
 const VERSION = "0.1.0";
 
-export const COMMANDS: readonly Command[] = [packCommand, inspectCommand, predictCommand, buildCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [
+  packCommand,
+  inspectCommand,
+  predictCommand,
+  buildCommand,
+  benchCommand,
+  batchCommand,
+];
 
 const EXIT_STATUS = "Exit status: 0 ok, 1 usage error, 2 bad model, input or output.";
 
