@@ -63,6 +63,12 @@ const builds = [
       [src("build/standalone.js"), "./build.js"],
     ],
   },
+  // "edgeinfer/sql": models as SQL functions (registerSqlite, registerDuckDB).
+  {
+    input: src("batch/udf.js"),
+    file: "sql.js",
+    share: [...SHARED.map((p) => [p, "./index.js"]), [src("index.js"), "./index.js"]],
+  },
   // The batch command's worker thread (src/batch/workers.ts finds it beside cli.js).
   {
     input: src("batch/worker.js"),

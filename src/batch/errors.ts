@@ -47,3 +47,16 @@ export class BadRowError extends EdgeInferError {
     super(`table ${JSON.stringify(table)}, row ${String(key)}, column ${JSON.stringify(column)}: ${reason}`);
   }
 }
+
+/** A SQL function's argument that is not a number (text, a blob). */
+export class SqlArgumentError extends EdgeInferError {
+  readonly code = "E_INPUT";
+  constructor(
+    readonly functionName: string,
+    /** 1-based. */
+    readonly argument: number,
+    readonly got: string,
+  ) {
+    super(`${functionName}(): argument ${argument} is ${got}; expected a number (or NULL)`);
+  }
+}

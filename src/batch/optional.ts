@@ -22,14 +22,19 @@ function isNotFound(e: unknown, name: string): boolean {
   );
 }
 
-/** Imports an optional package; `neededBy` says which command wanted it. */
-export async function importOptional<T>(name: OptionalPackage, neededBy: string): Promise<T> {
+/** Imports a package, or throws a MissingDependencyError naming it, its version and `neededBy`. */
+export async function importPackage<T>(name: string, version: string, neededBy: string): Promise<T> {
   try {
     // A variable specifier: bundlers leave it alone, and the package is looked up only here.
     const spec: string = name;
     return (await import(spec)) as T;
   } catch (e) {
-    if (isNotFound(e, name)) throw new MissingDependencyError(name, neededBy, OPTIONAL_VERSIONS[name]);
+    if (isNotFound(e, name)) throw new MissingDependencyError(name, neededBy, version);
     throw e;
   }
+}
+
+/** Imports an optional package; `neededBy` says which command wanted it. */
+export function importOptional<T>(name: OptionalPackage, neededBy: string): Promise<T> {
+  return importPackage<T>(name, OPTIONAL_VERSIONS[name], neededBy);
 }

@@ -9,6 +9,7 @@ import { buildCommand } from "./commands/build.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { packCommand } from "./commands/pack.js";
 import { predictCommand } from "./commands/predict.js";
+import { sqlCommand } from "./commands/sql.js";
 import { type Command, checkArgs, commandHelp, type Io, parseCommandArgs, UsageError, usageLine } from "./options.js";
 
 export { f32String } from "../io/results.js";
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   buildCommand,
   benchCommand,
   batchCommand,
+  sqlCommand,
 ];
 
 const EXIT_STATUS = "Exit status: 0 ok, 1 usage error, 2 bad model, input or output.";
