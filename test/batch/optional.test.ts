@@ -5,7 +5,9 @@ import { importOptional, importPackage } from "../../src/batch/optional.js";
 
 describe("optional packages", () => {
   it("a missing one is a MissingDependencyError with the install command", async () => {
-    const e = await importPackage("edgeinfer-no-such-package", "3", "edgeinfer batch on a test").catch((x) => x);
+    const e = (await importPackage("edgeinfer-no-such-package", "3", "edgeinfer batch on a test").catch(
+      (x) => x,
+    )) as Error;
     expect(e).toBeInstanceOf(MissingDependencyError);
     expect(e).toMatchObject({ code: "E_DEPENDENCY", packageName: "edgeinfer-no-such-package" });
     expect(e.message).toBe(
