@@ -10,6 +10,7 @@ import { inspectCommand } from "./commands/inspect.js";
 import { packCommand } from "./commands/pack.js";
 import { predictCommand } from "./commands/predict.js";
 import { sqlCommand } from "./commands/sql.js";
+import { streamCommand } from "./commands/stream.js";
 import { type Command, checkArgs, commandHelp, type Io, parseCommandArgs, UsageError, usageLine } from "./options.js";
 
 export { f32String } from "../io/results.js";
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   benchCommand,
   batchCommand,
   sqlCommand,
+  streamCommand,
 ];
 
 const EXIT_STATUS = "Exit status: 0 ok, 1 usage error, 2 bad model, input or output.";
