@@ -101,7 +101,10 @@ export async function startBroker(): Promise<TestBroker> {
     url: `mqtt://127.0.0.1:${port}`,
     start,
     stop,
-    restart: async () => (await stop(), await start()),
+    restart: async () => {
+      await stop();
+      await start();
+    },
     close: stop,
   };
 }
