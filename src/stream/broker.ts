@@ -3,7 +3,7 @@
  * one-command demo, and of the tests where Debian's mosquitto is missing. In memory: it keeps
  * sessions while it runs, not across its own restart (mosquitto with persistence does).
  */
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
 import { importOptional } from "../batch/optional.js";
 
 export interface EmbeddedBroker {
@@ -20,6 +20,11 @@ export async function startEmbeddedBroker(port: number, host = "127.0.0.1"): Pro
   } & ((...a: unknown[]) => { handle: (s: unknown) => void; close: (cb: () => void) => void });
   const broker = A.createBroker ? await A.createBroker() : A();
   const server = createServer(broker.handle as never);
+  const sockets = new Set<Socket>();
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.once("close", () => sockets.delete(s));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
@@ -28,8 +33,10 @@ export async function startEmbeddedBroker(port: number, host = "127.0.0.1"): Pro
   return {
     port: bound,
     async close() {
-      await new Promise<void>((r) => server.close(() => r()));
+      // Clients still connected would keep the server open: closing is closing them.
       await new Promise<void>((r) => broker.close(() => r()));
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
     },
   };
 }

@@ -85,6 +85,7 @@ export const batchCommand: Command = {
     if (v.db !== undefined && (v.table === undefined || v.into === undefined))
       throw new UsageError("batch --db needs --table <source> and --into <target>");
     if (v.db === undefined && v.out === undefined) throw new UsageError("batch --csv/--parquet needs --out <file>");
+    if (v.db !== undefined) dbKind(String(v.db));
     const modelPath = a.positionals[0]!;
     const image = await modelImage(modelPath, a, io);
     const model = Model.load(image, { simd: (v.simd ?? "auto") as SimdOption });
