@@ -69,6 +69,12 @@ export async function duckdbJob(
   c: Duck.DuckDBConnection,
   info: Pick<ImageInfo, "outputs" | "outputLength">,
   job: DuckJob,
+  /**
+   * A second connection to the same database: the pending rows are then read by one query,
+   * streamed chunk by chunk (its snapshot is not disturbed by the writes), instead of one
+   * query per chunk, each of which scans the source and the target again.
+   */
+  reader?: Duck.DuckDBConnection,
 ): Promise<{ source: BatchSource; target: BatchTarget }> {
   const have = await columnsOf(c, job.source);
   if (have.length === 0) throw new TableShapeError(job.source, undefined, "no such table");
@@ -106,6 +112,7 @@ export async function duckdbJob(
       return { total: Number(total), pending: Number(pending) };
     },
     async read(last, n) {
+      if (reader) return streamed(n);
       const r =
         last === undefined
           ? await c.runAndReadAll(first, { version: job.version, limit: n })
@@ -114,6 +121,32 @@ export async function duckdbJob(
       if (rows.length === 0) return undefined;
       return { ...packRows(rows, job.features, job.nanOk), lastKey: rows[rows.length - 1]![0] as Key };
     },
+  };
+  let stream: Duck.DuckDBResult | undefined;
+  let pendingChunk: { chunk: Duck.DuckDBDataChunk; at: number } | undefined;
+  const nCols = job.features.length + 1;
+  const streamed = async (n: number) => {
+    stream ??= await reader!.stream(pendingSql(t, p, "all"), { version: job.version });
+    const rows: unknown[][] = [];
+    while (rows.length < n) {
+      if (!pendingChunk) {
+        const chunk = await stream.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        pendingChunk = { chunk, at: 0 };
+      }
+      const { chunk } = pendingChunk;
+      const vectors = Array.from({ length: nCols }, (_, j) => chunk.getColumnVector(j));
+      const end = Math.min(chunk.rowCount, pendingChunk.at + n - rows.length);
+      for (let i = pendingChunk.at; i < end; i++) {
+        const row = new Array<unknown>(nCols);
+        for (let j = 0; j < nCols; j++) row[j] = plain(vectors[j]!.getItem(i));
+        rows.push(row);
+      }
+      pendingChunk.at = end;
+      if (end === chunk.rowCount) pendingChunk = undefined;
+    }
+    if (rows.length === 0) return undefined;
+    return { ...packRows(rows, job.features, job.nanOk), lastKey: rows[rows.length - 1]![0] as Key };
   };
   const keyTypeId = duck.DuckDBTypeId;
   const target: BatchTarget = {

@@ -15,13 +15,14 @@ export const parquetErrorsPath = (out: string) => out.replace(/(\.parquet)?$/i, 
 /** Loads the Parquet file as table "source" of a new in-memory database ("row": 1-based row number). */
 export async function openParquet(
   path: string,
-): Promise<{ duck: DuckModule; connection: Duck.DuckDBConnection; close(): void }> {
+): Promise<{ duck: DuckModule; instance: Duck.DuckDBInstance; connection: Duck.DuckDBConnection; close(): void }> {
   const { duck, instance, connection } = await openDuckDB(":memory:", "edgeinfer batch --parquet");
   await connection.run(
     `CREATE TABLE source AS SELECT row_number() OVER () AS "row", * FROM read_parquet(${lit(path)})`,
   );
   return {
     duck,
+    instance,
     connection,
     close() {
       connection.closeSync();

@@ -22,6 +22,8 @@ export function createTargetSql(
   keyType: string,
   results: readonly ResultColumnSpec[],
   real = "REAL",
+  /** SQLite: WITHOUT ROWID, rows kept in key order (inserting in key order appends; no second index). */
+  suffix = "",
 ): string {
   const cols = [
     `${ident(keyColumn)} ${keyType} NOT NULL`,
@@ -31,12 +33,12 @@ export function createTargetSql(
     `"scored_at" TEXT NOT NULL`,
     `PRIMARY KEY (${ident(keyColumn)}, "model_version")`,
   ];
-  return `CREATE TABLE IF NOT EXISTS ${tableIdent(into)} (${cols.join(", ")})`;
+  return `CREATE TABLE IF NOT EXISTS ${tableIdent(into)} (${cols.join(", ")})${suffix}`;
 }
 
 /** CREATE TABLE for the errors: the refused row's key, the column at fault, why. */
-export function createErrorsSql(errors: string, keyType: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${tableIdent(errors)} ("key" ${keyType} NOT NULL, "model" TEXT NOT NULL, "model_version" TEXT NOT NULL, "column" TEXT NOT NULL, "reason" TEXT NOT NULL, "scored_at" TEXT NOT NULL, PRIMARY KEY ("key", "model_version"))`;
+export function createErrorsSql(errors: string, keyType: string, suffix = ""): string {
+  return `CREATE TABLE IF NOT EXISTS ${tableIdent(errors)} ("key" ${keyType} NOT NULL, "model" TEXT NOT NULL, "model_version" TEXT NOT NULL, "column" TEXT NOT NULL, "reason" TEXT NOT NULL, "scored_at" TEXT NOT NULL, PRIMARY KEY ("key", "model_version"))${suffix}`;
 }
 
 /** What both tables say about the job, for the pending-rows query. */
@@ -57,7 +59,11 @@ export interface JobTables {
  * key (`after`, in mode "after"), in key order, `limit` of them; or their count. `p` spells a
  * named parameter in the database's syntax (@name, $name).
  */
-export function pendingSql(t: JobTables, p: (name: string) => string, mode: "count" | "first" | "after"): string {
+export function pendingSql(
+  t: JobTables,
+  p: (name: string) => string,
+  mode: "count" | "first" | "after" | "all",
+): string {
   const s = "s";
   const key = t.key === "rowid" ? `${s}.rowid` : `${s}.${ident(t.key)}`;
   const cond = [
@@ -69,7 +75,7 @@ export function pendingSql(t: JobTables, p: (name: string) => string, mode: "cou
   const from = `FROM ${tableIdent(t.source)} ${s} WHERE ${cond.join(" AND ")}`;
   if (mode === "count") return `SELECT count(*) ${from}`;
   const cols = [key, ...t.features.map((f) => `${s}.${ident(f)}`)].join(", ");
-  return `SELECT ${cols} ${from} ORDER BY ${key} LIMIT ${p("limit")}`;
+  return `SELECT ${cols} ${from} ORDER BY ${key}${mode === "all" ? "" : ` LIMIT ${p("limit")}`}`;
 }
 
 /** All the source's rows the job covers (`--where`), scored or not. */

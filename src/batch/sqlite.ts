@@ -71,8 +71,8 @@ export function sqliteJob(
     : "INTEGER";
   const results = resultColumnSpecs(info);
   const cols = targetColumns(keyColumn, results);
-  db.exec(createTargetSql(job.into, keyColumn, keyType, results));
-  db.exec(createErrorsSql(job.errors, keyType));
+  db.exec(createTargetSql(job.into, keyColumn, keyType, results, "REAL", " WITHOUT ROWID"));
+  db.exec(createErrorsSql(job.errors, keyType, " WITHOUT ROWID"));
   checkColumnsPresent(
     job.into,
     columnsOf(db, job.into).map((c) => c.name),

@@ -156,7 +156,9 @@ async function runJob(
     if (v.parquet !== undefined) {
       const out = String(v.out);
       const pq = await openParquet(String(v.parquet));
-      ({ source, target } = await duckdbJob(pq.duck, pq.connection, info, job));
+      const reader = await pq.instance.connect();
+      closers.push(() => reader.closeSync());
+      ({ source, target } = await duckdbJob(pq.duck, pq.connection, info, job, reader));
       save = () => saveParquet(pq.connection, job, out, parquetErrorsPath(out));
       closers.push(() => pq.close());
       label = { target: out, errors: parquetErrorsPath(out) };
@@ -166,11 +168,13 @@ async function runJob(
       ({ source, target } = sqliteJob(db, info, job));
     } else {
       const d = await openDuckDB(String(v.db));
+      const reader = await d.instance.connect();
       closers.push(() => {
+        reader.closeSync();
         d.connection.closeSync();
         d.instance.closeSync();
       });
-      ({ source, target } = await duckdbJob(d.duck, d.connection, info, job));
+      ({ source, target } = await duckdbJob(d.duck, d.connection, info, job, reader));
     }
   }
   const progress = new ProgressLine(io.stderr);
