@@ -10,7 +10,7 @@
  * N: BATCH_ROWS (default 200000); each figure is the median of 3 runs after an untimed one.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { DuckDBInstance } from "@duckdb/node-api";
 import Database from "better-sqlite3";
 import { duckdbJob, openDuckDB } from "../src/batch/duckdb.js";
@@ -315,7 +315,7 @@ const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
 const lines = [
   "# Batch scoring into SQL tables",
   "",
-  `\`node dist/bench/batch.bench.js\` (bench/batch.bench.ts), ${N.toLocaleString("en-US")} rows, median of ${REPS} runs after an untimed one, ${cpus()[0]?.model ?? "?"} × ${cpus().length} (shared with other jobs), Node ${process.version}.`,
+  `\`node dist/bench/batch.bench.js\` (bench/batch.bench.ts), ${N.toLocaleString("en-US")} rows, median of ${REPS} runs after an untimed one, ${cpus()[0]?.model ?? "?"} × ${cpus().length} (shared with other jobs: load average ${loadavg()[0]!.toFixed(1)} at the end), Node ${process.version}.`,
   "Every contender's target table was checked against the framework's answers (within 1e-5) before its time counted.",
   "End to end: read the source in 4,096-row chunks in key order, score, write each chunk's results in one transaction (the full target row: key, outputs, label, model, model_version, scored_at).",
   "(a) is one statement writing the key and the probability only; the SQL-function rows are SELECT sum(f(x)) over the table, nothing written.",
