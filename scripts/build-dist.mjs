@@ -80,6 +80,18 @@ const builds = [
       [src("serve/log.js"), "./serve.js"],
     ],
   },
+  // "edgeinfer/sql": models as SQL functions (registerSqlite, registerDuckDB).
+  {
+    input: src("batch/udf.js"),
+    file: "sql.js",
+    share: [...SHARED.map((p) => [p, "./index.js"]), [src("index.js"), "./index.js"]],
+  },
+  // The batch command's worker thread (src/batch/workers.ts finds it beside cli.js).
+  {
+    input: src("batch/worker.js"),
+    file: "batch-worker.js",
+    share: [...SHARED.map((p) => [p, "./index.js"]), [src("index.js"), "./index.js"]],
+  },
 ];
 for (const b of builds) {
   const bundle = await rolldown({ input: b.input, external: bare, plugins: [shareWith(b.share)], logLevel: "warn" });

@@ -3,6 +3,7 @@
  * 1 usage, 2 bad model, input or output (printed as `error[CODE]: message`).
  */
 import { EdgeInferError } from "../errors.js";
+import { batchCommand } from "./commands/batch.js";
 import { benchCommand } from "./commands/bench.js";
 import { buildCommand } from "./commands/build.js";
 import { driftCommand } from "./commands/drift.js";
@@ -10,6 +11,8 @@ import { inspectCommand } from "./commands/inspect.js";
 import { packCommand } from "./commands/pack.js";
 import { predictCommand } from "./commands/predict.js";
 import { serveCommand } from "./commands/serve.js";
+import { sqlCommand } from "./commands/sql.js";
+import { streamCommand } from "./commands/stream.js";
 import { type Command, checkArgs, commandHelp, type Io, parseCommandArgs, UsageError, usageLine } from "./options.js";
 
 export { f32String } from "../io/results.js";
@@ -27,6 +30,9 @@ export const COMMANDS: readonly Command[] = [
   benchCommand,
   serveCommand,
   driftCommand,
+  batchCommand,
+  sqlCommand,
+  streamCommand,
 ];
 
 const EXIT_STATUS = "Exit status: 0 ok, 1 usage error, 2 bad model, input or output.";

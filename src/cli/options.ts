@@ -29,12 +29,14 @@ export interface OptionSpec {
   readonly int?: readonly [number, number];
   /** The command refuses to run without it. */
   readonly required?: boolean;
+  /** May be given more than once: the value is then a string[]. */
+  readonly multiple?: boolean;
   /** Shown in the usage line as `[<group>]` instead of one entry per option. */
   readonly group?: string;
   readonly help: string;
 }
 
-export type OptionValue = string | number | boolean | undefined;
+export type OptionValue = string | number | boolean | string[] | undefined;
 
 export interface ParsedArgs {
   positionals: string[];
@@ -121,9 +123,13 @@ function usageErrorOf(e: unknown): UsageError {
 
 /** Parses a command's arguments (strict: an unknown option is a UsageError), checks and types the values. */
 export function parseCommandArgs(c: Command, argv: string[]): ParsedArgs {
-  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {};
   for (const o of [...c.options, HELP_OPTION])
-    options[o.name] = { type: o.value ? "string" : "boolean", ...(o.short ? { short: o.short } : {}) };
+    options[o.name] = {
+      type: o.value ? "string" : "boolean",
+      ...(o.short ? { short: o.short } : {}),
+      ...(o.multiple ? { multiple: true } : {}),
+    };
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
@@ -132,8 +138,12 @@ export function parseCommandArgs(c: Command, argv: string[]): ParsedArgs {
   }
   const values: Record<string, OptionValue> = {};
   for (const o of c.options) {
-    const v = parsed.values[o.name] as string | boolean | undefined;
+    const v = parsed.values[o.name] as string | boolean | string[] | undefined;
     if (v === undefined) continue;
+    if (Array.isArray(v)) {
+      values[o.name] = v;
+      continue;
+    }
     if (typeof v === "string" && o.choices && !o.choices.includes(v))
       throw new UsageError(`--${o.name} takes ${orList(o.choices)}, not ${v}`);
     if (typeof v === "string" && o.int) {

@@ -99,7 +99,7 @@ const place = (shape: RowShape, row: number, i: number): RowPlace => ({
 });
 
 /** Splits one CSV line into cells ("" quotes a quote inside a quoted cell). */
-function splitCsvLine(line: string, source: string, row: RowPlace): string[] {
+export function splitCsvLine(line: string, source: string, row: RowPlace): string[] {
   const out: string[] = [];
   let cur = "",
     quoted = false;

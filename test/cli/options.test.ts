@@ -16,7 +16,8 @@ describe("command options", () => {
         expect(usageLine(c)).toContain(shown);
         const value = o.choices?.[0] ?? (o.int ? String(o.int[0]) : "x");
         const a = parseCommandArgs(c, [...c.positionals.map(() => "p"), `--${o.name}`, ...(o.value ? [value] : [])]);
-        expect(a.values[o.name]).toBe(o.value ? (o.int ? o.int[0] : value) : true);
+        const want = o.value ? (o.int ? o.int[0] : value) : true;
+        expect(a.values[o.name]).toEqual(o.multiple ? [want] : want); // a repeatable option gives its values' array
       }
     },
   );
