@@ -11,3 +11,8 @@ export { argmaxF32, normalizeF32, findNaNF32 } from "./kernels/reduce";
 export { imputeF32Ref, imputeF32 } from "./kernels/impute";
 export { treesRow } from "./kernels/trees";
 export { expF32, expm1F32, logF32, log1pF32 } from "./kernels/math";
+export { convF32Ref, convF32 } from "./kernels/conv";
+export { poolF32Ref, poolF32 } from "./kernels/pool";
+export { binaryF32Ref, binaryF32 } from "./kernels/binary";
+export { transposeF32 } from "./kernels/transpose";
+export { padF32 } from "./kernels/pad";

@@ -92,6 +92,30 @@ export enum Opcode {
   Impute = 10,
   /** ABI 4. Tree ensemble: aux = trees, roots and decision nodes, w = leaf vectors, b = base values; flags = aggregate. */
   Trees = 11,
+  /** ABI 4. Channels-last convolution (1-D, 2-D, grouped, depthwise): aux = geometry (convGeometry), w = weights, b = bias, act fused. */
+  Conv = 20,
+  /** ABI 4. Channels-last max or average pooling (global too): aux = geometry (poolGeometry), act = PoolMode. */
+  Pool = 21,
+  /** ABI 4. a + c or a · c of two rows (flags BINARY_MUL), c at arena offset aux, act fused. */
+  Binary = 22,
+  /** ABI 4. The row's axes permuted (up to four dims): aux = dims and axes. */
+  Transpose = 23,
+  /** ABI 4. Constant padding (value alpha) of up to four dims: aux = dims, pads before, output dims. */
+  Pad = 24,
+}
+
+/** CONV: one input and one output channel per group; weights [KH][KW][C4]. */
+export const STEP_FLAG_CONV_DEPTHWISE = 1;
+/** BINARY: the product (else the sum). */
+export const BINARY_MUL = 1;
+
+/** POOL modes (in the act byte). */
+export enum PoolMode {
+  Max = 0,
+  /** Divides by the taps inside the input. */
+  Avg = 1,
+  /** count_include_pad: divides by the window clipped to the padded input. */
+  AvgPad = 2,
 }
 
 /** How a dense layer was stored, per dense step, in a quantized image's report (metadata, format 1.1). */

@@ -4,13 +4,18 @@
  * (src/ops/<family>.ts), one line here, its kernel and one line in assembly/run.ts.
  */
 import type { StepRecord } from "../format/types.js";
+import { binary } from "./binary.js";
+import { conv } from "./conv.js";
 import { dense, denseNarrow } from "./dense.js";
 import { denseQ8 } from "./dense-q8.js";
 import { act, affine } from "./elementwise.js";
 import { impute } from "./impute.js";
+import { pad } from "./pad.js";
+import { pool } from "./pool.js";
 import { quantize } from "./quantize.js";
 import { argmax, copy, normalize } from "./reduce.js";
 import type { OpSpec, StepHead } from "./spec.js";
+import { transpose } from "./transpose.js";
 import { trees } from "./trees.js";
 
 export type { ActByte, OpSpec, StepBounds, StepFieldName, StepHead } from "./spec.js";
@@ -29,6 +34,11 @@ export const OPS: ReadonlyMap<number, OpSpec> = new Map(
     quantize,
     impute,
     trees,
+    conv,
+    pool,
+    binary,
+    transpose,
+    pad,
   ].map((o) => [o.opcode, o]),
 );
 

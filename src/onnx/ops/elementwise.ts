@@ -8,6 +8,7 @@ import { Act } from "../../format/abi.js";
 import { type ConstSym, FLOATS, INTS, type OnnxContext, prod, QTYPES, type RowSym, type Sym } from "../context.js";
 import { DATA_TYPE_NAMES, DataType, type OnnxNode, type Tensor } from "../decode.js";
 import type { OnnxOpRegistry } from "../registry.js";
+import { binaryRows } from "./binary.js";
 import { mulTakesQuantized, quantMul } from "./quant.js";
 
 const ACTS: Record<string, { act: Act; sinceOpset: number; alpha?: number; beta?: number }> = {
@@ -94,6 +95,8 @@ function arith(ctx: OnnxContext): Sym {
     const q = quantMul(ctx, ctx.sym(0)!, ctx.sym(1)!);
     if (q) return q;
   }
+  const two = binaryRows(ctx);
+  if (two) return two;
   const x = ctx.plain(0),
     y = ctx.plain(1);
   if ((x.kind === "row" && x.int !== undefined) || (y.kind === "row" && y.int !== undefined))

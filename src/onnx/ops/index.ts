@@ -1,14 +1,17 @@
 /** Every ONNX operator family, registered once: a new family is a file and one line here. */
 
 import { OnnxOpRegistry } from "../registry.js";
+import * as conv from "./conv.js";
 import * as dense from "./dense.js";
 import * as elementwise from "./elementwise.js";
 import * as imputer from "./imputer.js";
 import * as ml from "./ml.js";
 import * as mlTrees from "./ml-trees.js";
+import * as pool from "./pool.js";
 import * as quant from "./quant.js";
 import * as reduce from "./reduce.js";
 import * as shape from "./shape.js";
+import * as shapeFold from "./shape-fold.js";
 
 export const ONNX_OPS = new OnnxOpRegistry();
 dense.register(ONNX_OPS);
@@ -19,3 +22,6 @@ quant.register(ONNX_OPS);
 ml.register(ONNX_OPS);
 imputer.register(ONNX_OPS);
 mlTrees.register(ONNX_OPS);
+conv.register(ONNX_OPS);
+pool.register(ONNX_OPS);
+shapeFold.register(ONNX_OPS);
