@@ -70,7 +70,8 @@ describe.each(Object.keys(STEPS))("%s (PyTorch)", (name) => {
   const predict = (simd: "require" | "off") => Model.load(image, { simd }).predictBatch(rows, ref.inputs.length);
 
   it("matches PyTorch's forward() within 1e-4 (+1e-5 relative), in both builds", () => {
-    for (const simd of ["require", "off"] as const) expectAllClose(predict(simd), ref.expected.forward.flat(), TOL, simd);
+    for (const simd of ["require", "off"] as const)
+      expectAllClose(predict(simd), ref.expected.forward.flat(), TOL, simd);
   });
 
   it("gives the same bits in the scalar and the SIMD build, row by row as in a batch", () => {

@@ -4,8 +4,10 @@
  * fold away between convolutions), its result is a channels-last row. A Transpose that only
  * renames the layout (NCHW ↔ NHWC, as tf2onnx writes around convolutions) is a view.
  */
+import { permSource } from "../../graph/ir.js";
 import type { ConvGeometry } from "../../plan/conv.js";
 import { type OnnxContext, prod, type Sym } from "../context.js";
+import type { Tensor } from "../decode.js";
 import type { OnnxOpRegistry } from "../registry.js";
 
 export function register(reg: OnnxOpRegistry): void {
@@ -117,6 +119,8 @@ function conv(ctx: OnnxContext): Sym {
 }
 
 function transpose(ctx: OnnxContext): Sym {
+  const s = ctx.sym(0)!;
+  if (s.kind === "const") return transposeConst(ctx, s.t);
   const x = ctx.rowAny(0);
   const r = x.shape.length;
   const full = ctx.intsAttr("perm") ?? [0, ...Array.from({ length: r }, (_, k) => r - k)];
@@ -139,4 +143,19 @@ function transpose(ctx: OnnxContext): Sym {
   if (r >= 2 && [...p.slice(1), p[0]!].every((a, k) => a === k))
     return { kind: "row", v: ctx.graph.reshape(x.v, [...out.slice(1), out[0]!]), shape: out, hwc: true };
   return { kind: "row", v: ctx.graph.transpose(x.v, x.shape, p), shape: out };
+}
+
+/** A constant's axes permuted at pack time (a weight written transposed). */
+function transposeConst(ctx: OnnxContext, t: Tensor): Sym {
+  const r = t.dims.length;
+  const perm = ctx.intsAttr("perm") ?? Array.from({ length: r }, (_, k) => r - 1 - k);
+  if (perm.length !== r || [...perm].sort((a, b) => a - b).join() !== perm.map((_, k) => k).join())
+    ctx.refuse(`perm [${perm}] is not a permutation of the ${r} axes`);
+  const from = permSource({ dims: t.dims, axes: perm });
+  const data = Array.from(from, (i) => t.data[i]!);
+  const dims = perm.map((a) => t.dims[a]!);
+  return {
+    kind: "const",
+    t: { ...t, dims, data: typeof data[0] === "string" ? (data as string[]) : Float64Array.from(data as number[]) },
+  };
 }
