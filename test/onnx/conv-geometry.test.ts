@@ -1,0 +1,187 @@
+// Conv, MaxPool and AveragePool over many geometries (1-D and 2-D; groups, depthwise with and
+// without a channel multiplier, strides, dilations, asymmetric pads, auto_pad, ceil_mode,
+// count_include_pad; channel counts that are and are not multiples of four), packed from small
+// ONNX graphs, against the operators' definitions in float64 (test/helpers/reference.ts), in
+// both builds, which give the same bits.
+import { describe, expect, it } from "vitest";
+import { Model } from "../../src/index.js";
+import { describeStep } from "../../src/ops/index.js";
+import { pack } from "../../src/pack.js";
+import { bits } from "../assembly/same-bits.js";
+import { expectAllClose } from "../helpers/close.js";
+import { onnxModel } from "../helpers/onnx-builder.js";
+import { convRef, poolRef, type WindowAxis } from "../helpers/reference.js";
+import { seeded } from "../helpers/rng.js";
+
+const TOL = { atol: 1e-5, rtol: 1e-5 };
+const N = 3;
+
+interface ConvCase {
+  C: number;
+  M: number;
+  G: number;
+  spatial: number[];
+  k: number[];
+  s?: number[];
+  d?: number[];
+  pads?: number[];
+  autoPad?: string;
+}
+
+/** Output size and pads of one axis, as ONNX defines them. */
+function axisOf(
+  size: number,
+  k: number,
+  s: number,
+  d: number,
+  pb: number,
+  pe: number,
+  autoPad = "NOTSET",
+  ceil = false,
+): WindowAxis {
+  const span = (k - 1) * d + 1;
+  if (autoPad.startsWith("SAME")) {
+    const out = Math.ceil(size / s);
+    const total = Math.max(0, (out - 1) * s + span - size);
+    const lo = autoPad === "SAME_UPPER" ? Math.floor(total / 2) : Math.ceil(total / 2);
+    return { size, k, s, d, pb: lo, pe: total - lo, out };
+  }
+  if (autoPad === "VALID") [pb, pe] = [0, 0];
+  const room = size + pb + pe - span;
+  let out = (ceil ? Math.ceil(room / s) : Math.floor(room / s)) + 1;
+  if (ceil && (out - 1) * s >= size + pb) out--;
+  return { size, k, s, d, pb, pe, out };
+}
+
+const CONVS: Record<string, ConvCase> = {
+  "2-D 3×3, pad 1": { C: 3, M: 8, G: 1, spatial: [7, 6], k: [3, 3], pads: [1, 1, 1, 1] },
+  "2-D, M not a multiple of 4, strides 2×1": { C: 5, M: 6, G: 1, spatial: [9, 8], k: [3, 2], s: [2, 1] },
+  "2-D, dilations 2, asymmetric pads": { C: 4, M: 5, G: 1, spatial: [9, 9], k: [3, 3], d: [2, 2], pads: [0, 2, 1, 3] },
+  "2-D groups 2": { C: 6, M: 10, G: 2, spatial: [6, 7], k: [3, 3], pads: [1, 1, 1, 1] },
+  "2-D groups 3, 3 outputs per group": { C: 6, M: 9, G: 3, spatial: [5, 5], k: [2, 2] },
+  "depthwise 8 channels, stride 2": { C: 8, M: 8, G: 8, spatial: [9, 9], k: [3, 3], s: [2, 2], pads: [1, 1, 1, 1] },
+  "depthwise 6 channels (a tail of 2)": { C: 6, M: 6, G: 6, spatial: [7, 5], k: [3, 3], pads: [1, 0, 1, 2] },
+  "depthwise, multiplier 2": { C: 3, M: 6, G: 3, spatial: [6, 6], k: [3, 3] },
+  "2-D SAME_UPPER, stride 2": { C: 2, M: 4, G: 1, spatial: [7, 8], k: [3, 3], s: [2, 2], autoPad: "SAME_UPPER" },
+  "2-D SAME_LOWER, 4×4 kernel": { C: 2, M: 3, G: 1, spatial: [6, 6], k: [4, 4], autoPad: "SAME_LOWER" },
+  "2-D VALID, 1×1 kernel": { C: 7, M: 12, G: 1, spatial: [4, 5], k: [1, 1], autoPad: "VALID" },
+  "1-D kernel 5, stride 2, pad 2": { C: 3, M: 7, G: 1, spatial: [20], k: [5], s: [2], pads: [2, 2] },
+  "1-D dilation 3, depthwise": { C: 5, M: 5, G: 5, spatial: [17], k: [3], d: [3], pads: [1, 2] },
+};
+
+describe.each(Object.entries(CONVS))("Conv: %s", (label, c) => {
+  const rng = seeded(label);
+  const r = c.spatial.length;
+  const s = c.s ?? new Array(r).fill(1),
+    d = c.d ?? new Array(r).fill(1),
+    pads = c.pads ?? new Array(2 * r).fill(0);
+  const axes = c.spatial.map((size, i) => axisOf(size, c.k[i]!, s[i]!, d[i]!, pads[i]!, pads[i + r]!, c.autoPad));
+  const wDims = [c.M, c.C / c.G, ...c.k];
+  const w = rng.floats(wDims.reduce((a, b) => a * b, 1));
+  const b = rng.floats(c.M);
+  const attrs: Record<string, number | string | number[]> = { kernel_shape: c.k, strides: s, dilations: d, group: c.G };
+  if (c.autoPad) attrs.auto_pad = c.autoPad;
+  else attrs.pads = pads;
+  const bytes = onnxModel({
+    input: { name: "x", dims: ["N", c.C, ...c.spatial] },
+    nodes: [{ op: "Conv", inputs: ["x", "W", "B"], outputs: ["y"], attrs }],
+    outputs: ["y"],
+    initializers: { W: { dims: wDims, data: Array.from(w) }, B: { dims: [c.M], data: Array.from(b) } },
+    opset: 13,
+  });
+  const inLen = c.C * c.spatial.reduce((a, v) => a * v, 1);
+  const x = rng.floats(N * inLen, -2, 2);
+  const image = pack(bytes);
+  const run = (simd: "require" | "off") => Model.load(image, { simd }).predictBatch(x, N);
+
+  it("is ONNX's Conv (float64 reference) in both builds, bit-identical between them", () => {
+    const want = Array.from({ length: N }, (_, n) =>
+      Array.from(convRef(x.subarray(n * inLen, (n + 1) * inLen), w, b, c.C, c.M, c.G, axes)),
+    ).flat();
+    for (const simd of ["require", "off"] as const) expectAllClose(run(simd), want, TOL, simd);
+    expect(bits(run("off"))).toEqual(bits(run("require")));
+    const depthwise = c.G === c.C && c.M === c.C;
+    expect(
+      Model.load(image)
+        .info.steps.map(describeStep)
+        .some((t) => t.includes("depthwise")),
+    ).toBe(depthwise);
+  });
+});
+
+interface PoolCase {
+  op: "MaxPool" | "AveragePool";
+  C: number;
+  spatial: number[];
+  k: number[];
+  s?: number[];
+  d?: number[];
+  pads?: number[];
+  autoPad?: string;
+  ceil?: boolean;
+  countPad?: boolean;
+}
+
+const POOLS: Record<string, PoolCase> = {
+  "MaxPool 2×2 stride 2": { op: "MaxPool", C: 4, spatial: [8, 8], k: [2, 2], s: [2, 2] },
+  "MaxPool 3×3, pads, 5 channels": { op: "MaxPool", C: 5, spatial: [7, 6], k: [3, 3], pads: [1, 1, 1, 1] },
+  "MaxPool ceil_mode": { op: "MaxPool", C: 3, spatial: [7, 7], k: [3, 3], s: [2, 2], ceil: true },
+  "MaxPool dilations 2": { op: "MaxPool", C: 6, spatial: [8, 8], k: [2, 2], d: [2, 2] },
+  "MaxPool 1-D SAME_UPPER": { op: "MaxPool", C: 3, spatial: [15], k: [4], s: [3], autoPad: "SAME_UPPER" },
+  "AveragePool pads, exclusive": { op: "AveragePool", C: 4, spatial: [6, 7], k: [3, 3], pads: [1, 0, 1, 2] },
+  "AveragePool pads, count_include_pad": {
+    op: "AveragePool",
+    C: 5,
+    spatial: [6, 7],
+    k: [3, 3],
+    pads: [1, 1, 2, 1],
+    countPad: true,
+  },
+  "AveragePool ceil_mode + count_include_pad": {
+    op: "AveragePool",
+    C: 4,
+    spatial: [7, 7],
+    k: [3, 3],
+    s: [2, 2],
+    pads: [1, 1, 1, 1],
+    ceil: true,
+    countPad: true,
+  },
+  "AveragePool 1-D stride 2, pad 1": { op: "AveragePool", C: 7, spatial: [16], k: [3], s: [2], pads: [1, 1] },
+};
+
+describe.each(Object.entries(POOLS))("%s", (label, c) => {
+  const rng = seeded(label);
+  const r = c.spatial.length;
+  const s = c.s ?? new Array(r).fill(1),
+    d = c.d ?? new Array(r).fill(1),
+    pads = c.pads ?? new Array(2 * r).fill(0);
+  const axes = c.spatial.map((size, i) =>
+    axisOf(size, c.k[i]!, s[i]!, d[i]!, pads[i]!, pads[i + r]!, c.autoPad, c.ceil),
+  );
+  const attrs: Record<string, number | string | number[]> = { kernel_shape: c.k, strides: s };
+  if (c.op === "MaxPool") attrs.dilations = d;
+  if (c.autoPad) attrs.auto_pad = c.autoPad;
+  else attrs.pads = pads;
+  if (c.ceil) attrs.ceil_mode = 1;
+  if (c.countPad) attrs.count_include_pad = 1;
+  const bytes = onnxModel({
+    input: { name: "x", dims: ["N", c.C, ...c.spatial] },
+    nodes: [{ op: c.op, inputs: ["x"], outputs: ["y"], attrs }],
+    outputs: ["y"],
+    opset: 12,
+  });
+  const inLen = c.C * c.spatial.reduce((a, v) => a * v, 1);
+  const x = rng.floats(N * inLen, -2, 2);
+  const image = pack(bytes);
+  const run = (simd: "require" | "off") => Model.load(image, { simd }).predictBatch(x, N);
+  const mode = c.op === "MaxPool" ? "max" : c.countPad ? "avgPad" : "avg";
+
+  it("is ONNX's pooling (float64 reference) in both builds, bit-identical between them", () => {
+    const want = Array.from({ length: N }, (_, n) =>
+      Array.from(poolRef(x.subarray(n * inLen, (n + 1) * inLen), c.C, axes, mode)),
+    ).flat();
+    for (const simd of ["require", "off"] as const) expectAllClose(run(simd), want, TOL, simd);
+    expect(bits(run("off"))).toEqual(bits(run("require")));
+  });
+});
