@@ -109,16 +109,23 @@ export function convF32(x: usize, w: usize, b: usize, y: usize, geo: usize, dept
     if (Cv < C) depthwiseRef(x, w, b, y, geo, Cv, C);
     return;
   }
-  const Cg = C / G, Mg = M / G, NB = (Mg + 3) >> 2, blockFloats = KH * KW * Cg * 4;
+  const Cg = C / G, Mg = M / G, NB = (Mg + 3) >> 2, blockBytes = <usize>(KH * KW * Cg) << 4;
   for (let oh = 0; oh < OH; oh++) {
     const ih0 = oh * SH - PT;
     for (let ow = 0; ow < OW; ow++) {
       const iw0 = ow * SW - PL;
       const yp = y + (<usize>((oh * OW + ow) * M) << 2);
       for (let g = 0; g < G; g++) {
-        for (let nb = 0; nb < NB; nb++) {
-          const wb = w + (<usize>((g * NB + nb) * blockFloats) << 2);
-          let acc = v128.load(b + (<usize>((g * NB + nb) * 4) << 2));
+        // Up to four blocks of four output channels at once: one broadcast input, four weight
+        // vectors, four sums (each output's sum in the reference's order).
+        for (let nb = 0; nb < NB; ) {
+          const nBlocks = NB - nb >= 4 ? 4 : NB - nb >= 2 ? 2 : 1;
+          const blk = g * NB + nb;
+          const wb = w + <usize>blk * blockBytes;
+          const bp = b + (<usize>blk << 4);
+          let a0 = v128.load(bp), a1 = a0, a2 = a0, a3 = a0;
+          if (nBlocks > 1) a1 = v128.load(bp, 16);
+          if (nBlocks > 2) { a2 = v128.load(bp, 32); a3 = v128.load(bp, 48); }
           for (let kh = 0; kh < KH; kh++) {
             const ih = ih0 + kh * DH;
             if (<u32>ih >= <u32>H) continue;
@@ -127,21 +134,46 @@ export function convF32(x: usize, w: usize, b: usize, y: usize, geo: usize, dept
               if (<u32>iw >= <u32>W) continue;
               const xp = x + (<usize>((ih * W + iw) * C + g * Cg) << 2);
               let wp = wb + (<usize>((kh * KW + kw) * Cg) << 4);
-              for (let ci = 0; ci < Cg; ci++, wp += 16) {
-                acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(xp + (<usize>ci << 2)), v128.load(wp)));
+              if (nBlocks == 4) {
+                for (let ci = 0; ci < Cg; ci++, wp += 16) {
+                  const xv = v128.load32_splat(xp + (<usize>ci << 2));
+                  a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(wp)));
+                  a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(wp + blockBytes)));
+                  a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(wp + 2 * blockBytes)));
+                  a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(wp + 3 * blockBytes)));
+                }
+              } else if (nBlocks == 2) {
+                for (let ci = 0; ci < Cg; ci++, wp += 16) {
+                  const xv = v128.load32_splat(xp + (<usize>ci << 2));
+                  a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(wp)));
+                  a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(wp + blockBytes)));
+                }
+              } else {
+                for (let ci = 0; ci < Cg; ci++, wp += 16) {
+                  a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xp + (<usize>ci << 2)), v128.load(wp)));
+                }
               }
             }
           }
-          const m = nb * 4, op = yp + (<usize>(g * Mg + m) << 2);
-          if (m + 4 <= Mg) v128.store(op, acc);
-          else {
-            store<f32>(op, f32x4.extract_lane(acc, 0));
-            if (m + 1 < Mg) store<f32>(op, f32x4.extract_lane(acc, 1), 4);
-            if (m + 2 < Mg) store<f32>(op, f32x4.extract_lane(acc, 2), 8);
-          }
+          const op = yp + (<usize>(g * Mg + nb * 4) << 2);
+          storeBlock(op, a0, Mg - nb * 4);
+          if (nBlocks > 1) storeBlock(op + 16, a1, Mg - nb * 4 - 4);
+          if (nBlocks > 2) { storeBlock(op + 32, a2, Mg - nb * 4 - 8); storeBlock(op + 48, a3, Mg - nb * 4 - 12); }
+          nb += nBlocks;
         }
       }
     }
+  }
+}
+
+/** The first min(n, 4) lanes of v at p: a group's last block may hold fewer than four channels. */
+// @ts-ignore: decorator
+@inline function storeBlock(p: usize, v: v128, n: i32): void {
+  if (n >= 4) v128.store(p, v);
+  else {
+    store<f32>(p, f32x4.extract_lane(v, 0));
+    if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+    if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
   }
 }
 
