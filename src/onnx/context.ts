@@ -28,6 +28,8 @@ export type RowSym = {
    * row (rowAny); row() gives every other one the ONNX order (a transpose the passes fold).
    */
   hwc?: boolean;
+  /** The result of a zero Pad of the spatial axes of `x`: a Conv or AveragePool after it takes the pads instead. */
+  padded?: { x: RowSym; pads: number[] };
 };
 /** A constant that a DequantizeLinear produced: its integer values and parameters are kept for int8 layers. */
 export interface QuantConst {
@@ -235,6 +237,16 @@ export class OnnxContext {
     const v = this.graph.transpose(r.v, [prod(sp), C], [1, 0]);
     const out: RowSym = { ...r, v, hwc: undefined };
     this.planarOf.set(r.v.id, out);
+    return out;
+  }
+
+  /** Per-element values in ONNX's order, laid out as the row `x` is (channels-last for an hwc row). */
+  inLayout(x: RowSym, values: Float64Array): Float64Array {
+    if (!x.hwc) return values;
+    const C = x.shape[0]!,
+      S = values.length / C;
+    const out = new Float64Array(values.length);
+    for (let c = 0; c < C; c++) for (let j = 0; j < S; j++) out[j * C + c] = values[c * S + j]!;
     return out;
   }
 

@@ -6,7 +6,7 @@
  */
 import { permSource } from "../../graph/ir.js";
 import type { ConvGeometry } from "../../plan/conv.js";
-import { type OnnxContext, prod, type Sym } from "../context.js";
+import { type OnnxContext, prod, type RowSym, type Sym } from "../context.js";
 import type { Tensor } from "../decode.js";
 import type { OnnxOpRegistry } from "../registry.js";
 
@@ -52,13 +52,14 @@ export function spatialAxis(
 }
 
 /** Kernel, strides, dilations and pads of a 1-D or 2-D window on [C, ...spatial]. */
-export function windowAttrs(ctx: OnnxContext, spatial: number[], kernel: number[] | undefined) {
+export function windowAttrs(ctx: OnnxContext, spatial: number[], kernel: number[] | undefined, extraPads?: number[]) {
   const r = spatial.length;
   if (r < 1 || r > 2) ctx.refuse(`${r}-D ${ctx.node.opType} is not supported (1-D and 2-D are)`);
   const k = kernel ?? ctx.intsAttr("kernel_shape") ?? ctx.refuse("kernel_shape is missing");
   const strides = ctx.intsAttr("strides") ?? new Array(r).fill(1);
   const dilations = ctx.intsAttr("dilations") ?? new Array(r).fill(1);
-  const pads = ctx.intsAttr("pads") ?? new Array(2 * r).fill(0);
+  const own = ctx.intsAttr("pads") ?? new Array(2 * r).fill(0);
+  const pads = extraPads ? own.map((p, i) => p + (extraPads[i] ?? 0)) : own;
   if (k.length !== r || strides.length !== r || dilations.length !== r || pads.length !== 2 * r)
     ctx.refuse(`kernel_shape, strides, dilations and pads do not match ${r} spatial axes`);
   if ([...k, ...strides, ...dilations].some((v) => !(Number.isInteger(v) && v >= 1)))
@@ -80,8 +81,16 @@ export function windowAttrs(ctx: OnnxContext, spatial: number[], kernel: number[
   return { H, W, KH, KW, SH, SW, DH, DW, ah, aw, outSpatial: axes.map((a) => a.out) };
 }
 
+/** A zero Pad before a window without auto_pad: the unpadded row and the pads to add. */
+export function takePad(ctx: OnnxContext): { x: RowSym; pads?: number[] } {
+  const raw = ctx.rowAny(0);
+  if (!raw.padded || ctx.attr("auto_pad", "NOTSET") !== "NOTSET") return { x: raw };
+  return { x: raw.padded.x, pads: raw.padded.pads };
+}
+
 function conv(ctx: OnnxContext): Sym {
-  const x = ctx.channelsLast(ctx.rowAny(0));
+  const taken = takePad(ctx);
+  const x = ctx.channelsLast(taken.x);
   const wt = ctx.constant(1, "W");
   const [C, ...spatial] = x.shape as [number, ...number[]];
   const G = ctx.attr("group", 1);
@@ -90,7 +99,7 @@ function conv(ctx: OnnxContext): Sym {
   const [M, Cg] = wt.dims as [number, number];
   if (!(G >= 1 && C % G === 0 && M % G === 0 && Cg === C / G))
     ctx.refuse(`group ${G}: W [${wt.dims}] does not fit ${C} input channels`);
-  const win = windowAttrs(ctx, spatial, wt.dims.slice(2));
+  const win = windowAttrs(ctx, spatial, wt.dims.slice(2), taken.pads);
   const g: ConvGeometry = {
     C,
     H: win.H,

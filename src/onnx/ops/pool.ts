@@ -6,7 +6,13 @@ import { Opcode, PoolMode } from "../../format/abi.js";
 import { poolAux } from "../../plan/conv.js";
 import type { OnnxContext, Sym } from "../context.js";
 import type { OnnxOpRegistry } from "../registry.js";
-import { windowAttrs } from "./conv.js";
+import { takePad, windowAttrs } from "./conv.js";
+
+/** Pads a window may take: each narrower than the kernel (what POOL accepts). */
+function foldable(ctx: OnnxContext, pads: number[]): boolean {
+  const k = ctx.intsAttr("kernel_shape") ?? [];
+  return pads.every((p, i) => p < (k[i % k.length] ?? 0));
+}
 
 export function register(reg: OnnxOpRegistry): void {
   reg.add({ domain: "", opType: "MaxPool", sinceOpset: 1, lower: (ctx, n) => [pool(ctx, n.outputs.length, false)] });
@@ -18,11 +24,16 @@ export function register(reg: OnnxOpRegistry): void {
 function pool(ctx: OnnxContext, nOutputs: number, avg: boolean): Sym {
   if (nOutputs > 1 && ctx.node.outputs[1]) ctx.refuse("the Indices output of MaxPool is not supported");
   if (!avg && ctx.attr("storage_order", 0) !== 0) ctx.refuse("storage_order 1 is not supported");
-  const x = ctx.channelsLast(ctx.rowAny(0));
+  // A zero Pad before an AveragePool without pads of its own: its zeros count, as pads counted do.
+  const taken = takePad(ctx);
+  const ownPads = (ctx.intsAttr("pads") ?? []).some((p) => p !== 0);
+  const fold = avg && taken.pads !== undefined && !ownPads && foldable(ctx, taken.pads);
+  const x = ctx.channelsLast(fold ? taken.x : ctx.rowAny(0));
   const [C, ...spatial] = x.shape as [number, ...number[]];
-  const win = windowAttrs(ctx, spatial, undefined);
+  const win = windowAttrs(ctx, spatial, undefined, fold ? taken.pads : undefined);
   if (avg && (win.DH !== 1 || win.DW !== 1)) ctx.refuse("a dilated AveragePool is not supported");
-  const mode = !avg ? PoolMode.Max : ctx.attr("count_include_pad", 0) !== 0 ? PoolMode.AvgPad : PoolMode.Avg;
+  const countPad = fold || ctx.attr("count_include_pad", 0) !== 0;
+  const mode = !avg ? PoolMode.Max : countPad ? PoolMode.AvgPad : PoolMode.Avg;
   const g = {
     C,
     H: win.H,

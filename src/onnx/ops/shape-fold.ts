@@ -157,5 +157,8 @@ function pad(ctx: OnnxContext): Sym {
     shape: phys(out),
   });
   const res: RowSym = { kind: "row", v, shape: out, ...(x.hwc ? { hwc: true } : {}) };
+  // Zeros around the spatial axes only (before[0] is the channels'): a window after it may take them as its pads.
+  const spatialOnly = before[0] === 0 && after[0] === 0 && (r === 2 || r === 3);
+  if (value === 0 && spatialOnly) res.padded = { x, pads: [...before.slice(1), ...after.slice(1)] };
   return res;
 }
