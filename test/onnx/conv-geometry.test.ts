@@ -185,3 +185,87 @@ describe.each(Object.entries(POOLS))("%s", (label, c) => {
     expect(bits(run("off"))).toEqual(bits(run("require")));
   });
 });
+
+describe("layouts", () => {
+  const rng = seeded("layouts");
+  const C = 3,
+    M = 4,
+    H = 5,
+    W = 6;
+  const w1 = rng.floats(M * C * 9),
+    b1 = rng.floats(M),
+    w2 = rng.floats(M * C),
+    b2 = rng.floats(M);
+  const axes3 = [
+    { size: H, k: 3, s: 1, d: 1, pb: 1, pe: 1, out: H },
+    { size: W, k: 3, s: 1, d: 1, pb: 1, pe: 1, out: W },
+  ];
+  const axes1 = [
+    { size: H, k: 1, s: 1, d: 1, pb: 0, pe: 0, out: H },
+    { size: W, k: 1, s: 1, d: 1, pb: 0, pe: 0, out: W },
+  ];
+  const inits = {
+    W1: { dims: [M, C, 3, 3], data: Array.from(w1) },
+    B1: { dims: [M], data: Array.from(b1) },
+    W2: { dims: [M, C, 1, 1], data: Array.from(w2) },
+    B2: { dims: [M], data: Array.from(b2) },
+  };
+  const x = rng.floats(N * C * H * W, -2, 2);
+  const inLen = C * H * W;
+
+  it("tf2onnx's NHWC input and output: Transpose → Conv → Transpose runs as one CONV step, no transpose", () => {
+    const bytes = onnxModel({
+      input: { name: "x", dims: ["N", H, W, C] },
+      nodes: [
+        { op: "Transpose", inputs: ["x"], outputs: ["t"], attrs: { perm: [0, 3, 1, 2] } },
+        { op: "Conv", inputs: ["t", "W1", "B1"], outputs: ["c"], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+        { op: "Relu", inputs: ["c"], outputs: ["r"] },
+        { op: "Transpose", inputs: ["r"], outputs: ["y"], attrs: { perm: [0, 2, 3, 1] } },
+      ],
+      outputs: ["y"],
+      initializers: inits,
+      opset: 13,
+    });
+    const image = pack(bytes);
+    expect(Model.load(image).info.steps.map(describeStep)).toEqual(["CONV         90 → 120   relu"]);
+    const want: number[] = [];
+    for (let n = 0; n < N; n++) {
+      const nhwc = x.subarray(n * inLen, (n + 1) * inLen);
+      const nchw = Float64Array.from({ length: inLen }, (_, i) => {
+        const c = Math.floor(i / (H * W)),
+          p = i % (H * W);
+        return nhwc[p * C + c]!;
+      });
+      const y = convRef(nchw, w1, b1, C, M, 1, axes3).map((v) => Math.max(v, 0));
+      for (let p = 0; p < H * W; p++) for (let m = 0; m < M; m++) want.push(y[m * H * W + p]!);
+    }
+    for (const simd of ["require", "off"] as const)
+      expectAllClose(Model.load(image, { simd }).predictBatch(x, N), want, TOL, simd);
+  });
+
+  it("Concat of two convolutions on the channel axis, then Flatten → Gemm", () => {
+    const wg = rng.floats(2 * 2 * M * H * W);
+    const bytes = onnxModel({
+      input: { name: "x", dims: ["N", C, H, W] },
+      nodes: [
+        { op: "Conv", inputs: ["x", "W1", "B1"], outputs: ["a"], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+        { op: "Conv", inputs: ["x", "W2", "B2"], outputs: ["b"], attrs: { kernel_shape: [1, 1] } },
+        { op: "Concat", inputs: ["a", "b"], outputs: ["c"], attrs: { axis: 1 } },
+        { op: "Flatten", inputs: ["c"], outputs: ["f"] },
+        { op: "Gemm", inputs: ["f", "G"], outputs: ["y"], attrs: { transB: 1 } },
+      ],
+      outputs: ["y"],
+      initializers: { ...inits, G: { dims: [2, 2 * M * H * W], data: Array.from(wg) } },
+      opset: 13,
+    });
+    const image = pack(bytes);
+    const want: number[] = [];
+    for (let n = 0; n < N; n++) {
+      const xi = x.subarray(n * inLen, (n + 1) * inLen);
+      const cat = [...convRef(xi, w1, b1, C, M, 1, axes3), ...convRef(xi, w2, b2, C, M, 1, axes1)];
+      for (let o = 0; o < 2; o++) want.push(cat.reduce((a, v, i) => a + v * wg[o * cat.length + i]!, 0));
+    }
+    for (const simd of ["require", "off"] as const)
+      expectAllClose(Model.load(image, { simd }).predictBatch(x, N), want, { atol: 1e-4, rtol: 1e-5 }, simd);
+  });
+});
