@@ -269,3 +269,63 @@ describe("layouts", () => {
       expectAllClose(Model.load(image, { simd }).predictBatch(x, N), want, { atol: 1e-4, rtol: 1e-5 }, simd);
   });
 });
+
+describe("two rows: Mul and Sub", () => {
+  it("SiLU gating (Conv → Sigmoid, Mul with itself) and a Sub of two convolutions, channels-last, BINARY steps", () => {
+    const rng = seeded("binary rows");
+    const C = 2,
+      M = 4,
+      H = 4,
+      W = 5;
+    const w1 = rng.floats(M * C * 9),
+      b1 = rng.floats(M),
+      w2 = rng.floats(M * C * 9),
+      b2 = rng.floats(M);
+    const ax = [
+      { size: H, k: 3, s: 1, d: 1, pb: 1, pe: 1, out: H },
+      { size: W, k: 3, s: 1, d: 1, pb: 1, pe: 1, out: W },
+    ];
+    const conv = (name: string, w: string, b: string, out: string) => ({
+      op: "Conv",
+      name,
+      inputs: ["x", w, b],
+      outputs: [out],
+      attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+    });
+    const bytes = onnxModel({
+      input: { name: "x", dims: ["N", C, H, W] },
+      nodes: [
+        conv("c1", "W1", "B1", "a"),
+        { op: "Sigmoid", inputs: ["a"], outputs: ["s"] },
+        { op: "Mul", inputs: ["a", "s"], outputs: ["g"] },
+        conv("c2", "W2", "B2", "c"),
+        { op: "Sub", inputs: ["g", "c"], outputs: ["y"] },
+      ],
+      outputs: ["y"],
+      initializers: {
+        W1: { dims: [M, C, 3, 3], data: Array.from(w1) },
+        B1: { dims: [M], data: Array.from(b1) },
+        W2: { dims: [M, C, 3, 3], data: Array.from(w2) },
+        B2: { dims: [M], data: Array.from(b2) },
+      },
+      opset: 13,
+    });
+    const x = rng.floats(N * C * H * W, -2, 2);
+    const image = pack(bytes);
+    expect(
+      Model.load(image)
+        .info.steps.map(describeStep)
+        .filter((t) => t.startsWith("BINARY")),
+    ).toEqual(["BINARY       80 → 80    mul", "BINARY       80 → 80    add"]);
+    const inLen = C * H * W;
+    const want: number[] = [];
+    for (let n = 0; n < N; n++) {
+      const xi = x.subarray(n * inLen, (n + 1) * inLen);
+      const a = convRef(xi, w1, b1, C, M, 1, ax),
+        c = convRef(xi, w2, b2, C, M, 1, ax);
+      a.forEach((v, i) => want.push(v * (1 / (1 + Math.exp(-v))) - c[i]!));
+    }
+    for (const simd of ["require", "off"] as const)
+      expectAllClose(Model.load(image, { simd }).predictBatch(x, N), want, TOL, simd);
+  });
+});
