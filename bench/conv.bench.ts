@@ -31,6 +31,7 @@ const ortWeb: Any = await importOrtWeb();
 
 const lines: string[] = [];
 const table: string[] = [];
+const verdicts: Array<[string, number, number]> = [];
 for (const name of NAMES) {
   const dir = root("test/fixtures/onnx/");
   const onnx = new Uint8Array(readFileSync(`${dir}${name}.onnx`));
@@ -79,11 +80,9 @@ for (const name of NAMES) {
   }
   const base = results[0]!;
   for (const [label, r1, rn] of results) {
-    const ratio =
-      label === "edgeinfer" ? "" : ` (edgeinfer ${(r1 / base[1]).toFixed(2)}× / ${(rn / base[2]).toFixed(2)}× faster)`;
-    table.push(
-      `| ${name} | ${label} | ${fmtNs(r1)} | ${fmtNs(rn / n)} |${ratio ? ` ${ratio.slice(2, -1)} |` : " – |"}`,
-    );
+    const ratio = label === "edgeinfer" ? "–" : `${(r1 / base[1]).toFixed(2)} / ${(rn / base[2]).toFixed(2)}`;
+    if (label !== "edgeinfer") verdicts.push([`${name} vs ${label}`, r1 / base[1], rn / base[2]]);
+    table.push(`| ${name} | ${label} | ${fmtNs(r1)} | ${fmtNs(rn / n)} | ${ratio} |`);
   }
   lines.push(
     `- ${name}: ${model.info.steps.length} steps, ${(macs / 1e6).toFixed(3)} M multiply-adds in its convolutions, ` +
@@ -104,11 +103,27 @@ The models are the PyTorch fixtures of \`test/fixtures/onnx/make_conv_fixtures.p
 checked against PyTorch's \`forward()\` (within 1e-4 + 1e-5 relative). onnxruntime-node runs its CPU provider with
 \`intraOpNumThreads: 1\`; onnxruntime-web its wasm backend with \`numThreads = 1\`, in Node. Medians (tinybench).
 
-| model | runtime | one row | per row in a batch of 20 | edgeinfer faster (one row / batch) |
+| model | runtime | one row | per row in a batch of 20 | its time ÷ edgeinfer's, one row / batch (> 1: edgeinfer is faster) |
 |---|---|---|---|---|
 ${table.join("\n")}
 
 ${lines.join("\n")}
+
+What this run shows: edgeinfer was faster on one row in ${verdicts.filter((v) => v[1] > 1).length} of ${verdicts.length} comparisons
+(slower: ${
+  verdicts
+    .filter((v) => v[1] <= 1)
+    .map((v) => v[0])
+    .join(", ") || "none"
+}), and per row in a batch in
+${verdicts.filter((v) => v[2] > 1).length} of ${verdicts.length} (slower: ${
+  verdicts
+    .filter((v) => v[2] <= 1)
+    .map((v) => v[0])
+    .join(", ") || "none"
+}).
+onnxruntime-node is native code (its CPU provider's own vectorized kernels); the wasm contenders are edgeinfer and
+onnxruntime-web.
 `;
 writeFileSync(root("bench/results/conv.md"), md);
 console.log(md);
