@@ -1,4 +1,4 @@
-import type { Act, Norm, Opcode, QuantDecision, QuantMode } from "./abi.js";
+import type { Act, Norm, Opcode, PoolMode, QuantDecision, QuantMode } from "./abi.js";
 
 /** A class label: scikit-learn's int64 classes or string classes. */
 export type Label = number | string;
@@ -16,8 +16,8 @@ export interface OutputInfo {
 /** One step of the plan, as stored in the image. */
 export interface StepRecord {
   opcode: Opcode;
-  /** Activation (DENSE, DENSE_Q8, AFFINE, ACT) or norm (NORMALIZE). */
-  act: Act | Norm | QuantMode;
+  /** Activation (DENSE, DENSE_Q8, AFFINE, ACT, CONV, BINARY), norm (NORMALIZE), mode (QUANTIZE, POOL). */
+  act: Act | Norm | QuantMode | PoolMode;
   /** Step flags: STEP_FLAG_Q8_STATIC_INPUT and STEP_FLAG_Q8_I16_INPUT on DENSE_Q8; 0 otherwise. */
   flags: number;
   src: number;
