@@ -243,6 +243,43 @@ describe("layouts", () => {
       expectAllClose(Model.load(image, { simd }).predictBatch(x, N), want, TOL, simd);
   });
 
+  it("tf2onnx's GlobalAveragePooling2D (ReduceMean over NHWC axes [1, 2]) → MatMul: CONV, POOL, DENSE", () => {
+    const wm = rng.floats(M * 3);
+    const bytes = onnxModel({
+      input: { name: "x", dims: ["N", H, W, C] },
+      nodes: [
+        { op: "Transpose", inputs: ["x"], outputs: ["t"], attrs: { perm: [0, 3, 1, 2] } },
+        { op: "Conv", inputs: ["t", "W1", "B1"], outputs: ["c"], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+        { op: "Relu", inputs: ["c"], outputs: ["r"] },
+        { op: "Transpose", inputs: ["r"], outputs: ["h"], attrs: { perm: [0, 2, 3, 1] } },
+        { op: "ReduceMean", inputs: ["h"], outputs: ["p"], attrs: { axes: [1, 2], keepdims: 0 } },
+        { op: "MatMul", inputs: ["p", "Wm"], outputs: ["y"] },
+      ],
+      outputs: ["y"],
+      initializers: { ...inits, Wm: { dims: [M, 3], data: Array.from(wm) } },
+      opset: 13,
+    });
+    const image = pack(bytes);
+    expect(Model.load(image).info.steps.map(describeStep)).toEqual([
+      "CONV         90 → 120   relu",
+      "POOL        120 → 4     average",
+      "DENSE_NARROW     4 → 3",
+    ]);
+    const want: number[] = [];
+    for (let n = 0; n < N; n++) {
+      const nhwc = x.subarray(n * inLen, (n + 1) * inLen);
+      const nchw = Float64Array.from({ length: inLen }, (_, i) => nhwc[(i % (H * W)) * C + Math.floor(i / (H * W))]!);
+      const y = convRef(nchw, w1, b1, C, M, 1, axes3).map((v) => Math.max(v, 0));
+      const mean = Array.from(
+        { length: M },
+        (_, m) => y.slice(m * H * W, (m + 1) * H * W).reduce((a, v) => a + v, 0) / (H * W),
+      );
+      for (let o = 0; o < 3; o++) want.push(mean.reduce((a, v, m) => a + v * wm[m * 3 + o]!, 0));
+    }
+    for (const simd of ["require", "off"] as const)
+      expectAllClose(Model.load(image, { simd }).predictBatch(x, N), want, TOL, simd);
+  });
+
   it("Concat of two convolutions on the channel axis, then Flatten → Gemm", () => {
     const wg = rng.floats(2 * 2 * M * H * W);
     const bytes = onnxModel({

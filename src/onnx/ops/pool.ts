@@ -4,7 +4,7 @@
  */
 import { Opcode, PoolMode } from "../../format/abi.js";
 import { poolAux } from "../../plan/conv.js";
-import type { OnnxContext, Sym } from "../context.js";
+import { type OnnxContext, prod, type Sym } from "../context.js";
 import type { OnnxOpRegistry } from "../registry.js";
 import { takePad, windowAttrs } from "./conv.js";
 
@@ -19,6 +19,8 @@ export function register(reg: OnnxOpRegistry): void {
   reg.add({ domain: "", opType: "AveragePool", sinceOpset: 1, lower: (ctx) => [pool(ctx, 1, true)] });
   reg.add({ domain: "", opType: "GlobalAveragePool", sinceOpset: 1, lower: (ctx) => [globalPool(ctx, PoolMode.Avg)] });
   reg.add({ domain: "", opType: "GlobalMaxPool", sinceOpset: 1, lower: (ctx) => [globalPool(ctx, PoolMode.Max)] });
+  reg.add({ domain: "", opType: "ReduceMean", sinceOpset: 1, lower: (ctx) => [reduceAsPool(ctx, PoolMode.Avg)] });
+  reg.add({ domain: "", opType: "ReduceMax", sinceOpset: 1, lower: (ctx) => [reduceAsPool(ctx, PoolMode.Max)] });
 }
 
 function pool(ctx: OnnxContext, nOutputs: number, avg: boolean): Sym {
@@ -68,4 +70,41 @@ function globalPool(ctx: OnnxContext, mode: PoolMode): Sym {
   const v = ctx.graph.op(x.v, { opcode: Opcode.Pool, act: mode, aux: poolAux(g), shape: [C] });
   // [C, 1, 1]: the same elements in either layout.
   return { kind: "row", v, shape: [C, ...spatial.map(() => 1)] };
+}
+
+/**
+ * ReduceMean / ReduceMax over every axis of the row but one (tf2onnx's GlobalAveragePooling2D on
+ * NHWC: axes [1, 2]), or over all of them: a global POOL with the kept axis as its channels.
+ */
+function reduceAsPool(ctx: OnnxContext, mode: PoolMode): Sym {
+  const x = ctx.rowAny(0);
+  const r = x.shape.length;
+  const given =
+    ctx.opset >= 18 && ctx.sym(1, true)
+      ? Array.from(ctx.numeric(ctx.constant(1, "axes"), "axes"))
+      : (ctx.intsAttr("axes") ?? (ctx.opset >= 18 && ctx.attr("noop_with_empty_axes", 0) ? [] : undefined));
+  if (given?.length === 0) ctx.refuse("noop_with_empty_axes with no axes is not supported");
+  const axes = (given ?? Array.from({ length: r + 1 }, (_, k) => k)).map((a) => ctx.axis(a, r + 1));
+  if (axes.includes(0))
+    ctx.refuse(
+      given
+        ? "reducing over the batch axis is not supported"
+        : "no axes: reducing over every axis, the batch included, is not supported",
+    );
+  const reduced = new Set(axes.map((a) => a - 1));
+  const kept = x.shape.map((_, k) => k).filter((k) => !reduced.has(k));
+  if (kept.length > 1) ctx.refuse(`reducing over axes [${given}] of [N, ${x.shape}] leaves more than one axis`);
+  const keepdims = ctx.attr("keepdims", 1) !== 0;
+  const out = keepdims ? x.shape.map((d, k) => (reduced.has(k) ? 1 : d)) : kept.map((k) => x.shape[k]!);
+  // The physical dims, and the kept axis moved last (a view when it is already there).
+  const L = x.hwc ? [...x.shape.keys()].slice(1).concat(0) : [...x.shape.keys()];
+  const dims = L.map((k) => x.shape[k]!);
+  const C = kept.length === 1 ? x.shape[kept[0]!]! : 1;
+  const at = kept.length === 1 ? L.indexOf(kept[0]!) : dims.length - 1;
+  const order = [...dims.keys()].filter((k) => k !== at).concat(kept.length === 1 ? [at] : []);
+  const v0 = kept.length === 1 ? ctx.graph.transpose(x.v, dims, order) : x.v;
+  const S = prod(x.shape) / C;
+  const g = { C, H: 1, W: S, OH: 1, OW: 1, KH: 1, KW: S, SH: 1, SW: 1, PT: 0, PL: 0, DH: 1, DW: 1, PB: 0, PR: 0 };
+  const v = ctx.graph.op(v0, { opcode: Opcode.Pool, act: mode, aux: poolAux(g), shape: [C] });
+  return { kind: "row", v: ctx.graph.reshape(v, out.length ? out : [1]), shape: out };
 }
