@@ -47,12 +47,26 @@ export const OP_GATHER: u32 = 14;       // ABI 4: y[j] = x[aux[j]] (u32 indices)
 export const OP_ONE_HOT: u32 = 15;       // ABI 4: y[i·K + k] = x[i] == w[k] ? 1 : 0 (flags 1: NaN row part when none matches)
 export const OP_SVM_PROB: u32 = 17;     // ABI 4: pairwise decision values → class probabilities (Platt + coupling), w = A, b = B
 export const OP_SVM_KERNEL: u32 = 16;   // ABI 4: y[j] = K(x, w[j]), act = kernel, alpha = gamma, beta = coef0, flags = degree
+export const OP_CONV: u32 = 20;         // ABI 4: channels-last convolution, aux = geometry, w = weights, b = bias, act fused
+export const OP_POOL: u32 = 21;         // ABI 4: channels-last max/average pooling, aux = geometry, act = POOL_* mode
+export const OP_BINARY: u32 = 22;       // ABI 4: a + c or a · c of two rows, aux = arena offset of c, act fused
+export const OP_TRANSPOSE: u32 = 23;    // ABI 4: axes permuted, aux = dims and axes
+export const OP_PAD: u32 = 24;          // ABI 4: constant padding (alpha), aux = dims, pads before, output dims
 
 // Step flags.
 export const STEP_FLAG_Q8_STATIC_INPUT: u32 = 1; // DENSE_Q8: the row's scale and zero point are in aux, after the scales and row sums
 export const STEP_FLAG_Q8_I16_INPUT: u32 = 2;    // DENSE_Q8: the row is quantized to i16, symmetric (int8 weights × int16 activations)
 export const STEP_FLAG_Q8_BF16_SCALES: u32 = 4;  // DENSE_Q8 (ABI 3): the scales are bf16, u16 each, 2·nOut bytes padded to 4
 export const STEP_FLAG_Q8_NO_ROW_SUMS: u32 = 8;  // DENSE_Q8 (ABI 3): no row sums in aux (int16 rows)
+
+// CONV and BINARY step flags.
+export const STEP_FLAG_CONV_DEPTHWISE: u32 = 1; // CONV: one input and one output channel per group, weights [KH][KW][C4]
+export const BINARY_MUL: u32 = 1;               // BINARY: the product (else the sum)
+
+// POOL modes (in the act byte).
+export const POOL_MAX: u32 = 0;
+export const POOL_AVG: u32 = 1;     // divides by the taps inside the input
+export const POOL_AVG_PAD: u32 = 2; // count_include_pad: by the window clipped to the padded input
 
 // QUANTIZE modes (in the act byte).
 export const QUANT_DIVIDE: u32 = 0;

@@ -4,7 +4,7 @@
 import {
   H_N_STEPS, H_STEPS_OFFSET, H_BATCH_ROWS, H_INPUT_OFFSET, H_N_INPUT, H_OUTPUT_OFFSET, H_OUTPUT_STRIDE,
   STEP_BYTES, S_OPCODE, S_ACT, S_SRC, S_SRC_STRIDE, S_DST, S_DST_STRIDE, S_N_IN, S_N_OUT, S_W, S_B, S_ALPHA, S_BETA,
-  OP_DENSE, OP_DENSE_Q8, OP_AFFINE, OP_ACT, OP_ARGMAX, OP_NORMALIZE, OP_COPY, OP_DENSE_NARROW, OP_QUANTIZE, OP_IMPUTE, OP_TREES, OP_GATHER, OP_ONE_HOT, OP_SVM_KERNEL, OP_SVM_PROB, ACT_LOGISTIC_PAIR,
+  OP_DENSE, OP_DENSE_Q8, OP_AFFINE, OP_ACT, OP_ARGMAX, OP_NORMALIZE, OP_COPY, OP_DENSE_NARROW, OP_QUANTIZE, OP_IMPUTE, OP_TREES, OP_GATHER, OP_ONE_HOT, OP_SVM_KERNEL, OP_SVM_PROB, OP_CONV, OP_POOL, OP_BINARY, OP_TRANSPOSE, OP_PAD, ACT_LOGISTIC_PAIR,
   FLAG_CHECK_NAN, STATUS_OK, STATUS_NAN_INPUT, STATUS_BAD_OPCODE,
 } from "./abi";
 import { denseNarrowF32, narrowRowScalar, stepDense, stepDenseNarrow } from "./kernels/dense";
@@ -19,6 +19,11 @@ import { stepGather } from "./kernels/gather";
 import { stepOneHot } from "./kernels/onehot";
 import { stepSvmKernel } from "./kernels/svm";
 import { stepSvmProb } from "./kernels/svm-prob";
+import { stepConv } from "./kernels/conv";
+import { stepPool } from "./kernels/pool";
+import { stepBinary } from "./kernels/binary";
+import { stepTranspose } from "./kernels/transpose";
+import { stepPad } from "./kernels/pad";
 import { isOp } from "./config";
 
 // Where the last non-OK status came from: row of the batch, column (feature) and step index.
@@ -68,6 +73,11 @@ function exec(image: usize, arena: usize, input: usize, nRows: i32): i32 {
     else if (isOp(op, OP_ONE_HOT)) stepOneHot(s, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
     else if (isOp(op, OP_SVM_KERNEL)) stepSvmKernel(s, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
     else if (isOp(op, OP_SVM_PROB)) stepSvmProb(s, arena, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_CONV)) stepConv(s, image, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_POOL)) stepPool(s, image, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_BINARY)) stepBinary(s, arena, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_PAD)) stepPad(s, image, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_TRANSPOSE)) stepTranspose(s, image, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
     else {
       errStep = <i32>k;
       return STATUS_BAD_OPCODE;

@@ -15,3 +15,8 @@ export { oneHotF32Ref, oneHotF32 } from "./kernels/onehot";
 export { svmKernelRef, svmKernel } from "./kernels/svm";
 export { svmProbRow } from "./kernels/svm-prob";
 export { expF32, expm1F32, logF32, log1pF32 } from "./kernels/math";
+export { convF32Ref, convF32 } from "./kernels/conv";
+export { poolF32Ref, poolF32 } from "./kernels/pool";
+export { binaryF32Ref, binaryF32 } from "./kernels/binary";
+export { transposeF32 } from "./kernels/transpose";
+export { padF32 } from "./kernels/pad";

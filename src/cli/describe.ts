@@ -1,3 +1,4 @@
+import { Opcode } from "../format/abi.js";
 /** The text `inspect` and `pack` print about a model. */
 
 import type { ImageInfo, StepRecord } from "../format/types.js";
@@ -87,6 +88,24 @@ export function describeOnnx(o: ReturnType<typeof listOnnxNodes>): string {
   return lines.join("\n");
 }
 
+/**
+ * For a convolutional net: the most bytes one step holds live per row (its input, a second
+ * input, its output), the bound the arena planner works to (per row, times the block's rows).
+ */
+function describeLiveMemory(info: ImageInfo): string[] {
+  if (!info.steps.some((s) => s.opcode === Opcode.Conv || s.opcode === Opcode.Pool)) return [];
+  let most = 0,
+    at = 0;
+  info.steps.forEach((s, k) => {
+    const inPlace = s.src === s.dst;
+    const floats = s.nIn + (s.opcode === Opcode.Binary ? s.nIn : 0) + (inPlace ? 0 : s.nOut);
+    if (floats > most) [most, at] = [floats, k];
+  });
+  return [
+    `         per row: ${kb(info.arenaBytes / info.batchRows)} of arena; the largest step alone touches ${kb(4 * most)} (step ${at}: its inputs and output; a residual's input stays live across its block)`,
+  ];
+}
+
 /** A packed image: inputs, outputs, sizes, memory, quantization, steps. */
 export function describeImage(info: ImageInfo): string {
   const lines = [
@@ -99,6 +118,7 @@ export function describeImage(info: ImageInfo): string {
     ),
     `size:    image ${kb(info.imageBytes)} (weights ${kb(info.weightsBytes)}), ${info.parameterCount} parameters, quantization ${info.quantization}`,
     `memory:  arena ${kb(info.arenaBytes)} (${info.batchRows} rows per batch block); loaded: ${kb(Math.ceil(info.imageBytes / 16) * 16 + info.arenaBytes)}`,
+    ...describeLiveMemory(info),
     ...describeQuantization(info),
     ...describeProvenance(info),
     ...describeProfile(info),

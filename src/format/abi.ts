@@ -102,6 +102,30 @@ export enum Opcode {
   SvmKernel = 16,
   /** ABI 4. k class probabilities from nIn = k(k−1)/2 one-vs-one decision values: Platt (w = A, b = B) and libsvm's pairwise coupling; scratch (2k² + k) f32. */
   SvmProb = 17,
+  /** ABI 4. Channels-last convolution (1-D, 2-D, grouped, depthwise): aux = geometry (convGeometry), w = weights, b = bias, act fused. */
+  Conv = 20,
+  /** ABI 4. Channels-last max or average pooling (global too): aux = geometry (poolGeometry), act = PoolMode. */
+  Pool = 21,
+  /** ABI 4. a + c or a · c of two rows (flags BINARY_MUL), c at arena offset aux, act fused. */
+  Binary = 22,
+  /** ABI 4. The row's axes permuted (up to four dims): aux = dims and axes. */
+  Transpose = 23,
+  /** ABI 4. Constant padding (value alpha) of up to four dims: aux = dims, pads before, output dims. */
+  Pad = 24,
+}
+
+/** CONV: one input and one output channel per group; weights [KH][KW][C4]. */
+export const STEP_FLAG_CONV_DEPTHWISE = 1;
+/** BINARY: the product (else the sum). */
+export const BINARY_MUL = 1;
+
+/** POOL modes (in the act byte). */
+export enum PoolMode {
+  Max = 0,
+  /** Divides by the taps inside the input. */
+  Avg = 1,
+  /** count_include_pad: divides by the window clipped to the padded input. */
+  AvgPad = 2,
 }
 
 /** SVM_KERNEL kernels (the act byte), as ONNX-ML SVMClassifier / SVMRegressor name them. */

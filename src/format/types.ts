@@ -1,4 +1,4 @@
-import type { Act, Norm, Opcode, QuantDecision, QuantMode, SvmKernel } from "./abi.js";
+import type { Act, Norm, Opcode, PoolMode, QuantDecision, QuantMode, SvmKernel } from "./abi.js";
 import type { Provenance, ReferenceProfile } from "./profile.js";
 
 export type { ChannelProfile, Provenance, ReferenceProfile } from "./profile.js";
@@ -19,8 +19,8 @@ export interface OutputInfo {
 /** One step of the plan, as stored in the image. */
 export interface StepRecord {
   opcode: Opcode;
-  /** Activation (DENSE, DENSE_Q8, AFFINE, ACT) or norm (NORMALIZE). */
-  act: Act | Norm | QuantMode | SvmKernel;
+  /** Activation (DENSE, DENSE_Q8, AFFINE, ACT, CONV, BINARY), norm (NORMALIZE), mode (QUANTIZE, POOL), SVM kernel (SVM_KERNEL). */
+  act: Act | Norm | QuantMode | PoolMode | SvmKernel;
   /** Step flags: STEP_FLAG_Q8_STATIC_INPUT and STEP_FLAG_Q8_I16_INPUT on DENSE_Q8; 0 otherwise. */
   flags: number;
   src: number;

@@ -41,6 +41,8 @@ export interface PlannedStep extends Omit<StepRecord, "w" | "b" | "aux"> {
   w?: Tensor;
   b?: Tensor;
   aux?: Tensor;
+  /** A step with a second source (BINARY): its arena byte offset, written as aux (no tensor). */
+  auxArena?: number;
 }
 
 export interface PlannedImage {
@@ -154,7 +156,10 @@ export function writeImage(p: PlannedImage): Uint8Array {
   const weightsOffset = align(metaOffset + meta.length, WEIGHTS_ALIGN);
 
   const layout = layoutWeights(p.steps, weightsOffset);
-  const steps: StepRecord[] = p.steps.map((s, k) => ({ ...s, ...layout.offsets[k]! }));
+  const steps: StepRecord[] = p.steps.map(({ auxArena, ...s }, k) => {
+    const at = layout.offsets[k]!;
+    return { ...s, ...at, aux: auxArena ?? at.aux };
+  });
   const placed: Array<[Tensor, number]> = [];
   p.steps.forEach((s, k) => {
     for (const f of ["w", "b", "aux"] as const) if (s[f]) placed.push([s[f], layout.offsets[k]![f]]);

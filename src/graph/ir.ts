@@ -18,6 +18,7 @@ import {
   type Opcode,
   QuantMode,
 } from "../format/abi.js";
+import type { ConvGeometry } from "../plan/conv.js";
 
 export type Kind =
   | "input"
@@ -31,6 +32,8 @@ export type Kind =
   | "quantize"
   | "reshape"
   | "gather"
+  | "transpose"
+  | "conv"
   | "op";
 
 export interface IrValue {
@@ -60,8 +63,16 @@ export interface IrValue {
   quant?: { mode: QuantMode; lo: number; hi: number };
   /** gather: the source element of each output element (GATHER; passes compose and merge them). */
   index?: Int32Array;
-  /** op: the step's own fields (w and b above, in float64; act, alpha and beta as for every node). */
-  op?: { opcode: Opcode; flags: number; aux?: Uint8Array; scratchBytes: number };
+  /**
+   * op: the step's own fields (w and b above, in float64; act, alpha and beta as for every
+   * node). fuseAct: an element-wise activation after it may fold into its act byte. A second
+   * source (BINARY) is srcs[1].
+   */
+  op?: { opcode: Opcode; flags: number; aux?: Uint8Array; scratchBytes: number; fuseAct?: boolean };
+  /** transpose: the source's dims and, per output axis, the source axis it takes (canonical: no 1s, no runs). */
+  perm?: { dims: number[]; axes: number[] };
+  /** conv: the geometry (channels-last rows); w is ONNX's [M][C/G][KH][KW] and b [M], kept so a batch norm folds in. */
+  conv?: ConvGeometry;
   /** The name errors use for this step ("layers[2]", "scaler"); the planner's default otherwise. */
   where?: string;
   /** Set when a pass replaced this node by another. */
@@ -84,6 +95,10 @@ export interface OpStep {
   /** The result's feature dims. */
   shape: readonly number[];
   where?: string;
+  /** A second source of x's width (BINARY). */
+  src2?: IrValue;
+  /** An element-wise activation after this step may fuse into it. */
+  fuseAct?: boolean;
 }
 
 const prod = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
@@ -288,13 +303,13 @@ export class Graph {
     return this.add({
       kind: "op",
       shape,
-      srcs: [x],
+      srcs: step.src2 ? [x, step.src2] : [x],
       w,
       b,
       act: act as Act,
       alpha,
       beta,
-      op: { opcode, flags, aux, scratchBytes },
+      op: { opcode, flags, aux, scratchBytes, fuseAct: step.fuseAct },
       where,
     });
   }
@@ -306,12 +321,73 @@ export class Graph {
     return this.add({ kind: "gather", shape, srcs: [x], index });
   }
 
+  /**
+   * A convolution on a channels-last row [H][W][C] to [OH][OW][M]: w is ONNX's
+   * [M][C/G][KH][KW], b [M]. The passes may fold an activation or a per-channel affine into it.
+   */
+  conv(x: IrValue, g: ConvGeometry, w: Float64Array, b: Float64Array, where?: string): IrValue {
+    if (x.width !== g.C * g.H * g.W || w.length !== g.M * (g.C / g.G) * g.KH * g.KW || b.length !== g.M)
+      throw new Error(`internal: conv of ${w.length} weights on a row of ${x.width}`);
+    return this.add({ kind: "conv", shape: [g.OH, g.OW, g.M], srcs: [x], w, b, conv: g, where });
+  }
+
+  /**
+   * The row's axes permuted: `dims` are x's elements as a tensor, axes[k] the dim that output
+   * axis k takes. Canonical (dims of 1 dropped, runs of axes merged); none left: a view.
+   */
+  transpose(x: IrValue, dims: readonly number[], axes: readonly number[]): IrValue {
+    if (prod(dims) !== x.width || [...axes].sort().join() !== dims.map((_, k) => k).join())
+      throw new Error(`internal: transpose [${axes}] of [${dims}] on a row of ${x.width}`);
+    const perm = canonicalPerm(dims, axes);
+    const shape = axes.map((a) => dims[a]!);
+    if (perm.axes.length <= 1) return this.reshape(x, shape);
+    return this.add({ kind: "transpose", shape, srcs: [x], perm });
+  }
+
   /** The same elements under another shape: a view, no step (the passes forward it to its source). */
   reshape(x: IrValue, shape: readonly number[]): IrValue {
     if (prod(shape) !== x.width) throw new Error(`internal: reshape of ${x.width} elements to [${shape}]`);
     if (shape.length === x.shape.length && shape.every((d, k) => d === x.shape[k])) return x;
     return this.add({ kind: "reshape", shape, srcs: [x] });
   }
+}
+
+/** A permutation with its dims of 1 dropped and each run of consecutive axes merged into one. */
+export function canonicalPerm(dims: readonly number[], axes: readonly number[]): { dims: number[]; axes: number[] } {
+  const kept = dims.map((d, k) => (d === 1 ? -1 : k)).filter((k) => k >= 0);
+  const d = kept.map((k) => dims[k]!);
+  const a = axes.filter((x) => dims[x] !== 1).map((x) => kept.indexOf(x));
+  for (let k = 0; k + 1 < a.length; ) {
+    if (a[k + 1] !== a[k]! + 1) {
+      k++;
+      continue;
+    }
+    const at = a[k]!;
+    d.splice(at, 2, d[at]! * d[at + 1]!);
+    a.splice(k + 1, 1);
+    for (let j = 0; j < a.length; j++) if (a[j]! > at) a[j] = a[j]! - 1;
+  }
+  return { dims: d, axes: a };
+}
+
+/** For each element of a transpose's result, the index of the source element it copies. */
+export function permSource(p: { dims: readonly number[]; axes: readonly number[] }): Int32Array {
+  const { dims, axes } = p;
+  const n = prod(dims);
+  const strides = dims.map((_, k) => prod(dims.slice(k + 1)));
+  const outDims = axes.map((a) => dims[a]!);
+  const src = new Int32Array(n);
+  const idx = new Array<number>(outDims.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let off = 0;
+    for (let k = 0; k < idx.length; k++) off += idx[k]! * strides[axes[k]!]!;
+    src[i] = off;
+    for (let k = idx.length - 1; k >= 0; k--) {
+      if (++idx[k]! < outDims[k]!) break;
+      idx[k] = 0;
+    }
+  }
+  return src;
 }
 
 /** The node that stands for `v` once the passes replaced it. */

@@ -13,6 +13,7 @@
 
 import { Act, Norm } from "../format/abi.js";
 import { type Graph, type IrValue, liveNodes, resolve } from "./ir.js";
+import { layoutStep } from "./layout.js";
 
 export interface PassOptions {
   /**
@@ -64,6 +65,7 @@ function step(n: IrValue, only: (v: IrValue) => boolean, foldIntoDense: boolean)
   if (n.kind === "gather" || n.kind === "concat") {
     if (gatherStep(n)) return true;
   }
+  if (layoutStep(n, only)) return true;
   if (!src || src.kind === "input" || !only(src) || src.act !== Act.None) return false;
   if (n.kind === "affine" && src.kind === "dense_q8" && src.b!.every((v) => v === 0) && n.w!.every((v) => v === 1)) {
     // Add of the bias after the int8 product: y = acc·scale + b is what the kernel computes.

@@ -8,6 +8,7 @@ import { ModelSpecError, SizeLimitError } from "../errors.js";
 import { Header, Opcode } from "../format/abi.js";
 import type { Label } from "../format/types.js";
 import { type ModelMeta, PlanBuilder, type Value } from "../plan/builder.js";
+import { packConv, transposeAux } from "../plan/conv.js";
 import { buildQuantized, type QuantizeOptions } from "../plan/int8.js";
 import { type Graph, type IrValue, liveNodes, resolve } from "./ir.js";
 import { optimize } from "./passes.js";
@@ -105,6 +106,12 @@ function step(
         aux: new Uint8Array(Uint32Array.from(n.index!).buffer),
         nOut: n.width,
       });
+    case "transpose":
+      return plan.op(x, { opcode: Opcode.Transpose, aux: transposeAux(n.perm!.dims, n.perm!.axes), nOut: n.width });
+    case "conv": {
+      const p = packConv(n.conv!, f32(n.w!, `${at}.weights`), f32(n.b!, `${at}.bias`), at);
+      return plan.op(x, { opcode: Opcode.Conv, act: n.act, alpha: n.alpha, beta: n.beta, ...p, nOut: n.width });
+    }
     case "op": {
       const { opcode, flags, aux, scratchBytes } = n.op!;
       const w = n.w && f32(n.w, `${at}.w`),
@@ -120,6 +127,7 @@ function step(
         flags,
         scratchBytes,
         nOut: n.width,
+        src2: srcs[1],
       });
     }
     default:

@@ -9,7 +9,7 @@
  * columns are the features in order (a header line is then skipped). CSV is parsed line by line
  * (CsvRowParser), so any size streams in bounded memory; a quoted cell cannot span lines.
  *
- * JSON: an array of rows (arrays of numbers, or objects keyed by feature name, every feature and
+ * JSON: an array of rows (arrays of numbers, nested arrays read row-major, or objects keyed by feature name, every feature and
  * no other key), or `{ "rows": [...] }`; parsed whole.
  *
  * One number grammar for both: JSON's number syntax plus a leading "+", in a CSV cell or a JSON
@@ -314,8 +314,10 @@ export function parseJsonRows(text: string, shape: RowShape, options: RowOptions
     options.float64 ? new Float64Array(data.length * nIn) : new Float32Array(data.length * nIn)
   ) as Float32Array;
   const names = shape.featureNames;
-  data.forEach((row: unknown, k) => {
+  data.forEach((given: unknown, k) => {
     const r = k + 1;
+    // An image row as nested arrays ([C][H][W], a tensor's rows as numpy's tolist() gives them): row-major.
+    const row = Array.isArray(given) && given.some(Array.isArray) ? (given.flat(Infinity) as unknown[]) : given;
     if (Array.isArray(row)) {
       if (row.length !== nIn) throw new RowInputError(s, { row: r }, `${row.length} values; the model takes ${nIn}`);
       for (let i = 0; i < nIn; i++) values[k * nIn + i] = jsonValue(row[i], s, place(shape, r, i));

@@ -10,9 +10,9 @@ import type { Label } from "../format/types.js";
 import { Graph, graphLimits } from "../graph/ir.js";
 import { graphToImage } from "../graph/to-plan.js";
 import type { PackOptions } from "../pack.js";
+import { fromSklearn, isSklearnDump, sklearnPath } from "./sklearn.js";
 import { isSklearnTrees, packSklearnTrees } from "./sklearn-trees.js";
 import { isXgboostModel, packXgboost } from "./xgboost.js";
-import { fromSklearn, isSklearnDump, sklearnPath } from "./sklearn.js";
 
 export interface JsonScaler {
   /** StandardScaler.mean_: subtracted first. */

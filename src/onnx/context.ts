@@ -22,6 +22,14 @@ export type RowSym = {
   index?: boolean;
   /** Integer values held exactly in f32 (a uint8/int8/int32 tensor): its ONNX data type. */
   int?: number;
+  /**
+   * Channels-last: `shape` is ONNX's [C, ...spatial], the elements lie as [...spatial, C]
+   * (the layout the convolution kernels run on). Only the layout-aware lowerings see such a
+   * row (rowAny); row() gives every other one the ONNX order (a transpose the passes fold).
+   */
+  hwc?: boolean;
+  /** The result of a zero Pad of the spatial axes of `x`: a Conv or AveragePool after it takes the pads instead. */
+  padded?: { x: RowSym; pads: number[] };
 };
 /** A constant that a DequantizeLinear produced: its integer values and parameters are kept for int8 layers. */
 export interface QuantConst {
@@ -85,6 +93,8 @@ export class OnnxContext {
   opset = 0;
   readonly batched: boolean;
   private readonly materialized = new Map<string, RowSym>();
+  private readonly planarOf = new Map<number, RowSym>();
+  private readonly hwcOf = new Map<number, RowSym>();
   /** Weights the block-diagonal MatMuls expanded so far (src/onnx/ops/dense.ts). */
   expandedWeights = 0;
 
@@ -259,11 +269,16 @@ export class OnnxContext {
   plain(i: number): RowSym | Extract<Sym, { kind: "const" }> {
     const s = this.sym(i)!;
     if (s.kind !== "const" && s.kind !== "row") this.refuse(`internal: input ${i} is a quantized intermediate`);
-    return s;
+    return s.kind === "row" ? this.planar(s) : s;
   }
 
-  /** A float row operand (an integer row only where the operator allows it). */
+  /** A float row operand in ONNX's element order (an integer row only where the operator allows it). */
   row(i: number, allowInt = false): RowSym {
+    return this.planar(this.rowAny(i, allowInt));
+  }
+
+  /** A float row operand in whichever layout it has (channels-last, `hwc`, or ONNX's). */
+  rowAny(i: number, allowInt = false): RowSym {
     const s = this.sym(i)!;
     if (s.kind !== "row") this.refuse(`input ${i} must depend on the model input (a constant here is not supported)`);
     if (s.int !== undefined && !allowInt)
@@ -271,6 +286,40 @@ export class OnnxContext {
         `input ${i} is an integer tensor (${DATA_TYPE_NAMES[s.int] ?? s.int}); this operator is supported on float rows only`,
       );
     return s;
+  }
+
+  /** The row in ONNX's element order: a channels-last row transposed back (cached per value). */
+  planar(r: RowSym): RowSym {
+    if (!r.hwc) return r;
+    const done = this.planarOf.get(r.v.id);
+    if (done) return done;
+    const [C, ...sp] = r.shape as [number, ...number[]];
+    const v = this.graph.transpose(r.v, [prod(sp), C], [1, 0]);
+    const out: RowSym = { ...r, v, hwc: undefined };
+    this.planarOf.set(r.v.id, out);
+    return out;
+  }
+
+  /** Per-element values in ONNX's order, laid out as the row `x` is (channels-last for an hwc row). */
+  inLayout(x: RowSym, values: Float64Array): Float64Array {
+    if (!x.hwc) return values;
+    const C = x.shape[0]!,
+      S = values.length / C;
+    const out = new Float64Array(values.length);
+    for (let c = 0; c < C; c++) for (let j = 0; j < S; j++) out[j * C + c] = values[c * S + j]!;
+    return out;
+  }
+
+  /** The row channels-last ([C, ...spatial] laid out as [...spatial, C]), cached per value. */
+  channelsLast(r: RowSym): RowSym {
+    if (r.hwc) return r;
+    const done = this.hwcOf.get(r.v.id);
+    if (done) return done;
+    const [C, ...sp] = r.shape as [number, ...number[]];
+    const v = this.graph.transpose(r.v, [C, prod(sp)], [1, 0]);
+    const out: RowSym = { ...r, v, hwc: true };
+    this.hwcOf.set(r.v.id, out);
+    return out;
   }
 
   /** The tensor as a row value, computed by QUANTIZE / AFFINE steps; refused inside an unfinished pattern. */

@@ -68,6 +68,7 @@ function writeImage(ctx: OnnxContext): Uint8Array {
     if (s.kind === "const")
       throw new ModelSpecError(`outputs.${o.name}`, "a constant output (it does not depend on the input)");
     if (s.kind !== "row") s = ctx.materialize(o.name, s, `graph output ${JSON.stringify(o.name)}`);
+    s = ctx.planar(s);
     return { name: o.name, v: s.v, labels: s.labels };
   });
   return graphToImage(

@@ -4,16 +4,21 @@
  * (src/ops/<family>.ts), one line here, its kernel and one line in assembly/run.ts.
  */
 import type { StepRecord } from "../format/types.js";
+import { binary } from "./binary.js";
+import { conv } from "./conv.js";
 import { dense, denseNarrow } from "./dense.js";
 import { denseQ8 } from "./dense-q8.js";
 import { act, affine } from "./elementwise.js";
 import { gather } from "./gather.js";
 import { impute } from "./impute.js";
 import { oneHot } from "./onehot.js";
+import { pad } from "./pad.js";
+import { pool } from "./pool.js";
 import { quantize } from "./quantize.js";
 import { argmax, copy, normalize } from "./reduce.js";
 import type { OpSpec, StepHead } from "./spec.js";
 import { svmKernel, svmProb } from "./svm.js";
+import { transpose } from "./transpose.js";
 import { trees } from "./trees.js";
 
 export type { ActByte, OpSpec, StepBounds, StepFieldName, StepHead } from "./spec.js";
@@ -36,6 +41,11 @@ export const OPS: ReadonlyMap<number, OpSpec> = new Map(
     oneHot,
     svmKernel,
     svmProb,
+    conv,
+    pool,
+    binary,
+    transpose,
+    pad,
   ].map((o) => [o.opcode, o]),
 );
 

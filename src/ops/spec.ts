@@ -53,6 +53,10 @@ export interface StepBounds {
   weightsOffset: number;
   imageBytes: number;
   arenaBytes: number;
+  /** Rows per block, and the input rows [inputOffset, inputEnd): for a step with a second source (BINARY). */
+  batchRows?: number;
+  inputOffset?: number;
+  inputEnd?: number;
 }
 
 /** A step field or "shape" (the record as a whole). */

@@ -28,6 +28,8 @@ export interface ArenaStep {
   opcode: Opcode;
   act: number;
   src: Value;
+  /** A second source (BINARY), read at its own offset, `width` floats apart. */
+  src2?: Value;
   dst: Value;
   /** Scratch bytes per step (not per row); 0 when the step needs none. */
   scratchBytes: number;
@@ -107,7 +109,10 @@ function lifetimes(
   batchRows: number,
 ): { buffers: Buffer[]; group: Map<number, number>; scratch: number[] } {
   const lastUse = new Map<number, number>();
-  steps.forEach((step, k) => lastUse.set(step.src.id, k));
+  steps.forEach((step, k) => {
+    lastUse.set(step.src.id, k);
+    if (step.src2) lastUse.set(step.src2.id, k);
+  });
   const group = new Map<number, number>(); // value id → buffer index
   const buffers: Buffer[] = [];
   steps.forEach((step, k) => {
@@ -116,7 +121,8 @@ function lifetimes(
       opRunsInPlace({ opcode: step.opcode, act: step.act, flags: 0 }) &&
       !fixed.has(step.src.id) &&
       lastUse.get(step.src.id) === k &&
-      step.src.width === step.dst.width;
+      step.src.width === step.dst.width &&
+      step.src2?.id !== step.src.id;
     if (inPlace) {
       const g = group.get(step.src.id)!;
       group.set(step.dst.id, g);

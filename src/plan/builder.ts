@@ -25,6 +25,8 @@ interface Op {
   act: Act | Norm | QuantMode;
   flags: number;
   src: Value;
+  /** BINARY's second source: an intermediate value (never the input or an output row). */
+  src2?: Value;
   dst: Value;
   w?: Tensor;
   b?: Tensor;
@@ -101,6 +103,8 @@ export interface GenericStep {
   scratchBytes?: number;
   /** Floats out per row. */
   nOut: number;
+  /** A second source of x's width (BINARY: commutative, so the model input goes first). */
+  src2?: Value;
   where?: string;
 }
 
@@ -437,7 +441,27 @@ export class PlanBuilder {
     if (!(Number.isInteger(step.nOut) && step.nOut >= 1))
       throw new ModelSpecError(step.where ?? opName(step.opcode), `${step.nOut} outputs: need a positive integer`);
     const { opcode, act = 0, alpha = 0, beta = 0, w, b, aux, flags = 0, scratchBytes = 0 } = step;
-    return this.push({ opcode, act, alpha, beta, w, b, aux, flags, scratchBytes, src: x, dst: this.value(step.nOut) });
+    let src2 = step.src2;
+    if (src2) {
+      if (src2.width !== x.width) throw new Error(`internal: second source of ${src2.width} for a row of ${x.width}`);
+      // runBatch reads the input rows where they lie: only src may be the input.
+      if (src2.id === 0) [x, src2] = [src2, x];
+      if (src2.id === 0) src2 = this.push({ opcode: Opcode.Copy, act: 0, src: src2, dst: this.value(src2.width) });
+    }
+    return this.push({
+      opcode,
+      act,
+      alpha,
+      beta,
+      w,
+      b,
+      aux,
+      flags,
+      scratchBytes,
+      src: x,
+      src2,
+      dst: this.value(step.nOut),
+    });
   }
 
   /** Names a value as a model output; outputs appear in the output row in the order they are named. */
@@ -505,6 +529,7 @@ export class PlanBuilder {
         w: op.w,
         b: op.b,
         aux: op.aux,
+        ...(op.src2 ? { auxArena: arena.where.get(op.src2.id)!.offset } : {}),
         scratch: arena.scratch[k]!,
         alpha: op.alpha,
         beta: op.beta,
@@ -547,6 +572,24 @@ export class PlanBuilder {
       }
       outputOf.set(o.value.id, i);
     });
+    // A second source named as an output lives in the output row (another stride): read a copy.
+    for (let k = 0; k < ops.length; k++) {
+      const op = ops[k]!;
+      if (!op.src2 || !outputOf.has(op.src2.id)) continue;
+      const copy = this.value(op.src2.width);
+      ops.splice(k, 0, {
+        opcode: Opcode.Copy,
+        act: 0,
+        src: op.src2,
+        dst: copy,
+        alpha: 0,
+        beta: 0,
+        scratchBytes: 0,
+        dstCol: 0,
+        flags: 0,
+      });
+      ops[++k] = { ...op, src2: copy };
+    }
     // Drop steps whose results nothing reads (dead code), back to front.
     const live = new Set<number>(named.map((o) => o.value.id));
     const kept: Op[] = [];
@@ -555,6 +598,7 @@ export class PlanBuilder {
       if (live.has(op.dst.id)) {
         kept.unshift(op);
         live.add(op.src.id);
+        if (op.src2) live.add(op.src2.id);
       }
     }
     return { kept, named };

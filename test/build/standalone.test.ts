@@ -25,6 +25,8 @@ const fixtures = [
   "skl_scaler_lr_iris",
   "torch_bn_tanh_sigmoid_bc_op17",
   "skl_linreg_diabetes_2targets",
+  "torch_conv_resnet_digits",
+  "torch_conv1d_signal",
 ];
 const fixtureDir = new URL("../fixtures/onnx/", import.meta.url);
 /** Model.predict on the same build, row by row: the bits a standalone module must reproduce. */

@@ -285,15 +285,15 @@ describe("ONNX through the CLI", () => {
     writeFileSync(
       file,
       onnxModel({
-        nodes: [{ op: "Conv", name: "conv1", inputs: ["x", "W"], outputs: ["y"] }],
+        nodes: [{ op: "ConvTranspose", name: "conv1", inputs: ["x", "W"], outputs: ["y"] }],
         outputs: ["y"],
         initializers: { W: { dims: [1], data: [1] } },
       }),
     );
     const r = await cli(["inspect", file]);
     expect(r.code).toBe(2);
-    expect(r.out).toMatch(/NO\s+Conv\s+conv1: operator not supported/);
-    expect(r.err).toMatch(/^error\[E_UNSUPPORTED\]: node "conv1" \(ai\.onnx::Conv, opset 13\)/);
+    expect(r.out).toMatch(/NO\s+ConvTranspose\s+conv1: operator not supported/);
+    expect(r.err).toMatch(/^error\[E_UNSUPPORTED\]: node "conv1" \(ai\.onnx::ConvTranspose, opset 13\)/);
   });
 });
 

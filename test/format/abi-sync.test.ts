@@ -4,12 +4,15 @@ import { describe, expect, it } from "vitest";
 import {
   ABI_VERSION,
   Act,
+  BINARY_MUL,
   FLAG_CHECK_NAN,
   Header,
   Norm,
   Opcode,
+  PoolMode,
   QuantMode,
   STEP_BYTES,
+  STEP_FLAG_CONV_DEPTHWISE,
   STEP_FLAG_Q8_BF16_SCALES,
   STEP_FLAG_Q8_I16_INPUT,
   STEP_FLAG_Q8_NO_ROW_SUMS,
@@ -32,6 +35,8 @@ describe("assembly/abi.ts agrees with src/format/abi.ts", () => {
     expect(constants.get("STEP_FLAG_Q8_I16_INPUT")).toBe(STEP_FLAG_Q8_I16_INPUT);
     expect(constants.get("STEP_FLAG_Q8_BF16_SCALES")).toBe(STEP_FLAG_Q8_BF16_SCALES);
     expect(constants.get("STEP_FLAG_Q8_NO_ROW_SUMS")).toBe(STEP_FLAG_Q8_NO_ROW_SUMS);
+    expect(constants.get("STEP_FLAG_CONV_DEPTHWISE")).toBe(STEP_FLAG_CONV_DEPTHWISE);
+    expect(constants.get("BINARY_MUL")).toBe(BINARY_MUL);
   });
   it("header offsets the interpreter reads", () => {
     const pairs: Array<[string, number]> = [
@@ -57,6 +62,7 @@ describe("assembly/abi.ts agrees with src/format/abi.ts", () => {
       ["NORM", Norm],
       ["STATUS", Status],
       ["QUANT", QuantMode],
+      ["POOL", PoolMode],
     ];
     for (const [prefix, e] of enums) {
       for (const [name, v] of Object.entries(e)) {

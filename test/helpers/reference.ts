@@ -101,3 +101,82 @@ export function denseErrorBound(
   }
   return bound;
 }
+
+/** One spatial axis of an ONNX window: input size, kernel, stride, dilation, pads before and after. */
+export interface WindowAxis {
+  size: number;
+  k: number;
+  s: number;
+  d: number;
+  pb: number;
+  pe: number;
+  out: number;
+}
+
+/** ONNX Conv on one NCHW (or NCL) image, from the operator's definition; W is [M][C/G][...k]. */
+export function convRef(
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  b: ArrayLike<number>,
+  C: number,
+  M: number,
+  G: number,
+  axes: WindowAxis[],
+): Float64Array {
+  const [ah, aw] = axes.length === 1 ? [{ size: 1, k: 1, s: 1, d: 1, pb: 0, pe: 0, out: 1 }, axes[0]!] : axes;
+  const Cg = C / G,
+    Mg = M / G;
+  const y = new Float64Array(M * ah!.out * aw!.out);
+  for (let m = 0; m < M; m++) {
+    const g = Math.floor(m / Mg);
+    for (let oh = 0; oh < ah!.out; oh++)
+      for (let ow = 0; ow < aw!.out; ow++) {
+        let acc = b[m]!;
+        for (let ci = 0; ci < Cg; ci++)
+          for (let kh = 0; kh < ah!.k; kh++)
+            for (let kw = 0; kw < aw!.k; kw++) {
+              const ih = oh * ah!.s - ah!.pb + kh * ah!.d,
+                iw = ow * aw!.s - aw!.pb + kw * aw!.d;
+              if (ih < 0 || ih >= ah!.size || iw < 0 || iw >= aw!.size) continue;
+              const xv = x[((g * Cg + ci) * ah!.size + ih) * aw!.size + iw]!;
+              acc += xv * w[((m * Cg + ci) * ah!.k + kh) * aw!.k + kw]!;
+            }
+        y[(m * ah!.out + oh) * aw!.out + ow] = acc;
+      }
+  }
+  return y;
+}
+
+/**
+ * ONNX MaxPool / AveragePool on one NCHW (or NCL) image: windows clipped to the input; an
+ * average divides by the taps inside the input, or (countPad) inside the padded input.
+ */
+export function poolRef(
+  x: ArrayLike<number>,
+  C: number,
+  axes: WindowAxis[],
+  mode: "max" | "avg" | "avgPad",
+): Float64Array {
+  const [ah, aw] = axes.length === 1 ? [{ size: 1, k: 1, s: 1, d: 1, pb: 0, pe: 0, out: 1 }, axes[0]!] : axes;
+  const y = new Float64Array(C * ah!.out * aw!.out);
+  for (let c = 0; c < C; c++)
+    for (let oh = 0; oh < ah!.out; oh++)
+      for (let ow = 0; ow < aw!.out; ow++) {
+        let acc = mode === "max" ? -Infinity : 0,
+          n = 0,
+          nPad = 0;
+        for (let kh = 0; kh < ah!.k; kh++)
+          for (let kw = 0; kw < aw!.k; kw++) {
+            const ih = oh * ah!.s - ah!.pb + kh * ah!.d,
+              iw = ow * aw!.s - aw!.pb + kw * aw!.d;
+            const inPadded = ih >= -ah!.pb && ih < ah!.size + ah!.pe && iw >= -aw!.pb && iw < aw!.size + aw!.pe;
+            if (inPadded) nPad++;
+            if (ih < 0 || ih >= ah!.size || iw < 0 || iw >= aw!.size) continue;
+            const v = x[(c * ah!.size + ih) * aw!.size + iw]!;
+            acc = mode === "max" ? Math.max(acc, v) : acc + v;
+            n++;
+          }
+        y[(c * ah!.out + oh) * aw!.out + ow] = mode === "max" ? acc : acc / (mode === "avg" ? n : nPad);
+      }
+  return y;
+}

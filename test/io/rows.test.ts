@@ -142,3 +142,27 @@ describe("streaming", () => {
     expect(refusal(() => p.push("1".repeat(2 << 20))).message).toMatch(/^rows header: a line longer than/);
   });
 });
+
+describe("JSON rows as nested arrays", () => {
+  it("reads an image row ([C][H][W]) row-major, and refuses one of the wrong size by its count", () => {
+    const shape = { inputLength: 8 };
+    const rows = parseJsonRows(
+      JSON.stringify([
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          [
+            [5, 6],
+            [7, 8],
+          ],
+        ],
+        [1, 2, 3, 4, 5, 6, 7, 8],
+      ]),
+      shape,
+    );
+    expect(Array.from(rows.values)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(() => parseJsonRows(JSON.stringify([[[1, 2], [3]]]), shape)).toThrow(/row 1: 3 values; the model takes 8/);
+  });
+});

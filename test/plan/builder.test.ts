@@ -98,3 +98,50 @@ describe("weights", () => {
     }
   });
 });
+
+describe("a step with a second source (BINARY)", () => {
+  const m = { producer: "test", kind: "test" };
+  const eye = (n: number) => Float32Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0));
+  const zeros = (n: number) => new Float32Array(n);
+
+  it("keeps its second source live until it runs: no step in between writes over it", () => {
+    const g = new PlanBuilder(8, m);
+    const a = g.dense(g.input, eye(8), zeros(8), Act.Relu);
+    const b = g.dense(a, eye(8), zeros(8));
+    const c = g.dense(b, eye(8), zeros(8));
+    const y = g.op(c, { opcode: Opcode.Binary, src2: a, nOut: 8 });
+    g.output("y", g.dense(y, eye(8), zeros(8)));
+    const plan = g.plan({ batchRows: 1 });
+    const at = plan.steps[3]!;
+    expect(at.opcode).toBe(Opcode.Binary);
+    const skip = (at as { auxArena?: number }).auxArena!;
+    expect(skip).toBe(plan.steps[0]!.dst); // a's rows
+    for (const s of plan.steps.slice(1, 3)) expect(s.dst + 32 <= skip || skip + 32 <= s.dst).toBe(true);
+    const model = Model.load(g.build({ batchRows: 1 }));
+    expect(Array.from(model.predict(Float32Array.of(1, -2, 3, -4, 5, -6, 7, -8)))).toEqual([2, 0, 6, 0, 10, 0, 14, 0]); // relu(x) twice;
+  });
+
+  it("the model input as the second source is swapped to be the first (runBatch reads it where it lies)", () => {
+    const g = new PlanBuilder(4, m);
+    const a = g.dense(g.input, eye(4), Float32Array.of(1, 1, 1, 1));
+    g.output("y", g.op(a, { opcode: Opcode.Binary, src2: g.input, nOut: 4 }));
+    const s = g.plan({ batchRows: 2 }).steps[1]!;
+    expect([s.src, (s as { auxArena?: number }).auxArena]).toEqual([0, g.plan({ batchRows: 2 }).steps[0]!.dst]);
+    const model = Model.load(g.build({ batchRows: 2 }));
+    expect(Array.from(model.predictBatch(Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8), 2))).toEqual([
+      3, 5, 7, 9, 11, 13, 15, 17,
+    ]);
+  });
+
+  it("a second source that is also a named output is read through a copy (the output row has another stride)", () => {
+    const g = new PlanBuilder(4, m);
+    const a = g.dense(g.input, eye(4), zeros(4));
+    const b = g.dense(g.input, eye(4), Float32Array.of(1, 2, 3, 4));
+    g.output("a", a);
+    g.output("y", g.op(b, { opcode: Opcode.Binary, src2: a, nOut: 4 }));
+    const plan = g.plan({ batchRows: 2 });
+    expect(plan.steps.map((s) => s.opcode)).toContain(Opcode.Copy);
+    const model = Model.load(g.build({ batchRows: 2 }));
+    expect(Array.from(model.predict(Float32Array.of(1, 2, 3, 4)))).toEqual([1, 2, 3, 4, 3, 6, 9, 12]);
+  });
+});

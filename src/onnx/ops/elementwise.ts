@@ -8,6 +8,7 @@ import { Act } from "../../format/abi.js";
 import { type ConstSym, FLOATS, INTS, type OnnxContext, prod, QTYPES, type RowSym, type Sym } from "../context.js";
 import { DATA_TYPE_NAMES, DataType, type OnnxNode, type Tensor } from "../decode.js";
 import type { OnnxOpRegistry } from "../registry.js";
+import { binaryRows } from "./binary.js";
 import { mulTakesQuantized, quantMul } from "./quant.js";
 
 const ACTS: Record<string, { act: Act; sinceOpset: number; alpha?: number; beta?: number }> = {
@@ -50,16 +51,17 @@ export function register(reg: OnnxOpRegistry): void {
   reg.add({ ...e, opType: "Dropout", sinceOpset: 1, lower: (ctx, n) => [dropout(ctx, n)] });
 }
 
+// Element-wise: the row keeps its layout (channels-last inside a convolutional net).
 function activation(ctx: OnnxContext, a: (typeof ACTS)[string]): Sym {
-  const x = ctx.row(0);
+  const x = ctx.rowAny(0);
   const alpha = a.alpha === undefined ? 0 : ctx.attr("alpha", a.alpha);
   const beta = a.beta === undefined ? 0 : ctx.attr("beta", a.beta);
-  return { kind: "row", v: ctx.graph.act(x.v, a.act, alpha, beta), shape: x.shape };
+  return { kind: "row", v: ctx.graph.act(x.v, a.act, alpha, beta), shape: x.shape, ...(x.hwc ? { hwc: true } : {}) };
 }
 
 /** Clip as an activation, alpha = min and beta = max: attributes up to opset 10, constant inputs from 11. */
 function clip(ctx: OnnxContext): Sym {
-  const x = ctx.row(0);
+  const x = ctx.rowAny(0);
   const bound = (i: number, name: "min" | "max", fallback: number): number => {
     if (ctx.opset < 11) return ctx.attr(name, fallback);
     if (!ctx.sym(i, true)) return fallback; // absent or ""
@@ -72,7 +74,8 @@ function clip(ctx: OnnxContext): Sym {
     hi = bound(2, "max", FLT_MAX);
   if (Number.isNaN(lo) || Number.isNaN(hi)) ctx.refuse(`a NaN bound (min ${lo}, max ${hi}) is not supported`);
   // The kernel compares in f32: the bounds as f32 (a double model's rows are computed in f32 too).
-  return { kind: "row", v: ctx.graph.act(x.v, Act.Clip, Math.fround(lo), Math.fround(hi)), shape: x.shape };
+  const v = ctx.graph.act(x.v, Act.Clip, Math.fround(lo), Math.fround(hi));
+  return { kind: "row", v, shape: x.shape, ...(x.hwc ? { hwc: true } : {}) };
 }
 
 function dropout(ctx: OnnxContext, n: OnnxNode): Sym | undefined {
@@ -94,6 +97,8 @@ function arith(ctx: OnnxContext): Sym {
     const q = quantMul(ctx, ctx.sym(0)!, ctx.sym(1)!);
     if (q) return q;
   }
+  const two = binaryRows(ctx);
+  if (two) return two;
   const x = ctx.plain(0),
     y = ctx.plain(1);
   if ((x.kind === "row" && x.int !== undefined) || (y.kind === "row" && y.int !== undefined))
@@ -124,6 +129,12 @@ function arith(ctx: OnnxContext): Sym {
     s = cv.map((v) => 1 / v);
     t = new Float64Array(n);
   }
+  // A channels-last row keeps its layout: the constants are laid out as it is.
+  const raw = ctx.sym(rowFirst ? 0 : 1) as RowSym;
+  if (raw.hwc) {
+    const v = ctx.graph.affine(raw.v, ctx.inLayout(raw, s), ctx.inLayout(raw, t));
+    return { kind: "row", v, shape: raw.shape, hwc: true };
+  }
   return { kind: "row", v: ctx.graph.affine(r.v, s, t), shape: r.shape, labels: r.labels, index: r.index };
 }
 
@@ -145,7 +156,7 @@ function foldConst(ctx: OnnxContext, a: Tensor, b: Tensor): Tensor {
 }
 
 function batchNorm(ctx: OnnxContext): Sym {
-  const x = ctx.row(0);
+  const x = ctx.rowAny(0);
   if (ctx.attr("training_mode", 0) !== 0) ctx.refuse("training_mode = 1 is not supported (inference only)");
   if (ctx.node.outputs.length > 1 && ctx.node.outputs.slice(1).some(Boolean))
     ctx.refuse("running statistics outputs are for training only");
@@ -166,7 +177,8 @@ function batchNorm(ctx: OnnxContext): Sym {
       t[ch * inner + j] = bias![ch]! - mean![ch]! * k;
     }
   }
-  return { kind: "row", v: ctx.graph.affine(x.v, s, t), shape: x.shape };
+  const v = ctx.graph.affine(x.v, ctx.inLayout(x, s), ctx.inLayout(x, t));
+  return { kind: "row", v, shape: x.shape, ...(x.hwc ? { hwc: true } : {}) };
 }
 
 function cast(ctx: OnnxContext): Sym {

@@ -1,6 +1,7 @@
 /** Every ONNX operator family, registered once: a new family is a file and one line here. */
 
 import { OnnxOpRegistry } from "../registry.js";
+import * as conv from "./conv.js";
 import * as dense from "./dense.js";
 import * as elementwise from "./elementwise.js";
 import * as imputer from "./imputer.js";
@@ -8,9 +9,11 @@ import * as ml from "./ml.js";
 import * as mlTreeEnsemble from "./ml-tree-ensemble.js";
 import * as mlTrees from "./ml-trees.js";
 import * as pipeline from "./pipeline.js";
+import * as pool from "./pool.js";
 import * as quant from "./quant.js";
 import * as reduce from "./reduce.js";
 import * as shape from "./shape.js";
+import * as shapeFold from "./shape-fold.js";
 import * as svm from "./svm.js";
 
 export const ONNX_OPS = new OnnxOpRegistry();
@@ -25,3 +28,6 @@ mlTrees.register(ONNX_OPS);
 mlTreeEnsemble.register(ONNX_OPS);
 pipeline.register(ONNX_OPS);
 svm.register(ONNX_OPS);
+conv.register(ONNX_OPS);
+pool.register(ONNX_OPS);
+shapeFold.register(ONNX_OPS);

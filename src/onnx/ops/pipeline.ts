@@ -14,7 +14,6 @@ import { ML, type OnnxOpRegistry } from "../registry.js";
 const F32_EXACT = 2 ** 24;
 
 export function register(reg: OnnxOpRegistry): void {
-  reg.add({ domain: "", opType: "Gather", sinceOpset: 1, lower: (ctx) => [gatherOp(ctx)] });
   const ml = { domain: ML, sinceOpset: 1, batchFree: true } as const;
   reg.add({ ...ml, opType: "FeatureVectorizer", lower: (ctx) => [featureVectorizer(ctx)] });
   reg.add({ ...ml, opType: "Binarizer", lower: (ctx) => [binarizer(ctx)] });
@@ -44,7 +43,8 @@ export function gatherRow(ctx: OnnxContext, x: RowSym, ax: number, indices: numb
   return { kind: "row", v: ctx.graph.gather(x.v, index, shape), shape, ...(x.int === undefined ? {} : { int: x.int }) };
 }
 
-function gatherOp(ctx: OnnxContext): Sym {
+/** Gather on a row (registered by shape-fold.ts, whose Gather folds constants). */
+export function gatherOp(ctx: OnnxContext): Sym {
   const x = ctx.row(0, true);
   const t = ctx.constant(1, "indices");
   const rank = x.shape.length + 1;

@@ -3,7 +3,7 @@
  * they are), Concat (rows side by side) and Constant. A constant's shape changes at pack time.
  */
 
-import { type OnnxContext, prod, type RowSym, type Sym } from "../context.js";
+import { type ConstSym, type OnnxContext, prod, type RowSym, type Sym } from "../context.js";
 import { DataType, type Tensor } from "../decode.js";
 import type { OnnxOpRegistry } from "../registry.js";
 
@@ -40,22 +40,55 @@ function flatten(ctx: OnnxContext): Sym {
 function concat(ctx: OnnxContext): Sym {
   const axis = ctx.attr("axis", 1);
   if (ctx.node.inputs.length === 0) ctx.refuse("Concat needs at least one input");
+  const syms = ctx.node.inputs.map((_, i) => ctx.plain(i));
+  if (syms.every((p) => p.kind === "const"))
+    return concatConsts(
+      ctx,
+      syms.map((p) => (p as ConstSym).t),
+      axis,
+    );
   const parts = ctx.node.inputs.map((_, i) => ctx.row(i, true));
   const int = parts[0]!.int;
   if (parts.some((p) => p.int !== int))
     ctx.refuse("the inputs mix integer and float tensors (ONNX Concat takes one type)");
   const rank = parts[0]!.shape.length + 1;
-  const ax = ctx.axis(axis, rank);
-  if (ax !== rank - 1 || parts.some((p) => p.shape.length !== rank - 1 || p.shape.slice(0, -1).some((d) => d !== 1))) {
-    ctx.refuse(`concatenation along axis ${axis} is supported for [N, k] rows only`);
+  const ax = ctx.axis(axis, rank) - 1;
+  // Rows side by side: along an axis with only ones before it (the channels of [C, H, W] too).
+  const same = (p: RowSym) =>
+    p.shape.length === rank - 1 && p.shape.every((d, k) => k === ax || d === parts[0]!.shape[k]);
+  if (ax < 0 || parts.some((p) => !same(p)) || parts[0]!.shape.slice(0, ax).some((d) => d !== 1)) {
+    ctx.refuse(
+      `concatenation along axis ${axis} of [N, ${parts[0]!.shape}] is supported only where the dims before it are 1`,
+    );
   }
-  const width = parts.reduce((w, p) => w + p.shape[p.shape.length - 1]!, 0);
+  const out = [...parts[0]!.shape];
+  out[ax] = parts.reduce((w, p) => w + p.shape[ax]!, 0);
   const v = ctx.graph.concat(parts.map((p) => p.v));
+  return { kind: "row", v: ctx.graph.reshape(v, out), shape: out, ...(int === undefined ? {} : { int }) };
+}
+
+/** Constants joined along `axis` at pack time (shape vectors of Shape → Concat → Reshape). */
+function concatConsts(ctx: OnnxContext, ts: Tensor[], axis: number): Sym {
+  const r = ts[0]!.dims.length;
+  const ax = axis < 0 ? axis + r : axis;
+  if (
+    !(ax >= 0 && ax < r) ||
+    ts.some((t) => t.dims.length !== r || t.dims.some((d, k) => k !== ax && d !== ts[0]!.dims[k]))
+  )
+    ctx.refuse(`constants of shapes ${ts.map((t) => `[${t.dims}]`).join(", ")} do not join along axis ${axis}`);
+  const outer = prod(ts[0]!.dims.slice(0, ax));
+  const out: Array<number | string> = [];
+  for (let o = 0; o < outer; o++)
+    for (const t of ts) {
+      const n = prod(t.dims.slice(ax));
+      for (let k = 0; k < n; k++) out.push(t.data[o * n + k]!);
+    }
+  const dims = [...ts[0]!.dims];
+  dims[ax] = ts.reduce((w, t) => w + t.dims[ax]!, 0);
+  const isString = ts[0]!.dataType === DataType.STRING;
   return {
-    kind: "row",
-    v: ctx.graph.reshape(v, [...parts[0]!.shape.slice(0, -1), width]),
-    shape: [...parts[0]!.shape.slice(0, -1), width],
-    ...(int === undefined ? {} : { int }),
+    kind: "const",
+    t: { ...ts[0]!, dims, data: isString ? (out as string[]) : Float64Array.from(out as number[]) },
   };
 }
 
