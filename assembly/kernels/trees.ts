@@ -2,13 +2,14 @@
 // is walked from its root to a leaf; the leaf's vector of nOut weights is aggregated over the
 // trees (sum, average, min or max), the base values are added, then the fused activation.
 //
-// aux (u32 words unless said): nTrees, nNodes, nLeaves, roots[nTrees], then nNodes decision
+// aux (u32 words unless said): nTrees, nNodes, nLeaves, roots[nTrees], depths[nTrees], then nNodes decision
 // nodes of 16 bytes: threshold f32, feature | LT << 29 | EQ << 30 | NAN << 31, true ref, false ref.
 // A ref below nNodes is a decision node, from nNodes on it is leaf (ref − nNodes), whose weights
 // are w[(ref − nNodes) · nOut ..]. A node goes to its true child when (LT and x < t) or (EQ and
 // x == t) or (NAN and x is NaN): every ONNX mode is one of these at pack time (GT, GTE and NEQ
 // with the children swapped). The reader checked that every child ref is past its parent's
-// index (no cycles, shared children allowed), so a walk takes at most nNodes steps.
+// index (no cycles, shared children allowed) and that no walk from a tree's root takes more than
+// its depth: depth steps from the root always end on a leaf (a leaf ref stays put).
 //
 // Scalar in both builds (a walk is scalar by nature; the leaf vectors are short): the SIMD and
 // scalar builds run this same code and give the same bits.
@@ -22,35 +23,63 @@ export const TREES_MAX: u32 = 3;
 
 const FEATURE_MASK: u32 = 0x1fffffff;
 
-/** The leaf ref one tree gives the row x: the walk from `ref` through the nodes at `nodes`. */
+/** One step of a walk: a node ref moves to its child, a leaf ref (≥ nNodes) stays (absorbing). */
 // @ts-ignore: decorator
-@inline function walk(x: usize, nodes: usize, nNodes: u32, ref: u32): u32 {
-  while (ref < nNodes) {
-    const p = nodes + (<usize>ref << 4);
-    const t = load<f32>(p);
-    const fw = load<u32>(p, 4);
-    const v = load<f32>(x + (<usize>(fw & FEATURE_MASK) << 2));
-    const go = ((<u32>(v < t)) & (fw >> 29)) | ((<u32>(v == t)) & (fw >> 30)) | ((<u32>(v != v)) & (fw >> 31));
-    ref = load<u32>(p + 12 - (<usize>(go & 1) << 2)); // true ref at +8, false ref at +12
-  }
-  return ref - nNodes;
+@inline function step(x: usize, nodes: usize, nNodes: u32, ref: u32): u32 {
+  const inside = ref < nNodes;
+  const p = nodes + (<usize>select<u32>(ref, 0, inside) << 4);
+  const t = load<f32>(p);
+  const fw = load<u32>(p, 4);
+  const v = load<f32>(x + (<usize>(fw & FEATURE_MASK) << 2));
+  const go = ((<u32>(v < t)) & (fw >> 29)) | ((<u32>(v == t)) & (fw >> 30)) | ((<u32>(v != v)) & (fw >> 31));
+  const next = load<u32>(p + 12 - (<usize>(go & 1) << 2)); // true ref at +8, false ref at +12
+  return select<u32>(next, ref, inside);
 }
 
-/** One row: y[nOut] from x, the ensemble in aux, leaf vectors in leaves, base values in base. */
+/** Adds (or min/max) one leaf vector into y, in tree order: the same order in every build. */
+// @ts-ignore: decorator
+@inline function gather(y: usize, leaf: usize, rowBytes: usize, agg: u32): void {
+  for (let o: usize = 0; o < rowBytes; o += 4) {
+    const a = load<f32>(y + o), v = load<f32>(leaf + o);
+    store<f32>(y + o, agg == TREES_MIN ? min(a, v) : agg == TREES_MAX ? max(a, v) : a + v);
+  }
+}
+
+/**
+ * One row: y[nOut] from x, the ensemble in aux, leaf vectors in leaves, base values in base.
+ * Four trees at a time, each a fixed number of branch-free steps (the group's largest depth,
+ * checked at load): four independent chains of loads in flight instead of one, and no
+ * mispredicted branches.
+ */
 export function treesRow(x: usize, aux: usize, leaves: usize, base: usize, y: usize, nOut: i32, agg: u32): void {
   const nTrees = load<u32>(aux), nNodes = load<u32>(aux, 4);
   const roots = aux + 12;
-  const nodes = roots + (<usize>nTrees << 2);
+  const depths = roots + (<usize>nTrees << 2);
+  const nodes = depths + (<usize>nTrees << 2);
   const start: f32 = agg == TREES_MIN ? Infinity : agg == TREES_MAX ? -Infinity : 0;
   for (let k = 0; k < nOut; k++) store<f32>(y + (<usize>k << 2), start);
   const rowBytes = <usize>nOut << 2;
-  for (let t: u32 = 0; t < nTrees; t++) {
-    const leaf = leaves + <usize>walk(x, nodes, nNodes, load<u32>(roots + (<usize>t << 2))) * rowBytes;
-    // Trees in order, one operation per tree and output: the same order in every build.
-    for (let o: usize = 0; o < rowBytes; o += 4) {
-      const a = load<f32>(y + o), v = load<f32>(leaf + o);
-      store<f32>(y + o, agg == TREES_MIN ? min(a, v) : agg == TREES_MAX ? max(a, v) : a + v);
+  let t: u32 = 0;
+  for (; t + 4 <= nTrees; t += 4) {
+    const at = <usize>t << 2;
+    let r0 = load<u32>(roots + at), r1 = load<u32>(roots + at, 4), r2 = load<u32>(roots + at, 8), r3 = load<u32>(roots + at, 12);
+    const d = max(max(load<u32>(depths + at), load<u32>(depths + at, 4)), max(load<u32>(depths + at, 8), load<u32>(depths + at, 12)));
+    for (let s: u32 = 0; s < d; s++) {
+      r0 = step(x, nodes, nNodes, r0);
+      r1 = step(x, nodes, nNodes, r1);
+      r2 = step(x, nodes, nNodes, r2);
+      r3 = step(x, nodes, nNodes, r3);
     }
+    gather(y, leaves + <usize>(r0 - nNodes) * rowBytes, rowBytes, agg);
+    gather(y, leaves + <usize>(r1 - nNodes) * rowBytes, rowBytes, agg);
+    gather(y, leaves + <usize>(r2 - nNodes) * rowBytes, rowBytes, agg);
+    gather(y, leaves + <usize>(r3 - nNodes) * rowBytes, rowBytes, agg);
+  }
+  for (; t < nTrees; t++) {
+    let r = load<u32>(roots + (<usize>t << 2));
+    const d = load<u32>(depths + (<usize>t << 2));
+    for (let s: u32 = 0; s < d; s++) r = step(x, nodes, nNodes, r);
+    gather(y, leaves + <usize>(r - nNodes) * rowBytes, rowBytes, agg);
   }
   const n = <f32>nTrees;
   for (let o: usize = 0; o < rowBytes; o += 4) {

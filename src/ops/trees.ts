@@ -2,7 +2,8 @@
  * TREES (ABI 4): a tree ensemble, ai.onnx.ml TreeEnsembleRegressor / TreeEnsembleClassifier.
  * The layout (assembly/kernels/trees.ts walks it):
  *
- * - aux: u32 nTrees, nNodes, nLeaves; u32 roots[nTrees]; nNodes decision nodes of 16 bytes:
+ * - aux: u32 nTrees, nNodes, nLeaves; u32 roots[nTrees]; u32 depths[nTrees] (the most decisions
+ *   a walk from that root takes: the kernel steps exactly that often); nNodes decision nodes of 16 bytes:
  *   f32 threshold, u32 feature | LT << 29 | EQ << 30 | NAN << 31, u32 true ref, u32 false ref.
  *   A ref below nNodes is a decision node; from nNodes on it is leaf (ref − nNodes).
  * - w: f32 leaf vectors, nLeaves × nOut. b: f32 base values, nOut.
@@ -10,7 +11,8 @@
  *
  * Explicit child refs allow DAGs (a child shared by two parents). Every ref to a node must be
  * past its parent's index: that forbids cycles, and validate checks it together with the
- * features, the leaves and each tree's depth, so a walk never leaves the image nor loops.
+ * features, the leaves and each tree's depth (at least the deepest walk from its root, at most
+ * TREES_MAX_DEPTH), so a walk never leaves the image, never loops and ends on a leaf.
  */
 import { FormatError } from "../errors.js";
 import { Opcode } from "../format/abi.js";
@@ -41,7 +43,7 @@ export const TREES_MAX_DEPTH = 1024;
 
 /** aux bytes of an ensemble. */
 export const treesAuxBytes = (nTrees: number, nNodes: number) =>
-  TREES_HEADER_BYTES + 4 * nTrees + TREE_NODE_BYTES * nNodes;
+  TREES_HEADER_BYTES + 8 * nTrees + TREE_NODE_BYTES * nNodes;
 
 export const trees: OpSpec = {
   opcode: Opcode.Trees,
@@ -71,7 +73,8 @@ export const trees: OpSpec = {
     v.param("b", 4 * s.nOut);
     const refs = nNodes + nLeaves;
     const rootsAt = aux + TREES_HEADER_BYTES,
-      nodesAt = rootsAt + 4 * nTrees;
+      depthsAt = rootsAt + 4 * nTrees,
+      nodesAt = depthsAt + 4 * nTrees;
     // Depth of the deepest walk from each node, children first (they have higher indices).
     const depth = new Uint16Array(nNodes);
     for (let i = nNodes - 1; i >= 0; i--) {
@@ -100,6 +103,15 @@ export const trees: OpSpec = {
       const ref = view.getUint32(rootsAt + 4 * t, true);
       if (ref >= refs)
         fail(`roots[${t}]`, rootsAt + 4 * t, `ref ${ref} is neither a node (< ${nNodes}) nor a leaf (< ${refs})`);
+      // The kernel takes exactly this many steps: fewer than the deepest walk would end on a node.
+      const stored = view.getUint32(depthsAt + 4 * t, true),
+        need = ref < nNodes ? depth[ref]! : 0;
+      if (stored < need || stored > TREES_MAX_DEPTH)
+        fail(
+          `depths[${t}]`,
+          depthsAt + 4 * t,
+          `depth ${stored} is not between the deepest walk from root ${ref} (${need}) and ${TREES_MAX_DEPTH}`,
+        );
     }
   },
   describe: (s) => [TREE_AGGREGATE_NAMES[s.flags & 3], fusedActText(s)].filter(Boolean).join(", "),

@@ -82,10 +82,12 @@ export function packTrees(e: TreeEnsemble, refuse: TreeRefusal): { aux: Uint8Arr
   view.setUint32(0, e.roots.length, true);
   view.setUint32(4, nNodes, true);
   view.setUint32(8, kept.length, true);
+  const nTrees = e.roots.length;
   e.roots.forEach((r, t) => {
     view.setUint32(TREES_HEADER_BYTES + 4 * t, ref(r), true);
+    view.setUint32(TREES_HEADER_BYTES + 4 * (nTrees + t), r >= 0 ? depth[r]! : 0, true);
   });
-  const nodesAt = TREES_HEADER_BYTES + 4 * e.roots.length;
+  const nodesAt = TREES_HEADER_BYTES + 8 * nTrees;
   order.forEach((n, i) => {
     const node = e.nodes[n]!;
     if (!(node.feature >= 0 && node.feature <= TREE_FEATURE_MASK)) refuse(n, `feature ${node.feature} is out of range`);

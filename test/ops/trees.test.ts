@@ -1,4 +1,4 @@
-// TREES: ABI 4, not in place; aux = nTrees, nNodes, nLeaves, roots, 16-byte nodes; w = leaf
+// TREES: ABI 4, not in place; aux = nTrees, nNodes, nLeaves, roots, depths, 16-byte nodes; w = leaf
 // vectors, b = base values, flags = aggregate. Every crafted index out of range, a cycle and an
 // over-deep tree are refused at load, naming the field and its byte offset.
 import { describe, expect, it } from "vitest";
@@ -50,7 +50,8 @@ const image = (aux = packed.aux, flags = 0) =>
 
 const auxAt = readImage(image()).steps[0]!.aux;
 const nTrees = 2;
-const nodeAt = (i: number) => auxAt + TREES_HEADER_BYTES + 4 * nTrees + TREE_NODE_BYTES * i;
+const depthAt = (t: number) => auxAt + TREES_HEADER_BYTES + 4 * nTrees + 4 * t;
+const nodeAt = (i: number) => auxAt + TREES_HEADER_BYTES + 8 * nTrees + TREE_NODE_BYTES * i;
 
 /** A copy with the u32 at image byte `at` set. */
 function patched(at: number, value: number, bytes = image()): Uint8Array {
@@ -83,9 +84,31 @@ describe("TREES", () => {
     expect([0, 4, 8].map((o) => view.getUint32(o, true))).toEqual([2, 5, 3]);
     for (let i = 0; i < 5; i++)
       for (const off of [8, 12]) {
-        const ref = view.getUint32(TREES_HEADER_BYTES + 8 + TREE_NODE_BYTES * i + off, true);
+        const ref = view.getUint32(TREES_HEADER_BYTES + 16 + TREE_NODE_BYTES * i + off, true);
         expect(ref >= 5 || ref > i).toBe(true);
       }
+    // Each tree's depth: tree 0 walks 0 → 1 → 3 → leaf at most, tree 1 one decision.
+    expect([0, 4].map((o) => view.getUint32(TREES_HEADER_BYTES + 8 + o, true))).toEqual([3, 1]);
+  });
+
+  it("five trees (a group of four walked together, then one): the sum in tree order", () => {
+    const five = packTrees({ ...ENSEMBLE, roots: [0, 4, 0, 4, 0] }, () => {
+      throw new Error("refused");
+    });
+    const bytes = oneStep({
+      opcode: Opcode.Trees,
+      nIn: 2,
+      nOut: 2,
+      flags: 0,
+      aux: five.aux,
+      w: Float32Array.from(five.w),
+      b: Float32Array.of(0.5, -0.5),
+    });
+    // x = (0, −1): trees 0, 2, 4 give (5, 6), trees 1, 3 give (3, 4); x = (2, 1): 3 × (1, 2) + 2 × (3, 4).
+    for (const simd of ["require", "off"] as const) {
+      const y = Model.load(bytes, { simd }).predictBatch(Float32Array.of(0, -1, 2, 1), 2);
+      expect(Array.from(y), simd).toEqual([21.5, 25.5, 9.5, 13.5]);
+    }
   });
 
   it("runs the trees: each row's walks, summed, plus the base values", () => {
@@ -115,6 +138,15 @@ describe("TREES", () => {
     ["no tree", auxAt, 0, "nTrees", auxAt, /at least one tree/],
     ["no leaf", auxAt + 8, 0, "nLeaves", auxAt + 8, /at least one leaf/],
     ["a root past the leaves", auxAt + TREES_HEADER_BYTES + 4, 9, "roots[1]", auxAt + TREES_HEADER_BYTES + 4, /ref 9/],
+    [
+      "a depth below the deepest walk (the walk would stop on a node)",
+      depthAt(0),
+      2,
+      "depths[0]",
+      depthAt(0),
+      /depth 2 is not between the deepest walk from root 1 \(3\) and 1024/,
+    ],
+    ["a depth past the limit", depthAt(1), 1025, "depths[1]", depthAt(1), /depth 1025 is not between/],
     [
       "a feature past nIn",
       nodeAt(2) + 4,
@@ -147,20 +179,21 @@ describe("TREES", () => {
   it(`refuses a tree deeper than ${TREES_MAX_DEPTH} decisions, naming the node; ${TREES_MAX_DEPTH} load`, () => {
     /** One tree: a chain of n nodes, each sending x < 0 on to the next, the rest to the one leaf. */
     const chain = (n: number) => {
-      const aux = new Uint8Array(TREES_HEADER_BYTES + 4 + TREE_NODE_BYTES * n);
+      const aux = new Uint8Array(TREES_HEADER_BYTES + 8 + TREE_NODE_BYTES * n);
       const v = new DataView(aux.buffer);
       v.setUint32(0, 1, true);
       v.setUint32(4, n, true);
       v.setUint32(8, 1, true);
+      v.setUint32(TREES_HEADER_BYTES + 4, n, true); // the depth
       for (let i = 0; i < n; i++) {
-        const at = TREES_HEADER_BYTES + 4 + TREE_NODE_BYTES * i;
+        const at = TREES_HEADER_BYTES + 8 + TREE_NODE_BYTES * i;
         v.setUint32(at + 4, TREE_NODE_LT, true);
         v.setUint32(at + 8, i + 1, true); // the next node, or (i + 1 = n) the leaf
         v.setUint32(at + 12, n, true);
       }
       return image(aux);
     };
-    expectAuxRefused(chain(TREES_MAX_DEPTH + 1), "nodes[0]", nodeAt(0) - 4, /more than 1024 decisions/);
+    expectAuxRefused(chain(TREES_MAX_DEPTH + 1), "nodes[0]", nodeAt(0) - 4 - 4, /more than 1024 decisions/);
     const y = Model.load(chain(TREES_MAX_DEPTH)).predict(Float32Array.of(-1, 0));
     expect(Array.from(y)).toEqual([1.5, 1.5]); // leaf 0 (1, 2) + base (0.5, −0.5)
   });
