@@ -2,14 +2,15 @@
 // is walked from its root to a leaf; the leaf's vector of nOut weights is aggregated over the
 // trees (sum, average, min or max), the base values are added, then the fused activation.
 //
-// aux (u32 words unless said): nTrees, nNodes, nLeaves, roots[nTrees], depths[nTrees], then nNodes decision
-// nodes of 16 bytes: threshold f32, feature | LT << 29 | EQ << 30 | NAN << 31, true ref, false ref.
-// A ref below nNodes is a decision node, from nNodes on it is leaf (ref − nNodes), whose weights
-// are w[(ref − nNodes) · nOut ..]. A node goes to its true child when (LT and x < t) or (EQ and
-// x == t) or (NAN and x is NaN): every ONNX mode is one of these at pack time (GT, GTE and NEQ
-// with the children swapped). The reader checked that every child ref is past its parent's
-// index (no cycles, shared children allowed) and that no walk from a tree's root takes more than
-// its depth: depth steps from the root always end on a leaf (a leaf ref stays put).
+// aux (u32 words unless said): nTrees, nNodes, nLeaves, roots[nTrees], depths[nTrees], then
+// nNodes decision nodes of 10 bytes in pre-order: f32 threshold, u32 word = ref | PAIR << 27 |
+// SWAP << 28 | LT << 29 | EQ << 30 | NAN << 31, u16 feature. A ref below nNodes is a decision
+// node, from nNodes on it is leaf (ref − nNodes), whose weights are w[(ref − nNodes) · nOut ..].
+// The condition c = (LT and x < t) or (EQ and x == t) or (NAN and x is NaN) (every ONNX mode is
+// one of these at pack time); c goes to the node right after (index + 1), not c to ref; SWAP the
+// other way round; PAIR: c to leaf ref, not c to leaf ref + 1. The reader checked that every ref
+// to a node is past its parent (no cycles) and that no walk from a root takes more than its
+// depth: depth steps from the root always end on a leaf (a leaf ref stays put).
 //
 // Scalar in both builds (a walk is scalar by nature; the leaf vectors are short): the SIMD and
 // scalar builds run this same code and give the same bits.
@@ -21,18 +22,25 @@ export const TREES_AVERAGE: u32 = 1;
 export const TREES_MIN: u32 = 2;
 export const TREES_MAX: u32 = 3;
 
-const FEATURE_MASK: u32 = 0x1fffffff;
+const NODE_BYTES: usize = 10;
+const REF_MASK: u32 = 0x07ffffff;
 
-/** One step of a walk: a node ref moves to its child, a leaf ref (≥ nNodes) stays (absorbing). */
+/**
+ * One step of a walk: a node ref moves to its child, a leaf ref (≥ nNodes) stays (absorbing).
+ * The record's loads do not depend on the comparison: only the next index does.
+ */
 // @ts-ignore: decorator
 @inline function step(x: usize, nodes: usize, nNodes: u32, ref: u32): u32 {
   const inside = ref < nNodes;
-  const p = nodes + (<usize>select<u32>(ref, 0, inside) << 4);
+  const i = select<u32>(ref, 0, inside);
+  const p = nodes + <usize>i * NODE_BYTES;
   const t = load<f32>(p);
-  const fw = load<u32>(p, 4);
-  const v = load<f32>(x + (<usize>(fw & FEATURE_MASK) << 2));
-  const go = ((<u32>(v < t)) & (fw >> 29)) | ((<u32>(v == t)) & (fw >> 30)) | ((<u32>(v != v)) & (fw >> 31));
-  const next = load<u32>(p + 12 - (<usize>(go & 1) << 2)); // true ref at +8, false ref at +12
+  const w = load<u32>(p, 4);
+  const v = load<f32>(x + (<usize>load<u16>(p, 8) << 2));
+  const c = ((<u32>(v < t)) & (w >> 29)) | ((<u32>(v == t)) & (w >> 30)) | ((<u32>(v != v)) & (w >> 31));
+  const adjacent = (c ^ (w >> 28)) & 1; // to index + 1 (or, PAIR, to the true leaf at ref)
+  const r = w & REF_MASK, pair = (w >> 27) & 1;
+  const next = select<u32>(select<u32>(r, i + 1, pair), r + pair, adjacent);
   return select<u32>(next, ref, inside);
 }
 

@@ -3,14 +3,18 @@
  * The layout (assembly/kernels/trees.ts walks it):
  *
  * - aux: u32 nTrees, nNodes, nLeaves; u32 roots[nTrees]; u32 depths[nTrees] (the most decisions
- *   a walk from that root takes: the kernel steps exactly that often); nNodes decision nodes of 16 bytes:
- *   f32 threshold, u32 feature | LT << 29 | EQ << 30 | NAN << 31, u32 true ref, u32 false ref.
- *   A ref below nNodes is a decision node; from nNodes on it is leaf (ref − nNodes).
+ *   a walk from that root takes: the kernel steps exactly that often); nNodes decision nodes of
+ *   10 bytes: f32 threshold, u32 word = ref | PAIR << 27 | SWAP << 28 | LT << 29 | EQ << 30 |
+ *   NAN << 31, u16 feature. A ref below nNodes is a decision node; from nNodes on it is leaf
+ *   (ref − nNodes). The condition c = (LT and x < t) or (EQ and x == t) or (NAN and x is NaN);
+ *   PAIR: the true child is ref, the false one ref + 1 (both leaves); else the node right after
+ *   (index + 1) is the true child and ref the false one, the other way round with SWAP. No mode
+ *   bit: always to ref (a jump, which the packer puts where a child cannot follow its parent).
  * - w: f32 leaf vectors, nLeaves × nOut. b: f32 base values, nOut.
  * - flags: the aggregate (SUM, AVERAGE, MIN, MAX); act: an activation over the nOut outputs.
  *
- * Explicit child refs allow DAGs (a child shared by two parents). Every ref to a node must be
- * past its parent's index: that forbids cycles, and validate checks it together with the
+ * Pre-order with one child adjacent saves a ref per node and a dependent load per step. The
+ * refs allow DAGs (a child shared by two parents). Every ref to a node must be past its parent's index: that forbids cycles, and validate checks it together with the
  * features, the leaves and each tree's depth (at least the deepest walk from its root, at most
  * TREES_MAX_DEPTH), so a walk never leaves the image, never loops and ends on a leaf.
  */
@@ -28,16 +32,35 @@ export const TREE_AGGREGATE_NAMES = ["sum", "average", "min", "max"] as const;
 
 /** Bytes of the aux header (nTrees, nNodes, nLeaves). */
 export const TREES_HEADER_BYTES = 12;
-/** Bytes of one decision node. */
-export const TREE_NODE_BYTES = 16;
-/** The node word: the feature index in the low 29 bits, then the three comparison bits. */
-export const TREE_FEATURE_MASK = 0x1fffffff;
+/** Bytes of one decision node: f32 threshold, u32 word, u16 feature. */
+export const TREE_NODE_BYTES = 10;
+/** The largest feature index a node holds. */
+export const TREE_FEATURE_MAX = 0xffff;
+/** The node word: the ref in the low 27 bits, then PAIR, SWAP and the three comparison bits. */
+export const TREE_REF_MASK = 0x07ffffff;
+/** Both children are leaves, at ref (true) and ref + 1 (false). */
+export const TREE_NODE_PAIR = 1 << 27;
+/** The child right after the node is its false child (the ref its true child). */
+export const TREE_NODE_SWAP = 1 << 28;
 /** True child when x < threshold. */
 export const TREE_NODE_LT = 1 << 29;
 /** True child when x == threshold. */
 export const TREE_NODE_EQ = 1 << 30;
 /** True child when x is NaN. */
 export const TREE_NODE_NAN = 2 ** 31;
+const MODE_BITS = TREE_NODE_LT | TREE_NODE_EQ | TREE_NODE_NAN;
+
+/**
+ * The refs the kernel can step to from node i with this word: a leaf pair's two leaves; a node
+ * without mode bits (c is never true) only one child; else the adjacent node and ref.
+ */
+export function treeNodeChildren(i: number, word: number): number[] {
+  const ref = word & TREE_REF_MASK;
+  if (word & TREE_NODE_PAIR) return [ref, ref + 1];
+  if ((word & MODE_BITS) === 0) return word & TREE_NODE_SWAP ? [i + 1] : [ref];
+  return [i + 1, ref];
+}
+
 /** The deepest tree the reader accepts (root to leaf, in decision nodes): bounds a row's walks. */
 export const TREES_MAX_DEPTH = 1024;
 
@@ -79,22 +102,21 @@ export const trees: OpSpec = {
     const depth = new Uint16Array(nNodes);
     for (let i = nNodes - 1; i >= 0; i--) {
       const at = nodesAt + TREE_NODE_BYTES * i;
-      const word = view.getUint32(at + 4, true);
-      const feature = word & TREE_FEATURE_MASK;
-      if (feature >= s.nIn) fail(`nodes[${i}].feature`, at + 4, `feature ${feature} is not below nIn ${s.nIn}`);
+      const word = view.getUint32(at + 4, true),
+        feature = view.getUint16(at + 8, true);
+      if (feature >= s.nIn) fail(`nodes[${i}].feature`, at + 8, `feature ${feature} is not below nIn ${s.nIn}`);
+      const ref = word & TREE_REF_MASK;
       let d = 0;
-      for (const [name, off] of [
-        ["trueRef", 8],
-        ["falseRef", 12],
-      ] as const) {
-        const ref = view.getUint32(at + off, true);
-        if (ref < nNodes) {
-          if (ref <= i) fail(`nodes[${i}].${name}`, at + off, `node ${ref} is not past its parent ${i} (a cycle?)`);
-          d = Math.max(d, depth[ref]!);
-        } else if (ref >= refs) {
-          fail(`nodes[${i}].${name}`, at + off, `ref ${ref} is neither a node (< ${nNodes}) nor a leaf (< ${refs})`);
+      for (const c of treeNodeChildren(i, word)) {
+        if (c < nNodes) {
+          if (c <= i) fail(`nodes[${i}].ref`, at + 4, `node ${c} is not past its parent ${i} (a cycle?)`);
+          d = Math.max(d, depth[c]!);
+        } else if (c >= refs) {
+          fail(`nodes[${i}].ref`, at + 4, `ref ${c} is neither a node (< ${nNodes}) nor a leaf (< ${refs})`);
         }
       }
+      if (word & TREE_NODE_PAIR && ref < nNodes)
+        fail(`nodes[${i}].ref`, at + 4, `a leaf pair at ref ${ref}, which is a node (< ${nNodes})`);
       if (d + 1 > TREES_MAX_DEPTH)
         fail(`nodes[${i}]`, at, `a walk from here takes more than ${TREES_MAX_DEPTH} decisions`);
       depth[i] = d + 1;

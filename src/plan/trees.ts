@@ -1,18 +1,22 @@
 /**
  * Packs a tree ensemble into the TREES step's tensors (the layout is in src/ops/trees.ts): the
- * decision nodes in an order where every child comes after its parents (reverse post-order of
- * a walk from the roots, so a DAG's shared child is stored once), unreachable nodes dropped,
- * identical leaf vectors stored once. Importers (ONNX, later XGBoost's JSON) describe the trees
+ * decision nodes in pre-order with one child right after its parent and every child after all
+ * its parents (a DAG's shared child is stored once), unreachable nodes dropped, the two leaves
+ * of a bottom node side by side, identical leaf vectors (and pairs) stored once. Importers (ONNX, later XGBoost's JSON) describe the trees
  * with their own node numbers; this file owns the bytes.
  */
 import {
-  TREE_FEATURE_MASK,
+  TREE_FEATURE_MAX,
   TREE_NODE_BYTES,
   TREE_NODE_EQ,
   TREE_NODE_LT,
   TREE_NODE_NAN,
+  TREE_NODE_PAIR,
+  TREE_NODE_SWAP,
+  TREE_REF_MASK,
   TREES_HEADER_BYTES,
   TREES_MAX_DEPTH,
+  treeNodeChildren,
   treesAuxBytes,
 } from "../ops/trees.js";
 
@@ -47,63 +51,171 @@ export interface TreeEnsemble {
 export type TreeRefusal = (node: number, detail: string) => never;
 
 export function packTrees(e: TreeEnsemble, refuse: TreeRefusal): { aux: Uint8Array; w: Float64Array } {
-  const order = topologicalOrder(e, refuse);
-  // The deepest walk from each node (children first), as the reader bounds it.
-  const depth = new Int32Array(e.nodes.length);
-  for (let i = order.length - 1; i >= 0; i--) {
-    const node = e.nodes[order[i]!]!;
-    const d = 1 + Math.max(node.yes >= 0 ? depth[node.yes]! : 0, node.no >= 0 ? depth[node.no]! : 0);
-    if (d > TREES_MAX_DEPTH) refuse(order[i]!, `a walk from it takes more than ${TREES_MAX_DEPTH} decisions`);
-    depth[order[i]!] = d;
+  for (const n of topologicalOrder(e, refuse)) {
+    const f = e.nodes[n]!.feature;
+    if (!(Number.isInteger(f) && f >= 0 && f <= TREE_FEATURE_MAX)) refuse(n, `feature ${f} is out of range`);
   }
-  const slot = new Int32Array(e.nodes.length).fill(-1);
-  order.forEach((n, i) => {
-    slot[n] = i;
+  const leaves = new LeafTable(e.nOut);
+  const slots = layout(e, leaves);
+  const nNodes = slots.length,
+    nTrees = e.roots.length;
+  const slotOf = new Int32Array(e.nodes.length).fill(-1);
+  slots.forEach((s, i) => {
+    if (!s.jump) slotOf[s.node] = i;
   });
-  // Identical leaf vectors (as f32, which is what is stored) once.
-  const leafSlot = new Map<string, number>();
-  const leafOf = new Int32Array(e.leaves.length);
-  const kept: Float64Array[] = [];
-  e.leaves.forEach((v, i) => {
-    if (v.length !== e.nOut) throw new Error(`internal: leaf ${i} has ${v.length} weights for ${e.nOut} outputs`);
-    const key = Array.from(v, (x) => Math.fround(x)).join(",");
-    let k = leafSlot.get(key);
-    if (k === undefined) {
-      k = kept.length;
-      leafSlot.set(key, k);
-      kept.push(v);
-    }
-    leafOf[i] = k;
-  });
-  const nNodes = order.length;
-  const ref = (r: TreeRef) => (r >= 0 ? slot[r]! : nNodes + leafOf[-r - 1]!);
-  const aux = new Uint8Array(treesAuxBytes(e.roots.length, nNodes));
+  const ref = (r: TreeRef) => (r >= 0 ? slotOf[r]! : nNodes + leaves.single(e.leaves[-r - 1]!));
+  const aux = new Uint8Array(treesAuxBytes(nTrees, nNodes));
   const view = new DataView(aux.buffer);
-  view.setUint32(0, e.roots.length, true);
-  view.setUint32(4, nNodes, true);
-  view.setUint32(8, kept.length, true);
-  const nTrees = e.roots.length;
-  e.roots.forEach((r, t) => {
-    view.setUint32(TREES_HEADER_BYTES + 4 * t, ref(r), true);
-    view.setUint32(TREES_HEADER_BYTES + 4 * (nTrees + t), r >= 0 ? depth[r]! : 0, true);
-  });
   const nodesAt = TREES_HEADER_BYTES + 8 * nTrees;
-  order.forEach((n, i) => {
-    const node = e.nodes[n]!;
-    if (!(node.feature >= 0 && node.feature <= TREE_FEATURE_MASK)) refuse(n, `feature ${node.feature} is out of range`);
+  // Words first (every leaf ref known once the table is final: pairs were added by layout).
+  const words = slots.map((s) => {
+    const node = e.nodes[s.node]!;
+    if (s.jump) return ref(s.target!); // no mode bit: never true, always to the ref
+    const mode = (node.lt ? TREE_NODE_LT : 0) + (node.eq ? TREE_NODE_EQ : 0) + (node.nan ? TREE_NODE_NAN : 0);
+    if (s.pair !== undefined) return nNodes + s.pair + TREE_NODE_PAIR + mode;
+    return ref(s.swap ? node.yes : node.no) + (s.swap ? TREE_NODE_SWAP : 0) + mode;
+  });
+  view.setUint32(0, nTrees, true);
+  view.setUint32(4, nNodes, true);
+  slots.forEach((s, i) => {
     const at = nodesAt + TREE_NODE_BYTES * i;
-    view.setFloat32(at, node.threshold, true);
-    const word =
-      node.feature + (node.lt ? TREE_NODE_LT : 0) + (node.eq ? TREE_NODE_EQ : 0) + (node.nan ? TREE_NODE_NAN : 0);
-    view.setUint32(at + 4, word, true);
-    view.setUint32(at + 8, ref(node.yes), true);
-    view.setUint32(at + 12, ref(node.no), true);
+    view.setFloat32(at, s.jump ? 0 : e.nodes[s.node]!.threshold, true);
+    view.setUint32(at + 4, words[i]!, true);
+    view.setUint16(at + 8, s.jump ? 0 : e.nodes[s.node]!.feature, true);
   });
-  const w = new Float64Array(kept.length * e.nOut);
-  kept.forEach((v, i) => {
-    w.set(v, i * e.nOut);
+  // The deepest walk from each slot, children first (all past their parent), as the reader bounds it.
+  const depth = new Int32Array(nNodes);
+  for (let i = nNodes - 1; i >= 0; i--) {
+    let d = 0;
+    for (const c of treeNodeChildren(i, words[i]!)) if (c < nNodes) d = Math.max(d, depth[c]!);
+    if (d + 1 > TREES_MAX_DEPTH) refuse(slots[i]!.node, `a walk from it takes more than ${TREES_MAX_DEPTH} decisions`);
+    depth[i] = d + 1;
+  }
+  e.roots.forEach((r, t) => {
+    const at = ref(r);
+    view.setUint32(TREES_HEADER_BYTES + 4 * t, at, true);
+    view.setUint32(TREES_HEADER_BYTES + 4 * (nTrees + t), at < nNodes ? depth[at]! : 0, true);
   });
-  return { aux, w };
+  // Refs hold 27 bits: more nodes and leaves than that cannot be addressed.
+  if (nNodes + leaves.count > TREE_REF_MASK)
+    refuse(
+      e.roots.find((r) => r >= 0) ?? 0,
+      `${nNodes + leaves.count} nodes and leaves are more than ${TREE_REF_MASK}`,
+    );
+  view.setUint32(8, leaves.count, true);
+  return { aux, w: leaves.values() };
+}
+
+/** One stored decision node: an IR node, or a jump (to target) standing in for an adjacent child. */
+interface Slot {
+  node: number;
+  swap?: boolean;
+  /** Both children leaves: their vectors at pair, pair + 1 of the leaf table. */
+  pair?: number;
+  jump?: boolean;
+  target?: TreeRef;
+}
+
+/**
+ * Pre-order, the adjacent child right after its parent: the true child, or the false one (swap)
+ * when only it can be. A node is placed only once all its parents are (a DAG's shared child
+ * after every parent), so every ref points forward; a parent whose children cannot follow it
+ * gets a jump node after it.
+ */
+function layout(e: TreeEnsemble, leaves: LeafTable): Slot[] {
+  const parents = new Int32Array(e.nodes.length);
+  const reached = new Uint8Array(e.nodes.length);
+  const seen: number[] = [];
+  for (const r of e.roots) if (r >= 0 && !reached[r]) walkFrom(r);
+  function walkFrom(root: number): void {
+    const stack = [root];
+    reached[root] = 1;
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      seen.push(n);
+      for (const c of [e.nodes[n]!.yes, e.nodes[n]!.no]) {
+        if (c < 0) continue;
+        parents[c]!++;
+        if (!reached[c]) {
+          reached[c] = 1;
+          stack.push(c);
+        }
+      }
+    }
+  }
+  const slots: Slot[] = [];
+  const placed = new Uint8Array(e.nodes.length);
+  const stack: Array<Slot> = [];
+  for (let t = e.roots.length - 1; t >= 0; t--) {
+    const r = e.roots[t]!;
+    if (r >= 0 && parents[r] === 0) stack.push({ node: r });
+  }
+  while (stack.length > 0) {
+    const s = stack.pop()!;
+    if (!s.jump) {
+      if (placed[s.node]) continue;
+      placed[s.node] = 1;
+    }
+    slots.push(s);
+    if (s.jump) continue;
+    const node = e.nodes[s.node]!;
+    const ready = (c: TreeRef) => c >= 0 && --parents[c]! === 0;
+    const yesReady = ready(node.yes),
+      noReady = ready(node.no);
+    if (node.yes < 0 && node.no < 0) {
+      s.pair = leaves.pair(e.leaves[-node.yes - 1]!, e.leaves[-node.no - 1]!);
+      continue;
+    }
+    s.swap = !yesReady && noReady;
+    const adjacent = s.swap ? node.no : node.yes,
+      other = s.swap ? node.yes : node.no;
+    if (other >= 0 && (s.swap ? yesReady : noReady)) stack.push({ node: other });
+    stack.push(yesReady || noReady ? { node: adjacent } : { node: s.node, jump: true, target: adjacent });
+  }
+  return slots;
+}
+
+/** The leaf vectors as stored (f32), identical ones once: pairs first (adjacent), then singles. */
+class LeafTable {
+  private readonly keys = new Map<string, number>();
+  private readonly pairs = new Map<string, number>();
+  private readonly kept: Float64Array[] = [];
+  constructor(private readonly nOut: number) {}
+  get count(): number {
+    return this.kept.length;
+  }
+  private key(v: Float64Array): string {
+    if (v.length !== this.nOut) throw new Error(`internal: a leaf has ${v.length} weights for ${this.nOut} outputs`);
+    return Array.from(v, (x) => Math.fround(x)).join(",");
+  }
+  private push(v: Float64Array, k: string): number {
+    if (!this.keys.has(k)) this.keys.set(k, this.kept.length);
+    this.kept.push(v);
+    return this.kept.length - 1;
+  }
+  pair(a: Float64Array, b: Float64Array): number {
+    const ka = this.key(a),
+      kb = this.key(b),
+      k = `${ka};${kb}`;
+    let at = this.pairs.get(k);
+    if (at === undefined) {
+      at = this.push(a, ka);
+      this.push(b, kb);
+      this.pairs.set(k, at);
+    }
+    return at;
+  }
+  single(v: Float64Array): number {
+    const k = this.key(v);
+    return this.keys.get(k) ?? this.push(v, k);
+  }
+  values(): Float64Array {
+    const w = new Float64Array(this.kept.length * this.nOut);
+    this.kept.forEach((v, i) => {
+      w.set(v, i * this.nOut);
+    });
+    return w;
+  }
 }
 
 /**
