@@ -2,7 +2,7 @@
 // is walked from its root to a leaf; the leaf's vector of nOut weights is aggregated over the
 // trees (sum, average, min or max), the base values are added, then the fused activation.
 //
-// aux (u32 words unless said): nTrees, nNodes, nLeaves, roots[nTrees], depths[nTrees], then
+// aux (u32 words unless said): nTrees, nNodes, nLeaves, mode, roots[nTrees], depths[nTrees], then
 // nNodes decision nodes of 10 bytes in pre-order: f32 threshold, u32 word = ref | PAIR << 27 |
 // SWAP << 28 | LT << 29 | EQ << 30 | NAN << 31, u16 feature. A ref below nNodes is a decision
 // node, from nNodes on it is leaf (ref − nNodes), whose weights are w[(ref − nNodes) · nOut ..].
@@ -10,7 +10,8 @@
 // one of these at pack time); c goes to the node right after (index + 1), not c to ref; SWAP the
 // other way round; PAIR: c to leaf ref, not c to leaf ref + 1. The reader checked that every ref
 // to a node is past its parent (no cycles) and that no walk from a root takes more than its
-// depth: depth steps from the root always end on a leaf (a leaf ref stays put).
+// depth: depth steps from the root always end on a leaf (a leaf ref stays put). A mode other
+// than 0 (LT | EQ << 1 | NAN << 2) is every node's, checked at load: jumps have a NaN threshold.
 //
 // Scalar in both builds (a walk is scalar by nature; the leaf vectors are short): the SIMD and
 // scalar builds run this same code and give the same bits.
@@ -23,6 +24,8 @@ export const TREES_MIN: u32 = 2;
 export const TREES_MAX: u32 = 3;
 
 const NODE_BYTES: usize = 10;
+const MODE_LT: u32 = 1; // the header's ensemble mode: LT | EQ << 1 | NAN << 2, or 0 (per node)
+const MODE_LE: u32 = 3;
 const REF_MASK: u32 = 0x07ffffff;
 
 /**
@@ -30,14 +33,19 @@ const REF_MASK: u32 = 0x07ffffff;
  * The record's loads do not depend on the comparison: only the next index does.
  */
 // @ts-ignore: decorator
-@inline function step(x: usize, nodes: usize, nNodes: u32, ref: u32): u32 {
+@inline function step(x: usize, nodes: usize, nNodes: u32, ref: u32, mode: u32): u32 {
   const inside = ref < nNodes;
   const i = select<u32>(ref, 0, inside);
   const p = nodes + <usize>i * NODE_BYTES;
   const t = load<f32>(p);
   const w = load<u32>(p, 4);
   const v = load<f32>(x + (<usize>load<u16>(p, 8) << 2));
-  const c = ((<u32>(v < t)) & (w >> 29)) | ((<u32>(v == t)) & (w >> 30)) | ((<u32>(v != v)) & (w >> 31));
+  // One mode for the whole ensemble (mode is a constant here): one comparison. A jump's NaN
+  // threshold makes it false, as its missing mode bits do in the per-node form.
+  const c: u32 =
+    mode == MODE_LE ? <u32>(v <= t)
+    : mode == MODE_LT ? <u32>(v < t)
+    : ((<u32>(v < t)) & (w >> 29)) | ((<u32>(v == t)) & (w >> 30)) | ((<u32>(v != v)) & (w >> 31));
   const adjacent = (c ^ (w >> 28)) & 1; // to index + 1 (or, PAIR, to the true leaf at ref)
   const r = w & REF_MASK, pair = (w >> 27) & 1;
   const next = select<u32>(select<u32>(r, i + 1, pair), r + pair, adjacent);
@@ -60,8 +68,17 @@ const REF_MASK: u32 = 0x07ffffff;
  * mispredicted branches.
  */
 export function treesRow(x: usize, aux: usize, leaves: usize, base: usize, y: usize, nOut: i32, agg: u32): void {
+  const mode = load<u32>(aux, 12);
+  if (mode == MODE_LE) rowIn(x, aux, leaves, base, y, nOut, agg, MODE_LE);
+  else if (mode == MODE_LT) rowIn(x, aux, leaves, base, y, nOut, agg, MODE_LT);
+  else rowIn(x, aux, leaves, base, y, nOut, agg, 0);
+}
+
+/** treesRow for one mode (a constant at each call: three specialized copies). */
+// @ts-ignore: decorator
+@inline function rowIn(x: usize, aux: usize, leaves: usize, base: usize, y: usize, nOut: i32, agg: u32, mode: u32): void {
   const nTrees = load<u32>(aux), nNodes = load<u32>(aux, 4);
-  const roots = aux + 12;
+  const roots = aux + 16;
   const depths = roots + (<usize>nTrees << 2);
   const nodes = depths + (<usize>nTrees << 2);
   const start: f32 = agg == TREES_MIN ? Infinity : agg == TREES_MAX ? -Infinity : 0;
@@ -73,10 +90,10 @@ export function treesRow(x: usize, aux: usize, leaves: usize, base: usize, y: us
     let r0 = load<u32>(roots + at), r1 = load<u32>(roots + at, 4), r2 = load<u32>(roots + at, 8), r3 = load<u32>(roots + at, 12);
     const d = max(max(load<u32>(depths + at), load<u32>(depths + at, 4)), max(load<u32>(depths + at, 8), load<u32>(depths + at, 12)));
     for (let s: u32 = 0; s < d; s++) {
-      r0 = step(x, nodes, nNodes, r0);
-      r1 = step(x, nodes, nNodes, r1);
-      r2 = step(x, nodes, nNodes, r2);
-      r3 = step(x, nodes, nNodes, r3);
+      r0 = step(x, nodes, nNodes, r0, mode);
+      r1 = step(x, nodes, nNodes, r1, mode);
+      r2 = step(x, nodes, nNodes, r2, mode);
+      r3 = step(x, nodes, nNodes, r3, mode);
     }
     gather(y, leaves + <usize>(r0 - nNodes) * rowBytes, rowBytes, agg);
     gather(y, leaves + <usize>(r1 - nNodes) * rowBytes, rowBytes, agg);
@@ -86,7 +103,7 @@ export function treesRow(x: usize, aux: usize, leaves: usize, base: usize, y: us
   for (; t < nTrees; t++) {
     let r = load<u32>(roots + (<usize>t << 2));
     const d = load<u32>(depths + (<usize>t << 2));
-    for (let s: u32 = 0; s < d; s++) r = step(x, nodes, nNodes, r);
+    for (let s: u32 = 0; s < d; s++) r = step(x, nodes, nNodes, r, mode);
     gather(y, leaves + <usize>(r - nNodes) * rowBytes, rowBytes, agg);
   }
   const n = <f32>nTrees;

@@ -2,7 +2,7 @@
  * TREES (ABI 4): a tree ensemble, ai.onnx.ml TreeEnsembleRegressor / TreeEnsembleClassifier.
  * The layout (assembly/kernels/trees.ts walks it):
  *
- * - aux: u32 nTrees, nNodes, nLeaves; u32 roots[nTrees]; u32 depths[nTrees] (the most decisions
+ * - aux: u32 nTrees, nNodes, nLeaves, mode; u32 roots[nTrees]; u32 depths[nTrees] (the most decisions
  *   a walk from that root takes: the kernel steps exactly that often); nNodes decision nodes of
  *   10 bytes: f32 threshold, u32 word = ref | PAIR << 27 | SWAP << 28 | LT << 29 | EQ << 30 |
  *   NAN << 31, u16 feature. A ref below nNodes is a decision node; from nNodes on it is leaf
@@ -10,6 +10,8 @@
  *   PAIR: the true child is ref, the false one ref + 1 (both leaves); else the node right after
  *   (index + 1) is the true child and ref the false one, the other way round with SWAP. No mode
  *   bit: always to ref (a jump, which the packer puts where a child cannot follow its parent).
+ *   mode: 0, or the mode bits of every node (LT | EQ << 1 | NAN << 2) when they are all the
+ *   same, jumps aside (those then have a NaN threshold): the kernel then makes one comparison.
  * - w: f32 leaf vectors, nLeaves × nOut. b: f32 base values, nOut.
  * - flags: the aggregate (SUM, AVERAGE, MIN, MAX); act: an activation over the nOut outputs.
  *
@@ -30,8 +32,8 @@ export enum TreeAggregate {
 }
 export const TREE_AGGREGATE_NAMES = ["sum", "average", "min", "max"] as const;
 
-/** Bytes of the aux header (nTrees, nNodes, nLeaves). */
-export const TREES_HEADER_BYTES = 12;
+/** Bytes of the aux header (nTrees, nNodes, nLeaves, mode). */
+export const TREES_HEADER_BYTES = 16;
 /** Bytes of one decision node: f32 threshold, u32 word, u16 feature. */
 export const TREE_NODE_BYTES = 10;
 /** The largest feature index a node holds. */
@@ -48,16 +50,18 @@ export const TREE_NODE_LT = 1 << 29;
 export const TREE_NODE_EQ = 1 << 30;
 /** True child when x is NaN. */
 export const TREE_NODE_NAN = 2 ** 31;
-const MODE_BITS = TREE_NODE_LT | TREE_NODE_EQ | TREE_NODE_NAN;
+/** A node word's mode bits as the header's mode: LT | EQ << 1 | NAN << 2. */
+export const treeNodeMode = (word: number) => word >>> 29;
 
 /**
  * The refs the kernel can step to from node i with this word: a leaf pair's two leaves; a node
- * without mode bits (c is never true) only one child; else the adjacent node and ref.
+ * without mode bits (c is never true: the reader checked a NaN threshold under an ensemble
+ * mode) only one child; else the adjacent node and ref.
  */
 export function treeNodeChildren(i: number, word: number): number[] {
   const ref = word & TREE_REF_MASK;
   if (word & TREE_NODE_PAIR) return [ref, ref + 1];
-  if ((word & MODE_BITS) === 0) return word & TREE_NODE_SWAP ? [i + 1] : [ref];
+  if (treeNodeMode(word) === 0) return word & TREE_NODE_SWAP ? [i + 1] : [ref];
   return [i + 1, ref];
 }
 
@@ -88,7 +92,9 @@ export const trees: OpSpec = {
     };
     const nTrees = view.getUint32(aux, true),
       nNodes = view.getUint32(aux + 4, true),
-      nLeaves = view.getUint32(aux + 8, true);
+      nLeaves = view.getUint32(aux + 8, true),
+      mode = view.getUint32(aux + 12, true);
+    if (mode > 7) fail("mode", aux + 12, `mode ${mode} is not LT | EQ << 1 | NAN << 2`);
     if (nTrees < 1) fail("nTrees", aux, "an ensemble needs at least one tree");
     if (nLeaves < 1) fail("nLeaves", aux + 8, "an ensemble needs at least one leaf");
     v.param("aux", treesAuxBytes(nTrees, nNodes));
@@ -105,7 +111,15 @@ export const trees: OpSpec = {
       const word = view.getUint32(at + 4, true),
         feature = view.getUint16(at + 8, true);
       if (feature >= s.nIn) fail(`nodes[${i}].feature`, at + 8, `feature ${feature} is not below nIn ${s.nIn}`);
-      const ref = word & TREE_REF_MASK;
+      const ref = word & TREE_REF_MASK,
+        own = treeNodeMode(word);
+      // Under an ensemble mode the kernel reads no node's bits: they must say the same.
+      if (mode !== 0 && own !== mode && !(own === 0 && Number.isNaN(view.getFloat32(at, true))))
+        fail(
+          `nodes[${i}].mode`,
+          at + 4,
+          `mode bits ${own} are not the ensemble's ${mode} (nor a jump's 0 with a NaN threshold)`,
+        );
       let d = 0;
       for (const c of treeNodeChildren(i, word)) {
         if (c < nNodes) {

@@ -17,6 +17,7 @@ import {
   TREES_HEADER_BYTES,
   TREES_MAX_DEPTH,
   treeNodeChildren,
+  treeNodeMode,
   treesAuxBytes,
 } from "../ops/trees.js";
 
@@ -77,9 +78,12 @@ export function packTrees(e: TreeEnsemble, refuse: TreeRefusal): { aux: Uint8Arr
   });
   view.setUint32(0, nTrees, true);
   view.setUint32(4, nNodes, true);
+  // One mode for every decision (scikit-learn's LEQ, XGBoost's LT): the kernel's one-comparison walk.
+  const modes = new Set(slots.flatMap((s, i) => (s.jump ? [] : [treeNodeMode(words[i]!)])));
+  view.setUint32(12, modes.size === 1 ? [...modes][0]! : 0, true);
   slots.forEach((s, i) => {
     const at = nodesAt + TREE_NODE_BYTES * i;
-    view.setFloat32(at, s.jump ? 0 : e.nodes[s.node]!.threshold, true);
+    view.setFloat32(at, s.jump ? NaN : e.nodes[s.node]!.threshold, true);
     view.setUint32(at + 4, words[i]!, true);
     view.setUint16(at + 8, s.jump ? 0 : e.nodes[s.node]!.feature, true);
   });

@@ -102,6 +102,11 @@ describe("TREES", () => {
     words.forEach((w, i) => {
       for (const c of treeNodeChildren(i, w)) expect(c >= 6 || c > i, `slot ${i} → ${c}`).toBe(true);
     });
+    // Every decision is x ≤ t: the header says so (LT | EQ), the jump's threshold is NaN.
+    expect([view.getUint32(12, true), view.getFloat32(TREES_HEADER_BYTES + 16 + TREE_NODE_BYTES * 2, true)]).toEqual([
+      3,
+      NaN,
+    ]);
     // Each tree's depth: tree 0 walks 0 → 1 → jump → 3 → leaf at most, tree 1 one decision.
     expect([0, 4].map((o) => view.getUint32(TREES_HEADER_BYTES + 8 + o, true))).toEqual([4, 1]);
   });
@@ -177,11 +182,20 @@ describe("TREES", () => {
       nodeAt(3) + 4,
       /node 1 is not past its parent 3/,
     ],
+    [
+      "a node's mode bits other than the ensemble's",
+      nodeAt(3) + 4,
+      TREE_NODE_LT | 5,
+      "nodes[3].mode",
+      nodeAt(3) + 4,
+      /mode bits 1 are not the ensemble's 3/,
+    ],
+    ["an unknown ensemble mode", auxAt + 12, 8, "mode", auxAt + 12, /mode 8 is not/],
     ["a jump to itself", nodeAt(2) + 4, 2, "nodes[2].ref", nodeAt(2) + 4, /node 2 is not past its parent 2/],
     [
       "a leaf pair past the leaves",
       nodeAt(5) + 4,
-      TREE_NODE_PAIR | TREE_NODE_LT | 9,
+      TREE_NODE_PAIR | TREE_NODE_LT | TREE_NODE_EQ | 9,
       "nodes[5].ref",
       nodeAt(5) + 4,
       /ref 10 is neither a node \(< 6\) nor a leaf \(< 10\)/,
@@ -189,13 +203,17 @@ describe("TREES", () => {
     [
       "a leaf pair on a node",
       nodeAt(4) + 4,
-      TREE_NODE_PAIR | TREE_NODE_LT | 5,
+      TREE_NODE_PAIR | TREE_NODE_LT | TREE_NODE_EQ | 5,
       "nodes[4].ref",
       nodeAt(4) + 4,
       /a leaf pair at ref 5, which is a node/,
     ],
   ])("refuses %s, naming the field and its byte offset", (_, at, value, field, off, message) => {
     expectAuxRefused(patched(at, value), field, off, message);
+  });
+
+  it("under an ensemble mode, a jump needs a NaN threshold (else it could go either way)", () => {
+    expectAuxRefused(patched(nodeAt(2), 0), "nodes[2].mode", nodeAt(2) + 4, /mode bits 0 are not the ensemble's 3/);
   });
 
   it("refuses a feature past nIn, naming the node and the byte offset", () => {
