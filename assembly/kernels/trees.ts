@@ -2,16 +2,15 @@
 // is walked from its root to a leaf; the leaf's vector of nOut weights is aggregated over the
 // trees (sum, average, min or max), the base values are added, then the fused activation.
 //
-// aux (u32 words unless said): nTrees, nNodes, nLeaves, mode, roots[nTrees], depths[nTrees], then
-// nNodes decision nodes of 10 bytes in pre-order: f32 threshold, u32 word = ref | PAIR << 27 |
-// SWAP << 28 | LT << 29 | EQ << 30 | NAN << 31, u16 feature. A ref below nNodes is a decision
-// node, from nNodes on it is leaf (ref − nNodes), whose weights are w[(ref − nNodes) · nOut ..].
-// The condition c = (LT and x < t) or (EQ and x == t) or (NAN and x is NaN) (every ONNX mode is
-// one of these at pack time); c goes to the node right after (index + 1), not c to ref; SWAP the
-// other way round; PAIR: c to leaf ref, not c to leaf ref + 1. The reader checked that every ref
-// to a node is past its parent (no cycles) and that no walk from a root takes more than its
-// depth: depth steps from the root always end on a leaf (a leaf ref stays put). A mode other
-// than 0 (LT | EQ << 1 | NAN << 2) is every node's, checked at load: jumps have a NaN threshold.
+// aux (u32 words unless said): nTrees, nNodes, nLeaves, mode, roots[nTrees], depths[nTrees],
+// then nNodes decision nodes of 16 bytes: f32 threshold, u16 feature, u16 mode (LT | EQ << 1 |
+// NAN << 2), true ref, false ref. A ref below nNodes is a decision node, from nNodes on it is
+// leaf (ref − nNodes), whose weights are w[(ref − nNodes) · nOut ..]. A node goes to its true
+// ref when (LT and x < t) or (EQ and x == t) or (NAN and x is NaN): every ONNX mode is one of
+// these at pack time. The header's mode, when not 0, is every node's (checked at load). The
+// reader checked that every ref to a node is past its parent (no cycles) and that no walk from
+// a root takes more than its depth: depth steps from the root always end on a leaf (a leaf ref
+// stays put).
 //
 // Scalar in both builds (a walk is scalar by nature; the leaf vectors are short): the SIMD and
 // scalar builds run this same code and give the same bits.
@@ -23,33 +22,29 @@ export const TREES_AVERAGE: u32 = 1;
 export const TREES_MIN: u32 = 2;
 export const TREES_MAX: u32 = 3;
 
-const NODE_BYTES: usize = 10;
 const MODE_LT: u32 = 1; // the header's ensemble mode: LT | EQ << 1 | NAN << 2, or 0 (per node)
 const MODE_LE: u32 = 3;
-const REF_MASK: u32 = 0x07ffffff;
 
 /**
  * One step of a walk: a node ref moves to its child, a leaf ref (≥ nNodes) stays (absorbing).
- * The record's loads do not depend on the comparison: only the next index does.
+ * Both refs are loaded with the threshold, before the comparison: only a select waits on it.
  */
 // @ts-ignore: decorator
 @inline function step(x: usize, nodes: usize, nNodes: u32, ref: u32, mode: u32): u32 {
   const inside = ref < nNodes;
-  const i = select<u32>(ref, 0, inside);
-  const p = nodes + <usize>i * NODE_BYTES;
+  const p = nodes + (<usize>select<u32>(ref, 0, inside) << 4);
   const t = load<f32>(p);
-  const w = load<u32>(p, 4);
-  const v = load<f32>(x + (<usize>load<u16>(p, 8) << 2));
-  // One mode for the whole ensemble (mode is a constant here): one comparison. A jump's NaN
-  // threshold makes it false, as its missing mode bits do in the per-node form.
-  const c: u32 =
-    mode == MODE_LE ? <u32>(v <= t)
-    : mode == MODE_LT ? <u32>(v < t)
-    : ((<u32>(v < t)) & (w >> 29)) | ((<u32>(v == t)) & (w >> 30)) | ((<u32>(v != v)) & (w >> 31));
-  const adjacent = (c ^ (w >> 28)) & 1; // to index + 1 (or, PAIR, to the true leaf at ref)
-  const r = w & REF_MASK, pair = (w >> 27) & 1;
-  const next = select<u32>(select<u32>(r, i + 1, pair), r + pair, adjacent);
-  return select<u32>(next, ref, inside);
+  const v = load<f32>(x + (<usize>load<u16>(p, 4) << 2));
+  const yes = load<u32>(p, 8), no = load<u32>(p, 12);
+  // One mode for the whole ensemble (mode is a constant here): one comparison.
+  let c: bool;
+  if (mode == MODE_LE) c = v <= t;
+  else if (mode == MODE_LT) c = v < t;
+  else {
+    const m = <u32>load<u16>(p, 6);
+    c = <bool>((((<u32>(v < t)) & m) | ((<u32>(v == t)) & (m >> 1)) | ((<u32>(v != v)) & (m >> 2))) & 1);
+  }
+  return select<u32>(select<u32>(yes, no, c), ref, inside);
 }
 
 /** Adds (or min/max) one leaf vector into y, in tree order: the same order in every build. */
@@ -85,20 +80,32 @@ export function treesRow(x: usize, aux: usize, leaves: usize, base: usize, y: us
   for (let k = 0; k < nOut; k++) store<f32>(y + (<usize>k << 2), start);
   const rowBytes = <usize>nOut << 2;
   let t: u32 = 0;
-  for (; t + 4 <= nTrees; t += 4) {
-    const at = <usize>t << 2;
-    let r0 = load<u32>(roots + at), r1 = load<u32>(roots + at, 4), r2 = load<u32>(roots + at, 8), r3 = load<u32>(roots + at, 12);
-    const d = max(max(load<u32>(depths + at), load<u32>(depths + at, 4)), max(load<u32>(depths + at, 8), load<u32>(depths + at, 12)));
+  for (; t + 8 <= nTrees; t += 8) {
+    const at = roots + (<usize>t << 2), dt = depths + (<usize>t << 2);
+    let r0 = load<u32>(at), r1 = load<u32>(at, 4), r2 = load<u32>(at, 8), r3 = load<u32>(at, 12);
+    let r4 = load<u32>(at, 16), r5 = load<u32>(at, 20), r6 = load<u32>(at, 24), r7 = load<u32>(at, 28);
+    const d = max(
+      max(max(load<u32>(dt), load<u32>(dt, 4)), max(load<u32>(dt, 8), load<u32>(dt, 12))),
+      max(max(load<u32>(dt, 16), load<u32>(dt, 20)), max(load<u32>(dt, 24), load<u32>(dt, 28))),
+    );
     for (let s: u32 = 0; s < d; s++) {
       r0 = step(x, nodes, nNodes, r0, mode);
       r1 = step(x, nodes, nNodes, r1, mode);
       r2 = step(x, nodes, nNodes, r2, mode);
       r3 = step(x, nodes, nNodes, r3, mode);
+      r4 = step(x, nodes, nNodes, r4, mode);
+      r5 = step(x, nodes, nNodes, r5, mode);
+      r6 = step(x, nodes, nNodes, r6, mode);
+      r7 = step(x, nodes, nNodes, r7, mode);
     }
     gather(y, leaves + <usize>(r0 - nNodes) * rowBytes, rowBytes, agg);
     gather(y, leaves + <usize>(r1 - nNodes) * rowBytes, rowBytes, agg);
     gather(y, leaves + <usize>(r2 - nNodes) * rowBytes, rowBytes, agg);
     gather(y, leaves + <usize>(r3 - nNodes) * rowBytes, rowBytes, agg);
+    gather(y, leaves + <usize>(r4 - nNodes) * rowBytes, rowBytes, agg);
+    gather(y, leaves + <usize>(r5 - nNodes) * rowBytes, rowBytes, agg);
+    gather(y, leaves + <usize>(r6 - nNodes) * rowBytes, rowBytes, agg);
+    gather(y, leaves + <usize>(r7 - nNodes) * rowBytes, rowBytes, agg);
   }
   for (; t < nTrees; t++) {
     let r = load<u32>(roots + (<usize>t << 2));

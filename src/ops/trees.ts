@@ -2,21 +2,19 @@
  * TREES (ABI 4): a tree ensemble, ai.onnx.ml TreeEnsembleRegressor / TreeEnsembleClassifier.
  * The layout (assembly/kernels/trees.ts walks it):
  *
- * - aux: u32 nTrees, nNodes, nLeaves, mode; u32 roots[nTrees]; u32 depths[nTrees] (the most decisions
- *   a walk from that root takes: the kernel steps exactly that often); nNodes decision nodes of
- *   10 bytes: f32 threshold, u32 word = ref | PAIR << 27 | SWAP << 28 | LT << 29 | EQ << 30 |
- *   NAN << 31, u16 feature. A ref below nNodes is a decision node; from nNodes on it is leaf
- *   (ref − nNodes). The condition c = (LT and x < t) or (EQ and x == t) or (NAN and x is NaN);
- *   PAIR: the true child is ref, the false one ref + 1 (both leaves); else the node right after
- *   (index + 1) is the true child and ref the false one, the other way round with SWAP. No mode
- *   bit: always to ref (a jump, which the packer puts where a child cannot follow its parent).
- *   mode: 0, or the mode bits of every node (LT | EQ << 1 | NAN << 2) when they are all the
- *   same, jumps aside (those then have a NaN threshold): the kernel then makes one comparison.
+ * - aux: u32 nTrees, nNodes, nLeaves, mode; u32 roots[nTrees]; u32 depths[nTrees] (the most
+ *   decisions a walk from that root takes: the kernel steps exactly that often); nNodes decision
+ *   nodes of 16 bytes: f32 threshold, u16 feature, u16 mode (LT | EQ << 1 | NAN << 2), u32 true
+ *   ref, u32 false ref. A ref below nNodes is a decision node; from nNodes on it is leaf
+ *   (ref − nNodes). A node goes to its true ref when (LT and x < t) or (EQ and x == t) or (NAN
+ *   and x is NaN). mode in the header: 0, or every node's mode when they are all the same
+ *   (then the kernel makes one comparison per step, and ignores the nodes' own).
  * - w: f32 leaf vectors, nLeaves × nOut. b: f32 base values, nOut.
  * - flags: the aggregate (SUM, AVERAGE, MIN, MAX); act: an activation over the nOut outputs.
  *
- * Pre-order with one child adjacent saves a ref per node and a dependent load per step. The
- * refs allow DAGs (a child shared by two parents). Every ref to a node must be past its parent's index: that forbids cycles, and validate checks it together with the
+ * Both refs explicit (measured faster than one implicit adjacent child, bench/results/trees.md):
+ * the step is two loads and a select. The refs allow DAGs (a child shared by two parents). Every
+ * ref to a node must be past its parent's index: that forbids cycles, and validate checks it together with the
  * features, the leaves and each tree's depth (at least the deepest walk from its root, at most
  * TREES_MAX_DEPTH), so a walk never leaves the image, never loops and ends on a leaf.
  */
@@ -34,36 +32,16 @@ export const TREE_AGGREGATE_NAMES = ["sum", "average", "min", "max"] as const;
 
 /** Bytes of the aux header (nTrees, nNodes, nLeaves, mode). */
 export const TREES_HEADER_BYTES = 16;
-/** Bytes of one decision node: f32 threshold, u32 word, u16 feature. */
-export const TREE_NODE_BYTES = 10;
+/** Bytes of one decision node: f32 threshold, u16 feature, u16 mode, u32 true ref, u32 false ref. */
+export const TREE_NODE_BYTES = 16;
 /** The largest feature index a node holds. */
 export const TREE_FEATURE_MAX = 0xffff;
-/** The node word: the ref in the low 27 bits, then PAIR, SWAP and the three comparison bits. */
-export const TREE_REF_MASK = 0x07ffffff;
-/** Both children are leaves, at ref (true) and ref + 1 (false). */
-export const TREE_NODE_PAIR = 1 << 27;
-/** The child right after the node is its false child (the ref its true child). */
-export const TREE_NODE_SWAP = 1 << 28;
-/** True child when x < threshold. */
-export const TREE_NODE_LT = 1 << 29;
+/** Mode bits: true child when x < threshold. */
+export const TREE_MODE_LT = 1;
 /** True child when x == threshold. */
-export const TREE_NODE_EQ = 1 << 30;
+export const TREE_MODE_EQ = 2;
 /** True child when x is NaN. */
-export const TREE_NODE_NAN = 2 ** 31;
-/** A node word's mode bits as the header's mode: LT | EQ << 1 | NAN << 2. */
-export const treeNodeMode = (word: number) => word >>> 29;
-
-/**
- * The refs the kernel can step to from node i with this word: a leaf pair's two leaves; a node
- * without mode bits (c is never true: the reader checked a NaN threshold under an ensemble
- * mode) only one child; else the adjacent node and ref.
- */
-export function treeNodeChildren(i: number, word: number): number[] {
-  const ref = word & TREE_REF_MASK;
-  if (word & TREE_NODE_PAIR) return [ref, ref + 1];
-  if (treeNodeMode(word) === 0) return word & TREE_NODE_SWAP ? [i + 1] : [ref];
-  return [i + 1, ref];
-}
+export const TREE_MODE_NAN = 4;
 
 /** The deepest tree the reader accepts (root to leaf, in decision nodes): bounds a row's walks. */
 export const TREES_MAX_DEPTH = 1024;
@@ -108,29 +86,25 @@ export const trees: OpSpec = {
     const depth = new Uint16Array(nNodes);
     for (let i = nNodes - 1; i >= 0; i--) {
       const at = nodesAt + TREE_NODE_BYTES * i;
-      const word = view.getUint32(at + 4, true),
-        feature = view.getUint16(at + 8, true);
-      if (feature >= s.nIn) fail(`nodes[${i}].feature`, at + 8, `feature ${feature} is not below nIn ${s.nIn}`);
-      const ref = word & TREE_REF_MASK,
-        own = treeNodeMode(word);
-      // Under an ensemble mode the kernel reads no node's bits: they must say the same.
-      if (mode !== 0 && own !== mode && !(own === 0 && Number.isNaN(view.getFloat32(at, true))))
-        fail(
-          `nodes[${i}].mode`,
-          at + 4,
-          `mode bits ${own} are not the ensemble's ${mode} (nor a jump's 0 with a NaN threshold)`,
-        );
+      const feature = view.getUint16(at + 4, true),
+        own = view.getUint16(at + 6, true);
+      if (feature >= s.nIn) fail(`nodes[${i}].feature`, at + 4, `feature ${feature} is not below nIn ${s.nIn}`);
+      if (own > 7) fail(`nodes[${i}].mode`, at + 6, `mode ${own} is not LT | EQ << 1 | NAN << 2`);
+      // Under an ensemble mode the kernel reads no node's mode: they must say the same.
+      if (mode !== 0 && own !== mode) fail(`nodes[${i}].mode`, at + 6, `mode ${own} is not the ensemble's ${mode}`);
       let d = 0;
-      for (const c of treeNodeChildren(i, word)) {
+      for (const [name, off] of [
+        ["trueRef", 8],
+        ["falseRef", 12],
+      ] as const) {
+        const c = view.getUint32(at + off, true);
         if (c < nNodes) {
-          if (c <= i) fail(`nodes[${i}].ref`, at + 4, `node ${c} is not past its parent ${i} (a cycle?)`);
+          if (c <= i) fail(`nodes[${i}].${name}`, at + off, `node ${c} is not past its parent ${i} (a cycle?)`);
           d = Math.max(d, depth[c]!);
         } else if (c >= refs) {
-          fail(`nodes[${i}].ref`, at + 4, `ref ${c} is neither a node (< ${nNodes}) nor a leaf (< ${refs})`);
+          fail(`nodes[${i}].${name}`, at + off, `ref ${c} is neither a node (< ${nNodes}) nor a leaf (< ${refs})`);
         }
       }
-      if (word & TREE_NODE_PAIR && ref < nNodes)
-        fail(`nodes[${i}].ref`, at + 4, `a leaf pair at ref ${ref}, which is a node (< ${nNodes})`);
       if (d + 1 > TREES_MAX_DEPTH)
         fail(`nodes[${i}]`, at, `a walk from here takes more than ${TREES_MAX_DEPTH} decisions`);
       depth[i] = d + 1;

@@ -58,7 +58,7 @@ function randomEnsemble(r: ReturnType<typeof seeded>, nIn: number, nOut: number,
   const leaves = Array.from({ length: nLeaves }, () =>
     Float64Array.from({ length: nOut }, () => (r.next() - 0.5) * 10 ** r.int(-3, 3)),
   );
-  const roots = Array.from({ length: r.int(1, 8) }, () =>
+  const roots = Array.from({ length: r.int(1, 12) }, () =>
     nNodes > 0 && r.next() < 0.9 ? r.int(0, nNodes - 1) : leafRef(0),
   );
   return { nodes, leaves, roots, nOut };

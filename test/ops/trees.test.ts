@@ -1,4 +1,4 @@
-// TREES: ABI 4, not in place; aux = nTrees, nNodes, nLeaves, roots, depths, 16-byte nodes; w = leaf
+// TREES: ABI 4, not in place; aux = nTrees, nNodes, nLeaves, mode, roots, depths, 16-byte nodes; w = leaf
 // vectors, b = base values, flags = aggregate. Every crafted index out of range, a cycle and an
 // over-deep tree are refused at load, naming the field and its byte offset.
 import { describe, expect, it } from "vitest";
@@ -6,16 +6,7 @@ import { Header, Opcode } from "../../src/format/abi.js";
 import { readImage } from "../../src/format/read.js";
 import { Model } from "../../src/index.js";
 import { describeStep } from "../../src/ops/index.js";
-import {
-  TREE_NODE_BYTES,
-  TREE_NODE_EQ,
-  TREE_NODE_LT,
-  TREE_NODE_PAIR,
-  TREES_HEADER_BYTES,
-  TREES_MAX_DEPTH,
-  treeNodeChildren,
-  trees,
-} from "../../src/ops/trees.js";
+import { TREE_MODE_LT, TREE_NODE_BYTES, TREES_HEADER_BYTES, TREES_MAX_DEPTH, trees } from "../../src/ops/trees.js";
 import { leafRef, packTrees, type TreeNode } from "../../src/plan/trees.js";
 import { expectRefused, fixCrc, oneStep, refusal, withField } from "./image.js";
 
@@ -82,37 +73,28 @@ describe("TREES", () => {
     const s = info.steps[0]!;
     expect([trees.minAbi(s), info.abiVersion, trees.inPlace(s)]).toEqual([4, 4, false]);
     expect(describeStep(s)).toBe("TREES         2 → 2     sum");
-    // 6 stored nodes (5 decisions and a jump: threshold and feature each), 4 leaf vectors of 2
-    // (the two bottom nodes' pairs), 2 base values.
-    expect(info.parameterCount).toBe(2 * 6 + 4 * 2 + 2);
+    // 5 decision nodes (threshold and feature each), 3 leaf vectors of 2, 2 base values.
+    expect(info.parameterCount).toBe(2 * 5 + 3 * 2 + 2);
     expect(describeStep(readImage(withField(image(undefined, 3), "act", 5)).steps[0]!)).toBe(
       "TREES         2 → 2     max, softmax",
     );
   });
 
-  it("pre-order: a DAG's shared node once, after both its parents; a jump where no child can follow", () => {
+  it("pre-order: the DAG's shared node and leaves once, every child past its parent; one mode", () => {
     const view = new DataView(packed.aux.buffer);
-    expect([0, 4, 8].map((o) => view.getUint32(o, true))).toEqual([2, 6, 4]);
-    const words = Array.from({ length: 6 }, (_, i) =>
-      view.getUint32(TREES_HEADER_BYTES + 16 + TREE_NODE_BYTES * i + 4, true),
-    );
-    // IR node 1's children are the shared node 3 (its other parent, node 2, not placed yet) and a
-    // leaf: the slot after it is a jump (no mode bit) to where node 3 is stored.
-    expect(words[2]! >>> 27).toBe(0);
-    words.forEach((w, i) => {
-      for (const c of treeNodeChildren(i, w)) expect(c >= 6 || c > i, `slot ${i} → ${c}`).toBe(true);
-    });
-    // Every decision is x ≤ t: the header says so (LT | EQ), the jump's threshold is NaN.
-    expect([view.getUint32(12, true), view.getFloat32(TREES_HEADER_BYTES + 16 + TREE_NODE_BYTES * 2, true)]).toEqual([
-      3,
-      NaN,
-    ]);
-    // Each tree's depth: tree 0 walks 0 → 1 → jump → 3 → leaf at most, tree 1 one decision.
-    expect([0, 4].map((o) => view.getUint32(TREES_HEADER_BYTES + 8 + o, true))).toEqual([4, 1]);
+    // nTrees, nNodes, nLeaves, and the ensemble's mode: every decision is x ≤ t (LT | EQ).
+    expect([0, 4, 8, 12].map((o) => view.getUint32(o, true))).toEqual([2, 5, 3, 3]);
+    for (let i = 0; i < 5; i++)
+      for (const off of [8, 12]) {
+        const ref = view.getUint32(TREES_HEADER_BYTES + 16 + TREE_NODE_BYTES * i + off, true);
+        expect(ref >= 5 || ref > i).toBe(true);
+      }
+    // Each tree's depth: tree 0 walks 0 → 1 → 3 → leaf at most, tree 1 one decision.
+    expect([0, 4].map((o) => view.getUint32(TREES_HEADER_BYTES + 8 + o, true))).toEqual([3, 1]);
   });
 
-  it("five trees (a group of four walked together, then one): the sum in tree order", () => {
-    const five = packTrees({ ...ENSEMBLE, roots: [0, 4, 0, 4, 0] }, () => {
+  it("nine trees (a group of eight walked together, then one): the sum in tree order", () => {
+    const nine = packTrees({ ...ENSEMBLE, roots: [0, 4, 0, 4, 0, 4, 0, 4, 0] }, () => {
       throw new Error("refused");
     });
     const bytes = oneStep({
@@ -120,14 +102,14 @@ describe("TREES", () => {
       nIn: 2,
       nOut: 2,
       flags: 0,
-      aux: five.aux,
-      w: Float32Array.from(five.w),
+      aux: nine.aux,
+      w: Float32Array.from(nine.w),
       b: Float32Array.of(0.5, -0.5),
     });
-    // x = (0, −1): trees 0, 2, 4 give (5, 6), trees 1, 3 give (3, 4); x = (2, 1): 3 × (1, 2) + 2 × (3, 4).
+    // x = (0, −1): the five even trees give (5, 6), the four odd ones (3, 4); x = (2, 1): 5 × (1, 2) + 4 × (3, 4).
     for (const simd of ["require", "off"] as const) {
       const y = Model.load(bytes, { simd }).predictBatch(Float32Array.of(0, -1, 2, 1), 2);
-      expect(Array.from(y), simd).toEqual([21.5, 25.5, 9.5, 13.5]);
+      expect(Array.from(y), simd).toEqual([37.5, 45.5, 17.5, 25.5]);
     }
   });
 
@@ -157,72 +139,44 @@ describe("TREES", () => {
   it.each([
     ["no tree", auxAt, 0, "nTrees", auxAt, /at least one tree/],
     ["no leaf", auxAt + 8, 0, "nLeaves", auxAt + 8, /at least one leaf/],
-    [
-      "a root past the leaves",
-      auxAt + TREES_HEADER_BYTES + 4,
-      10,
-      "roots[1]",
-      auxAt + TREES_HEADER_BYTES + 4,
-      /ref 10/,
-    ],
+    ["an unknown ensemble mode", auxAt + 12, 8, "mode", auxAt + 12, /mode 8 is not/],
+    ["a root past the leaves", auxAt + TREES_HEADER_BYTES + 4, 8, "roots[1]", auxAt + TREES_HEADER_BYTES + 4, /ref 8/],
     [
       "a depth below the deepest walk (the walk would stop on a node)",
       depthAt(0),
-      3,
+      2,
       "depths[0]",
       depthAt(0),
-      /depth 3 is not between the deepest walk from root 0 \(4\) and 1024/,
+      /depth 2 is not between the deepest walk from root 0 \(3\) and 1024/,
     ],
     ["a depth past the limit", depthAt(1), 1025, "depths[1]", depthAt(1), /depth 1025 is not between/],
     [
       "a child pointing back (a cycle)",
-      nodeAt(3) + 4,
-      TREE_NODE_LT | TREE_NODE_EQ | 1,
-      "nodes[3].ref",
-      nodeAt(3) + 4,
+      nodeAt(3) + 8,
+      1,
+      "nodes[3].trueRef",
+      nodeAt(3) + 8,
       /node 1 is not past its parent 3/,
     ],
+    ["a child pointing at itself", nodeAt(2) + 12, 2, "nodes[2].falseRef", nodeAt(2) + 12, /not past its parent/],
     [
-      "a node's mode bits other than the ensemble's",
-      nodeAt(3) + 4,
-      TREE_NODE_LT | 5,
-      "nodes[3].mode",
-      nodeAt(3) + 4,
-      /mode bits 1 are not the ensemble's 3/,
-    ],
-    ["an unknown ensemble mode", auxAt + 12, 8, "mode", auxAt + 12, /mode 8 is not/],
-    ["a jump to itself", nodeAt(2) + 4, 2, "nodes[2].ref", nodeAt(2) + 4, /node 2 is not past its parent 2/],
-    [
-      "a leaf pair past the leaves",
-      nodeAt(5) + 4,
-      TREE_NODE_PAIR | TREE_NODE_LT | TREE_NODE_EQ | 9,
-      "nodes[5].ref",
-      nodeAt(5) + 4,
-      /ref 10 is neither a node \(< 6\) nor a leaf \(< 10\)/,
-    ],
-    [
-      "a leaf pair on a node",
-      nodeAt(4) + 4,
-      TREE_NODE_PAIR | TREE_NODE_LT | TREE_NODE_EQ | 5,
-      "nodes[4].ref",
-      nodeAt(4) + 4,
-      /a leaf pair at ref 5, which is a node/,
+      "a leaf past the leaves",
+      nodeAt(4) + 12,
+      8,
+      "nodes[4].falseRef",
+      nodeAt(4) + 12,
+      /ref 8 is neither a node \(< 5\) nor a leaf \(< 8\)/,
     ],
   ])("refuses %s, naming the field and its byte offset", (_, at, value, field, off, message) => {
     expectAuxRefused(patched(at, value), field, off, message);
   });
 
-  it("under an ensemble mode, a jump needs a NaN threshold (else it could go either way)", () => {
-    expectAuxRefused(patched(nodeAt(2), 0), "nodes[2].mode", nodeAt(2) + 4, /mode bits 0 are not the ensemble's 3/);
-  });
-
-  it("refuses a feature past nIn, naming the node and the byte offset", () => {
-    expectAuxRefused(
-      patched(nodeAt(3) + 8, 2, image(), 2),
-      "nodes[3].feature",
-      nodeAt(3) + 8,
-      /feature 2 is not below nIn 2/,
-    );
+  it.each([
+    ["a feature past nIn", 4, 2, "feature", /feature 2 is not below nIn 2/],
+    ["an unknown node mode", 6, 9, "mode", /mode 9 is not LT \| EQ << 1 \| NAN << 2/],
+    ["a node mode other than the ensemble's", 6, 1, "mode", /mode 1 is not the ensemble's 3/],
+  ])("refuses %s, naming the node and the byte offset", (_, off, value, field, message) => {
+    expectAuxRefused(patched(nodeAt(3) + off, value, image(), 2), `nodes[3].${field}`, nodeAt(3) + off, message);
   });
 
   it(`refuses a tree deeper than ${TREES_MAX_DEPTH} decisions, naming the node; ${TREES_MAX_DEPTH} load`, () => {
@@ -235,14 +189,16 @@ describe("TREES", () => {
       v.setUint32(8, 1, true);
       v.setUint32(TREES_HEADER_BYTES + 4, n, true); // the depth
       for (let i = 0; i < n; i++) {
-        // x < 0 on to the node after (for the last: ref n, the leaf), else to the leaf (ref n).
-        v.setUint32(TREES_HEADER_BYTES + 8 + TREE_NODE_BYTES * i + 4, TREE_NODE_LT | n, true);
+        const at = TREES_HEADER_BYTES + 8 + TREE_NODE_BYTES * i;
+        v.setUint16(at + 6, TREE_MODE_LT, true);
+        v.setUint32(at + 8, i + 1, true); // the next node, or (i + 1 = n) the leaf
+        v.setUint32(at + 12, n, true);
       }
       return image(aux);
     };
-    expectAuxRefused(chain(TREES_MAX_DEPTH + 1), "nodes[0]", nodeAt(0) - 4 - 4, /more than 1024 decisions/);
+    expectAuxRefused(chain(TREES_MAX_DEPTH + 1), "nodes[0]", nodeAt(0) - 8, /more than 1024 decisions/);
     const y = Model.load(chain(TREES_MAX_DEPTH)).predict(Float32Array.of(-1, 0));
-    expect(Array.from(y)).toEqual([5.5, 5.5]); // leaf 0 of packed.w (5, 6) + base (0.5, −0.5)
+    expect(Array.from(y)).toEqual([1.5, 1.5]); // leaf 0 (1, 2) + base (0.5, −0.5)
   });
 
   it("refuses an ABI 1 header, naming the opcode", () => {
