@@ -141,17 +141,24 @@ function preOrder(e: TreeEnsemble): number[] {
 
 /** The leaf vectors as stored (f32), identical ones once. */
 class LeafTable {
-  private readonly keys = new Map<string, number>();
+  private readonly keys = new Map<number | string, number>();
   private readonly kept: Float64Array[] = [];
   constructor(private readonly nOut: number) {}
   get count(): number {
     return this.kept.length;
   }
-  private key(v: Float64Array): string {
+  private readonly f32 = new Float32Array(1);
+  private readonly u32 = new Uint32Array(this.f32.buffer);
+  /** The stored bits: one number for a single output, else a string of them. */
+  private key(v: Float64Array): number | string {
     if (v.length !== this.nOut) throw new Error(`internal: a leaf has ${v.length} weights for ${this.nOut} outputs`);
-    return Array.from(v, (x) => Math.fround(x)).join(",");
+    const bits = (x: number) => {
+      this.f32[0] = x;
+      return this.u32[0]!;
+    };
+    return v.length === 1 ? bits(v[0]!) : Array.from(v, bits).join(",");
   }
-  private push(v: Float64Array, k: string): number {
+  private push(v: Float64Array, k: number | string): number {
     this.keys.set(k, this.kept.length);
     this.kept.push(v);
     return this.kept.length - 1;
