@@ -22,8 +22,7 @@ export const TREES_AVERAGE: u32 = 1;
 export const TREES_MIN: u32 = 2;
 export const TREES_MAX: u32 = 3;
 
-const MODE_LT: u32 = 1; // the header's ensemble mode: LT | EQ << 1 | NAN << 2, or 0 (per node)
-const MODE_LE: u32 = 3;
+const MODE_LE: u32 = 3; // the header's ensemble mode LT | EQ << 1 (NAN << 2 unset)
 
 /**
  * One step of a walk: a node ref moves to its child, a leaf ref (≥ nNodes) stays (absorbing).
@@ -39,7 +38,6 @@ const MODE_LE: u32 = 3;
   // One mode for the whole ensemble (mode is a constant here): one comparison.
   let c: bool;
   if (mode == MODE_LE) c = v <= t;
-  else if (mode == MODE_LT) c = v < t;
   else {
     const m = <u32>load<u16>(p, 6);
     c = <bool>((((<u32>(v < t)) & m) | ((<u32>(v == t)) & (m >> 1)) | ((<u32>(v != v)) & (m >> 2))) & 1);
@@ -48,8 +46,7 @@ const MODE_LE: u32 = 3;
 }
 
 /** Adds (or min/max) one leaf vector into y, in tree order: the same order in every build. */
-// @ts-ignore: decorator
-@inline function gather(y: usize, leaf: usize, rowBytes: usize, agg: u32): void {
+function gather(y: usize, leaf: usize, rowBytes: usize, agg: u32): void {
   for (let o: usize = 0; o < rowBytes; o += 4) {
     const a = load<f32>(y + o), v = load<f32>(leaf + o);
     store<f32>(y + o, agg == TREES_MIN ? min(a, v) : agg == TREES_MAX ? max(a, v) : a + v);
@@ -64,12 +61,12 @@ const MODE_LE: u32 = 3;
  */
 export function treesRow(x: usize, aux: usize, leaves: usize, base: usize, y: usize, nOut: i32, agg: u32): void {
   const mode = load<u32>(aux, 12);
+  // x ≤ t (scikit-learn's every node) gets its own copy; every other mode the general step.
   if (mode == MODE_LE) rowIn(x, aux, leaves, base, y, nOut, agg, MODE_LE);
-  else if (mode == MODE_LT) rowIn(x, aux, leaves, base, y, nOut, agg, MODE_LT);
   else rowIn(x, aux, leaves, base, y, nOut, agg, 0);
 }
 
-/** treesRow for one mode (a constant at each call: three specialized copies). */
+/** treesRow for one mode (a constant at each call: two specialized copies). */
 // @ts-ignore: decorator
 @inline function rowIn(x: usize, aux: usize, leaves: usize, base: usize, y: usize, nOut: i32, agg: u32, mode: u32): void {
   const nTrees = load<u32>(aux), nNodes = load<u32>(aux, 4);

@@ -8,7 +8,8 @@
  *   ref, u32 false ref. A ref below nNodes is a decision node; from nNodes on it is leaf
  *   (ref − nNodes). A node goes to its true ref when (LT and x < t) or (EQ and x == t) or (NAN
  *   and x is NaN). mode in the header: 0, or every node's mode when they are all the same
- *   (then the kernel makes one comparison per step, and ignores the nodes' own).
+ *   (the kernel then ignores the nodes' own; for x ≤ t, scikit-learn's, it has a one-comparison
+ *   walk).
  * - w: f32 leaf vectors, nLeaves × nOut. b: f32 base values, nOut.
  * - flags: the aggregate (SUM, AVERAGE, MIN, MAX); act: an activation over the nOut outputs.
  *
