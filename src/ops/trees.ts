@@ -85,6 +85,17 @@ export const trees: OpSpec = {
       nodesAt = depthsAt + 4 * nTrees;
     // Depth of the deepest walk from each node, children first (they have higher indices).
     const depth = new Uint16Array(nNodes);
+    /** The depth below one of node i's refs (0 for a leaf), refusing a ref back or out of range. */
+    const child = (i: number, at: number, name: string, off: number): number => {
+      const c = view.getUint32(at + off, true);
+      if (c < nNodes) {
+        if (c <= i) fail(`nodes[${i}].${name}`, at + off, `node ${c} is not past its parent ${i} (a cycle?)`);
+        return depth[c]!;
+      }
+      if (c >= refs)
+        fail(`nodes[${i}].${name}`, at + off, `ref ${c} is neither a node (< ${nNodes}) nor a leaf (< ${refs})`);
+      return 0;
+    };
     for (let i = nNodes - 1; i >= 0; i--) {
       const at = nodesAt + TREE_NODE_BYTES * i;
       const feature = view.getUint16(at + 4, true),
@@ -93,19 +104,8 @@ export const trees: OpSpec = {
       if (own > 7) fail(`nodes[${i}].mode`, at + 6, `mode ${own} is not LT | EQ << 1 | NAN << 2`);
       // Under an ensemble mode the kernel reads no node's mode: they must say the same.
       if (mode !== 0 && own !== mode) fail(`nodes[${i}].mode`, at + 6, `mode ${own} is not the ensemble's ${mode}`);
-      let d = 0;
-      for (const [name, off] of [
-        ["trueRef", 8],
-        ["falseRef", 12],
-      ] as const) {
-        const c = view.getUint32(at + off, true);
-        if (c < nNodes) {
-          if (c <= i) fail(`nodes[${i}].${name}`, at + off, `node ${c} is not past its parent ${i} (a cycle?)`);
-          d = Math.max(d, depth[c]!);
-        } else if (c >= refs) {
-          fail(`nodes[${i}].${name}`, at + off, `ref ${c} is neither a node (< ${nNodes}) nor a leaf (< ${refs})`);
-        }
-      }
+      // Both refs, without an array per node (a load checks millions of them).
+      const d = Math.max(child(i, at, "trueRef", 8), child(i, at, "falseRef", 12));
       if (d + 1 > TREES_MAX_DEPTH)
         fail(`nodes[${i}]`, at, `a walk from here takes more than ${TREES_MAX_DEPTH} decisions`);
       depth[i] = d + 1;
