@@ -40,7 +40,7 @@ function treesRef(e: TreeEnsemble, x: Float32Array, base: Float32Array, agg: Tre
 }
 
 /** A random ensemble whose nodes point only forward (a DAG: some children shared). */
-function randomEnsemble(r: ReturnType<typeof seeded>, nIn: number, nOut: number): TreeEnsemble {
+function randomEnsemble(r: ReturnType<typeof seeded>, nIn: number, nOut: number, uniform?: TreeNode): TreeEnsemble {
   const nNodes = r.int(0, 40),
     nLeaves = r.int(1, 12);
   const thresholds = [-1, 0, 0.5, 2, NaN, Infinity];
@@ -49,16 +49,16 @@ function randomEnsemble(r: ReturnType<typeof seeded>, nIn: number, nOut: number)
   const nodes: TreeNode[] = Array.from({ length: nNodes }, (_, i) => ({
     feature: r.int(0, nIn - 1),
     threshold: thresholds[r.int(0, thresholds.length - 1)]!,
-    lt: r.next() < 0.6,
-    eq: r.next() < 0.6,
-    nan: r.next() < 0.5,
+    lt: uniform?.lt ?? r.next() < 0.6,
+    eq: uniform?.eq ?? r.next() < 0.6,
+    nan: uniform?.nan ?? r.next() < 0.5,
     yes: child(i),
     no: child(i),
   }));
   const leaves = Array.from({ length: nLeaves }, () =>
     Float64Array.from({ length: nOut }, () => (r.next() - 0.5) * 10 ** r.int(-3, 3)),
   );
-  const roots = Array.from({ length: r.int(1, 8) }, () =>
+  const roots = Array.from({ length: r.int(1, 12) }, () =>
     nNodes > 0 && r.next() < 0.9 ? r.int(0, nNodes - 1) : leafRef(0),
   );
   return { nodes, leaves, roots, nOut };
@@ -73,7 +73,12 @@ describe.each(BUILDS)("treesRow · %s build", (build) => {
       const nIn = r.int(1, 6),
         nOut = r.int(1, 4),
         agg = (c % 4) as TreeAggregate;
-      const e = randomEnsemble(r, nIn, nOut);
+      // One mode for every node (x ≤ t as scikit-learn, x < t as XGBoost, the kernel's one-
+      // comparison walks) in two cases of three; per-node modes in the third.
+      const uniform = [undefined, { lt: true, eq: true, nan: false }, { lt: true, eq: false, nan: false }][c % 3] as
+        | TreeNode
+        | undefined;
+      const e = randomEnsemble(r, nIn, nOut, uniform);
       const { aux, w } = packTrees(e, (n, d) => {
         throw new Error(`${n} ${d}`);
       });

@@ -27,6 +27,7 @@ const fixtures = [
   "skl_linreg_diabetes_2targets",
   "torch_conv_resnet_digits",
   "torch_conv1d_signal",
+  "skl_tree_gb_clf_bc_nozipmap",
 ];
 const fixtureDir = new URL("../fixtures/onnx/", import.meta.url);
 /** Model.predict on the same build, row by row: the bits a standalone module must reproduce. */
@@ -96,6 +97,22 @@ describe.each([true, false])("standalone module · simd %s", (simd) => {
     expectFrameworkOutputs(ref, info.outputs, y, e.output_len());
     expect(bitsOf(y)).toEqual(runtimeBits(image, rows, simd));
     expect(bitsOf(predictBatchRows(e, rows))).toEqual(bitsOf(y));
+  });
+
+  it("a random forest: only the tree kernel, scikit-learn's predict, the runtime's bits", async () => {
+    const name = "skl_tree_rf_reg_diabetes";
+    const ref = JSON.parse(readFileSync(new URL(`${name}.json`, fixtureDir), "utf8")) as FixtureRef;
+    const image = pack(readFileSync(new URL(`${name}.onnx`, fixtureDir)));
+    const built = await buildStandalone(image, { simd });
+    expect(built.opcodes).toEqual(["Trees"]);
+    const full = statSync(new URL(`../../build/edgeinfer.${simd ? "simd" : "scalar"}.wasm`, import.meta.url)).size;
+    expect(built.wasm.length - image.length).toBeLessThan(full / 2);
+    const e = instantiateStandalone(built.wasm);
+    const rows = ref.inputs.map((r) => r.flat(Infinity) as number[]);
+    const { status, y } = predictRows(e, rows);
+    expect(status.every((s) => s === 0)).toBe(true);
+    expectFrameworkOutputs(ref, Model.load(image).info.outputs, y, e.output_len());
+    expect(bitsOf(y)).toEqual(runtimeBits(image, rows, simd));
   });
 
   it("every opcode and activation: the runtime's bits", async () => {

@@ -119,6 +119,12 @@ function cases(): Array<{ name: string; image: Uint8Array; rows: number[][] }> {
     },
     { name: "logreg4", ...logreg4() },
     {
+      // A tree ensemble: every host (the C hosts too) runs the TREES kernel.
+      name: "trees_gb_bc",
+      image: onnx("skl_tree_gb_clf_bc_nozipmap"),
+      rows: fixtureRows("skl_tree_gb_clf_bc_nozipmap", 20),
+    },
+    {
       name: "every_op",
       image: everyOpModel(),
       rows: Array.from({ length: 9 }, (_, r) =>

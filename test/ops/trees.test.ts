@@ -1,4 +1,4 @@
-// TREES: ABI 4, not in place; aux = nTrees, nNodes, nLeaves, roots, 16-byte nodes; w = leaf
+// TREES: ABI 4, not in place; aux = nTrees, nNodes, nLeaves, mode, roots, depths, 16-byte nodes; w = leaf
 // vectors, b = base values, flags = aggregate. Every crafted index out of range, a cycle and an
 // over-deep tree are refused at load, naming the field and its byte offset.
 import { describe, expect, it } from "vitest";
@@ -6,7 +6,7 @@ import { Header, Opcode } from "../../src/format/abi.js";
 import { readImage } from "../../src/format/read.js";
 import { Model } from "../../src/index.js";
 import { describeStep } from "../../src/ops/index.js";
-import { TREE_NODE_BYTES, TREE_NODE_LT, TREES_HEADER_BYTES, TREES_MAX_DEPTH, trees } from "../../src/ops/trees.js";
+import { TREE_MODE_LT, TREE_NODE_BYTES, TREES_HEADER_BYTES, TREES_MAX_DEPTH, trees } from "../../src/ops/trees.js";
 import { leafRef, packTrees, type TreeNode } from "../../src/plan/trees.js";
 import { expectRefused, fixCrc, oneStep, refusal, withField } from "./image.js";
 
@@ -50,12 +50,14 @@ const image = (aux = packed.aux, flags = 0) =>
 
 const auxAt = readImage(image()).steps[0]!.aux;
 const nTrees = 2;
-const nodeAt = (i: number) => auxAt + TREES_HEADER_BYTES + 4 * nTrees + TREE_NODE_BYTES * i;
+const depthAt = (t: number) => auxAt + TREES_HEADER_BYTES + 4 * nTrees + 4 * t;
+const nodeAt = (i: number) => auxAt + TREES_HEADER_BYTES + 8 * nTrees + TREE_NODE_BYTES * i;
 
-/** A copy with the u32 at image byte `at` set. */
-function patched(at: number, value: number, bytes = image()): Uint8Array {
+/** A copy with the u32 (or u16) at image byte `at` set. */
+function patched(at: number, value: number, bytes = image(), width: 2 | 4 = 4): Uint8Array {
   const b = bytes.slice();
-  new DataView(b.buffer).setUint32(at, value >>> 0, true);
+  if (width === 2) new DataView(b.buffer).setUint16(at, value, true);
+  else new DataView(b.buffer).setUint32(at, value >>> 0, true);
   return fixCrc(b);
 }
 
@@ -78,14 +80,37 @@ describe("TREES", () => {
     );
   });
 
-  it("the DAG's shared nodes and leaves are stored once, every child past its parent", () => {
+  it("pre-order: the DAG's shared node and leaves once, every child past its parent; one mode", () => {
     const view = new DataView(packed.aux.buffer);
-    expect([0, 4, 8].map((o) => view.getUint32(o, true))).toEqual([2, 5, 3]);
+    // nTrees, nNodes, nLeaves, and the ensemble's mode: every decision is x ≤ t (LT | EQ).
+    expect([0, 4, 8, 12].map((o) => view.getUint32(o, true))).toEqual([2, 5, 3, 3]);
     for (let i = 0; i < 5; i++)
       for (const off of [8, 12]) {
-        const ref = view.getUint32(TREES_HEADER_BYTES + 8 + TREE_NODE_BYTES * i + off, true);
+        const ref = view.getUint32(TREES_HEADER_BYTES + 16 + TREE_NODE_BYTES * i + off, true);
         expect(ref >= 5 || ref > i).toBe(true);
       }
+    // Each tree's depth: tree 0 walks 0 → 1 → 3 → leaf at most, tree 1 one decision.
+    expect([0, 4].map((o) => view.getUint32(TREES_HEADER_BYTES + 8 + o, true))).toEqual([3, 1]);
+  });
+
+  it("nine trees (a group of eight walked together, then one): the sum in tree order", () => {
+    const nine = packTrees({ ...ENSEMBLE, roots: [0, 4, 0, 4, 0, 4, 0, 4, 0] }, () => {
+      throw new Error("refused");
+    });
+    const bytes = oneStep({
+      opcode: Opcode.Trees,
+      nIn: 2,
+      nOut: 2,
+      flags: 0,
+      aux: nine.aux,
+      w: Float32Array.from(nine.w),
+      b: Float32Array.of(0.5, -0.5),
+    });
+    // x = (0, −1): the five even trees give (5, 6), the four odd ones (3, 4); x = (2, 1): 5 × (1, 2) + 4 × (3, 4).
+    for (const simd of ["require", "off"] as const) {
+      const y = Model.load(bytes, { simd }).predictBatch(Float32Array.of(0, -1, 2, 1), 2);
+      expect(Array.from(y), simd).toEqual([37.5, 45.5, 17.5, 25.5]);
+    }
   });
 
   it("runs the trees: each row's walks, summed, plus the base values", () => {
@@ -119,15 +144,17 @@ describe("TREES", () => {
   it.each([
     ["no tree", auxAt, 0, "nTrees", auxAt, /at least one tree/],
     ["no leaf", auxAt + 8, 0, "nLeaves", auxAt + 8, /at least one leaf/],
-    ["a root past the leaves", auxAt + TREES_HEADER_BYTES + 4, 9, "roots[1]", auxAt + TREES_HEADER_BYTES + 4, /ref 9/],
+    ["an unknown ensemble mode", auxAt + 12, 8, "mode", auxAt + 12, /mode 8 is not/],
+    ["a root past the leaves", auxAt + TREES_HEADER_BYTES + 4, 8, "roots[1]", auxAt + TREES_HEADER_BYTES + 4, /ref 8/],
     [
-      "a feature past nIn",
-      nodeAt(2) + 4,
-      TREE_NODE_LT | 2,
-      "nodes[2].feature",
-      nodeAt(2) + 4,
-      /feature 2 is not below nIn 2/,
+      "a depth below the deepest walk (the walk would stop on a node)",
+      depthAt(0),
+      2,
+      "depths[0]",
+      depthAt(0),
+      /depth 2 is not between the deepest walk from root 0 \(3\) and 1024/,
     ],
+    ["a depth past the limit", depthAt(1), 1025, "depths[1]", depthAt(1), /depth 1025 is not between/],
     [
       "a child pointing back (a cycle)",
       nodeAt(3) + 8,
@@ -143,29 +170,38 @@ describe("TREES", () => {
       8,
       "nodes[4].falseRef",
       nodeAt(4) + 12,
-      /neither a node \(< 5\) nor a leaf \(< 8\)/,
+      /ref 8 is neither a node \(< 5\) nor a leaf \(< 8\)/,
     ],
   ])("refuses %s, naming the field and its byte offset", (_, at, value, field, off, message) => {
     expectAuxRefused(patched(at, value), field, off, message);
   });
 
+  it.each([
+    ["a feature past nIn", 4, 2, "feature", /feature 2 is not below nIn 2/],
+    ["an unknown node mode", 6, 9, "mode", /mode 9 is not LT \| EQ << 1 \| NAN << 2/],
+    ["a node mode other than the ensemble's", 6, 1, "mode", /mode 1 is not the ensemble's 3/],
+  ])("refuses %s, naming the node and the byte offset", (_, off, value, field, message) => {
+    expectAuxRefused(patched(nodeAt(3) + off, value, image(), 2), `nodes[3].${field}`, nodeAt(3) + off, message);
+  });
+
   it(`refuses a tree deeper than ${TREES_MAX_DEPTH} decisions, naming the node; ${TREES_MAX_DEPTH} load`, () => {
     /** One tree: a chain of n nodes, each sending x < 0 on to the next, the rest to the one leaf. */
     const chain = (n: number) => {
-      const aux = new Uint8Array(TREES_HEADER_BYTES + 4 + TREE_NODE_BYTES * n);
+      const aux = new Uint8Array(TREES_HEADER_BYTES + 8 + TREE_NODE_BYTES * n);
       const v = new DataView(aux.buffer);
       v.setUint32(0, 1, true);
       v.setUint32(4, n, true);
       v.setUint32(8, 1, true);
+      v.setUint32(TREES_HEADER_BYTES + 4, n, true); // the depth
       for (let i = 0; i < n; i++) {
-        const at = TREES_HEADER_BYTES + 4 + TREE_NODE_BYTES * i;
-        v.setUint32(at + 4, TREE_NODE_LT, true);
+        const at = TREES_HEADER_BYTES + 8 + TREE_NODE_BYTES * i;
+        v.setUint16(at + 6, TREE_MODE_LT, true);
         v.setUint32(at + 8, i + 1, true); // the next node, or (i + 1 = n) the leaf
         v.setUint32(at + 12, n, true);
       }
       return image(aux);
     };
-    expectAuxRefused(chain(TREES_MAX_DEPTH + 1), "nodes[0]", nodeAt(0) - 4, /more than 1024 decisions/);
+    expectAuxRefused(chain(TREES_MAX_DEPTH + 1), "nodes[0]", nodeAt(0) - 8, /more than 1024 decisions/);
     const y = Model.load(chain(TREES_MAX_DEPTH)).predict(Float32Array.of(-1, 0));
     expect(Array.from(y)).toEqual([1.5, 1.5]); // leaf 0 (1, 2) + base (0.5, −0.5)
   });

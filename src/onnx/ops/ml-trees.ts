@@ -96,19 +96,21 @@ function ensemble(
     ctx.refuse(`nodes_missing_value_tracks_true has ${missing.length} values for ${n} nodes`);
   ctx.reserve(4 * n + nTargets * n, "nodes");
 
-  // (tree, node id) → position in the attribute lists.
-  const key = (t: number, id: number) => `${t}:${id}`;
-  const at = new Map<string, number>();
+  // (tree, node id) → position in the attribute lists: one map of numbers per tree (a string
+  // key per node made a 3-million-node pack spend most of its time hashing).
+  const at = new Map<number, Map<number, number>>();
+  const key = (t: number, id: number) => at.get(t)?.get(id);
   const trees: number[] = [];
-  const seenTree = new Set<number>();
+  const firstOf: number[] = [];
   for (let i = 0; i < n; i++) {
-    const k = key(treeIds[i]!, nodeIds[i]!);
-    if (at.has(k)) ctx.refuse(`tree ${treeIds[i]} has node ${nodeIds[i]} twice`);
-    at.set(k, i);
-    if (!seenTree.has(treeIds[i]!)) {
-      seenTree.add(treeIds[i]!);
+    let ids = at.get(treeIds[i]!);
+    if (ids === undefined) {
+      at.set(treeIds[i]!, (ids = new Map()));
       trees.push(treeIds[i]!);
+      firstOf.push(i);
     }
+    if (ids.has(nodeIds[i]!)) ctx.refuse(`tree ${treeIds[i]} has node ${nodeIds[i]} twice`);
+    ids.set(nodeIds[i]!, i);
     if (!MODES.includes(modes[i] as Mode))
       ctx.refuse(
         `nodes_modes[${i}] = ${JSON.stringify(modes[i])} (tree ${treeIds[i]} node ${nodeIds[i]}) is not supported (${MODES.join(", ")} are)`,
@@ -119,11 +121,15 @@ function ensemble(
   const positions: number[] = [];
   let nLeaves = 0;
   for (let i = 0; i < n; i++) slot[i] = modes[i] === "LEAF" ? leafRef(nLeaves++) : positions.push(i) - 1;
-  const leaves = Array.from({ length: nLeaves }, () => new Float64Array(nTargets));
-  const weighed = Array.from({ length: nLeaves }, () => new Uint8Array(nTargets));
+  // Views of one buffer each: a typed array with a buffer of its own per leaf costs seconds of GC
+  // on a few million leaves.
+  const leafBuf = new Float64Array(nLeaves * nTargets),
+    weighedBuf = new Uint8Array(nLeaves * nTargets);
+  const leaves = Array.from({ length: nLeaves }, (_, i) => leafBuf.subarray(i * nTargets, (i + 1) * nTargets));
+  const weighed = Array.from({ length: nLeaves }, (_, i) => weighedBuf.subarray(i * nTargets, (i + 1) * nTargets));
   const where = (i: number) => `tree ${treeIds[i]} node ${nodeIds[i]}`;
   const child = (i: number, field: string, id: number): TreeRef => {
-    const j = at.get(key(treeIds[i]!, id));
+    const j = key(treeIds[i]!, id);
     if (j === undefined) ctx.refuse(`${field}[${i}] = ${id}: ${where(i)} points to a node its tree does not have`);
     return slot[j]!;
   };
@@ -136,7 +142,7 @@ function ensemble(
     return decision(modes[i] as Mode, thresholds.values[i]!, thresholds.exact, missing[i] === 1, feature, yes, no);
   });
   // A tree's root is its first node in the lists, as onnxruntime takes it.
-  const roots = trees.map((t) => slot[treeIds.indexOf(t)]!);
+  const roots = firstOf.map((i) => slot[i]!);
 
   const m = w.tree.length;
   for (const [name, a] of [
@@ -146,7 +152,7 @@ function ensemble(
   ] as const)
     if (a.length !== m) ctx.refuse(`${name} has ${a.length} values for ${m} ${prefix}_treeids`);
   for (let e = 0; e < m; e++) {
-    const i = at.get(key(w.tree[e]!, w.node[e]!));
+    const i = key(w.tree[e]!, w.node[e]!);
     if (i === undefined) ctx.refuse(`${prefix}_nodeids[${e}]: tree ${w.tree[e]} has no node ${w.node[e]}`);
     if (modes[i] !== "LEAF") ctx.refuse(`${prefix}_nodeids[${e}]: ${where(i)} is a ${modes[i]} node, not a LEAF`);
     const id = w.id[e]!;
