@@ -42,12 +42,14 @@ export const OP_COPY: u32 = 7;
 export const OP_DENSE_NARROW: u32 = 8; // nOut ≤ 4, weights transposed to [nIn][4]
 export const OP_QUANTIZE: u32 = 9;      // act = QUANT_* mode
 export const OP_IMPUTE: u32 = 10;       // ABI 4: w = imputed values, alpha = the replaced value (NaN: the NaNs)
-export const OP_TREES: u32 = 11;        // ABI 4: aux = trees and nodes, w = leaf vectors, b = base values, flags = aggregate
+export const OP_TREES: u32 = 11;
+export const OP_FC_I8: u32 = 30;        // ABI 4: TFLite int8 FULLY_CONNECTED; aux = requantization and int8 weights        // ABI 4: aux = trees and nodes, w = leaf vectors, b = base values, flags = aggregate
 
 // Step flags.
 export const STEP_FLAG_Q8_STATIC_INPUT: u32 = 1; // DENSE_Q8: the row's scale and zero point are in aux, after the scales and row sums
 export const STEP_FLAG_Q8_I16_INPUT: u32 = 2;    // DENSE_Q8: the row is quantized to i16, symmetric (int8 weights × int16 activations)
 export const STEP_FLAG_Q8_BF16_SCALES: u32 = 4;  // DENSE_Q8 (ABI 3): the scales are bf16, u16 each, 2·nOut bytes padded to 4
+export const STEP_FLAG_TFL_FIXED_POINT: u32 = 1; // FC_I8 (and the other TFLite int8 steps): TFLite reference kernels' Q31 requantization, else XNNPACK's fp32
 export const STEP_FLAG_Q8_NO_ROW_SUMS: u32 = 8;  // DENSE_Q8 (ABI 3): no row sums in aux (int16 rows)
 
 // QUANTIZE modes (in the act byte).

@@ -10,4 +10,5 @@ export { applyActRef, applyAct, softmaxRef, softmax, logSoftmaxRef } from "./ker
 export { argmaxF32, normalizeF32, findNaNF32 } from "./kernels/reduce";
 export { imputeF32Ref, imputeF32 } from "./kernels/impute";
 export { treesRow } from "./kernels/trees";
+export { fcI8Ref, fcI8 } from "./kernels/tfl-fc";
 export { expF32, expm1F32, logF32, log1pF32 } from "./kernels/math";

@@ -92,6 +92,8 @@ export enum Opcode {
   Impute = 10,
   /** ABI 4. Tree ensemble: aux = trees, roots and decision nodes, w = leaf vectors, b = base values; flags = aggregate. */
   Trees = 11,
+  /** ABI 4. TFLite int8 FULLY_CONNECTED: aux = zero point, clamp, folded i32 biases, Q31 multipliers, shifts, int8 weights. */
+  FcI8 = 30,
 }
 
 /** How a dense layer was stored, per dense step, in a quantized image's report (metadata, format 1.1). */
@@ -128,6 +130,8 @@ export const STEP_FLAG_Q8_I16_INPUT = 2;
 export const STEP_FLAG_Q8_BF16_SCALES = 4;
 /** ABI 3. DENSE_Q8 with int16 rows: aux holds no row sums (only the uint8 rows' zero point needs them). */
 export const STEP_FLAG_Q8_NO_ROW_SUMS = 8;
+/** FC_I8 (and the other TFLite int8 steps): requantize with TFLite's reference kernels' Q31 multiplier and shift; else XNNPACK's f32 scale (what TFLite and LiteRT.js run). */
+export const STEP_FLAG_TFL_FIXED_POINT = 1;
 /** QUANTIZE modes (in the act byte). */
 export enum QuantMode {
   /** y = clamp(round(x / w[i]) + b[i], alpha, beta): QuantizeLinear. */

@@ -11,6 +11,7 @@ import { impute } from "./impute.js";
 import { quantize } from "./quantize.js";
 import { argmax, copy, normalize } from "./reduce.js";
 import type { OpSpec, StepHead } from "./spec.js";
+import { fcI8 } from "./tfl-fc.js";
 import { trees } from "./trees.js";
 
 export type { ActByte, OpSpec, StepBounds, StepFieldName, StepHead } from "./spec.js";
@@ -29,6 +30,7 @@ export const OPS: ReadonlyMap<number, OpSpec> = new Map(
     quantize,
     impute,
     trees,
+    fcI8,
   ].map((o) => [o.opcode, o]),
 );
 

@@ -17,8 +17,9 @@ export function parseByteCount(text: string): number | undefined {
 
 export const packCommand: Command = {
   name: "pack",
-  positionals: ["<model.onnx|model.json>"],
-  summary: `Packs an ONNX model (docs/onnx.md) or a JSON model (docs/json-models.md) into a packed
+  positionals: ["<model.onnx|model.tflite|model.json>"],
+  summary: `Packs an ONNX model (docs/onnx.md), a TensorFlow Lite model (docs/tflite.md) or a JSON
+model (docs/json-models.md) into a packed
 image (docs/format.md). The model can be read from stdin ("-").`,
   options: [
     { name: "output", short: "o", value: "out.eim", required: true, help: "where pack writes the image" },

@@ -1,0 +1,6 @@
+/** Registers every TFLite operator family (each file adds its builtins to TFLITE_OPS). */
+import "./fully-connected.js";
+import "./shape.js";
+import "./softmax.js";
+
+export { TFLITE_OPS } from "../registry.js";
