@@ -43,6 +43,9 @@ export const OP_DENSE_NARROW: u32 = 8; // nOut ≤ 4, weights transposed to [nIn
 export const OP_QUANTIZE: u32 = 9;      // act = QUANT_* mode
 export const OP_IMPUTE: u32 = 10;       // ABI 4: w = imputed values, alpha = the replaced value (NaN: the NaNs)
 export const OP_TREES: u32 = 11;
+export const OP_CONV_I8: u32 = 31;      // ABI 4: TFLite int8 CONV_2D / DEPTHWISE_CONV_2D, NHWC; aux = geometry, requantization, weights
+export const OP_POOL_I8: u32 = 32;      // ABI 4: TFLite int8 AVERAGE_POOL_2D / MAX_POOL_2D, NHWC; aux = geometry
+export const OP_SOFTMAX_I8: u32 = 33;   // ABI 4: TFLite int8 SOFTMAX; aux = exp table, output scale and zero point
 export const OP_FC_I8: u32 = 30;        // ABI 4: TFLite int8 FULLY_CONNECTED; aux = requantization and int8 weights        // ABI 4: aux = trees and nodes, w = leaf vectors, b = base values, flags = aggregate
 
 // Step flags.

@@ -94,6 +94,12 @@ export enum Opcode {
   Trees = 11,
   /** ABI 4. TFLite int8 FULLY_CONNECTED: aux = zero point, clamp, folded i32 biases, Q31 multipliers, shifts, int8 weights. */
   FcI8 = 30,
+  /** ABI 4. TFLite int8 CONV_2D and DEPTHWISE_CONV_2D on NHWC rows: aux = geometry, requantization, int8 weights. */
+  ConvI8 = 31,
+  /** ABI 4. TFLite int8 AVERAGE_POOL_2D and MAX_POOL_2D on NHWC rows: aux = geometry, kind, clamp. */
+  PoolI8 = 32,
+  /** ABI 4. TFLite int8 SOFTMAX: aux = the exp table TFLite builds, the output scale and zero point. */
+  SoftmaxI8 = 33,
 }
 
 /** How a dense layer was stored, per dense step, in a quantized image's report (metadata, format 1.1). */

@@ -11,7 +11,9 @@ import { impute } from "./impute.js";
 import { quantize } from "./quantize.js";
 import { argmax, copy, normalize } from "./reduce.js";
 import type { OpSpec, StepHead } from "./spec.js";
+import { convI8, poolI8 } from "./tfl-conv.js";
 import { fcI8 } from "./tfl-fc.js";
+import { softmaxI8 } from "./tfl-softmax.js";
 import { trees } from "./trees.js";
 
 export type { ActByte, OpSpec, StepBounds, StepFieldName, StepHead } from "./spec.js";
@@ -31,6 +33,9 @@ export const OPS: ReadonlyMap<number, OpSpec> = new Map(
     impute,
     trees,
     fcI8,
+    convI8,
+    poolI8,
+    softmaxI8,
   ].map((o) => [o.opcode, o]),
 );
 

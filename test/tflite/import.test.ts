@@ -1,7 +1,8 @@
-// TFLite import end to end on the MLPerf Tiny anomaly-detection autoencoder (ten
-// FULLY_CONNECTED layers): the int8 model bit for bit against LiteRT.js in both builds, the
-// float model within the framework tolerance, and the refusals of what is not imported yet,
-// naming the subgraph, the operator's index and its builtin.
+// TFLite import end to end on the MLPerf Tiny models (test/fixtures/tflite): the int8
+// anomaly-detection autoencoder, keyword-spotting DS-CNN and visual-wake-words MobileNet bit for
+// bit against LiteRT.js in both builds, the float autoencoder within the judging tolerance, and
+// the refusals of what is not imported yet, naming the subgraph, the operator's index and its
+// builtin.
 import { describe, expect, it } from "vitest";
 import { Model } from "../../src/index.js";
 import { describeStep } from "../../src/ops/index.js";
@@ -115,17 +116,46 @@ describe("anomaly detection ad01, float32 (MLPerf Tiny)", () => {
   });
 });
 
+describe.each([
+  ["keyword spotting DS-CNN", "kws_ref_model.tflite", ["CONV_I8", "POOL_I8", "FC_I8", "SOFTMAX_I8"]],
+  ["visual wake words MobileNetV1 0.25", "vww_96_int8.tflite", ["CONV_I8", "POOL_I8", "FC_I8", "SOFTMAX_I8"]],
+])("%s, int8 (MLPerf Tiny)", (_, file, ops) => {
+  const f = tfliteFixture(file);
+  const image = pack(f.bytes);
+
+  it("runs as CONV_I8 (regular and depthwise), POOL_I8, FC_I8 and SOFTMAX_I8 steps; RESHAPE is no step", () => {
+    const names = new Set(Model.load(image).info.steps.map((s) => describeStep(s).split(" ")[0]));
+    expect([...names].sort()).toEqual([...ops].sort());
+  });
+
+  it("gives LiteRT.js's int8 outputs bit for bit, in both builds", () => {
+    for (const simd of ["require", "off"] as const)
+      expect(Array.from(Model.load(image, { simd }).predictBatch(f.rows, f.nRows)), simd).toEqual(f.expected);
+  });
+});
+
 describe("refusals", () => {
   it("an operator not imported names the subgraph, its index and its builtin", () => {
-    const f = tfliteFixture("kws_ref_model.tflite");
+    const f = tfliteFixture("pretrainedResnet_quant.tflite");
     expect(() => pack(f.bytes)).toThrow(UnsupportedTfliteOpError);
-    expect(() => pack(f.bytes)).toThrow("subgraph 0, operator 0 (CONV_2D): not supported");
+    expect(() => pack(f.bytes)).toThrow("subgraph 0, operator 3 (ADD): not supported");
+  });
+
+  it("float convolutions are refused by name until the float CONV kernels take them", () => {
+    expect(() => pack(tfliteFixture("pretrainedResnet.tflite").bytes)).toThrow(
+      /^subgraph 0, operator 0 \(CONV_2D\): float convolutions are not imported yet/,
+    );
   });
 
   it("listTfliteOps lowers operator by operator and records the first refusal's reason", () => {
     const { ops } = listTfliteOps(tfliteFixture("pretrainedResnet_quant.tflite").bytes);
-    expect(ops[0]).toEqual({ index: 0, operator: "CONV_2D", version: 3, supported: false, reason: "not supported" });
-    expect(ops.map((o) => o.operator)).toContain("ADD");
+    expect(ops.slice(0, 4).map((o) => [o.operator, o.supported])).toEqual([
+      ["CONV_2D", true],
+      ["CONV_2D", true],
+      ["CONV_2D", true],
+      ["ADD", false],
+    ]);
+    expect(ops[3]!.reason).toBe("not supported");
   });
 
   it("quantize int8 is refused: a TFLite model keeps its own quantization", () => {
@@ -150,9 +180,9 @@ describe("CLI", () => {
   });
 
   it("inspect of a refused model shows each operator's verdict and exits with the refusal", async () => {
-    const r = await cli(["inspect", "test/fixtures/tflite/kws_ref_model.tflite"]);
+    const r = await cli(["inspect", "test/fixtures/tflite/pretrainedResnet_quant.tflite"]);
     expect(r.code).not.toBe(0);
-    expect(r.out).toMatch(/NO {4}0 CONV_2D v3 +not supported/);
-    expect(r.err).toContain("subgraph 0, operator 0 (CONV_2D)");
+    expect(r.out).toMatch(/NO {4}3 ADD v2 +not supported/);
+    expect(r.err).toContain("subgraph 0, operator 3 (ADD)");
   });
 });

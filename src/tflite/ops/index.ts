@@ -1,5 +1,7 @@
 /** Registers every TFLite operator family (each file adds its builtins to TFLITE_OPS). */
+import "./conv.js";
 import "./fully-connected.js";
+import "./pool.js";
 import "./shape.js";
 import "./softmax.js";
 
