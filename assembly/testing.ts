@@ -11,6 +11,6 @@ export { argmaxF32, normalizeF32, findNaNF32 } from "./kernels/reduce";
 export { imputeF32Ref, imputeF32 } from "./kernels/impute";
 export { treesRow } from "./kernels/trees";
 export { fcI8Ref, fcI8 } from "./kernels/tfl-fc";
-export { convI8, poolI8 } from "./kernels/tfl-conv";
+export { convI8, convI8Ref, poolI8 } from "./kernels/tfl-conv";
 export { softmaxI8 } from "./kernels/tfl-softmax";
 export { expF32, expm1F32, logF32, log1pF32 } from "./kernels/math";

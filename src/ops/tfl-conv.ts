@@ -16,6 +16,9 @@ export function convI8AuxBytes(g: { outC: number; weights: number }): number {
   return 4 * CONV_I8_HEAD_WORDS + 16 + 12 * g.outC + Math.ceil(g.weights / 4) * 4;
 }
 
+/** Scratch of CONV_I8: the i16 row, then (regular convolutions) one window's i16 patch. */
+export const convI8ScratchBytes = (nIn: number, patch: number) => 2 * nIn + 2 * patch;
+
 const words = (v: StepValidator, at: number, n: number) =>
   Array.from({ length: n }, (_, k) => v.view.getInt32(at + 4 * k, true));
 
@@ -45,7 +48,7 @@ export const convI8: OpSpec = {
     const weights = mult! > 0 ? kH! * kW! * outC! : outC! * kH! * kW! * inC!;
     v.param("aux", convI8AuxBytes({ outC: outC!, weights }));
     checkRequantization(v, s.aux + 4 * CONV_I8_HEAD_WORDS, outC!, s.flags);
-    v.scratch(2 * s.nIn);
+    v.scratch(convI8ScratchBytes(s.nIn, mult! > 0 ? 0 : kH! * kW! * inC!));
   },
   describe: (s) =>
     `int8 (TFLite ${s.flags & STEP_FLAG_TFL_FIXED_POINT ? "reference fixed-point" : "XNNPACK fp32"} requantization)`,

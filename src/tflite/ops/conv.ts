@@ -87,7 +87,8 @@ function lower(ctx: TfliteContext, depthwise: boolean) {
       opcode: Opcode.ConvI8,
       flags: fixed ? STEP_FLAG_TFL_FIXED_POINT : 0,
       aux,
-      scratchBytes: 2 * inH * inW * inC,
+      // the i16 row, then (regular convolutions) one window's patch: src/ops/tfl-conv.ts convI8ScratchBytes
+      scratchBytes: 2 * inH * inW * inC + (depthwise ? 0 : 2 * kH * kW * inC),
       shape,
       where: `operator ${ctx.op.index} (${depthwise ? "DEPTHWISE_CONV_2D" : "CONV_2D"})`,
     }),
