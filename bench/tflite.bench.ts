@@ -12,7 +12,13 @@ import { cpus } from "node:os";
 import { pack } from "../src/pack.js";
 import { root } from "./suite.js";
 
-const MODELS = ["ad01_int8.tflite", "ad01_fp32.tflite", "kws_ref_model.tflite", "vww_96_int8.tflite"];
+const MODELS = [
+  "ad01_int8.tflite",
+  "ad01_fp32.tflite",
+  "kws_ref_model.tflite",
+  "vww_96_int8.tflite",
+  "pretrainedResnet_quant.tflite",
+];
 const ROUNDS = 15;
 
 interface Row {

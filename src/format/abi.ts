@@ -100,6 +100,8 @@ export enum Opcode {
   PoolI8 = 32,
   /** ABI 4. TFLite int8 SOFTMAX: aux = the exp table TFLite builds, the output scale and zero point. */
   SoftmaxI8 = 33,
+  /** ABI 4. TFLite int8 ADD of two activations (the row holds both): aux = XNNPACK's multipliers, shift, clamp. */
+  AddI8 = 34,
 }
 
 /** How a dense layer was stored, per dense step, in a quantized image's report (metadata, format 1.1). */

@@ -11,6 +11,7 @@ import { impute } from "./impute.js";
 import { quantize } from "./quantize.js";
 import { argmax, copy, normalize } from "./reduce.js";
 import type { OpSpec, StepHead } from "./spec.js";
+import { addI8 } from "./tfl-add.js";
 import { convI8, poolI8 } from "./tfl-conv.js";
 import { fcI8 } from "./tfl-fc.js";
 import { softmaxI8 } from "./tfl-softmax.js";
@@ -36,6 +37,7 @@ export const OPS: ReadonlyMap<number, OpSpec> = new Map(
     convI8,
     poolI8,
     softmaxI8,
+    addI8,
   ].map((o) => [o.opcode, o]),
 );
 

@@ -1,5 +1,5 @@
 // TFLite import end to end on the MLPerf Tiny models (test/fixtures/tflite): the int8
-// anomaly-detection autoencoder, keyword-spotting DS-CNN and visual-wake-words MobileNet bit for
+// anomaly-detection autoencoder, keyword-spotting DS-CNN, visual-wake-words MobileNet and ResNet-8 bit for
 // bit against LiteRT.js in both builds, the float autoencoder within the judging tolerance, and
 // the refusals of what is not imported yet, naming the subgraph, the operator's index and its
 // builtin.
@@ -119,11 +119,16 @@ describe("anomaly detection ad01, float32 (MLPerf Tiny)", () => {
 describe.each([
   ["keyword spotting DS-CNN", "kws_ref_model.tflite", ["CONV_I8", "POOL_I8", "FC_I8", "SOFTMAX_I8"]],
   ["visual wake words MobileNetV1 0.25", "vww_96_int8.tflite", ["CONV_I8", "POOL_I8", "FC_I8", "SOFTMAX_I8"]],
+  [
+    "image classification ResNet-8",
+    "pretrainedResnet_quant.tflite",
+    ["CONV_I8", "COPY", "ADD_I8", "POOL_I8", "FC_I8", "SOFTMAX_I8"],
+  ],
 ])("%s, int8 (MLPerf Tiny)", (_, file, ops) => {
   const f = tfliteFixture(file);
   const image = pack(f.bytes);
 
-  it("runs as CONV_I8 (regular and depthwise), POOL_I8, FC_I8 and SOFTMAX_I8 steps; RESHAPE is no step", () => {
+  it("runs as the int8 steps (ADD_I8 after the COPY steps that put its addends side by side); RESHAPE is no step", () => {
     const names = new Set(Model.load(image).info.steps.map((s) => describeStep(s).split(" ")[0]));
     expect([...names].sort()).toEqual([...ops].sort());
   });
@@ -135,27 +140,18 @@ describe.each([
 });
 
 describe("refusals", () => {
-  it("an operator not imported names the subgraph, its index and its builtin", () => {
-    const f = tfliteFixture("pretrainedResnet_quant.tflite");
-    expect(() => pack(f.bytes)).toThrow(UnsupportedTfliteOpError);
-    expect(() => pack(f.bytes)).toThrow("subgraph 0, operator 3 (ADD): not supported");
-  });
-
-  it("float convolutions are refused by name until the float CONV kernels take them", () => {
+  it("float convolutions are refused, naming the subgraph, the operator's index and its builtin", () => {
+    expect(() => pack(tfliteFixture("pretrainedResnet.tflite").bytes)).toThrow(UnsupportedTfliteOpError);
     expect(() => pack(tfliteFixture("pretrainedResnet.tflite").bytes)).toThrow(
       /^subgraph 0, operator 0 \(CONV_2D\): float convolutions are not imported yet/,
     );
   });
 
   it("listTfliteOps lowers operator by operator and records the first refusal's reason", () => {
-    const { ops } = listTfliteOps(tfliteFixture("pretrainedResnet_quant.tflite").bytes);
-    expect(ops.slice(0, 4).map((o) => [o.operator, o.supported])).toEqual([
-      ["CONV_2D", true],
-      ["CONV_2D", true],
-      ["CONV_2D", true],
-      ["ADD", false],
-    ]);
-    expect(ops[3]!.reason).toBe("not supported");
+    const { ops } = listTfliteOps(tfliteFixture("kws_ref_model_float32.tflite").bytes);
+    expect(ops[0]).toMatchObject({ index: 0, operator: "CONV_2D", version: 2, supported: false });
+    expect(ops[0]!.reason).toMatch(/^float convolutions are not imported yet/);
+    expect(ops.map((o) => o.operator).slice(-3)).toEqual(["RESHAPE", "FULLY_CONNECTED", "SOFTMAX"]);
   });
 
   it("quantize int8 is refused: a TFLite model keeps its own quantization", () => {
@@ -180,9 +176,9 @@ describe("CLI", () => {
   });
 
   it("inspect of a refused model shows each operator's verdict and exits with the refusal", async () => {
-    const r = await cli(["inspect", "test/fixtures/tflite/pretrainedResnet_quant.tflite"]);
+    const r = await cli(["inspect", "test/fixtures/tflite/pretrainedResnet.tflite"]);
     expect(r.code).not.toBe(0);
-    expect(r.out).toMatch(/NO {4}3 ADD v2 +not supported/);
-    expect(r.err).toContain("subgraph 0, operator 3 (ADD)");
+    expect(r.out).toMatch(/NO {4}0 CONV_2D v1 +float convolutions are not imported yet/);
+    expect(r.err).toContain("subgraph 0, operator 0 (CONV_2D)");
   });
 });

@@ -1,4 +1,5 @@
 /** Registers every TFLite operator family (each file adds its builtins to TFLITE_OPS). */
+import "./add.js";
 import "./conv.js";
 import "./fully-connected.js";
 import "./pool.js";
