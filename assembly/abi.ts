@@ -47,6 +47,7 @@ export const OP_CONV_I8: u32 = 31;      // ABI 4: TFLite int8 CONV_2D / DEPTHWIS
 export const OP_POOL_I8: u32 = 32;      // ABI 4: TFLite int8 AVERAGE_POOL_2D / MAX_POOL_2D, NHWC; aux = geometry
 export const OP_SOFTMAX_I8: u32 = 33;   // ABI 4: TFLite int8 SOFTMAX; aux = exp table, output scale and zero point
 export const OP_FC_I8: u32 = 30;
+export const OP_DEQUANT_I8: u32 = 35;   // ABI 4: TFLite DEQUANTIZE, y = (x − alpha) · beta
 export const OP_ADD_I8: u32 = 34;       // ABI 4: TFLite int8 ADD; the row is a then b; aux = multipliers, shift, clamp        // ABI 4: TFLite int8 FULLY_CONNECTED; aux = requantization and int8 weights        // ABI 4: aux = trees and nodes, w = leaf vectors, b = base values, flags = aggregate
 
 // Step flags.

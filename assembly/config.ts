@@ -5,7 +5,7 @@
 // drops every kernel behind a false switch. Each test is constant-folded: no cost at run time.
 
 /** Bit k set: opcode k is compiled in. */
-export const OPCODES: u64 = 0x7c0000ffe;
+export const OPCODES: u64 = 0xfc0000ffe;
 /** Bit k set: activation k is compiled in. */
 export const ACTIVATIONS: u32 = 0xfff;
 

@@ -14,4 +14,5 @@ export { fcI8Ref, fcI8 } from "./kernels/tfl-fc";
 export { convI8, convI8Ref, poolI8 } from "./kernels/tfl-conv";
 export { softmaxI8 } from "./kernels/tfl-softmax";
 export { addI8 } from "./kernels/tfl-add";
+export { dequantI8 } from "./kernels/tfl-dequantize";
 export { expF32, expm1F32, logF32, log1pF32 } from "./kernels/math";

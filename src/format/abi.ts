@@ -102,6 +102,8 @@ export enum Opcode {
   SoftmaxI8 = 33,
   /** ABI 4. TFLite int8 ADD of two activations (the row holds both): aux = XNNPACK's multipliers, shift, clamp. */
   AddI8 = 34,
+  /** ABI 4. TFLite DEQUANTIZE of int8 values: y = (x − alpha) · beta. */
+  DequantI8 = 35,
 }
 
 /** How a dense layer was stored, per dense step, in a quantized image's report (metadata, format 1.1). */

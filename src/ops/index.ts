@@ -13,6 +13,7 @@ import { argmax, copy, normalize } from "./reduce.js";
 import type { OpSpec, StepHead } from "./spec.js";
 import { addI8 } from "./tfl-add.js";
 import { convI8, poolI8 } from "./tfl-conv.js";
+import { dequantI8 } from "./tfl-dequantize.js";
 import { fcI8 } from "./tfl-fc.js";
 import { softmaxI8 } from "./tfl-softmax.js";
 import { trees } from "./trees.js";
@@ -38,6 +39,7 @@ export const OPS: ReadonlyMap<number, OpSpec> = new Map(
     poolI8,
     softmaxI8,
     addI8,
+    dequantI8,
   ].map((o) => [o.opcode, o]),
 );
 

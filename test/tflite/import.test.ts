@@ -139,6 +139,21 @@ describe.each([
   });
 });
 
+describe("a float interface around an int8 layer: QUANTIZE → FULLY_CONNECTED → DEQUANTIZE", () => {
+  const f = tfliteFixture("float_io_fc.tflite"); // test/fixtures/tflite/make_float_io.mjs
+
+  it("is QUANTIZE (multiply mode), FC_I8 and DEQUANT_I8, and gives LiteRT.js's float outputs bit for bit", () => {
+    const image = pack(f.bytes);
+    expect(Model.load(image).info.steps.map((s) => describeStep(s).split(" ")[0])).toEqual([
+      "QUANTIZE",
+      "FC_I8",
+      "DEQUANT_I8",
+    ]);
+    for (const simd of ["require", "off"] as const)
+      expect(Array.from(Model.load(image, { simd }).predictBatch(f.rows, f.nRows)), simd).toEqual(f.expected);
+  });
+});
+
 describe("refusals", () => {
   it("float convolutions are refused, naming the subgraph, the operator's index and its builtin", () => {
     expect(() => pack(tfliteFixture("pretrainedResnet.tflite").bytes)).toThrow(UnsupportedTfliteOpError);

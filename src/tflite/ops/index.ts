@@ -3,6 +3,7 @@ import "./add.js";
 import "./conv.js";
 import "./fully-connected.js";
 import "./pool.js";
+import "./quantize.js";
 import "./shape.js";
 import "./softmax.js";
 
