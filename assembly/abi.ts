@@ -77,6 +77,8 @@ export const ACT_LOGISTIC_PAIR: u32 = 8; // nOut = 2: p = sigmoid(output 1), y =
 export const ACT_CLIP: u32 = 9;          // ABI 4: min(max(x, alpha), beta)
 export const ACT_SOFTPLUS: u32 = 10;     // ABI 4: log(1 + exp(x))
 export const ACT_ABS: u32 = 11;          // ABI 4: |x|
+export const ACT_SOFTMAX_ZERO: u32 = 12; // ABI 4: row-wise softmax that leaves zeros zero (ONNX-ML)
+export const ACT_PROBIT: u32 = 13;       // ABI 4: sqrt(2) * erfinv(2x - 1), Winitzki's erfinv (ONNX-ML)
 
 // NORMALIZE modes (in the act byte).
 export const NORM_MAX: u32 = 0;

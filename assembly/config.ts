@@ -7,7 +7,7 @@
 /** Bit k set: opcode k is compiled in. */
 export const OPCODES: u64 = 0xfc0000ffe;
 /** Bit k set: activation k is compiled in. */
-export const ACTIVATIONS: u32 = 0xfff;
+export const ACTIVATIONS: u32 = 0x3fff;
 
 /** op == k, for an opcode compiled in; constant false otherwise. */
 // @ts-ignore: decorator

@@ -4,6 +4,8 @@ import { ABI_VERSION } from "./abi";
 
 export { run, runBatch, runNarrowPair, runNarrow, lastErrorRow, lastErrorColumn, lastErrorStep } from "./run";
 export { crc32Table, crc32Update } from "./crc32";
+export { runNarrowPairMonitored, runNarrowMonitored } from "./run-monitored";
+export { monitorRows, monitorRotate } from "./kernels/monitor";
 
 /** Kernel ABI version this module implements; a packed image needs abiVersion ≤ this. */
 export function abiVersion(): u32 { return ABI_VERSION; }

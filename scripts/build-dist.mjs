@@ -6,6 +6,9 @@ import { fileURLToPath } from "node:url";
 //   dist/pkg/index.js  "edgeinfer": the runtime, one ES module with the kernels embedded
 //   dist/pkg/pack.js   "edgeinfer/pack": the importer
 //   dist/pkg/build.js  "edgeinfer/build": standalone modules
+//   dist/pkg/serve.js  "edgeinfer/serve": the HTTP server (Node)
+//   dist/pkg/serve-fetch.js "edgeinfer/serve/fetch": its routes as a fetch handler (workerd)
+//   dist/pkg/drift.js  "edgeinfer/drift": drift statistics and change detectors (docs/drift.md)
 //   dist/pkg/cli.js    bin/edgeinfer.js
 // One file instead of the runtime's 11 modules: each module costs Node's ESM loader a resolve,
 // a read and a compile, most of a cold start (bench/cold.ts).
@@ -53,7 +56,19 @@ const builds = [
     file: "build.js",
     share: [...SHARED.map((p) => [p, "./index.js"]), [src("pack.js"), "./pack.js"]],
   },
-  // The CLI (bin/edgeinfer.js): the three entries above, and its own code.
+  {
+    input: src("serve/index.js"),
+    file: "serve.js",
+    share: [...SHARED.map((p) => [p, "./index.js"]), [src("pack.js"), "./pack.js"]],
+  },
+  // The routes as a fetch handler over images (workerd, bundlers): no node: module inside.
+  {
+    input: src("serve/fetch.js"),
+    file: "serve-fetch.js",
+    share: SHARED.map((p) => [p, "./index.js"]),
+  },
+  { input: src("drift/index.js"), file: "drift.js", share: SHARED.map((p) => [p, "./index.js"]) },
+  // The CLI (bin/edgeinfer.js): the entries above, and its own code.
   {
     input: src("cli/main.js"),
     file: "cli.js",
@@ -61,6 +76,8 @@ const builds = [
       ...SHARED.map((p) => [p, "./index.js"]),
       [src("pack.js"), "./pack.js"],
       [src("build/standalone.js"), "./build.js"],
+      [src("serve/server.js"), "./serve.js"],
+      [src("serve/log.js"), "./serve.js"],
     ],
   },
 ];

@@ -1,14 +1,15 @@
 // Activations over one row of n floats, x → y (y may equal x: in place).
 // Element-wise: relu, leaky relu (alpha), sigmoid, tanh, hard sigmoid (alpha, beta), clip
-// (alpha = lo, beta = hi), softplus and abs.
-// Row-wise: softmax and log-softmax (max-subtracted, so large inputs do not overflow), and
-// logistic pair ([1 − p, p] from the logit in the second of two values).
+// (alpha = lo, beta = hi), softplus, abs and probit (ONNX-ML's, as onnxruntime computes it).
+// Row-wise: softmax and log-softmax (max-subtracted, so large inputs do not overflow),
+// softmax-zero (ONNX-ML's SOFTMAX_ZERO) and logistic pair ([1 − p, p] from the logit in the
+// second of two values).
 //
 // NaN propagates everywhere (NaN in → NaN out); softmax with a NaN anywhere gives all NaN,
 // as numpy and onnxruntime do. The scalar …Ref functions define the results; the 4-lane
 // versions run the same f32 operations per element, so both builds agree bit for bit on the
 // element-wise activations.
-import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_HARD_SIGMOID, ACT_LOGISTIC_PAIR, ACT_CLIP, ACT_SOFTPLUS, ACT_ABS } from "../abi";
+import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_HARD_SIGMOID, ACT_LOGISTIC_PAIR, ACT_CLIP, ACT_SOFTPLUS, ACT_ABS, ACT_SOFTMAX_ZERO, ACT_PROBIT } from "../abi";
 import { expF32, expm1F32, logF32, log1pF32, expF32x4, expm1F32x4 } from "./math";
 import { isAct } from "../config";
 
@@ -55,6 +56,27 @@ function softplusV(v: v128): v128 {
   return f32x4.replace_lane(y, 3, softplusS(f32x4.extract_lane(v, 3)));
 }
 
+// ONNX-ML PROBIT, operation for operation as onnxruntime's ComputeProbit / ErfInv (the ONNX
+// reference runtime uses the same formula): √2 · erfinv(2v − 1) with Winitzki's erfinv,
+// a = 0.147, in f32. It differs from the true probit by up to ~6e-3; that is what models
+// with PROBIT are run with. Not inlined; the SIMD build runs it lane by lane (the same bits).
+function probitS(v: f32): f32 {
+  let x = <f32>2 * v - <f32>1;
+  const sgn: f32 = x < 0 ? -1 : 1;
+  x = (<f32>1 - x) * (<f32>1 + x);
+  const l = logF32(x);
+  const a = <f32>2 / (<f32>3.1415927 * <f32>0.147) + <f32>0.5 * l;
+  const b = <f32>1 / <f32>0.147 * l;
+  const c = -a + sqrt<f32>(a * a - b);
+  return <f32>1.4142135 * (sgn * sqrt<f32>(c));
+}
+function probitV(v: v128): v128 {
+  let y = f32x4.splat(probitS(f32x4.extract_lane(v, 0)));
+  y = f32x4.replace_lane(y, 1, probitS(f32x4.extract_lane(v, 1)));
+  y = f32x4.replace_lane(y, 2, probitS(f32x4.extract_lane(v, 2)));
+  return f32x4.replace_lane(y, 3, probitS(f32x4.extract_lane(v, 3)));
+}
+
 /** One element through an element-wise activation (softmax kinds are row-wise: not here). */
 // @ts-ignore: decorator
 @inline export function actScalar(act: u32, v: f32, alpha: f32, beta: f32): f32 {
@@ -66,6 +88,7 @@ function softplusV(v: v128): v128 {
   if (isAct(act, ACT_CLIP)) return clipS(v, alpha, beta);
   if (isAct(act, ACT_SOFTPLUS)) return softplusS(v);
   if (isAct(act, ACT_ABS)) return abs<f32>(v);
+  if (isAct(act, ACT_PROBIT)) return probitS(v);
   return v;
 }
 
@@ -81,6 +104,7 @@ export function applyActRef(act: u32, x: usize, y: usize, n: i32, alpha: f32, be
   if (isAct(act, ACT_SOFTMAX)) { softmaxRef(x, y, n); return; }
   if (isAct(act, ACT_LOG_SOFTMAX)) { logSoftmaxRef(x, y, n); return; }
   if (isAct(act, ACT_LOGISTIC_PAIR)) { logisticPair(x, y); return; }
+  if (isAct(act, ACT_SOFTMAX_ZERO)) { softmaxZero(x, y, n); return; }
   for (let i = 0; i < n; i++) {
     const p = <usize>i << 2;
     store<f32>(y + p, actScalar(act, load<f32>(x + p), alpha, beta));
@@ -107,6 +131,35 @@ export function softmaxRef(x: usize, y: usize, n: i32): void {
     else s3 += e;
   }
   const s = (s0 + s1) + (s2 + s3);
+  for (let i = 0; i < n; i++) store<f32>(y + (<usize>i << 2), load<f32>(y + (<usize>i << 2)) / s);
+}
+
+/**
+ * ONNX-ML SOFTMAX_ZERO, operation for operation as onnxruntime's ComputeSoftmaxZero: the max
+ * by `>` from −FLT_MAX (a NaN never wins it), the values with |v| > 1e-7 as exp(v − m) summed
+ * in order, the others as v · exp(−m) outside the sum, then each divided by the sum. One
+ * scalar loop in both builds (the same bits).
+ */
+export function softmaxZero(x: usize, y: usize, n: i32): void {
+  let m: f32 = -3.4028234663852886e38;
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (v > m) m = v;
+  }
+  const eNeg = expF32(-m);
+  let s: f32 = 0;
+  for (let i = 0; i < n; i++) {
+    const p = <usize>i << 2;
+    const v = load<f32>(x + p);
+    let e: f32;
+    if (v > <f32>0.0000001 || v < <f32>-0.0000001) {
+      e = expF32(v - m);
+      s += e;
+    } else {
+      e = v * eNeg;
+    }
+    store<f32>(y + p, e);
+  }
   for (let i = 0; i < n; i++) store<f32>(y + (<usize>i << 2), load<f32>(y + (<usize>i << 2)) / s);
 }
 
@@ -137,6 +190,7 @@ export function logSoftmaxRef(x: usize, y: usize, n: i32): void {
   if (isAct(act, ACT_CLIP)) return f32x4.pmin(f32x4.pmax(v, f32x4.splat(alpha)), f32x4.splat(beta)); // clipS's comparisons
   if (isAct(act, ACT_SOFTPLUS)) return softplusV(v);
   if (isAct(act, ACT_ABS)) return f32x4.abs(v);
+  if (isAct(act, ACT_PROBIT)) return probitV(v);
   return v;
 }
 
@@ -186,6 +240,7 @@ export function applyAct(act: u32, x: usize, y: usize, n: i32, alpha: f32, beta:
     if (isAct(act, ACT_SOFTMAX)) softmax(x, y, n);
     else if (isAct(act, ACT_LOG_SOFTMAX)) logSoftmaxRef(x, y, n);
     else if (isAct(act, ACT_LOGISTIC_PAIR)) logisticPair(x, y);
+    else if (isAct(act, ACT_SOFTMAX_ZERO)) softmaxZero(x, y, n);
     else if (isAct(act, ACT_SIGMOID)) actRows(ACT_SIGMOID, x, y, n, alpha, beta);
     else if (isAct(act, ACT_RELU)) actRows(ACT_RELU, x, y, n, alpha, beta);
     else if (isAct(act, ACT_TANH)) actRows(ACT_TANH, x, y, n, alpha, beta);
@@ -238,7 +293,7 @@ export function softmax(x: usize, y: usize, n: i32): void {
  */
 export function stepFusedAct(act: u32, dst: usize, dstStep: usize, nOut: i32, nRows: i32, alpha: f32, beta: f32): void {
   if (act == ACT_NONE) return;
-  if (dstStep == (<usize>nOut << 2) && act != ACT_SOFTMAX && act != ACT_LOG_SOFTMAX && act != ACT_LOGISTIC_PAIR) {
+  if (dstStep == (<usize>nOut << 2) && act != ACT_SOFTMAX && act != ACT_LOG_SOFTMAX && act != ACT_LOGISTIC_PAIR && act != ACT_SOFTMAX_ZERO) {
     applyAct(act, dst, dst, nOut * nRows, alpha, beta);
   } else {
     for (let r = 0; r < nRows; r++) {

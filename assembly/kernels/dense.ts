@@ -8,7 +8,7 @@
 // Inputs are read only up to nIn (tails are scalar), so a row may sit inside a wider buffer.
 import { actScalar, storeTail, applyAct, sigmoidS, sigmoidV, stepFusedAct } from "./activations";
 import { isAct } from "../config";
-import { ACT_NONE, ACT_SIGMOID, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_LOGISTIC_PAIR } from "../abi";
+import { ACT_NONE, ACT_SIGMOID, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_LOGISTIC_PAIR, ACT_SOFTMAX_ZERO } from "../abi";
 import { RUNS, nonzeroRuns, F32_MAGNITUDE } from "./runs";
 import { dotLanes, dotSeq } from "./lanes";
 
@@ -227,7 +227,7 @@ export function denseNarrowF32Ref(x: usize, wt: usize, b: usize, y: usize, nIn: 
 export function denseNarrowF32(x: usize, xStride: i32, wt: usize, b: usize, y: usize, yStride: i32,
                                nIn: i32, nOut: i32, nRows: i32, act: u32, alpha: f32, beta: f32): void {
   const xs = <usize>xStride << 2, ys = <usize>yStride << 2;
-  const rowwise = isAct(act, ACT_SOFTMAX) || isAct(act, ACT_LOG_SOFTMAX); // over each row, after the linear part
+  const rowwise = isAct(act, ACT_SOFTMAX) || isAct(act, ACT_LOG_SOFTMAX) || isAct(act, ACT_SOFTMAX_ZERO); // over each row, after the linear part
   if (nRows == 1 || !ASC_FEATURE_SIMD) {
     for (let r = 0; r < nRows; r++) {
       const xr = x + <usize>r * xs, yr = y + <usize>r * ys;

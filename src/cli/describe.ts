@@ -35,6 +35,36 @@ export function describeQuantization(info: ImageInfo): string[] {
   return lines;
 }
 
+const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
+
+/** The reference profile, one line per feature and output channel (pack prints it, inspect shows it). */
+export function describeProfile(info: ImageInfo): string[] {
+  const p = info.profile;
+  if (!p) return [];
+  const width = Math.min(24, Math.max(8, ...[...p.features, ...p.outputs].map((c) => c.name.length)));
+  const line = (c: (typeof p.features)[number]) => {
+    const missing = c.missing ? `, ${((100 * c.missing) / (c.count + c.missing)).toFixed(1)} % missing` : "";
+    const body =
+      c.kind === "class"
+        ? `classes ${c.counts.map((n) => ((100 * n) / Math.max(1, c.count)).toFixed(1) + " %").join(" / ")}`
+        : `mean ${num(c.mean)} std ${num(c.std)} [${num(c.min)}, ${num(c.max)}] edges ${c.edges.map(num).join(" ")}`;
+    return `  ${c.name.padEnd(width)} ${body}${missing}`;
+  };
+  return [
+    `reference profile: ${p.rows} rows, ${p.bins} quantile bins per column (docs/drift.md)`,
+    ...p.features.map(line),
+    ...(p.outputs.length ? ["  outputs:", ...p.outputs.map((c) => `  ${line(c)}`)] : []),
+  ];
+}
+
+export function describeProvenance(info: ImageInfo): string[] {
+  const v = info.provenance;
+  if (!v) return [];
+  return [
+    `packed by ${v.packer || "(unknown)"} from source sha256 ${v.sourceSha256 || "(unknown)"}${v.packedAt ? ` at ${new Date(v.packedAt * 1000).toISOString()}` : " (no time recorded)"}`,
+  ];
+}
+
 /** One step's line in `inspect`: its index, then what the op table says of it. */
 export function describeStepLine(s: StepRecord, index: number): string {
   return `  ${String(index).padStart(2)} ${describeStep(s)}`;
@@ -82,7 +112,7 @@ export function describeTflite(o: ReturnType<typeof listTfliteOps>): string {
 export function describeImage(info: ImageInfo): string {
   const lines = [
     `${info.kind} model, format ${info.formatVersion}, kernel ABI ${info.abiVersion}, made by ${info.producer || "(unknown)"}`,
-    `input:   ${info.inputName ? info.inputName + " " : ""}${info.inputLength} features${info.featureNames ? ` (${info.featureNames.join(", ")})` : ""}${info.nanSafe ? "; NaN is imputed (allowed without --allow-nan)" : ""}`,
+    `input:   ${info.inputName ? info.inputName + " " : ""}${info.inputLength} features${info.featureNames ? ` (${info.featureNames.join(", ")})` : ""}${info.nanSafe ? "; NaN is imputed or routed by the model (allowed without --allow-nan)" : ""}`,
     "outputs:",
     ...info.outputs.map(
       (o) =>
@@ -91,6 +121,8 @@ export function describeImage(info: ImageInfo): string {
     `size:    image ${kb(info.imageBytes)} (weights ${kb(info.weightsBytes)}), ${info.parameterCount} parameters, quantization ${info.quantization}`,
     `memory:  arena ${kb(info.arenaBytes)} (${info.batchRows} rows per batch block); loaded: ${kb(Math.ceil(info.imageBytes / 16) * 16 + info.arenaBytes)}`,
     ...describeQuantization(info),
+    ...describeProvenance(info),
+    ...describeProfile(info),
     `steps:   ${info.steps.length}`,
     ...info.steps.map(describeStepLine),
   ];

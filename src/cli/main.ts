@@ -5,9 +5,11 @@
 import { EdgeInferError } from "../errors.js";
 import { benchCommand } from "./commands/bench.js";
 import { buildCommand } from "./commands/build.js";
+import { driftCommand } from "./commands/drift.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { packCommand } from "./commands/pack.js";
 import { predictCommand } from "./commands/predict.js";
+import { serveCommand } from "./commands/serve.js";
 import { type Command, checkArgs, commandHelp, type Io, parseCommandArgs, UsageError, usageLine } from "./options.js";
 
 export { f32String } from "../io/results.js";
@@ -17,7 +19,15 @@ export type { Io } from "./options.js";
 
 const VERSION = "0.1.0";
 
-export const COMMANDS: readonly Command[] = [packCommand, inspectCommand, predictCommand, buildCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [
+  packCommand,
+  inspectCommand,
+  predictCommand,
+  buildCommand,
+  benchCommand,
+  serveCommand,
+  driftCommand,
+];
 
 const EXIT_STATUS = "Exit status: 0 ok, 1 usage error, 2 bad model, input or output.";
 

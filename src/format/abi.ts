@@ -10,6 +10,8 @@ export const MAGIC = 0x004d4945;
 export const FORMAT_MAJOR = 1;
 /** A reader accepts a higher minor version (additions only: new opcodes need a newer ABI anyway). */
 export const FORMAT_MINOR = 1;
+/** The minor version of an image with a format 1.2 metadata block (reference profile, provenance). */
+export const FORMAT_MINOR_BLOCKS = 2;
 /** Kernel ABI of this package's wasm. An image records the lowest ABI that can run it. */
 export const ABI_VERSION = 4;
 
@@ -173,6 +175,14 @@ export enum Act {
   Softplus = 10,
   /** ABI 4. y = |x|. */
   Abs = 11,
+  /**
+   * ABI 4. Row-wise, ONNX-ML's SOFTMAX_ZERO as onnxruntime computes it: m = max over the row;
+   * a value v with |v| > 1e-7 gives exp(v − m), the others v · exp(−m) (zero stays zero and
+   * takes no share); each is divided by the sum of the exp(v − m) terms.
+   */
+  SoftmaxZero = 12,
+  /** ABI 4. ONNX-ML's PROBIT as onnxruntime computes it: √2 · erfinv(2x − 1), erfinv by Winitzki's formula (a = 0.147). */
+  Probit = 13,
 }
 
 export enum Norm {
@@ -212,6 +222,8 @@ export const ACT_NAMES: Record<number, string> = {
   [Act.Clip]: "clip",
   [Act.Softplus]: "softplus",
   [Act.Abs]: "abs",
+  [Act.SoftmaxZero]: "softmax_zero",
+  [Act.Probit]: "probit",
 };
 
 export const NORM_NAMES: Record<number, string> = { [Norm.Max]: "max", [Norm.L1]: "l1", [Norm.L2]: "l2" };

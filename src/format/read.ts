@@ -30,6 +30,13 @@ import {
   WEIGHTS_ALIGN,
 } from "./abi.js";
 import { crc32 } from "./crc32.js";
+import {
+  META_TAG_PROFILE,
+  META_TAG_PROVENANCE,
+  META_TAG_QUANT_REPORT,
+  readProfileBlock,
+  readProvenanceBlock,
+} from "./profile.js";
 import { rowsOverlap } from "./rows.js";
 import type { ImageInfo, Label, OutputInfo, StepRecord } from "./types.js";
 import { ByteReader } from "./varint.js";
@@ -233,7 +240,27 @@ export function readImage(
     }
   });
   let quantReport: ImageInfo["quantReport"];
-  if (r.remaining !== 0 && minor >= 1) quantReport = readQuantReport(r, steps, h("weightsBytes"));
+  if (r.remaining !== 0 && (minor === 1 || (minor >= 2 && bytes[r.pos] === META_TAG_QUANT_REPORT)))
+    quantReport = readQuantReport(r, steps, h("weightsBytes"));
+  // Format 1.2: blocks 2 (reference profile) and 3 (provenance), each a tag and a byte length.
+  let profile: ImageInfo["profile"], provenance: ImageInfo["provenance"];
+  for (let last = META_TAG_QUANT_REPORT; r.remaining !== 0 && minor >= 2; ) {
+    const at = r.pos;
+    const tag = r.u8("meta.block");
+    if (tag <= last || tag > META_TAG_PROVENANCE)
+      fail(
+        "meta.block",
+        at,
+        `block ${tag} ${tag <= last ? `after block ${last} (blocks come once, in order)` : "is unknown"}`,
+      );
+    const len = r.uvar("meta.block.bytes", r.remaining);
+    const body = new ByteReader(bytes, r.pos, r.pos + len, fail);
+    if (tag === META_TAG_PROFILE) profile = readProfileBlock(body, fail, inputLength, featureNames, outputs);
+    else provenance = readProvenanceBlock(body, fail);
+    if (body.remaining !== 0) fail("meta.block", body.pos, `${body.remaining} unread bytes at the end of block ${tag}`);
+    r.pos += len;
+    last = tag;
+  }
   if (r.remaining !== 0) fail("meta", r.pos, `${r.remaining} unread bytes at the end of the metadata`);
   const seen = new Set<string>();
   outputs.forEach((o, i) => {
@@ -266,6 +293,8 @@ export function readImage(
     quantization: steps.some((s) => s.opcode === Opcode.DenseQ8) ? "int8" : "none",
     nanSafe: readers.length > 0 && readers.every(nanSafe),
     ...(quantReport ? { quantReport } : {}),
+    ...(profile ? { profile } : {}),
+    ...(provenance ? { provenance } : {}),
     steps,
   };
 }

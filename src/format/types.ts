@@ -1,4 +1,7 @@
 import type { Act, Norm, Opcode, QuantDecision, QuantMode } from "./abi.js";
+import type { Provenance, ReferenceProfile } from "./profile.js";
+
+export type { ChannelProfile, Provenance, ReferenceProfile } from "./profile.js";
 
 /** A class label: scikit-learn's int64 classes or string classes. */
 export type Label = number | string;
@@ -99,5 +102,9 @@ export interface ImageInfo {
   quantization: "none" | "int8";
   /** Present when the image was quantized (pack --quantize int8, or a quantized ONNX graph). */
   quantReport?: QuantReport;
+  /** Format 1.2: the training data's profile (pack --reference), for drift (docs/drift.md). */
+  profile?: ReferenceProfile;
+  /** Format 1.2: who packed the image from which source file (edgeinfer pack). */
+  provenance?: Provenance;
   steps: StepRecord[];
 }

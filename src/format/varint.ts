@@ -32,6 +32,13 @@ export class ByteWriter {
     const b = new Uint8Array(Float32Array.of(v).buffer);
     for (const x of b) this.bytes.push(x);
   }
+  f64(v: number): void {
+    const b = new Uint8Array(Float64Array.of(v).buffer);
+    for (const x of b) this.bytes.push(x);
+  }
+  raw(b: Uint8Array): void {
+    for (const x of b) this.bytes.push(x);
+  }
   finish(): Uint8Array {
     return Uint8Array.from(this.bytes);
   }
@@ -69,6 +76,17 @@ export class ByteReader {
   f32(field: string): number {
     const b = Uint8Array.of(this.u8(field), this.u8(field), this.u8(field), this.u8(field));
     return new Float32Array(b.buffer)[0]!;
+  }
+  f64(field: string): number {
+    const b = new Uint8Array(8);
+    for (let i = 0; i < 8; i++) b[i] = this.u8(field);
+    return new Float64Array(b.buffer)[0]!;
+  }
+  raw(field: string, n: number): Uint8Array {
+    if (n > this.remaining) this.fail(field, this.pos, `${n} bytes run past the end of the metadata section`);
+    const b = this.bytes.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
   }
   svar(field: string): number {
     const at = this.pos;

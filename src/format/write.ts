@@ -8,6 +8,7 @@ import { minAbi } from "../ops/index.js";
 import {
   FORMAT_MAJOR,
   FORMAT_MINOR,
+  FORMAT_MINOR_BLOCKS,
   HEADER_BYTES,
   Header,
   MAGIC,
@@ -22,6 +23,14 @@ import {
   WEIGHTS_ALIGN,
 } from "./abi.js";
 import { crc32 } from "./crc32.js";
+import {
+  encodeProfile,
+  encodeProvenance,
+  META_TAG_PROFILE,
+  META_TAG_PROVENANCE,
+  type Provenance,
+  type ReferenceProfile,
+} from "./profile.js";
 import type { OutputInfo, StepRecord } from "./types.js";
 import { ByteWriter } from "./varint.js";
 
@@ -53,11 +62,21 @@ export interface PlannedImage {
     decisions: number[];
     calibration?: { rows: number; maxAbsDiff: number; agreeingRows?: number };
   };
+  /** Format 1.2, metadata block 2: the reference profile (src/format/profile.ts). */
+  profile?: ReferenceProfile;
+  /** Format 1.2, metadata block 3: pack provenance. */
+  provenance?: Provenance;
 }
 
 const align = (n: number, a: number) => Math.ceil(n / a) * a;
 
-function encodeMeta(p: PlannedImage): Uint8Array {
+/** The metadata section's bytes (docs/format.md). */
+export function encodeMeta(
+  p: Omit<
+    PlannedImage,
+    "steps" | "arenaBytes" | "batchRows" | "inputOffset" | "outputOffset" | "inputLength" | "outputLength"
+  >,
+): Uint8Array {
   const m = new ByteWriter();
   m.str(p.producer);
   m.str(p.kind);
@@ -89,6 +108,19 @@ function encodeMeta(p: PlannedImage): Uint8Array {
       m.uvar(r.calibration.agreeingRows === undefined ? 0 : r.calibration.agreeingRows + 1);
     }
   }
+  // format 1.2: tagged blocks, each with its byte length
+  const block = (tag: number, body: (w: ByteWriter) => void) => {
+    const b = new ByteWriter();
+    body(b);
+    const bytes = b.finish();
+    m.u8(tag);
+    m.uvar(bytes.length);
+    m.raw(bytes);
+  };
+  const profile = p.profile,
+    provenance = p.provenance;
+  if (profile) block(META_TAG_PROFILE, (w) => encodeProfile(w, profile));
+  if (provenance) block(META_TAG_PROVENANCE, (w) => encodeProvenance(w, provenance));
   return m.finish();
 }
 
@@ -194,7 +226,7 @@ export function writeImage(p: PlannedImage): Uint8Array {
   const view = new DataView(bytes.buffer);
   const u32 = (at: number, v: number) => view.setUint32(at, v, true);
   view.setUint16(Header.formatMajor, FORMAT_MAJOR, true);
-  view.setUint16(Header.formatMinor, FORMAT_MINOR, true);
+  view.setUint16(Header.formatMinor, p.profile || p.provenance ? FORMAT_MINOR_BLOCKS : FORMAT_MINOR, true);
   for (const [, at, value] of fields) u32(at, value);
   steps.forEach((s, i) => {
     const at = stepsOffset + i * STEP_BYTES;

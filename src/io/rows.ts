@@ -31,6 +31,10 @@ export interface RowOptions {
   positional?: boolean;
   /** Header columns (CSV) or object keys (JSON) to leave out: not features, and not refused. */
   ignoreColumns?: readonly string[];
+  /** Leave out every header column (JSON key) that is not a feature (drift and profiles: a label column beside them). */
+  ignoreUnknownColumns?: boolean;
+  /** Keep the values as read, in float64 (parseRows64), instead of rounding them to float32. */
+  float64?: boolean;
 }
 
 /** Rows in the model's feature order, `inputLength` values per row. */
@@ -133,7 +137,7 @@ export class CsvRowParser {
   private nLines = 0;
   private nRowsDone = 0;
   private pendingBlank = 0;
-  private batch: Float32Array;
+  private batch: Float32Array | Float64Array;
   private nInBatch = 0;
   private readonly maxLineChars: number;
 
@@ -145,9 +149,15 @@ export class CsvRowParser {
     this.nIn = shape.inputLength;
     this.nColumns = this.nIn;
     this.batchRows = options.batchRows ?? Math.max(1, Math.floor(65536 / Math.max(1, this.nIn)));
-    this.batch = new Float32Array(this.batchRows * this.nIn);
+    this.batch = this.newBatch();
     // A line can be long (a wide row, a header of long names), not unbounded.
     this.maxLineChars = Math.max(1 << 20, this.nIn * 128);
+  }
+
+  private newBatch(): Float32Array | Float64Array {
+    return this.options.float64
+      ? new Float64Array(this.batchRows * this.nIn)
+      : new Float32Array(this.batchRows * this.nIn);
   }
 
   /** Rows fully parsed so far (handed out or not). */
@@ -215,7 +225,7 @@ export class CsvRowParser {
     const seen = new Map<string, number>();
     const ignore = this.options.ignoreColumns ?? [];
     cols.forEach((c, k) => {
-      if (ignore.includes(c)) return;
+      if (ignore.includes(c) || (this.options.ignoreUnknownColumns && !names.includes(c))) return;
       if (!names.includes(c))
         throw new RowInputError(
           s,
@@ -261,18 +271,21 @@ export class CsvRowParser {
     const b: RowBatch = {
       rowOffset: this.nRowsDone - this.nInBatch,
       nRows: this.nInBatch,
-      values: this.nInBatch === this.batchRows ? this.batch : this.batch.slice(0, this.nInBatch * this.nIn),
+      // A float64 batch (options.float64) is typed as float32 here; parseRows64 hands it out as what it is.
+      values: (this.nInBatch === this.batchRows
+        ? this.batch
+        : this.batch.slice(0, this.nInBatch * this.nIn)) as Float32Array,
     };
-    this.batch = new Float32Array(this.batchRows * this.nIn);
+    this.batch = this.newBatch();
     this.nInBatch = 0;
     return b;
   }
 }
 
-function concat(batches: RowBatch[], nIn: number): Rows {
+function concat(batches: RowBatch[], nIn: number, float64 = false): Rows {
   const nRows = batches.reduce((n, b) => n + b.nRows, 0);
   if (batches.length === 1) return { nRows, values: batches[0]!.values };
-  const values = new Float32Array(nRows * nIn);
+  const values = (float64 ? new Float64Array(nRows * nIn) : new Float32Array(nRows * nIn)) as Float32Array;
   for (const b of batches) values.set(b.values.subarray(0, b.nRows * nIn), b.rowOffset * nIn);
   return { nRows, values };
 }
@@ -280,7 +293,7 @@ function concat(batches: RowBatch[], nIn: number): Rows {
 /** Every row of a CSV text. */
 export function parseCsvRows(text: string, shape: RowShape, options: RowOptions = {}): Rows {
   const p = new CsvRowParser(shape, { ...options, batchRows: 1 << 16 });
-  return concat([...p.push(text), ...p.end()], shape.inputLength);
+  return concat([...p.push(text), ...p.end()], shape.inputLength, options.float64);
 }
 
 /** Every row of a JSON text (a BOM is allowed, as in CSV). */
@@ -297,7 +310,9 @@ export function parseJsonRows(text: string, shape: RowShape, options: RowOptions
     data = (data as { rows: unknown[] }).rows;
   if (!Array.isArray(data))
     throw new RowInputError(s, {}, "expected an array of rows (arrays of numbers, or objects keyed by feature name)");
-  const values = new Float32Array(data.length * nIn);
+  const values = (
+    options.float64 ? new Float64Array(data.length * nIn) : new Float32Array(data.length * nIn)
+  ) as Float32Array;
   const names = shape.featureNames;
   data.forEach((row: unknown, k) => {
     const r = k + 1;
@@ -307,7 +322,7 @@ export function parseJsonRows(text: string, shape: RowShape, options: RowOptions
     } else if (row && typeof row === "object") {
       if (!names) throw new RowInputError(s, { row: r }, "rows keyed by name need a model with feature names");
       for (const key of Object.keys(row))
-        if (!names.includes(key) && !options.ignoreColumns?.includes(key))
+        if (!names.includes(key) && !options.ignoreColumns?.includes(key) && !options.ignoreUnknownColumns)
           throw new RowInputError(
             s,
             { row: r },
@@ -333,6 +348,16 @@ export function looksLikeJsonRows(text: string): boolean {
 /** Every row of a CSV or JSON text (JSON when it starts with "[" or "{"). */
 export function parseRows(text: string, shape: RowShape, options: RowOptions = {}): Rows {
   return looksLikeJsonRows(text) ? parseJsonRows(text, shape, options) : parseCsvRows(text, shape, options);
+}
+
+/** Every row of a CSV or JSON text, the values in float64 as written (profiles and drift: NumPy's numbers). */
+export function parseRows64(
+  text: string,
+  shape: RowShape,
+  options: RowOptions = {},
+): { nRows: number; values: Float64Array } {
+  const r = parseRows(text, shape, { ...options, float64: true });
+  return { nRows: r.nRows, values: r.values as unknown as Float64Array };
 }
 
 /**

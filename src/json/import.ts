@@ -10,6 +10,8 @@ import type { Label } from "../format/types.js";
 import { Graph, graphLimits } from "../graph/ir.js";
 import { graphToImage } from "../graph/to-plan.js";
 import type { PackOptions } from "../pack.js";
+import { isSklearnTrees, packSklearnTrees } from "./sklearn-trees.js";
+import { isXgboostModel, packXgboost } from "./xgboost.js";
 
 export interface JsonScaler {
   /** StandardScaler.mean_: subtracted first. */
@@ -182,10 +184,15 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
     try {
       m = JSON.parse(json);
     } catch (e) {
-      throw new ModelSpecError("", `not valid JSON: ${(e as Error).message}`);
+      // XGBoost writes a categorical split's condition as a bare NaN, which JSON does not have.
+      const lenient = json.includes('"learner"') ? parseWithNaN(json) : undefined;
+      if (lenient === undefined) throw new ModelSpecError("", `not valid JSON: ${(e as Error).message}`);
+      m = lenient;
     }
   }
   if (!isObject(m)) throw new ModelSpecError("", `expected a JSON object, got ${describe(m)}`);
+  if (isXgboostModel(m)) return packXgboost(m, options);
+  if (isSklearnTrees(m)) return packSklearnTrees(m, options);
   for (const k of Object.keys(m)) if (!KNOWN_FIELDS.has(k)) throw new ModelSpecError(k, "unknown field");
   const kind = m.kind;
   if (kind !== "logistic_regression" && kind !== "linear_regression" && kind !== "mlp") {
@@ -253,6 +260,30 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
     [{ name: outputName, v: x, labels: classes }],
     options,
   );
+}
+
+/** JSON with bare NaN tokens (outside strings) read as null; undefined if still not JSON. */
+function parseWithNaN(text: string): unknown {
+  let out = "",
+    from = 0,
+    inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "N" && text.startsWith("NaN", i)) {
+      out += `${text.slice(from, i)}null`;
+      from = i + 3;
+      i += 2;
+    }
+  }
+  try {
+    return JSON.parse(out + text.slice(from));
+  } catch {
+    return undefined;
+  }
 }
 
 function linearLayer(m: Record<string, unknown>, kind: string, classes: Label[] | undefined): Layer {

@@ -157,7 +157,7 @@ function firstNonFiniteAt(view: DataView, off: number, count: number): number {
   return -1;
 }
 
-/** Every activation a step may fuse (softmax, log-softmax and logistic pair act on the whole row). */
+/** Every activation a step may fuse (softmax, log-softmax, softmax-zero and logistic pair act on the whole row). */
 export const ACTIVATIONS: readonly number[] = Object.values(Act).filter((v): v is number => typeof v === "number");
 
 /** The act byte's name for `inspect`: "" when it is none or unused. */
@@ -167,7 +167,7 @@ export const actText = (names: Record<number, string>, act: number): string => {
 };
 
 /** The activations kernel ABI 4 added: a step that fuses one needs ABI 4, every other step keeps its ABI. */
-const ABI4_ACTS: ReadonlySet<number> = new Set([Act.Clip, Act.Softplus, Act.Abs]);
+const ABI4_ACTS: ReadonlySet<number> = new Set([Act.Clip, Act.Softplus, Act.Abs, Act.SoftmaxZero, Act.Probit]);
 
 /** The lowest kernel ABI that knows the activation `act`. */
 export const actMinAbi = (act: number): number => (ABI4_ACTS.has(act) ? 4 : 1);

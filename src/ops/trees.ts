@@ -6,7 +6,10 @@
  *   f32 threshold, u32 feature | LT << 29 | EQ << 30 | NAN << 31, u32 true ref, u32 false ref.
  *   A ref below nNodes is a decision node; from nNodes on it is leaf (ref − nNodes).
  * - w: f32 leaf vectors, nLeaves × nOut. b: f32 base values, nOut.
- * - flags: the aggregate (SUM, AVERAGE, MIN, MAX); act: an activation over the nOut outputs.
+ * - flags: the aggregate (SUM, AVERAGE, MIN, MAX) in bits 0–1; bit 2 (TREES_NAN_ROUTED): the
+ *   model routes missing values itself (XGBoost's default directions, ONNX missing-value
+ *   tracks on every feature read), so the image takes NaN rows without allowNaN.
+ *   act: an activation over the nOut outputs.
  *
  * Explicit child refs allow DAGs (a child shared by two parents). Every ref to a node must be
  * past its parent's index: that forbids cycles, and validate checks it together with the
@@ -22,6 +25,8 @@ export enum TreeAggregate {
   Min = 2,
   Max = 3,
 }
+/** Step flag: every node's NaN route is the model's own (see TREES_NAN_ROUTED in the header). */
+export const TREES_NAN_ROUTED = 4;
 export const TREE_AGGREGATE_NAMES = ["sum", "average", "min", "max"] as const;
 
 /** Bytes of the aux header (nTrees, nNodes, nLeaves). */
@@ -48,7 +53,7 @@ export const trees: OpSpec = {
   name: "TREES",
   actByte: "activation",
   acts: ACTIVATIONS,
-  flagBits: 3,
+  flagBits: 3 | TREES_NAN_ROUTED,
   dense: false,
   minAbi: (s) => Math.max(4, actMinAbi(s.act)),
   inPlace: () => false,
@@ -102,7 +107,11 @@ export const trees: OpSpec = {
         fail(`roots[${t}]`, rootsAt + 4 * t, `ref ${ref} is neither a node (< ${nNodes}) nor a leaf (< ${refs})`);
     }
   },
-  describe: (s) => [TREE_AGGREGATE_NAMES[s.flags & 3], fusedActText(s)].filter(Boolean).join(", "),
+  nanSafe: (s) => (s.flags & TREES_NAN_ROUTED) !== 0,
+  describe: (s) =>
+    [TREE_AGGREGATE_NAMES[s.flags & 3], s.flags & TREES_NAN_ROUTED ? "NaN routed" : "", fusedActText(s)]
+      .filter(Boolean)
+      .join(", "),
   // Per decision node its threshold and feature; the leaf vectors; the base values.
   parameterCount: (s, view) => 2 * view.getUint32(s.aux + 4, true) + view.getUint32(s.aux + 8, true) * s.nOut + s.nOut,
 };

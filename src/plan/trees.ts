@@ -16,7 +16,7 @@ import {
   treesAuxBytes,
 } from "../ops/trees.js";
 
-export { TreeAggregate } from "../ops/trees.js";
+export { TREES_NAN_ROUTED, TreeAggregate } from "../ops/trees.js";
 
 /** A child or root: a node index (≥ 0) or a leaf, −(leaf index) − 1. */
 export type TreeRef = number;

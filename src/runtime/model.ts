@@ -11,12 +11,18 @@ import { HostError, InputLengthError, InputTypeError, KernelError, NaNInputError
 import { Act, FLAG_CHECK_NAN, Opcode, Status } from "../format/abi.js";
 import { type LabelSource, labelOf, labelSource } from "../format/labels.js";
 import type { ImageInfo, Label } from "../format/types.js";
+import { Monitor, type MonitorOptions, monitorLayout } from "./monitor.js";
 import { copyNumbers, copyRow, isFloat32Array, kindOf, valueKind } from "./rows.js";
 import type { Build, KernelExports, SimdOption } from "./wasm.js";
 
 export interface LoadOptions {
   /** Let NaN inputs through (they propagate to the outputs) instead of throwing NaNInputError. */
   allowNaN?: boolean;
+  /**
+   * Count every predicted row into the reference profile's bins, inside the wasm (the image
+   * needs a profile: pack --reference). `model.monitor` reads the window (docs/drift.md).
+   */
+  monitor?: MonitorOptions;
 }
 
 export interface RuntimeOptions {
@@ -24,6 +30,13 @@ export interface RuntimeOptions {
   simd?: SimdOption;
   /** Refuse a load that would take linear memory past this many bytes (default 2 GiB). */
   maximumMemoryBytes?: number;
+  /**
+   * The kernels, already compiled (a `WebAssembly.Module` of edgeinfer.simd.wasm or
+   * edgeinfer.scalar.wasm, as a bundler or Cloudflare's workerd hands them over): for hosts that
+   * forbid compiling wasm from bytes at run time. With the scalar build, also pass `simd: "off"`
+   * (a compiled module does not say which build it is).
+   */
+  module?: WebAssembly.Module;
 }
 
 export interface MemoryReport {
@@ -65,6 +78,8 @@ export interface ModelPlacement {
   blockBytes: number;
   /** Rows predictBatch stages per call into the host's staging area. */
   chunkRows: number;
+  /** The drift monitor's block (after the arena), when loaded with `monitor`. */
+  monitorPtr?: number;
 }
 
 /** @internal What Model.load and Model.loadFile call: a runtime of their own (runtime.ts provides it). */
@@ -113,6 +128,10 @@ export class Model {
   private outputView!: Float32Array;
   private outputViews!: Record<string, Float32Array>;
   private disposed = false;
+  /** The drift monitor, when the model was loaded with `monitor` (else undefined). */
+  readonly monitor: Monitor | undefined;
+  /** Its block, 0 without one. */
+  private readonly monitorPtr: number;
 
   /** Loads a packed image into a runtime of its own. For many models, share one `Runtime`. */
   static load(bytes: Uint8Array, options: LoadOptions & RuntimeOptions = {}): Model {
@@ -140,6 +159,16 @@ export class Model {
     this.nOut = info.outputLength;
     this.info = Object.freeze({ ...info, memoryBytes: placement.blockBytes, build: host.build });
     this.labelSource = labelSource(info.outputs);
+    this.monitorPtr = placement.monitorPtr ?? 0;
+    this.monitor =
+      options.monitor && placement.monitorPtr !== undefined
+        ? new Monitor(
+            host.memory,
+            placement.monitorPtr,
+            monitorLayout(info, options.monitor),
+            host.exports.monitorRotate,
+          )
+        : undefined;
     this.rebind();
   }
 
@@ -196,7 +225,9 @@ export class Model {
       run = this.runFn;
     const imagePtr = this.imagePtr,
       arenaPtr = this.arenaPtr,
-      flags = this.flags;
+      flags = this.flags,
+      mon = this.monitorPtr;
+    if (mon !== 0) return this.makeMonitoredRow();
     // One rule for every width: a row is an array or a typed array (a DataView has no length)
     // of exactly n numbers; anything else is a typed error naming the feature (checkRow).
     if (n > 32) {
@@ -262,11 +293,93 @@ export class Model {
     };
   }
 
+  /**
+   * predict with the monitor counting each row (model loaded with `monitor`): the same checks,
+   * and the wasm entries that count the row after predicting it (assembly/run-monitored.ts).
+   */
+  private makeMonitoredRow(): (row: ArrayLike<number>) => Float32Array {
+    const n = this.nIn,
+      input = this.inputView,
+      output = this.outputView,
+      k = this.kernels,
+      imagePtr = this.imagePtr,
+      arenaPtr = this.arenaPtr,
+      flags = this.flags,
+      mon = this.monitorPtr;
+    const rowIn = arenaPtr + this.info.inputOffset,
+      rowOut = arenaPtr + this.info.outputOffset;
+    const run = k.run,
+      count = k.monitorRows;
+    if (n > 32) {
+      return (row) => {
+        if (!(ArrayBuffer.isView(row) || Array.isArray(row)) || row.length !== n) this.badRow(row);
+        if (ArrayBuffer.isView(row)) {
+          if (typeof row[0] !== "number") this.checkRow(row);
+          input.set(row);
+        } else if (!copyNumbers(row, n, input)) this.checkRow(row);
+        const status = run(imagePtr, arenaPtr, flags);
+        if (status !== 0) this.fail(status, 0);
+        count(mon, rowIn, rowOut, 0, 1);
+        return output;
+      };
+    }
+    // Short rows: NaN checked here by the copy's sum, as in makePredictRow.
+    const copy = copyRow(n, input);
+    const take = (row: ArrayLike<number>) => {
+      if (!(ArrayBuffer.isView(row) || Array.isArray(row)) || row.length !== n) this.badRow(row);
+      const sum = copy(row);
+      // biome-ignore lint/suspicious/noSelfCompare: the NaN test of the hot path
+      if (sum !== sum) this.checkRow(row);
+    };
+    const steps = this.info.steps,
+      s = steps[0]!;
+    if (steps.length === 1 && s.opcode === Opcode.DenseNarrow) {
+      const x = arenaPtr + s.src,
+        wt = imagePtr + s.w,
+        b = imagePtr + s.b,
+        y = arenaPtr + s.dst,
+        stepIn = s.nIn;
+      if (s.act === Act.LogisticPair) {
+        const pair = k.runNarrowPairMonitored;
+        return (row) => {
+          take(row);
+          pair(x, wt, b, y, stepIn, mon, rowIn, rowOut);
+          return output;
+        };
+      }
+      const narrow = k.runNarrowMonitored,
+        nOut = s.nOut,
+        act = s.act,
+        alpha = s.alpha,
+        beta = s.beta;
+      return (row) => {
+        take(row);
+        narrow(x, wt, b, y, stepIn, nOut, act, alpha, beta, mon, rowIn, rowOut);
+        return output;
+      };
+    }
+    return (row) => {
+      take(row);
+      const status = run(imagePtr, arenaPtr, 0);
+      if (status !== 0) this.fail(status, 0);
+      count(mon, rowIn, rowOut, 0, 1);
+      return output;
+    };
+  }
+
   /** Runs the model on whatever `input` holds now; returns the output view. */
   run(): Float32Array {
     if (this.disposed) throw new HostError("this model was disposed");
     const status = this.kernels.run(this.imagePtr, this.arenaPtr, this.flags);
     if (status !== Status.Ok) this.fail(status, 0);
+    if (this.monitorPtr !== 0)
+      this.kernels.monitorRows(
+        this.monitorPtr,
+        this.arenaPtr + this.info.inputOffset,
+        this.arenaPtr + this.info.outputOffset,
+        0,
+        1,
+      );
     return this.outputView;
   }
 
@@ -393,6 +506,8 @@ export class Model {
   private runBlocks(inPtr: number, outPtr: number, nRows: number, firstRow: number): void {
     const status = this.kernels.runBatch(this.imagePtr, this.arenaPtr, inPtr, outPtr, nRows, this.flags);
     if (status !== Status.Ok) this.fail(status, firstRow);
+    // The rows a batch read, counted once it is done (inPtr and outPtr never overlap here).
+    if (this.monitorPtr !== 0) this.kernels.monitorRows(this.monitorPtr, inPtr, outPtr, this.nOut, nRows);
   }
 
   private fail(status: number, firstRow: number, column = -1): never {
@@ -408,6 +523,7 @@ export class Model {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.monitor?.stop();
     this.predictRow = () => {
       throw new HostError("this model was disposed");
     };

@@ -22,6 +22,7 @@ import {
   provideRuntime,
   type RuntimeOptions,
 } from "./model.js";
+import { monitorLayout } from "./monitor.js";
 import { isUint8Array, kindOf } from "./rows.js";
 import { type Build, chooseBuild, instantiate, type KernelExports } from "./wasm.js";
 
@@ -31,6 +32,9 @@ export type { MemoryReport, RuntimeOptions };
 export { Model };
 
 const PAGE = 65536;
+/** The drift monitor's block after the arena (0 without `monitor`); refuses bad options before anything is allocated. */
+const monitorBytes = (info: ImageInfo, options: LoadOptions) =>
+  options.monitor ? monitorLayout(info, options.monitor).bytes : 0;
 /** Staging for predictBatch rows that live outside wasm memory (input and output of one chunk). */
 export const STAGING_BYTES = 256 * 1024;
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
@@ -120,8 +124,12 @@ export class Runtime implements ModelHost {
     const max = options.maximumMemoryBytes;
     if (max !== undefined && !(Number.isInteger(max) && max > 0))
       throw new HostError(`maximumMemoryBytes must be a positive integer; got ${String(max)}`);
-    this.build = chooseBuild(options.simd);
-    this.exports = instantiate(this.build);
+    if (options.module !== undefined && !(options.module instanceof WebAssembly.Module))
+      throw new InputTypeError("module", kindOf(options.module), "a compiled WebAssembly.Module of the kernels");
+    this.build = options.module ? (options.simd === "off" ? "scalar" : "simd") : chooseBuild(options.simd);
+    this.exports = instantiate(this.build, options.module);
+    if (typeof this.exports.abiVersion !== "function" || typeof this.exports.run !== "function")
+      throw new HostError("the module given is not edgeinfer's kernels (it has no abiVersion and run exports)");
     if (this.exports.abiVersion() !== ABI_VERSION)
       throw new VersionError("abi", ABI_VERSION, String(this.exports.abiVersion()));
     this.#maximumMemoryBytes = options.maximumMemoryBytes ?? 2 ** 31;
@@ -157,7 +165,7 @@ export class Runtime implements ModelHost {
     try {
       const info = readImage(bytes, this.#checksum);
       this.#ensureStaging(Math.max(STAGING_BYTES, 4 * (info.inputLength + info.outputLength)));
-      block = this.#allocate(align16(bytes.length) + info.arenaBytes);
+      block = this.#allocate(align16(bytes.length) + info.arenaBytes + monitorBytes(info, options));
       new Uint8Array(this.exports.memory.buffer).set(bytes, block.offset);
       const model = this.#adopt(info, block, bytes.length, options);
       block = undefined;
@@ -206,7 +214,7 @@ export class Runtime implements ModelHost {
       this.#clean(image.offset + got, image.offset + image.bytes);
       const info = readImage(mem.subarray(0, got), this.#checksum); // a file that shrank meanwhile reads as truncated
       this.#ensureStaging(4 * (info.inputLength + info.outputLength));
-      const block = this.#extend(image, align16(got) + info.arenaBytes);
+      const block = this.#extend(image, align16(got) + info.arenaBytes + monitorBytes(info, options));
       image = block;
       const model = this.#adopt(info, block, got, options);
       image = undefined;
@@ -235,11 +243,13 @@ export class Runtime implements ModelHost {
   #adopt(info: ImageInfo, block: Block, imageBytes: number, options: LoadOptions): Model {
     this.#clean(block.offset + imageBytes, block.offset + block.bytes);
     const chunkRows = Math.max(1, Math.floor(STAGING_BYTES / (4 * (info.inputLength + info.outputLength))));
+    const arenaPtr = block.offset + align16(imageBytes);
     const placement = {
       imagePtr: block.offset,
-      arenaPtr: block.offset + align16(imageBytes),
+      arenaPtr,
       blockBytes: block.bytes,
       chunkRows,
+      ...(options.monitor ? { monitorPtr: arenaPtr + info.arenaBytes } : {}),
     };
     const model = new Model(this, info, placement, options);
     this.#models.add(model);

@@ -26,6 +26,34 @@ export interface KernelExports {
     alpha: number,
     beta: number,
   ): void;
+  /** The one-step shortcuts with the drift monitor at `mon` counting the row (assembly/run-monitored.ts). */
+  runNarrowPairMonitored(
+    x: number,
+    wt: number,
+    b: number,
+    y: number,
+    nIn: number,
+    mon: number,
+    rowIn: number,
+    rowOut: number,
+  ): void;
+  runNarrowMonitored(
+    x: number,
+    wt: number,
+    b: number,
+    y: number,
+    nIn: number,
+    nOut: number,
+    act: number,
+    alpha: number,
+    beta: number,
+    mon: number,
+    rowIn: number,
+    rowOut: number,
+  ): void;
+  /** The drift monitor counts nRows predicted rows (assembly/kernels/monitor.ts). */
+  monitorRows(mon: number, rows: number, outs: number, outStride: number, nRows: number): void;
+  monitorRotate(mon: number): void;
   lastErrorRow(): number;
   lastErrorColumn(): number;
   lastErrorStep(): number;
@@ -93,8 +121,8 @@ export function chooseBuild(simd: SimdOption = "auto"): Build {
 }
 
 /** Compiles (once per build, synchronously: the modules are a few KB) and instantiates with no imports. */
-export function instantiate(build: Build): KernelExports {
-  const module = compile(build);
+export function instantiate(build: Build, compiled?: WebAssembly.Module): KernelExports {
+  const module = compiled ?? compile(build);
   try {
     return new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
   } catch (e) {

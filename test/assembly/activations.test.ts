@@ -54,6 +54,67 @@ function softplus(v: number): number {
   return v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
 }
 
+/**
+ * onnxruntime's ComputeProbit (ml_common.h), each operation rounded to f32 as its C++ does:
+ * √2 · erfinv(2p − 1), Winitzki's erfinv with a = 0.147. (Near p = 0.5 its −v + √(v² − v2)
+ * cancels, so even onnxruntime's f32 result is only good to ~1e-6 absolute there.)
+ */
+function probitOrt(p: number): number {
+  const f = Math.fround;
+  let x = f(f(2 * p) - 1);
+  const sgn = x < 0 ? -1 : 1;
+  x = f(f(1 - x) * f(1 + x));
+  const l = f(Math.log(x));
+  const v = f(f(2 / f(f(Math.PI) * f(0.147))) + f(0.5 * l));
+  const v2 = f(f(1 / f(0.147)) * l);
+  const v3 = f(-v + f(Math.sqrt(f(f(v * v) - v2))));
+  return f(f(Math.SQRT2) * f(sgn * f(Math.sqrt(v3))));
+}
+
+/** The true probit (inverse normal CDF) by bisection on erfc, for the size of the approximation. */
+function probitTrue(p: number): number {
+  const cdf = (z: number) => 0.5 * erfc(-z / Math.SQRT2);
+  let lo = -10,
+    hi = 10;
+  for (let i = 0; i < 200; i++) {
+    const mid = (lo + hi) / 2;
+    if (cdf(mid) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** erfc by Numerical Recipes' Chebyshev fit (relative error < 1.2e-7). */
+function erfc(x: number): number {
+  const z = Math.abs(x),
+    t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return x >= 0 ? r : 2 - r;
+}
+
+/** onnxruntime's ComputeSoftmaxZero in float64. */
+function softmaxZeroRef(x: Float32Array): Float64Array {
+  const m = Math.max(...x);
+  const e = Array.from(x, (v) => (Math.abs(v) > 1e-7 ? Math.exp(v - m) : v * Math.exp(-m)));
+  const s = Array.from(x).reduce((a, v, i) => a + (Math.abs(v) > 1e-7 ? e[i]! : 0), 0);
+  return Float64Array.from(e, (v) => v / s);
+}
+
 /** |got − want| in units of the last place of want rounded to f32 (the spacing above |want|). */
 function ulps(got: number, want: number): number {
   const w = Math.abs(Math.fround(want));
@@ -154,6 +215,37 @@ describe.each(BUILDS)("activations · %s build", (build) => {
     expect(got[2]).toBeGreaterThanOrEqual(0);
     expect(got[2]).toBeLessThan(1e-40);
     expect(got[3]).toBe(1);
+  });
+
+  it("probit: onnxruntime's f32 formula (√2 · Winitzki erfinv) within 1e-5, ~6e-3 of the true probit; ±Inf at 1 and 0", () => {
+    const p = Float32Array.from({ length: 999 }, (_, i) => (i + 1) / 1000);
+    for (const name of ["applyAct", "applyActRef"]) {
+      const got = run(name, Act.Probit, p);
+      expectAllClose(got, Float64Array.from(p, probitOrt), { rtol: 1e-5, atol: 1e-5 }, name);
+      expectAllClose(got, Float64Array.from(p, probitTrue), { rtol: 0, atol: 1e-2 }, `${name}: true probit`);
+      const edges = run(name, Act.Probit, Float32Array.of(1, 0, 0.5, 1.5, NaN));
+      expect(Array.from(edges.subarray(0, 3))).toEqual([Infinity, -Infinity, 0]);
+      expect([edges[3], edges[4]].every(Number.isNaN)).toBe(true);
+    }
+  });
+
+  it("softmax_zero: exactly-zero scores stay 0 and take no share; the rest is a softmax (onnxruntime's definition)", () => {
+    const x = Float32Array.of(0, 1.5, -2, 0, 3, -0, 5e-8, 0.25);
+    for (const name of ["applyAct", "applyActRef"]) {
+      const y = run(name, Act.SoftmaxZero, x);
+      expect([y[0], y[3], y[5]]).toEqual([0, 0, -0]);
+      expectAllClose(y, softmaxZeroRef(x), { rtol: 1e-6, atol: 0 }, name);
+      expectAllClose(
+        run(name, Act.SoftmaxZero, x, 0, 0, true),
+        softmaxZeroRef(x),
+        { rtol: 1e-6, atol: 0 },
+        `${name} in place`,
+      );
+    }
+    const y = seeded("softmax zero").floats(37, -12, 12);
+    y[3] = 0;
+    y[20] = 0;
+    expectAllClose(run("applyAct", Act.SoftmaxZero, y), softmaxZeroRef(y), { rtol: 1e-6, atol: 0 });
   });
 
   it.each(SIZES)("softmax n=%i: matches float64, sums to 1, fast and reference", (n) => {

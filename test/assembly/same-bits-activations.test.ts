@@ -20,6 +20,8 @@ const ACTS = [
   Act.Clip,
   Act.Softplus,
   Act.Abs,
+  Act.SoftmaxZero,
+  Act.Probit,
 ];
 /** alpha and beta: hard sigmoid's, clip's bounds (inside the values' range, so both are hit), leaky relu's slope. */
 const params = (act: Act): [number, number] =>

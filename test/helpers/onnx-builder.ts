@@ -12,7 +12,7 @@ export interface NodeSpec {
   outputs: string[];
   name?: string;
   domain?: string;
-  attrs?: Record<string, number | string | number[] | string[]>;
+  attrs?: Record<string, AttrSpec>;
 }
 
 export interface GraphSpec {
@@ -29,7 +29,16 @@ export interface GraphSpec {
   mlOpset?: number;
 }
 
-function attr(name: string, v: number | string | number[] | string[]) {
+/** An attribute: a number, string, list, or a 1-D tensor ({ tensor: values, dataType }: FLOAT by default). */
+export type AttrSpec = number | string | number[] | string[] | { tensor: number[]; dataType?: number };
+
+function attr(name: string, v: AttrSpec) {
+  if (!Array.isArray(v) && typeof v === "object") {
+    const dataType = v.dataType ?? 1;
+    const data =
+      dataType === 1 ? { floatData: v.tensor } : dataType === 11 ? { doubleData: v.tensor } : { int32Data: v.tensor };
+    return { name, type: 4, t: { name, dims: [v.tensor.length], dataType, ...data } };
+  }
   if (typeof v === "string") return { name, type: 3, s: new TextEncoder().encode(v) };
   if (typeof v === "number") return Number.isInteger(v) ? { name, type: 2, i: v } : { name, type: 1, f: v };
   if (v.length > 0 && typeof v[0] === "string")

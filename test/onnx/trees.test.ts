@@ -45,6 +45,7 @@ const CLASSIFIERS = [
   ["gb_clf_bc", "GradientBoostingClassifier, breast_cancer, binary (LOGISTIC, one score)"],
   ["gb_clf_bc_nozipmap", "GradientBoostingClassifier, breast_cancer, binary, no ZipMap"],
   ["gb_clf_iris", "GradientBoostingClassifier, iris, 3 classes (SOFTMAX)"],
+  ["et_clf_iris_nozipmap", "ExtraTreesClassifier, iris, no ZipMap"],
 ] as const;
 
 describe.each(CLASSIFIERS)("skl_tree_%s: %s (scikit-learn)", (name) => {
@@ -77,6 +78,7 @@ describe.each(CLASSIFIERS)("skl_tree_%s: %s (scikit-learn)", (name) => {
 describe.each([
   ["dt_reg_diabetes", "DecisionTreeRegressor"],
   ["rf_reg_diabetes", "RandomForestRegressor (weights / n_estimators, SUM)"],
+  ["et_reg_diabetes", "ExtraTreesRegressor (weights / n_estimators, SUM)"],
   ["gb_reg_diabetes", "GradientBoostingRegressor (base value, learning rate)"],
 ])("skl_tree_%s: %s on diabetes (scikit-learn)", (name) => {
   const f = fixture(name);
@@ -187,6 +189,20 @@ describe("TreeEnsembleRegressor (ONNX-ML)", () => {
     expect(run(regressor(stump(mode, { nodes_missing_value_tracks_true: [1, 0, 0] })))).toEqual(want);
   });
 
+  it("takes NaN without allowNaN once a missing-value track is true; all-zero or absent tracks refuse it by row and feature", () => {
+    const routed = Model.load(regressor(stump("BRANCH_LEQ", { nodes_missing_value_tracks_true: [1, 0, 0] })));
+    expect(routed.info.nanSafe).toBe(true);
+    expect(describeStep(routed.info.steps[0]!)).toBe("TREES         2 → 1     sum, NaN routed");
+    expect(Array.from(routed.predictBatch(Float32Array.from(X), 4))).toEqual([10, 10, 20, 10]);
+    for (const extra of [{ nodes_missing_value_tracks_true: [0, 0, 0] }, {}] as Attrs[]) {
+      const m = Model.load(regressor(stump("BRANCH_LEQ", extra)));
+      expect(m.info.nanSafe).toBe(false);
+      expect(() => m.predictBatch(Float32Array.from(X), 4)).toThrow(
+        expect.objectContaining({ row: 3, column: 0, message: "row 3, feature 0 is NaN" }),
+      );
+    }
+  });
+
   it("aggregates SUM, AVERAGE, MIN and MAX over two trees, then adds the base value", () => {
     const two = (agg: string): Attrs => {
       const a = stump("BRANCH_LEQ");
@@ -242,8 +258,7 @@ describe("TreeEnsembleRegressor (ONNX-ML)", () => {
     [{ target_nodeids: [0, 2] }, /target_nodeids\[0\]: tree 0 node 0 is a BRANCH_LEQ node, not a LEAF/],
     [{ target_ids: [0, 1] }, /target_ids\[1\] = 1 is not below 1/],
     [{ aggregate_function: "MEDIAN" }, /aggregate_function MEDIAN/],
-    [{ post_transform: "PROBIT" }, /post_transform PROBIT is not supported/],
-    [{ post_transform: "SOFTMAX_ZERO" }, /post_transform SOFTMAX_ZERO is not supported/],
+    [{ post_transform: "EXP" }, /post_transform EXP is not NONE, LOGISTIC, SOFTMAX, SOFTMAX_ZERO or PROBIT/],
     [{ aggregate_function: "MIN", target_nodeids: [1, 1] }, /MIN\/MAX with a leaf .* does not weigh every target/],
   ])("refuses %j, naming the node and the attribute", (extra, message) => {
     try {

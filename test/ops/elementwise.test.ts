@@ -38,17 +38,19 @@ describe("ACT", () => {
 
   it.each([
     ["weights", withField(actImage(), "w", 16), "w", /must be zero/],
-    ["an unknown activation", withField(actImage(), "act", 12), "act", /unknown activation 12/],
+    ["an unknown activation", withField(actImage(), "act", 99), "act", /unknown activation 99/],
     ["an ABI 4 activation under an ABI 1 header", withField(actImage(), "act", Act.Clip), "act", /needs kernel ABI 4/],
     ["nOut ≠ nIn", withField(actImage(), "nOut", 2), "nOut", /must equal nIn/],
   ])("refuses %s", (_, image, field, message) => expectRefused(image, field as "w", message));
 });
 
-describe("the ABI 4 activations (clip, softplus, abs)", () => {
+describe("the ABI 4 activations (clip, softplus, abs, softmax_zero, probit)", () => {
   it.each([
     [Act.Clip, "clip [0, 6]"],
     [Act.Softplus, "softplus"],
     [Act.Abs, "abs"],
+    [Act.SoftmaxZero, "softmax_zero"],
+    [Act.Probit, "probit"],
   ])("act %i: the step and the image need ABI 4; inspect says %s", (a, text) => {
     const image = oneStep({ opcode: Opcode.Act, act: a, alpha: 0, beta: a === Act.Clip ? 6 : 0, nIn: 4, nOut: 4 });
     const info = readImage(image);

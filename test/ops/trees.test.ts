@@ -100,7 +100,12 @@ describe("TREES", () => {
 
   it.each([
     ["the act byte", withField(image(), "act", 99), "act", /unknown activation 99/],
-    ["a flag past the aggregate", withField(image(), "flags", 4), "flags", /unknown flags 0x4 for TREES/],
+    [
+      "a flag past the aggregate and NaN routing",
+      withField(image(), "flags", 8),
+      "flags",
+      /unknown flags 0x8 for TREES/,
+    ],
     ["leaves past the end", withField(image(), "w", image().length - 8), "w", /inside the weights/],
     ["base values past the end", withField(image(), "b", image().length - 4), "b", /inside the weights/],
     ["no aux", withField(image(), "aux", 0), "aux", /inside the weights/],

@@ -9,7 +9,7 @@
 
 import { Act, Opcode } from "../../format/abi.js";
 import type { Label } from "../../format/types.js";
-import { leafRef, packTrees, TreeAggregate, type TreeNode, type TreeRef } from "../../plan/trees.js";
+import { leafRef, packTrees, TREES_NAN_ROUTED, TreeAggregate, type TreeNode, type TreeRef } from "../../plan/trees.js";
 import { type OnnxContext, prod, type Sym } from "../context.js";
 import { DataType, type Tensor } from "../decode.js";
 import { ML, type OnnxOpRegistry } from "../registry.js";
@@ -20,8 +20,8 @@ export function register(reg: OnnxOpRegistry): void {
   reg.add({ ...ml, opType: "TreeEnsembleClassifier", lower: (ctx) => classifier(ctx) });
 }
 
-const MODES = ["BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT", "BRANCH_EQ", "BRANCH_NEQ", "LEAF"] as const;
-type Mode = (typeof MODES)[number];
+export const MODES = ["BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT", "BRANCH_EQ", "BRANCH_NEQ", "LEAF"] as const;
+export type Mode = (typeof MODES)[number];
 
 /** A float attribute or its `_as_tensor` form; `exact`: every value is an f32 (not a double tensor). */
 function numbers(ctx: OnnxContext, name: string): { values: ArrayLike<number>; exact: boolean; given: boolean } {
@@ -163,11 +163,25 @@ function ensemble(
   const packed = packTrees({ nodes, leaves, roots, nOut: nTargets }, (node, detail) =>
     ctx.refuse(`${where(positions[node]!)} ${detail}`),
   );
-  return { ...packed, nTrees: trees.length };
+  return { ...packed, nTrees: trees.length, nanFlag: nanRouted(positions, missing) ? TREES_NAN_ROUTED : 0 };
+}
+
+/**
+ * Does the model route missing values itself? Yes when nodes_missing_value_tracks_true is
+ * given and at least one decision node's track is true: the exporter wrote the routes it
+ * learned (XGBoost's and LightGBM's default directions, scikit-learn's missing_go_to_left),
+ * and a track of 0 is then a learned route too (the false child: NaN < t is false), as
+ * XGBoost's "default right" is. Per feature it cannot be told apart: a feature whose every
+ * split defaults right has only zero tracks. All-zero or absent tracks (skl2onnx for a
+ * scikit-learn model fitted before missing-value support) route nothing: that image still
+ * refuses NaN rows, naming row and feature, unless loaded with allowNaN.
+ */
+export function nanRouted(decisions: number[], missing: number[]): boolean {
+  return missing.length > 0 && decisions.some((i) => missing[i] === 1);
 }
 
 /** One ONNX decision node in TREES form (see src/ops/trees.ts). */
-function decision(
+export function decision(
   mode: Mode,
   t: number,
   exact: boolean,
@@ -224,11 +238,16 @@ const AGGREGATES: Record<string, TreeAggregate> = {
 
 function postTransform(ctx: OnnxContext): Act {
   const post = ctx.attr("post_transform", "NONE");
-  const act = ({ NONE: Act.None, LOGISTIC: Act.Sigmoid, SOFTMAX: Act.Softmax } as Record<string, Act>)[post];
-  if (act === undefined)
-    ctx.refuse(
-      `post_transform ${post} is not supported (NONE, LOGISTIC and SOFTMAX are; SOFTMAX_ZERO and PROBIT not yet)`,
-    );
+  const act = (
+    {
+      NONE: Act.None,
+      LOGISTIC: Act.Sigmoid,
+      SOFTMAX: Act.Softmax,
+      SOFTMAX_ZERO: Act.SoftmaxZero,
+      PROBIT: Act.Probit,
+    } as Record<string, Act>
+  )[post];
+  if (act === undefined) ctx.refuse(`post_transform ${post} is not NONE, LOGISTIC, SOFTMAX, SOFTMAX_ZERO or PROBIT`);
   return act;
 }
 
@@ -253,7 +272,7 @@ function regressor(ctx: OnnxContext): Sym {
   const v = ctx.graph.op(x.v, {
     opcode: Opcode.Trees,
     act,
-    flags: agg,
+    flags: agg | e.nanFlag,
     aux: e.aux,
     w: e.w,
     b: baseValues(ctx, nTargets),
@@ -277,23 +296,34 @@ function classifier(ctx: OnnxContext): Array<Sym | undefined> {
     weight: numbers(ctx, "class_weights").values,
   };
   const nClasses = labels.length;
-  // Binary with weights for one class only (skl2onnx's GradientBoostingClassifier): that is the
-  // second class's score s, and the scores are [−s, s] (LOGISTIC: [1 − σ(s), σ(s)]).
+  // Binary with weights for one class only (skl2onnx's GradientBoostingClassifier, and its
+  // DecisionTree and RandomForest): that is the second class's score s, and the scores are
+  // [−s, s], [1 − s, s] when every weight is ≥ 0, or with LOGISTIC [1 − σ(s), σ(s)].
   const binary = nClasses === 2 && new Set(w.id).size === 1;
   let act = postTransform(ctx);
-  if (binary && act === Act.Softmax) ctx.refuse("post_transform SOFTMAX on a binary classifier with one score");
+  if (binary && (act === Act.Softmax || act === Act.SoftmaxZero || act === Act.Probit))
+    ctx.refuse(`post_transform ${ctx.attr("post_transform", "NONE")} on a binary classifier with one score`);
   const nTargets = binary ? 1 : nClasses;
   const e = ensemble(ctx, prod(x.shape), binary ? { ...w, id: w.id.map(() => 0) } : w, "class", nTargets, 0);
   let leaves = e.w,
     base = baseValues(ctx, nTargets);
   if (binary) {
     leaves = Float64Array.from({ length: 2 * e.w.length }, (_, i) => (i % 2 ? e.w[i >> 1]! : -e.w[i >> 1]!));
-    base = Float64Array.of(-base[0]!, base[0]!);
+    // Weights that are all ≥ 0 without a transform are the second class's probability
+    // (skl2onnx's DecisionTree and RandomForest keep class 1's weight only): [1 − s, s], as
+    // onnxruntime computes it. Mixed signs are a score: [−s, s].
+    const probability = act === Act.None && Array.from(w.weight).every((v) => v >= 0);
+    base = Float64Array.of(probability ? 1 - base[0]! : -base[0]!, base[0]!);
     if (act === Act.Sigmoid) act = Act.LogisticPair;
   }
+  // onnxruntime labels by the scores before the post transform: SOFTMAX_ZERO is not monotone
+  // (a zero score stays 0 while a negative one gets a share), so the label reads the raw
+  // scores and the transform is a step of its own after them.
+  const labelFirst = act === Act.SoftmaxZero || act === Act.Probit;
   const scores = ctx.graph.op(x.v, {
     opcode: Opcode.Trees,
-    act,
+    act: labelFirst ? Act.None : act,
+    flags: e.nanFlag,
     aux: e.aux,
     w: leaves,
     b: base,
@@ -301,6 +331,6 @@ function classifier(ctx: OnnxContext): Array<Sym | undefined> {
   });
   return [
     { kind: "row", v: ctx.graph.argmax(scores), shape: [], labels, index: true },
-    { kind: "row", v: scores, shape: [nClasses], labels },
+    { kind: "row", v: labelFirst ? ctx.graph.act(scores, act, 0, 0) : scores, shape: [nClasses], labels },
   ];
 }
