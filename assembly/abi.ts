@@ -42,13 +42,17 @@ export const OP_COPY: u32 = 7;
 export const OP_DENSE_NARROW: u32 = 8; // nOut ≤ 4, weights transposed to [nIn][4]
 export const OP_QUANTIZE: u32 = 9;      // act = QUANT_* mode
 export const OP_IMPUTE: u32 = 10;       // ABI 4: w = imputed values, alpha = the replaced value (NaN: the NaNs)
-export const OP_TREES: u32 = 11;
+export const OP_TREES: u32 = 11;        // ABI 4: aux = trees and nodes, w = leaf vectors, b = base values, flags = aggregate
+export const OP_GATHER: u32 = 14;       // ABI 4: y[j] = x[aux[j]] (u32 indices)
+export const OP_ONE_HOT: u32 = 15;       // ABI 4: y[i·K + k] = x[i] == w[k] ? 1 : 0 (flags 1: NaN row part when none matches)
+export const OP_SVM_PROB: u32 = 17;     // ABI 4: pairwise decision values → class probabilities (Platt + coupling), w = A, b = B
+export const OP_SVM_KERNEL: u32 = 16;   // ABI 4: y[j] = K(x, w[j]), act = kernel, alpha = gamma, beta = coef0, flags = degree
+export const OP_FC_I8: u32 = 30;        // ABI 4: TFLite int8 FULLY_CONNECTED; aux = requantization and int8 weights
 export const OP_CONV_I8: u32 = 31;      // ABI 4: TFLite int8 CONV_2D / DEPTHWISE_CONV_2D, NHWC; aux = geometry, requantization, weights
 export const OP_POOL_I8: u32 = 32;      // ABI 4: TFLite int8 AVERAGE_POOL_2D / MAX_POOL_2D, NHWC; aux = geometry
 export const OP_SOFTMAX_I8: u32 = 33;   // ABI 4: TFLite int8 SOFTMAX; aux = exp table, output scale and zero point
-export const OP_FC_I8: u32 = 30;
+export const OP_ADD_I8: u32 = 34;       // ABI 4: TFLite int8 ADD; the row is a then b; aux = multipliers, shift, clamp
 export const OP_DEQUANT_I8: u32 = 35;   // ABI 4: TFLite DEQUANTIZE, y = (x − alpha) · beta
-export const OP_ADD_I8: u32 = 34;       // ABI 4: TFLite int8 ADD; the row is a then b; aux = multipliers, shift, clamp        // ABI 4: TFLite int8 FULLY_CONNECTED; aux = requantization and int8 weights        // ABI 4: aux = trees and nodes, w = leaf vectors, b = base values, flags = aggregate
 
 // Step flags.
 export const STEP_FLAG_Q8_STATIC_INPUT: u32 = 1; // DENSE_Q8: the row's scale and zero point are in aux, after the scales and row sums
@@ -79,6 +83,8 @@ export const ACT_SOFTPLUS: u32 = 10;     // ABI 4: log(1 + exp(x))
 export const ACT_ABS: u32 = 11;          // ABI 4: |x|
 export const ACT_SOFTMAX_ZERO: u32 = 12; // ABI 4: row-wise softmax that leaves zeros zero (ONNX-ML)
 export const ACT_PROBIT: u32 = 13;       // ABI 4: sqrt(2) * erfinv(2x - 1), Winitzki's erfinv (ONNX-ML)
+export const ACT_BINARIZE: u32 = 14;     // ABI 4: x > alpha ? 1 : 0
+export const ACT_TRUNC: u32 = 15;        // ABI 4: x rounded toward zero
 
 // NORMALIZE modes (in the act byte).
 export const NORM_MAX: u32 = 0;

@@ -5,9 +5,9 @@
 // drops every kernel behind a false switch. Each test is constant-folded: no cost at run time.
 
 /** Bit k set: opcode k is compiled in. */
-export const OPCODES: u64 = 0xfc0000ffe;
+export const OPCODES: u64 = 0xfc003cffe;
 /** Bit k set: activation k is compiled in. */
-export const ACTIVATIONS: u32 = 0x3fff;
+export const ACTIVATIONS: u32 = 0xffff;
 
 /** op == k, for an opcode compiled in; constant false otherwise. */
 // @ts-ignore: decorator

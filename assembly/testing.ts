@@ -10,6 +10,10 @@ export { applyActRef, applyAct, softmaxRef, softmax, logSoftmaxRef } from "./ker
 export { argmaxF32, normalizeF32, findNaNF32 } from "./kernels/reduce";
 export { imputeF32Ref, imputeF32 } from "./kernels/impute";
 export { treesRow } from "./kernels/trees";
+export { gatherF32 } from "./kernels/gather";
+export { oneHotF32Ref, oneHotF32 } from "./kernels/onehot";
+export { svmKernelRef, svmKernel } from "./kernels/svm";
+export { svmProbRow } from "./kernels/svm-prob";
 export { fcI8Ref, fcI8 } from "./kernels/tfl-fc";
 export { convI8, convI8Ref, poolI8 } from "./kernels/tfl-conv";
 export { softmaxI8 } from "./kernels/tfl-softmax";

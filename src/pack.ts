@@ -40,8 +40,22 @@ export interface OnnxPackOptions extends PackOptions {
    * defaults to FLOAT; integer zero points need theirs (it decides uint8 or int8).
    */
   constants?: Record<string, { dims: number[]; data: ArrayLike<number>; dataType?: number }>;
-  /** Which graph input is the row, when there are several (default: the only non-constant one). */
+  /**
+   * Which graph input is the row. Default: every graph input that is not a constant, side by
+   * side in the graph's order as one row whose features are the inputs' names (docs/onnx.md).
+   */
   input?: string;
+  /**
+   * The row dims (after the batch) of an input whose graph shape leaves them unknown: one list
+   * for a graph of one input, or one per input name.
+   */
+  inputShape?: number[] | Record<string, number[]>;
+  /**
+   * The bytes of an external data file by its location (a relative path inside the model's
+   * folder: the decoder refuses absolute paths and ".."), or undefined when it is missing. The
+   * CLI reads them from the model's own folder.
+   */
+  externalData?: (location: string) => Uint8Array | undefined;
   /**
    * false: the row input has no batch dimension: the whole tensor, as declared, is one row
    * (per-tensor quantization and element-wise operators only). Default true: dim 0 is the batch.

@@ -9,7 +9,7 @@
 // as numpy and onnxruntime do. The scalar …Ref functions define the results; the 4-lane
 // versions run the same f32 operations per element, so both builds agree bit for bit on the
 // element-wise activations.
-import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_HARD_SIGMOID, ACT_LOGISTIC_PAIR, ACT_CLIP, ACT_SOFTPLUS, ACT_ABS, ACT_SOFTMAX_ZERO, ACT_PROBIT } from "../abi";
+import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX, ACT_LOG_SOFTMAX, ACT_HARD_SIGMOID, ACT_LOGISTIC_PAIR, ACT_CLIP, ACT_SOFTPLUS, ACT_ABS, ACT_SOFTMAX_ZERO, ACT_PROBIT, ACT_BINARIZE, ACT_TRUNC } from "../abi";
 import { expF32, expm1F32, logF32, log1pF32, expF32x4, expm1F32x4 } from "./math";
 import { isAct } from "../config";
 
@@ -27,7 +27,7 @@ import { isAct } from "../config";
 @inline export function sigmoidV(v: v128): v128 { return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), expF32x4(f32x4.neg(v)))); }
 // tanh(|v|) = −t / (t + 2) with t = expm1(−2|v|) ∈ (−1, 0]: no cancellation near 0, exactly ±1 for large |v|.
 // @ts-ignore: decorator
-@inline function tanhS(v: f32): f32 {
+@inline export function tanhS(v: f32): f32 {
   const t = expm1F32(<f32>-2.0 * abs<f32>(v));
   return copysign<f32>(-t / (t + <f32>2.0), v);
 }
@@ -89,6 +89,8 @@ function probitV(v: v128): v128 {
   if (isAct(act, ACT_SOFTPLUS)) return softplusS(v);
   if (isAct(act, ACT_ABS)) return abs<f32>(v);
   if (isAct(act, ACT_PROBIT)) return probitS(v);
+  if (isAct(act, ACT_BINARIZE)) return v > alpha ? <f32>1 : <f32>0; // NaN > alpha is false
+  if (isAct(act, ACT_TRUNC)) return trunc<f32>(v);
   return v;
 }
 
@@ -191,6 +193,8 @@ export function logSoftmaxRef(x: usize, y: usize, n: i32): void {
   if (isAct(act, ACT_SOFTPLUS)) return softplusV(v);
   if (isAct(act, ACT_ABS)) return f32x4.abs(v);
   if (isAct(act, ACT_PROBIT)) return probitV(v);
+  if (isAct(act, ACT_BINARIZE)) return v128.and(f32x4.gt(v, f32x4.splat(alpha)), one);
+  if (isAct(act, ACT_TRUNC)) return f32x4.trunc(v);
   return v;
 }
 

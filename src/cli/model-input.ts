@@ -2,6 +2,8 @@
  * A command's model argument: a packed image as it is, an ONNX or JSON model packed in memory
  * with the packing options (the same ones as `pack`), from a file or stdin ("-").
  */
+import { readFileSync, statSync } from "node:fs";
+import { dirname, resolve, sep } from "node:path";
 import { ModelSpecError } from "../errors.js";
 import { Header } from "../format/abi.js";
 import { readImage } from "../format/read.js";
@@ -58,7 +60,35 @@ finer) or uint8 with a zero point (as ONNX DynamicQuantizeLinear)`,
     help: "rows per block in batch prediction (default: sized to ~32 KiB of activations)",
   },
   { name: "strip-names", group: "packing options", help: "leave feature names out of the image" },
+  {
+    name: "input-shape",
+    value: "dims",
+    group: "packing options",
+    help: `ONNX: the row dims (after the batch) of an input whose graph leaves them
+unknown: "30" or "3,32,32" for a graph of one input; "name=30;other=2"
+for several (docs/onnx.md)`,
+  },
 ];
+
+/** --input-shape's text as PackOptions.inputShape: "4" or "3,2" (one input), "a=4;b=1" (per input). */
+export function parseInputShape(text: string): number[] | Record<string, number[]> {
+  const dims = (t: string) => {
+    const d = t.split(",").map((x) => Number(x.trim()));
+    if (d.length === 0 || !d.every((x) => Number.isSafeInteger(x) && x >= 1))
+      throw new UsageError(
+        `--input-shape: ${JSON.stringify(t)} is not a list of positive integers ("30" or "3,32,32")`,
+      );
+    return d;
+  };
+  if (!text.includes("=")) return dims(text);
+  const out: Record<string, number[]> = {};
+  for (const part of text.split(";")) {
+    const k = part.indexOf("=");
+    if (k < 1) throw new UsageError(`--input-shape: ${JSON.stringify(part)} is not name=dims`);
+    out[part.slice(0, k).trim()] = dims(part.slice(k + 1));
+  }
+  return out;
+}
 
 /**
  * How many bytes of a stream a model needs at most, from its first bytes: a packed image's
@@ -95,6 +125,7 @@ export function packOptions(a: ParsedArgs): OnnxPackOptions {
     int8Layers: v["int8-layers"] as OnnxPackOptions["int8Layers"],
     activations: v.activations as OnnxPackOptions["activations"],
     maxBytes: v["max-bytes"] as number | undefined,
+    ...(typeof v["input-shape"] === "string" ? { inputShape: parseInputShape(v["input-shape"]) } : {}),
   };
 }
 
@@ -105,26 +136,61 @@ export function oneStdin(paths: Array<string | undefined>): void {
 }
 
 /** Pack options with the --calibration rows read (they need the model's input width and feature names). */
-async function packOptionsWithRows(a: ParsedArgs, model: Uint8Array, io: Io): Promise<OnnxPackOptions> {
+async function packOptionsWithRows(
+  a: ParsedArgs,
+  model: Uint8Array,
+  io: Io,
+  externalData?: OnnxPackOptions["externalData"],
+): Promise<OnnxPackOptions> {
   const o = packOptions(a);
   const src = a.values.calibration;
   if (src === undefined) return o;
   if (o.quantize !== "int8") throw new UsageError("--calibration is for --quantize int8");
-  const plain = readImage(pack(model, { ...o, quantize: "none", stripNames: false }));
+  const plain = readImage(pack(model, { ...o, quantize: "none", stripNames: false, externalData }));
   const text = new TextDecoder().decode(await readInputBytes(String(src), io));
   const rows = parseRows(text, plain, { source: src === "-" ? "stdin" : String(src) });
   const n = plain.inputLength;
   return { ...o, calibration: Array.from({ length: rows.nRows }, (_, r) => rows.values.subarray(r * n, (r + 1) * n)) };
 }
 
+/**
+ * An ONNX model's external data files, read from the model's own folder (the decoder has
+ * refused absolute locations and ".."; a path that still resolves outside is missing), at most
+ * MAX_READ_BYTES each. None for stdin.
+ */
+export function externalDataIn(modelPath: string): OnnxPackOptions["externalData"] {
+  if (modelPath === "-") return undefined;
+  const dir = resolve(dirname(modelPath));
+  return (location) => {
+    const p = resolve(dir, location);
+    if (!p.startsWith(dir + sep)) return undefined;
+    try {
+      const st = statSync(p);
+      if (!st.isFile()) return undefined;
+      if (st.size > MAX_READ_BYTES)
+        throw new ModelSpecError(location, `external data file of ${st.size} bytes: more than ${MAX_READ_BYTES}`);
+      return new Uint8Array(readFileSync(p));
+    } catch (e) {
+      if (e instanceof ModelSpecError) throw e;
+      return undefined;
+    }
+  };
+}
+
 /** The packed image of a model's bytes: a packed image as it is, anything else packed with the options. */
-export async function imageOf(model: Uint8Array, a: ParsedArgs, io: Io): Promise<Uint8Array> {
+export async function imageOf(
+  model: Uint8Array,
+  a: ParsedArgs,
+  io: Io,
+  externalData?: OnnxPackOptions["externalData"],
+): Promise<Uint8Array> {
   if (model.length === 0) throw new ModelSpecError("", "empty file: not a model");
-  return isPackedImage(model) ? model : pack(model, await packOptionsWithRows(a, model, io));
+  if (isPackedImage(model)) return model;
+  return pack(model, { ...(await packOptionsWithRows(a, model, io, externalData)), externalData });
 }
 
 /** Reads the model argument (file or stdin) and returns its packed image. */
 export async function modelImage(path: string, a: ParsedArgs, io: Io): Promise<Uint8Array> {
   oneStdin([path, a.values.calibration as string | undefined]);
-  return imageOf(await readInputBytes(path, io, modelLengthOf), a, io);
+  return imageOf(await readInputBytes(path, io, modelLengthOf), a, io, externalDataIn(path));
 }

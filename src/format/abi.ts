@@ -94,6 +94,14 @@ export enum Opcode {
   Impute = 10,
   /** ABI 4. Tree ensemble: aux = trees, roots and decision nodes, w = leaf vectors, b = base values; flags = aggregate. */
   Trees = 11,
+  /** ABI 4. y[j] = x[aux[j]]: u32 indices, one per output (columns picked, graph inputs unpacked, Concat of them). */
+  Gather = 14,
+  /** ABI 4. y[i·K + k] = x[i] == w[k] ? 1 : 0 for K = nOut / nIn categories; flags bit 0: an element equal to none gives NaN. */
+  OneHot = 15,
+  /** ABI 4. y[j] = K(x, w[j]) for the support vectors w (nOut × nIn): act = SvmKernel, alpha = gamma, beta = coef0, flags = degree. */
+  SvmKernel = 16,
+  /** ABI 4. k class probabilities from nIn = k(k−1)/2 one-vs-one decision values: Platt (w = A, b = B) and libsvm's pairwise coupling; scratch (2k² + k) f32. */
+  SvmProb = 17,
   /** ABI 4. TFLite int8 FULLY_CONNECTED: aux = zero point, clamp, folded i32 biases, Q31 multipliers, shifts, int8 weights. */
   FcI8 = 30,
   /** ABI 4. TFLite int8 CONV_2D and DEPTHWISE_CONV_2D on NHWC rows: aux = geometry, requantization, int8 weights. */
@@ -107,6 +115,22 @@ export enum Opcode {
   /** ABI 4. TFLite DEQUANTIZE of int8 values: y = (x − alpha) · beta. */
   DequantI8 = 35,
 }
+
+/** SVM_KERNEL kernels (the act byte), as ONNX-ML SVMClassifier / SVMRegressor name them. */
+export enum SvmKernel {
+  Linear = 0,
+  Poly = 1,
+  Rbf = 2,
+  Sigmoid = 3,
+}
+export const SVM_KERNEL_NAMES: Record<number, string> = {
+  [SvmKernel.Linear]: "linear",
+  [SvmKernel.Poly]: "poly",
+  [SvmKernel.Rbf]: "rbf",
+  [SvmKernel.Sigmoid]: "sigmoid",
+};
+/** ONE_HOT flags bit 0: an element equal to no category makes its K outputs NaN (ONNX zeros = 0). */
+export const STEP_FLAG_ONEHOT_NAN_UNKNOWN = 1;
 
 /** How a dense layer was stored, per dense step, in a quantized image's report (metadata, format 1.1). */
 export enum QuantDecision {
@@ -183,6 +207,10 @@ export enum Act {
   SoftmaxZero = 12,
   /** ABI 4. ONNX-ML's PROBIT as onnxruntime computes it: √2 · erfinv(2x − 1), erfinv by Winitzki's formula (a = 0.147). */
   Probit = 13,
+  /** ABI 4. y = x > alpha ? 1 : 0: ONNX-ML Binarizer (NaN gives 0). */
+  Binarize = 14,
+  /** ABI 4. y = x rounded toward zero: ONNX Cast of a float row to an integer type. */
+  Trunc = 15,
 }
 
 export enum Norm {
@@ -224,6 +252,8 @@ export const ACT_NAMES: Record<number, string> = {
   [Act.Abs]: "abs",
   [Act.SoftmaxZero]: "softmax_zero",
   [Act.Probit]: "probit",
+  [Act.Binarize]: "binarize",
+  [Act.Trunc]: "trunc",
 };
 
 export const NORM_NAMES: Record<number, string> = { [Norm.Max]: "max", [Norm.L1]: "l1", [Norm.L2]: "l2" };

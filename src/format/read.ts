@@ -272,7 +272,9 @@ export function readImage(
   let parameterCount = 0;
   for (const s of steps) parameterCount += stepParameterCount(s, view);
   // The steps that read the input rows (only whole, at their offset: readStep checks).
-  const readers = steps.filter((s) => s.src === inputOffset);
+  const readers = steps.map((s, k) => [s, k] as const).filter(([s]) => s.src === inputOffset);
+  const budget = { visits: NAN_SAFE_VISITS };
+  const rows = { batchRows, outputOffset, outputEnd, budget };
   return {
     formatVersion: `${major}.${minor}`,
     abiVersion,
@@ -291,7 +293,7 @@ export function readImage(
     outputOffset,
     parameterCount,
     quantization: steps.some((s) => s.opcode === Opcode.DenseQ8) ? "int8" : "none",
-    nanSafe: readers.length > 0 && readers.every(nanSafe),
+    nanSafe: readers.length > 0 && readers.every(([, k]) => givesNumbers(steps, k, rows)),
     ...(quantReport ? { quantReport } : {}),
     ...(profile ? { profile } : {}),
     ...(provenance ? { provenance } : {}),
@@ -465,4 +467,40 @@ function readStep(view: DataView, at: number, k: number, bounds: Bounds): StepRe
     if (s.scratch < inputEnd && inputOffset < scratchEnd) v.bad("scratch", `writes into ${input}`);
   }
   return s;
+}
+
+/** Steps the NaN analysis may visit in all (each reader of a gathered row scans forward): bounds a crafted image. */
+const NAN_SAFE_VISITS = 1 << 16;
+
+/**
+ * Does step k, reading NaN, hand on only numbers (OpSpec.nanSafe)? A GATHER or COPY only moves
+ * values: it does when every later step that reads its rows does, up to the step that writes
+ * them all again, and they are not model outputs. A partial overlap, or more than
+ * NAN_SAFE_VISITS steps looked at, counts as no (the NaN check stays on: never a wrong yes).
+ */
+function givesNumbers(
+  steps: readonly StepRecord[],
+  k: number,
+  c: { batchRows: number; outputOffset: number; outputEnd: number; budget: { visits: number } },
+): boolean {
+  const s = steps[k]!;
+  if (nanSafe(s)) return true;
+  if (s.opcode !== Opcode.Gather && s.opcode !== Opcode.Copy) return false;
+  const span = (stride: number, width: number) => ((c.batchRows - 1) * stride + width) * 4;
+  const start = s.dst,
+    end = s.dst + span(s.dstStride, s.nOut);
+  if (start < c.outputEnd && c.outputOffset < end) return false;
+  let read = false;
+  for (let j = k + 1; j < steps.length; j++) {
+    if (--c.budget.visits < 0) return false;
+    const t = steps[j]!;
+    if (t.src < end && start < t.src + span(t.srcStride, t.nIn)) {
+      if (t.src !== s.dst || t.srcStride !== s.dstStride || t.nIn !== s.nOut) return false;
+      if (!givesNumbers(steps, j, c)) return false;
+      read = true;
+    }
+    if (t.dst < end && start < t.dst + span(t.dstStride, t.nOut))
+      return t.dst === s.dst && t.dstStride === s.dstStride && t.nOut >= s.nOut && read;
+  }
+  return read;
 }

@@ -1,4 +1,4 @@
-import type { Act, Norm, Opcode, QuantDecision, QuantMode } from "./abi.js";
+import type { Act, Norm, Opcode, QuantDecision, QuantMode, SvmKernel } from "./abi.js";
 import type { Provenance, ReferenceProfile } from "./profile.js";
 
 export type { ChannelProfile, Provenance, ReferenceProfile } from "./profile.js";
@@ -20,7 +20,7 @@ export interface OutputInfo {
 export interface StepRecord {
   opcode: Opcode;
   /** Activation (DENSE, DENSE_Q8, AFFINE, ACT) or norm (NORMALIZE). */
-  act: Act | Norm | QuantMode;
+  act: Act | Norm | QuantMode | SvmKernel;
   /** Step flags: STEP_FLAG_Q8_STATIC_INPUT and STEP_FLAG_Q8_I16_INPUT on DENSE_Q8; 0 otherwise. */
   flags: number;
   src: number;

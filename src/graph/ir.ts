@@ -30,6 +30,7 @@ export type Kind =
   | "dense_q8"
   | "quantize"
   | "reshape"
+  | "gather"
   | "op";
 
 export interface IrValue {
@@ -57,6 +58,8 @@ export interface IrValue {
   q8?: { wq: Int8Array; scales: Float32Array; input?: { scale: number; zeroPoint: number } };
   /** quantize: mode, per-element scale (or multiplier) and zero point in w and b, range. */
   quant?: { mode: QuantMode; lo: number; hi: number };
+  /** gather: the source element of each output element (GATHER; passes compose and merge them). */
+  index?: Int32Array;
   /** op: the step's own fields (w and b above, in float64; act, alpha and beta as for every node). */
   op?: { opcode: Opcode; flags: number; aux?: Uint8Array; scratchBytes: number };
   /** The name errors use for this step ("layers[2]", "scaler"); the planner's default otherwise. */
@@ -294,6 +297,13 @@ export class Graph {
       op: { opcode, flags, aux, scratchBytes },
       where,
     });
+  }
+
+  /** y[j] = x[index[j]] on the flat row, a value of `shape` (a GATHER step, unless the passes fold it away). */
+  gather(x: IrValue, index: Int32Array, shape: readonly number[]): IrValue {
+    if (prod(shape) !== index.length || index.some((i) => !(i >= 0 && i < x.width)))
+      throw new Error(`internal: gather of ${index.length} from a row of ${x.width}`);
+    return this.add({ kind: "gather", shape, srcs: [x], index });
   }
 
   /** The same elements under another shape: a view, no step (the passes forward it to its source). */

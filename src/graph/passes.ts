@@ -5,7 +5,9 @@
  *     it, before or after, when nothing else reads the intermediate;
  *   - compose consecutive affines;
  *   - fuse an activation into the dense, affine or int8 dense step that feeds it;
- *   - turn skl2onnx's mirrored binary sigmoid pair + L1 normalizer into one logistic pair.
+ *   - turn skl2onnx's mirrored binary sigmoid pair + L1 normalizer into one logistic pair;
+ *   - gathers: a gather of a gather reads the first one's source, a concat of gathers of one
+ *     source is one gather, and a gather that picks its whole source in order is its source.
  * All in float64: parameters are rounded to f32 once, in to-plan.
  */
 
@@ -59,6 +61,9 @@ function step(n: IrValue, only: (v: IrValue) => boolean, foldIntoDense: boolean)
     n.forward = src;
     return true;
   }
+  if (n.kind === "gather" || n.kind === "concat") {
+    if (gatherStep(n)) return true;
+  }
   if (!src || src.kind === "input" || !only(src) || src.act !== Act.None) return false;
   if (n.kind === "affine" && src.kind === "dense_q8" && src.b!.every((v) => v === 0) && n.w!.every((v) => v === 1)) {
     // Add of the bias after the int8 product: y = acc·scale + b is what the kernel computes.
@@ -89,6 +94,34 @@ function step(n: IrValue, only: (v: IrValue) => boolean, foldIntoDense: boolean)
     }
     n.scaler = undefined;
     n.srcs = [src.srcs[0]!];
+    return true;
+  }
+  return false;
+}
+
+/** The gather rewrites (see the header); a value's readers are unchanged, so any reader count goes. */
+function gatherStep(n: IrValue): boolean {
+  if (n.kind === "concat") {
+    // Parts that are all gathers of one source (or that source itself): one gather.
+    const base = (p: IrValue) => (p.kind === "gather" ? p.srcs[0]! : p);
+    const from = base(n.srcs[0]!);
+    if (n.srcs.length < 2 || !n.srcs.every((p) => base(p) === from)) return false;
+    const index: number[] = [];
+    for (const p of n.srcs)
+      index.push(...(p.kind === "gather" ? p.index! : Array.from({ length: p.width }, (_, i) => i)));
+    n.kind = "gather";
+    n.index = Int32Array.from(index);
+    n.srcs = [from];
+    return true;
+  }
+  const src = n.srcs[0]!;
+  if (src.kind === "gather") {
+    n.index = n.index!.map((i) => src.index![i]!);
+    n.srcs = [src.srcs[0]!];
+    return true;
+  }
+  if (n.index!.length === src.width && n.index!.every((v, i) => v === i)) {
+    n.forward = src;
     return true;
   }
   return false;

@@ -5,7 +5,7 @@
  */
 
 import { ModelSpecError, SizeLimitError } from "../errors.js";
-import { Header } from "../format/abi.js";
+import { Header, Opcode } from "../format/abi.js";
 import type { Label } from "../format/types.js";
 import { type ModelMeta, PlanBuilder, type Value } from "../plan/builder.js";
 import { buildQuantized, type QuantizeOptions } from "../plan/int8.js";
@@ -99,6 +99,12 @@ function step(
       return plan.normalize(x, n.norm!);
     case "concat":
       return plan.concat(srcs);
+    case "gather":
+      return plan.op(x, {
+        opcode: Opcode.Gather,
+        aux: new Uint8Array(Uint32Array.from(n.index!).buffer),
+        nOut: n.width,
+      });
     case "op": {
       const { opcode, flags, aux, scratchBytes } = n.op!;
       const w = n.w && f32(n.w, `${at}.w`),

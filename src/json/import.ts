@@ -10,6 +10,7 @@ import type { Label } from "../format/types.js";
 import { Graph, graphLimits } from "../graph/ir.js";
 import { graphToImage } from "../graph/to-plan.js";
 import type { PackOptions } from "../pack.js";
+import { fromSklearn, isSklearnDump, sklearnPath } from "./sklearn.js";
 import { isSklearnTrees, packSklearnTrees } from "./sklearn-trees.js";
 import { isXgboostModel, packXgboost } from "./xgboost.js";
 
@@ -193,6 +194,16 @@ export function packJson(json: string | unknown, options: PackOptions = {}): Uin
   if (!isObject(m)) throw new ModelSpecError("", `expected a JSON object, got ${describe(m)}`);
   if (isXgboostModel(m)) return packXgboost(m, options);
   if (isSklearnTrees(m)) return packSklearnTrees(m, options);
+  if (isSklearnDump(m)) {
+    // scikit-learn's own attribute names: converted, and any refusal named as the dump names it.
+    const dump = m;
+    try {
+      return packJson(fromSklearn(dump), options);
+    } catch (e) {
+      if (e instanceof ModelSpecError) throw new ModelSpecError(sklearnPath(e.path, dump), e.detail);
+      throw e;
+    }
+  }
   for (const k of Object.keys(m)) if (!KNOWN_FIELDS.has(k)) throw new ModelSpecError(k, "unknown field");
   const kind = m.kind;
   if (kind !== "logistic_regression" && kind !== "linear_regression" && kind !== "mlp") {

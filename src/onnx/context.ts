@@ -78,6 +78,8 @@ export class OnnxContext {
   readonly syms = new Map<string, Sym>();
   readonly graph: Graph;
   readonly inputName: string;
+  /** The features of the row when the graph has several inputs (their names). */
+  readonly featureNames?: string[];
   /** The node being lowered, its domain's opset. */
   node!: OnnxNode;
   opset = 0;
@@ -108,37 +110,95 @@ export class OnnxContext {
     if (options.input !== undefined && typeof options.input !== "string")
       throw new ModelSpecError("input", `expected the name of a graph input, got ${String(options.input)}`);
     const rows = model.inputs.filter((i) => !this.syms.has(i.name));
-    const chosen = options.input ? rows.find((i) => i.name === options.input) : rows.length === 1 ? rows[0] : undefined;
-    if (!chosen) {
+    if (rows.length === 0) throw new ModelSpecError("inputs", "the graph has no input left once constants are bound");
+    let chosen = rows;
+    if (options.input) {
+      const one = rows.find((i) => i.name === options.input);
+      if (!one)
+        throw new ModelSpecError(
+          "input",
+          `${JSON.stringify(options.input)} is not a graph input (${rows.map((r) => r.name).join(", ")})`,
+        );
+      chosen = [one];
+    } else if (rows.length > 1 && !this.batched) {
       throw new ModelSpecError(
         "inputs",
-        rows.length === 0
-          ? "the graph has no input left once constants are bound"
-          : `the graph has ${rows.length} inputs (${rows.map((r) => r.name).join(", ")}); edgeinfer runs one row input, bind the others with \`constants\``,
+        `the graph has ${rows.length} inputs (${rows.map((r) => r.name).join(", ")}); without a batch dimension edgeinfer runs one: choose it with \`input\`, bind the others with \`constants\``,
       );
     }
-    if (!FLOATS.has(chosen.elemType) && !INT_ROWS.has(chosen.elemType)) {
-      throw new ModelSpecError(
-        `inputs.${chosen.name}`,
-        `input type ${chosen.typeText} is not a float tensor (or an integer tensor of up to 32 bits)`,
-      );
-    }
-    const rowDims = this.batched ? chosen.dims.slice(1) : chosen.dims;
-    if ((this.batched && chosen.dims.length < 2) || rowDims.some((d) => typeof d !== "number" || d < 1)) {
-      throw new ModelSpecError(
-        `inputs.${chosen.name}`,
-        `shape [${chosen.dims.map((d) => d ?? "?").join(", ")}] cannot be made static: every dimension after the batch must be a fixed number`,
-      );
-    }
-    const shape = rowDims as number[];
-    this.graph = new Graph(shape, graphLimits(options), `inputs.${chosen.name}`);
-    this.syms.set(chosen.name, {
-      kind: "row",
-      v: this.graph.input,
-      shape,
-      ...(INT_ROWS.has(chosen.elemType) ? { int: chosen.elemType } : {}),
+    const shapes = chosen.map((c) => this.rowShape(c, chosen.length));
+    // Several inputs (skl2onnx's one per DataFrame column): one row, the inputs side by side in
+    // the graph's order, each input's elements in row-major order; its names are the features.
+    const widths = shapes.map(prod);
+    const total = widths.reduce((a, b) => a + b, 0);
+    this.graph = new Graph(
+      chosen.length === 1 ? shapes[0]! : [total],
+      graphLimits(options),
+      `inputs.${chosen[0]!.name}`,
+    );
+    let offset = 0;
+    chosen.forEach((c, k) => {
+      const w = widths[k]!;
+      const v =
+        chosen.length === 1
+          ? this.graph.input
+          : this.graph.gather(
+              this.graph.input,
+              Int32Array.from({ length: w }, (_, i) => offset + i),
+              shapes[k]!,
+            );
+      offset += w;
+      this.syms.set(c.name, {
+        kind: "row",
+        v,
+        shape: shapes[k]!,
+        ...(INT_ROWS.has(c.elemType) || c.elemType === DataType.INT64 ? { int: c.elemType } : {}),
+      });
     });
-    this.inputName = chosen.name;
+    this.inputName = chosen.length === 1 ? chosen[0]!.name : "";
+    if (chosen.length > 1)
+      this.featureNames = chosen.flatMap((c, k) =>
+        widths[k] === 1 ? [c.name] : Array.from({ length: widths[k]! }, (_, i) => `${c.name}[${i}]`),
+      );
+  }
+
+  /**
+   * The row dims of a graph input (after the batch): fixed numbers, or `inputShape`'s for the
+   * unknown ones. Floats and integers (int64 too: held in f32, exact to 2^24) only.
+   */
+  private rowShape(c: OnnxModel["inputs"][number], nInputs: number): number[] {
+    if (!FLOATS.has(c.elemType) && !INT_ROWS.has(c.elemType) && c.elemType !== DataType.INT64) {
+      throw new ModelSpecError(
+        `inputs.${c.name}`,
+        `input type ${c.typeText} is not a float or integer tensor${c.elemType === DataType.STRING ? " (string columns: encode them as numbers before the model, e.g. OrdinalEncoder, and export that)" : ""}`,
+      );
+    }
+    let rowDims: Array<number | string | undefined> = this.batched ? c.dims.slice(1) : c.dims;
+    const given = this.options.inputShape;
+    const fixed = (d: number | string | undefined) => typeof d === "number" && d >= 1;
+    if (given !== undefined && !rowDims.every(fixed)) {
+      const dims = Array.isArray(given) ? (nInputs === 1 ? given : undefined) : given[c.name];
+      if (dims !== undefined) {
+        if (!Array.isArray(dims) || !dims.every((d) => Number.isSafeInteger(d) && d >= 1))
+          throw new ModelSpecError(
+            "inputShape",
+            `expected positive integer dims after the batch, got ${JSON.stringify(dims)}`,
+          );
+        if (dims.length !== rowDims.length || rowDims.some((d, k) => fixed(d) && d !== dims[k]))
+          throw new ModelSpecError(
+            "inputShape",
+            `[${dims}] does not fit input ${JSON.stringify(c.name)} of shape [${c.dims.map((d) => d ?? "?").join(", ")}]`,
+          );
+        rowDims = dims;
+      }
+    }
+    if ((this.batched && c.dims.length < 2) || !rowDims.every(fixed)) {
+      throw new ModelSpecError(
+        `inputs.${c.name}`,
+        `shape [${c.dims.map((d) => d ?? "?").join(", ")}] cannot be made static: every dimension after the batch must be a fixed number; give the unknown ones with --input-shape (PackOptions.inputShape)`,
+      );
+    }
+    return rowDims as number[];
   }
 
   /**

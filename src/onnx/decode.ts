@@ -129,6 +129,46 @@ export interface DecodeLimits {
   maxBytes?: number;
   /** The fewest bytes a value can take in the image: 1 when pack quantizes to int8, else 4. */
   denseWeightBytes?: number;
+  /** The bytes of an external data file, by its location (OnnxPackOptions.externalData). */
+  externalData?: (location: string) => Uint8Array | undefined;
+}
+
+/**
+ * The bytes of a tensor kept in an external data file (data_location EXTERNAL): its location
+ * must be a plain relative path inside the model's folder (no "..", not absolute), read through
+ * limits.externalData; offset and length as ONNX's external_data entries give them.
+ */
+function externalBytes(t: Obj, name: string, limits: DecodeLimits): Uint8Array {
+  const entries = new Map(arr(t.externalData).map((e) => [str((e as Obj).key), str((e as Obj).value)]));
+  const location = entries.get("location") ?? "";
+  const bad = (detail: string): never => {
+    throw new OnnxDecodeError(
+      0,
+      `tensor ${JSON.stringify(name)}: external data ${JSON.stringify(location)}: ${detail}`,
+    );
+  };
+  if (location === "") bad("no location");
+  const parts = location.split(/[\\/]/);
+  if (/^([\\/]|[A-Za-z]:)/.test(location) || parts.includes(".."))
+    bad('only a file in the model\'s own folder is read (no absolute path, no "..")');
+  const int = (key: string) => {
+    const v = entries.get(key);
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) bad(`${key} ${JSON.stringify(v)} is not a byte count`);
+    return Number(v);
+  };
+  const offset = int("offset") ?? 0,
+    length = int("length");
+  if (typeof limits.externalData !== "function")
+    bad(
+      "the values are in another file; pack the model from its file (the CLI reads it from the model's folder) or give PackOptions.externalData",
+    );
+  const file = limits.externalData!(location);
+  if (!file) return bad("the file is missing (looked in the model's folder)");
+  const end = length === undefined ? file.length : offset + length;
+  if (offset > file.length || end > file.length)
+    bad(`bytes [${offset}, ${end}) are past the end of the ${file.length}-byte file`);
+  return file.subarray(offset, end);
 }
 
 /**
@@ -148,7 +188,7 @@ export function decodeTensor(t: Obj, limits: DecodeLimits = {}): Tensor {
     const data = arr(t.stringData).map((b) => utf8.decode(b as Uint8Array));
     return { name, dims, dataType, data };
   }
-  const raw = t.rawData as Uint8Array | undefined;
+  const raw = num(t.dataLocation ?? 0) === 1 ? externalBytes(t, name, limits) : (t.rawData as Uint8Array | undefined);
   const checkBudget = () => {
     const { maxBytes, denseWeightBytes = 4 } = limits;
     const bytes = count * Math.min(denseWeightBytes, RAW_BYTES[dataType] ?? 4);

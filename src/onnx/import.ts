@@ -30,7 +30,7 @@ for (const op of ONNX_OPS.list()) (SUPPORTED_OPS[op.domain] ??= {})[op.opType] =
 /** Packs an ONNX model's bytes into an edgeinfer image. */
 export function packOnnx(bytes: Uint8Array, options: OnnxPackOptions = {}): Uint8Array {
   options ??= {};
-  const model = decodeOnnx(bytes, graphLimits(options));
+  const model = decodeOnnx(bytes, { ...graphLimits(options), externalData: options.externalData });
   const { order, cyclic } = orderNodes(model);
   if (cyclic.length > 0) throw cycleRefusal(model, cyclic[0]!);
   const ctx = new OnnxContext(model, options);
@@ -72,7 +72,12 @@ function writeImage(ctx: OnnxContext): Uint8Array {
   });
   return graphToImage(
     ctx.graph,
-    { producer: ctx.model.producer || "onnx", kind: "onnx", inputName: ctx.inputName },
+    {
+      producer: ctx.model.producer || "onnx",
+      kind: "onnx",
+      inputName: ctx.inputName,
+      ...(ctx.featureNames && !ctx.options.stripNames ? { featureNames: ctx.featureNames } : {}),
+    },
     outputs,
     ctx.options,
   );
@@ -99,7 +104,7 @@ export function listOnnxNodes(
   options: OnnxPackOptions = {},
 ): { model: OnnxModel; nodes: NodeSupport[]; error?: string } {
   options ??= {};
-  const model = decodeOnnx(bytes, graphLimits(options));
+  const model = decodeOnnx(bytes, { ...graphLimits(options), externalData: options.externalData });
   const { order, cyclic } = orderNodes(model);
   const verdict = (n: OnnxNode, reason?: string): NodeSupport => ({
     node: n.name,

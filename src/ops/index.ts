@@ -7,10 +7,13 @@ import type { StepRecord } from "../format/types.js";
 import { dense, denseNarrow } from "./dense.js";
 import { denseQ8 } from "./dense-q8.js";
 import { act, affine } from "./elementwise.js";
+import { gather } from "./gather.js";
 import { impute } from "./impute.js";
+import { oneHot } from "./onehot.js";
 import { quantize } from "./quantize.js";
 import { argmax, copy, normalize } from "./reduce.js";
 import type { OpSpec, StepHead } from "./spec.js";
+import { svmKernel, svmProb } from "./svm.js";
 import { addI8 } from "./tfl-add.js";
 import { convI8, poolI8 } from "./tfl-conv.js";
 import { dequantI8 } from "./tfl-dequantize.js";
@@ -34,6 +37,10 @@ export const OPS: ReadonlyMap<number, OpSpec> = new Map(
     quantize,
     impute,
     trees,
+    gather,
+    oneHot,
+    svmKernel,
+    svmProb,
     fcI8,
     convI8,
     poolI8,

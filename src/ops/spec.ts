@@ -12,7 +12,7 @@ import type { StepRecord } from "../format/types.js";
 export type StepHead = Pick<StepRecord, "opcode" | "act" | "flags">;
 
 /** What a step's act byte holds. */
-export type ActByte = "activation" | "norm" | "quantMode" | "none";
+export type ActByte = "activation" | "norm" | "quantMode" | "svmKernel" | "none";
 
 export interface OpSpec {
   readonly opcode: Opcode;
@@ -167,11 +167,23 @@ export const actText = (names: Record<number, string>, act: number): string => {
 };
 
 /** The activations kernel ABI 4 added: a step that fuses one needs ABI 4, every other step keeps its ABI. */
-const ABI4_ACTS: ReadonlySet<number> = new Set([Act.Clip, Act.Softplus, Act.Abs, Act.SoftmaxZero, Act.Probit]);
+const ABI4_ACTS: ReadonlySet<number> = new Set([
+  Act.Clip,
+  Act.Softplus,
+  Act.Abs,
+  Act.SoftmaxZero,
+  Act.Probit,
+  Act.Binarize,
+  Act.Trunc,
+]);
 
 /** The lowest kernel ABI that knows the activation `act`. */
 export const actMinAbi = (act: number): number => (ABI4_ACTS.has(act) ? 4 : 1);
 
 /** A step's fused activation for `inspect`: its name, with the bounds for clip ("clip [0, 6]"). */
 export const fusedActText = (s: Pick<StepRecord, "act" | "alpha" | "beta">): string =>
-  s.act === Act.Clip ? `clip [${s.alpha}, ${s.beta}]` : actText(ACT_NAMES, s.act);
+  s.act === Act.Clip
+    ? `clip [${s.alpha}, ${s.beta}]`
+    : s.act === Act.Binarize
+      ? `binarize > ${s.alpha}`
+      : actText(ACT_NAMES, s.act);

@@ -47,6 +47,10 @@ const ELEMENTWISE: Array<[string, Act, (v: number) => number, number]> = [
   ["clip", Act.Clip, (v) => Math.min(Math.max(v, -1), 2), -1],
   ["softplus", Act.Softplus, softplus, 0],
   ["abs", Act.Abs, Math.abs, 0],
+  // scikit-learn's Binarizer (X > threshold), threshold 0.5: NaN > 0.5 is false, so 0.
+  ["binarize", Act.Binarize, (v) => (v > 0.5 ? 1 : 0), 0.5],
+  // ONNX Cast of a float to an integer type: toward zero (NaN stays NaN here).
+  ["trunc", Act.Trunc, Math.trunc, 0],
 ];
 
 /** The ONNX definition log(1 + exp(x)), in float64 without overflow. */

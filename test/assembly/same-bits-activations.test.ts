@@ -22,6 +22,8 @@ const ACTS = [
   Act.Abs,
   Act.SoftmaxZero,
   Act.Probit,
+  Act.Binarize,
+  Act.Trunc,
 ];
 /** alpha and beta: hard sigmoid's, clip's bounds (inside the values' range, so both are hit), leaky relu's slope. */
 const params = (act: Act): [number, number] =>

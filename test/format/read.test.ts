@@ -16,8 +16,9 @@ import {
   Step,
 } from "../../src/format/abi.js";
 import { crc32 } from "../../src/format/crc32.js";
+import { readImage } from "../../src/format/read.js";
 import { FormatError, InputTypeError, inspect, Model, VersionError } from "../../src/index.js";
-import { PlanBuilder } from "../../src/plan/builder.js";
+import { PlanBuilder, type Value } from "../../src/plan/builder.js";
 import { quantizeRows } from "../../src/plan/quantize.js";
 import { everyOpModel, seedModel } from "../helpers/models.js";
 
@@ -656,5 +657,26 @@ describe("overflowing header fields: the field at fault is named (sums past 2^32
     const late = formatError(patched(image, at("dst"), 0xfffffffc));
     expect([late.field, late.byteOffset]).toEqual([`steps[${dense}].dst`, at("dst")]);
     expect(late.message).toMatch(/rows \[4294967292, 42949\d+\)/);
+  });
+});
+
+describe("nanSafe looks through the GATHERs that unpack the input", () => {
+  const gatherAux = (idx: number[]) => new Uint8Array(Uint32Array.from(idx).buffer);
+  const plan = (after: (g: PlanBuilder, picked: Value) => Value) => {
+    const g = new PlanBuilder(3, { producer: "test", kind: "op" });
+    const picked = g.op(g.input, { opcode: Opcode.Gather, aux: gatherAux([2, 0]), nOut: 2 });
+    g.output("y", after(g, picked));
+    return readImage(g.build());
+  };
+  const impute = (g: PlanBuilder, x: Value) =>
+    g.op(x, { opcode: Opcode.Impute, w: Float32Array.of(1, 2), alpha: NaN, nOut: 2 });
+
+  it("yes when every reader of the gathered row imputes NaN", () => {
+    expect(plan(impute).nanSafe).toBe(true);
+  });
+
+  it("no when the gathered row is also read otherwise, or is itself an output", () => {
+    expect(plan((g, x) => g.concat([impute(g, x), g.act(x, Act.Relu)])).nanSafe).toBe(false);
+    expect(plan((_, x) => x).nanSafe).toBe(false);
   });
 });

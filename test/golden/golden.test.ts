@@ -25,7 +25,7 @@ interface Case {
  * test/onnx/fixtures.test.ts and their two builds against each other in
  * test/onnx/activations.test.ts and test/onnx/imputer.test.ts, not here.
  */
-const AFTER_GOLDEN = /^(torch_act_|skl_imputer_|skl_tree_)/;
+const AFTER_GOLDEN = /^(torch_act_|skl_imputer_|skl_tree_|skl_pipe_|skl_svm_|sklearn_)/;
 
 const files = (dir: string, ext: string) =>
   readdirSync(new URL(dir, root))

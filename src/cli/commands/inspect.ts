@@ -4,7 +4,7 @@ import { readImage } from "../../format/read.js";
 import type { ImageInfo } from "../../format/types.js";
 import { isJsonModel, isPackedImage, isTflite, listOnnxNodes, listTfliteOps } from "../../pack.js";
 import { describeImage, describeOnnx, describeTflite } from "../describe.js";
-import { imageOf, modelLengthOf, PACK_OPTIONS, readInputBytes } from "../model-input.js";
+import { externalDataIn, imageOf, modelLengthOf, PACK_OPTIONS, readInputBytes } from "../model-input.js";
 import type { Command } from "../options.js";
 
 export const inspectCommand: Command = {
@@ -17,12 +17,15 @@ edgeinfer supports it. An ONNX, TFLite or JSON model is packed in memory with th
   async run(a, io) {
     const out = (s: string) => io.stdout.write(s + "\n");
     const bytes = await readInputBytes(a.positionals[0]!, io, modelLengthOf); // read once: stdin cannot be read twice
+    const externalData = externalDataIn(a.positionals[0]!);
     const tflite = isTflite(bytes) ? listTfliteOps(bytes) : undefined;
     const onnx =
-      bytes.length > 0 && !tflite && !isPackedImage(bytes) && !isJsonModel(bytes) ? listOnnxNodes(bytes) : undefined;
+      bytes.length > 0 && !tflite && !isPackedImage(bytes) && !isJsonModel(bytes)
+        ? listOnnxNodes(bytes, { externalData })
+        : undefined;
     let info: ImageInfo | undefined, error: unknown;
     try {
-      info = readImage(await imageOf(bytes, a, io));
+      info = readImage(await imageOf(bytes, a, io, externalData));
     } catch (e) {
       if (!(onnx || tflite) || !(e instanceof EdgeInferError)) throw e;
       error = e; // the node list is printed first, then the refusal

@@ -181,6 +181,8 @@ function cast(ctx: OnnxContext): Sym {
   }
   if (s.kind === "row" && s.int !== undefined) {
     if (FLOATS.has(to)) return { ...s, int: undefined };
+    // To int64 (skl2onnx casts every integer column so): every value of ≤ 32 bits fits.
+    if (to === DataType.INT64 || to === s.int) return { ...s, int: to };
     if (QTYPES[to] || INTS.has(to))
       ctx.refuse(
         `casting ${DATA_TYPE_NAMES[s.int] ?? s.int} values to ${DATA_TYPE_NAMES[to] ?? to} (wrap-around) is not supported`,
@@ -203,6 +205,10 @@ function cast(ctx: OnnxContext): Sym {
     ctx.refuse("a cast to float16 rounds every value; edgeinfer computes in float32 and does not emulate it");
   if (FLOATS.has(to)) return s; // rows are f32 already (double rows are computed in f32); a class index stays exact
   if (INTS.has(to) && s.index) return s; // class indices (ArgMax) are exact in f32
+  if (to === DataType.INT64 || to === DataType.INT32) {
+    // Toward zero, as Cast defines it (a value past the integer range is undefined there).
+    return { kind: "row", v: ctx.graph.act(s.v, Act.Trunc, 0, 0), shape: s.shape, int: to };
+  }
   return ctx.refuse(
     `cast of a computed float row to ${DATA_TYPE_NAMES[to] ?? to} is not supported (only class indices may become integers)`,
   );

@@ -9,6 +9,7 @@ import type { Label } from "../../format/types.js";
 import { type OnnxContext, prod, type Sym } from "../context.js";
 import { DataType, type OnnxNode } from "../decode.js";
 import { ML, type OnnxOpRegistry } from "../registry.js";
+import { gatherRow } from "./pipeline.js";
 
 export function register(reg: OnnxOpRegistry): void {
   // Row-wise on whatever the row is: allowed without a batch dimension too.
@@ -78,7 +79,15 @@ function arrayFeatureExtractor(ctx: OnnxContext): Sym {
     const labels: Label[] = t.dataType === DataType.STRING ? (t.data as string[]) : Array.from(t.data as Float64Array);
     return { ...idx, labels };
   }
-  return ctx.refuse("only the label lookup form (constant classes indexed by an ArgMax) is supported");
+  if (data.kind === "row" && idx.kind === "const") {
+    // Columns picked by constant indices along the last axis (skl2onnx's ColumnTransformer).
+    const t = idx.t;
+    if (data.shape.length === 0) ctx.refuse("the input has no feature dimension");
+    return gatherRow(ctx, data, data.shape.length - 1, Array.from(ctx.numeric(t, "indices")), [prod(t.dims)]);
+  }
+  return ctx.refuse(
+    "only constant classes indexed by an ArgMax, or a row's columns picked by constant indices, are supported",
+  );
 }
 
 /** ai.onnx.ml LinearClassifier, as onnxruntime computes it: outputs the label and the scores. */

@@ -40,7 +40,10 @@ function flatten(ctx: OnnxContext): Sym {
 function concat(ctx: OnnxContext): Sym {
   const axis = ctx.attr("axis", 1);
   if (ctx.node.inputs.length === 0) ctx.refuse("Concat needs at least one input");
-  const parts = ctx.node.inputs.map((_, i) => ctx.row(i));
+  const parts = ctx.node.inputs.map((_, i) => ctx.row(i, true));
+  const int = parts[0]!.int;
+  if (parts.some((p) => p.int !== int))
+    ctx.refuse("the inputs mix integer and float tensors (ONNX Concat takes one type)");
   const rank = parts[0]!.shape.length + 1;
   const ax = ctx.axis(axis, rank);
   if (ax !== rank - 1 || parts.some((p) => p.shape.length !== rank - 1 || p.shape.slice(0, -1).some((d) => d !== 1))) {
@@ -52,6 +55,7 @@ function concat(ctx: OnnxContext): Sym {
     kind: "row",
     v: ctx.graph.reshape(v, [...parts[0]!.shape.slice(0, -1), width]),
     shape: [...parts[0]!.shape.slice(0, -1), width],
+    ...(int === undefined ? {} : { int }),
   };
 }
 
