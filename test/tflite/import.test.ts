@@ -4,6 +4,7 @@
 // the refusals of what is not imported yet, naming the subgraph, the operator's index and its
 // builtin.
 import { describe, expect, it } from "vitest";
+import { buildStandalone } from "../../src/build/standalone.js";
 import { Model } from "../../src/index.js";
 import { describeStep } from "../../src/ops/index.js";
 import { listTfliteOps, pack, packTflite } from "../../src/pack.js";
@@ -151,6 +152,26 @@ describe("a float interface around an int8 layer: QUANTIZE â†’ FULLY_CONNECTED â
     ]);
     for (const simd of ["require", "off"] as const)
       expect(Array.from(Model.load(image, { simd }).predictBatch(f.rows, f.nRows)), simd).toEqual(f.expected);
+  });
+});
+
+describe("edgeinfer build of the keyword-spotting model", () => {
+  it("is a standalone module of at most 40 KB with its int8 weights, giving LiteRT.js's outputs", async () => {
+    const f = tfliteFixture("kws_ref_model.tflite");
+    const { wasm } = await buildStandalone(pack(f.bytes), { simd: true });
+    expect(wasm.length).toBeLessThanOrEqual(40 * 1024);
+    const m = new WebAssembly.Instance(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>), {}).exports as Record<
+      string,
+      CallableFunction
+    > & {
+      memory: WebAssembly.Memory;
+    };
+    const got = f.ref.rows.flatMap((r) => {
+      new Float32Array(m.memory.buffer, m.input_ptr!() as number, r.input.length).set(r.input);
+      expect(m.predict!()).toBe(0);
+      return Array.from(new Float32Array(m.memory.buffer, m.output_ptr!() as number, m.output_len!() as number));
+    });
+    expect(got).toEqual(f.expected);
   });
 });
 
