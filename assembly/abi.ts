@@ -52,11 +52,18 @@ export const OP_POOL: u32 = 21;         // ABI 4: channels-last max/average pool
 export const OP_BINARY: u32 = 22;       // ABI 4: a + c or a · c of two rows, aux = arena offset of c, act fused
 export const OP_TRANSPOSE: u32 = 23;    // ABI 4: axes permuted, aux = dims and axes
 export const OP_PAD: u32 = 24;          // ABI 4: constant padding (alpha), aux = dims, pads before, output dims
+export const OP_FC_I8: u32 = 30;        // ABI 4: TFLite int8 FULLY_CONNECTED; aux = requantization and int8 weights
+export const OP_CONV_I8: u32 = 31;      // ABI 4: TFLite int8 CONV_2D / DEPTHWISE_CONV_2D, NHWC; aux = geometry, requantization, weights
+export const OP_POOL_I8: u32 = 32;      // ABI 4: TFLite int8 AVERAGE_POOL_2D / MAX_POOL_2D, NHWC; aux = geometry
+export const OP_SOFTMAX_I8: u32 = 33;   // ABI 4: TFLite int8 SOFTMAX; aux = exp table, output scale and zero point
+export const OP_ADD_I8: u32 = 34;       // ABI 4: TFLite int8 ADD; the row is a then b; aux = multipliers, shift, clamp
+export const OP_DEQUANT_I8: u32 = 35;   // ABI 4: TFLite DEQUANTIZE, y = (x − alpha) · beta
 
 // Step flags.
 export const STEP_FLAG_Q8_STATIC_INPUT: u32 = 1; // DENSE_Q8: the row's scale and zero point are in aux, after the scales and row sums
 export const STEP_FLAG_Q8_I16_INPUT: u32 = 2;    // DENSE_Q8: the row is quantized to i16, symmetric (int8 weights × int16 activations)
 export const STEP_FLAG_Q8_BF16_SCALES: u32 = 4;  // DENSE_Q8 (ABI 3): the scales are bf16, u16 each, 2·nOut bytes padded to 4
+export const STEP_FLAG_TFL_FIXED_POINT: u32 = 1; // FC_I8 (and the other TFLite int8 steps): TFLite reference kernels' Q31 requantization, else XNNPACK's fp32
 export const STEP_FLAG_Q8_NO_ROW_SUMS: u32 = 8;  // DENSE_Q8 (ABI 3): no row sums in aux (int16 rows)
 
 // CONV and BINARY step flags.

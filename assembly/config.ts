@@ -5,13 +5,13 @@
 // drops every kernel behind a false switch. Each test is constant-folded: no cost at run time.
 
 /** Bit k set: opcode k is compiled in. */
-export const OPCODES: u32 = 0x1f3cffe;
+export const OPCODES: u64 = 0xfc1f3cffe;
 /** Bit k set: activation k is compiled in. */
 export const ACTIVATIONS: u32 = 0xffff;
 
 /** op == k, for an opcode compiled in; constant false otherwise. */
 // @ts-ignore: decorator
-@inline export function isOp(op: u32, k: u32): bool { return (OPCODES & (<u32>1 << k)) != 0 && op == k; }
+@inline export function isOp(op: u32, k: u32): bool { return (OPCODES & (<u64>1 << <u64>k)) != 0 && op == k; }
 
 /** act == k, for an activation compiled in; constant false otherwise. */
 // @ts-ignore: decorator

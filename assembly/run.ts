@@ -4,7 +4,7 @@
 import {
   H_N_STEPS, H_STEPS_OFFSET, H_BATCH_ROWS, H_INPUT_OFFSET, H_N_INPUT, H_OUTPUT_OFFSET, H_OUTPUT_STRIDE,
   STEP_BYTES, S_OPCODE, S_ACT, S_SRC, S_SRC_STRIDE, S_DST, S_DST_STRIDE, S_N_IN, S_N_OUT, S_W, S_B, S_ALPHA, S_BETA,
-  OP_DENSE, OP_DENSE_Q8, OP_AFFINE, OP_ACT, OP_ARGMAX, OP_NORMALIZE, OP_COPY, OP_DENSE_NARROW, OP_QUANTIZE, OP_IMPUTE, OP_TREES, OP_GATHER, OP_ONE_HOT, OP_SVM_KERNEL, OP_SVM_PROB, OP_CONV, OP_POOL, OP_BINARY, OP_TRANSPOSE, OP_PAD, ACT_LOGISTIC_PAIR,
+  OP_DENSE, OP_DENSE_Q8, OP_AFFINE, OP_ACT, OP_ARGMAX, OP_NORMALIZE, OP_COPY, OP_DENSE_NARROW, OP_QUANTIZE, OP_IMPUTE, OP_TREES, OP_GATHER, OP_ONE_HOT, OP_SVM_KERNEL, OP_SVM_PROB, OP_CONV, OP_POOL, OP_BINARY, OP_TRANSPOSE, OP_PAD, OP_FC_I8, OP_CONV_I8, OP_POOL_I8, OP_SOFTMAX_I8, OP_ADD_I8, OP_DEQUANT_I8, ACT_LOGISTIC_PAIR,
   FLAG_CHECK_NAN, STATUS_OK, STATUS_NAN_INPUT, STATUS_BAD_OPCODE,
 } from "./abi";
 import { denseNarrowF32, narrowRowScalar, stepDense, stepDenseNarrow } from "./kernels/dense";
@@ -24,6 +24,11 @@ import { stepPool } from "./kernels/pool";
 import { stepBinary } from "./kernels/binary";
 import { stepTranspose } from "./kernels/transpose";
 import { stepPad } from "./kernels/pad";
+import { stepFcI8 } from "./kernels/tfl-fc";
+import { stepConvI8, stepPoolI8 } from "./kernels/tfl-conv";
+import { stepSoftmaxI8 } from "./kernels/tfl-softmax";
+import { stepAddI8 } from "./kernels/tfl-add";
+import { stepDequantI8 } from "./kernels/tfl-dequantize";
 import { isOp } from "./config";
 
 // Where the last non-OK status came from: row of the batch, column (feature) and step index.
@@ -78,6 +83,12 @@ function exec(image: usize, arena: usize, input: usize, nRows: i32): i32 {
     else if (isOp(op, OP_BINARY)) stepBinary(s, arena, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
     else if (isOp(op, OP_PAD)) stepPad(s, image, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
     else if (isOp(op, OP_TRANSPOSE)) stepTranspose(s, image, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_FC_I8)) stepFcI8(s, image, arena, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_CONV_I8)) stepConvI8(s, image, arena, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_POOL_I8)) stepPoolI8(s, image, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_SOFTMAX_I8)) stepSoftmaxI8(s, image, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_ADD_I8)) stepAddI8(s, image, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
+    else if (isOp(op, OP_DEQUANT_I8)) stepDequantI8(s, src, srcStep, dst, dstStep, nIn, nOut, w, b, act, alpha, beta, nRows);
     else {
       errStep = <i32>k;
       return STATUS_BAD_OPCODE;

@@ -8,9 +8,11 @@ import { MAGIC } from "./format/abi.js";
 import { type JsonModel, packJson } from "./json/import.js";
 import { packOnnx } from "./onnx/import.js";
 import type { QuantizeOptions } from "./plan/int8.js";
+import { isTflite, packTflite } from "./tflite/import.js";
 
 export { type JsonLayer, type JsonModel, type JsonScaler, packJson } from "./json/import.js";
 export { listOnnxNodes, type NodeSupport, packOnnx } from "./onnx/import.js";
+export { isTflite, listTfliteOps, packTflite, type TfliteOpSupport } from "./tflite/import.js";
 
 /** Options of pack(), packJson() and packOnnx(). */
 /**
@@ -76,7 +78,7 @@ export function isJsonModel(bytes: Uint8Array): boolean {
 }
 
 /**
- * Packs a model: an ONNX file's bytes, or a JSON model (object, or its text or UTF-8 bytes).
+ * Packs a model: an ONNX or TFLite file's bytes, or a JSON model (object, or its text or UTF-8 bytes).
  * A packed image is returned unchanged.
  */
 export function pack(model: JsonModel | string | Uint8Array, options: OnnxPackOptions = {}): Uint8Array {
@@ -85,6 +87,7 @@ export function pack(model: JsonModel | string | Uint8Array, options: OnnxPackOp
     if (isPackedImage(model)) return model;
     if (isJsonModel(model)) return packJson(new TextDecoder().decode(model), options);
     if (model.length === 0) throw new ModelSpecError("", "empty file: not a model");
+    if (isTflite(model)) return packTflite(model, options);
     return packOnnx(model, options);
   }
   return packJson(model, options);

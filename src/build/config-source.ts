@@ -17,16 +17,18 @@ export interface KernelSet {
 }
 
 const bit = (k: number) => 2 ** k;
+/** mask with bit k set: arithmetic, not `|`, so that opcodes past 31 (TFLite's 30–39) fit (u64 in the wasm). */
+const withBit = (mask: number, k: number) => (Math.floor(mask / bit(k)) % 2 === 1 ? mask : mask + bit(k));
 
 /** The release set: every opcode of the table, every activation an opcode's act byte may name. */
 export function releaseKernelSet(): KernelSet {
   let opcodes = 0,
     activations = 0;
   for (const spec of OPS.values()) {
-    opcodes |= bit(spec.opcode);
+    opcodes = withBit(opcodes, spec.opcode);
     if (spec.actByte === "activation") for (const a of spec.acts) activations |= bit(a);
   }
-  return { opcodes: opcodes >>> 0, activations: activations >>> 0 };
+  return { opcodes, activations: activations >>> 0 };
 }
 
 /** The opcodes and activations some steps use (NONE always: the kernels test for it). */
@@ -34,14 +36,14 @@ export function kernelSetOf(steps: readonly Pick<StepRecord, "opcode" | "act">[]
   let opcodes = 0,
     activations = bit(Act.None);
   for (const s of steps) {
-    opcodes |= bit(s.opcode);
+    opcodes = withBit(opcodes, s.opcode);
     // NORMALIZE's act byte is a norm and QUANTIZE's a mode: the kernels test those without switches.
     if (OPS.get(s.opcode)?.actByte === "activation") activations |= bit(s.act);
   }
-  return { opcodes: opcodes >>> 0, activations: activations >>> 0 };
+  return { opcodes, activations: activations >>> 0 };
 }
 
-const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
+const hex = (v: number) => `0x${v.toString(16)}`;
 
 /** The whole of assembly/config.ts for a kernel set; `what` says for which module. */
 export function configSource(set: KernelSet, what: string): string {
@@ -52,13 +54,13 @@ export function configSource(set: KernelSet, what: string): string {
 // drops every kernel behind a false switch. Each test is constant-folded: no cost at run time.
 
 /** Bit k set: opcode k is compiled in. */
-export const OPCODES: u32 = ${hex(set.opcodes)};
+export const OPCODES: u64 = ${hex(set.opcodes)};
 /** Bit k set: activation k is compiled in. */
 export const ACTIVATIONS: u32 = ${hex(set.activations)};
 
 /** op == k, for an opcode compiled in; constant false otherwise. */
 // @ts-ignore: decorator
-@inline export function isOp(op: u32, k: u32): bool { return (OPCODES & (<u32>1 << k)) != 0 && op == k; }
+@inline export function isOp(op: u32, k: u32): bool { return (OPCODES & (<u64>1 << <u64>k)) != 0 && op == k; }
 
 /** act == k, for an activation compiled in; constant false otherwise. */
 // @ts-ignore: decorator

@@ -91,7 +91,7 @@ export const kernelSet = (info: ImageInfo): KernelSet => kernelSetOf(info.steps)
 
 const bits = (mask: number, names: Record<number, string>) =>
   Object.entries(names)
-    .filter(([k]) => mask & (1 << Number(k)))
+    .filter(([k]) => Math.floor(mask / 2 ** Number(k)) % 2 === 1)
     .map(([, n]) => n);
 
 function layoutSource(l: StandaloneLayout, allowNaN: boolean): string {

@@ -3,7 +3,8 @@ import { Opcode } from "../format/abi.js";
 
 import type { ImageInfo, StepRecord } from "../format/types.js";
 import { describeStep } from "../ops/index.js";
-import type { listOnnxNodes } from "../pack.js";
+import type { listOnnxNodes, listTfliteOps } from "../pack.js";
+import { TENSOR_TYPE_NAMES } from "../tflite/schema.js";
 
 const kb = (n: number) => (n < 4096 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`);
 
@@ -104,6 +105,24 @@ function describeLiveMemory(info: ImageInfo): string[] {
   return [
     `         per row: ${kb(info.arenaBytes / info.batchRows)} of arena; the largest step alone touches ${kb(4 * most)} (step ${at}: its inputs and output; a residual's input stays live across its block)`,
   ];
+/** A TFLite model's operators (subgraph 0) and whether pack lowers each. */
+export function describeTflite(o: ReturnType<typeof listTfliteOps>): string {
+  const sg = o.model.subgraphs[0]!;
+  const t = (i: number) => {
+    const x = sg.tensors[i]!;
+    return `${x.name} ${TENSOR_TYPE_NAMES[x.type] ?? x.type} [${x.shape.join(", ")}]`;
+  };
+  const lines = [
+    `TFLite model, schema version ${o.model.version}, ${o.model.subgraphs.length} subgraph${o.model.subgraphs.length === 1 ? "" : "s"}`,
+    `inputs:    ${sg.inputs.map(t).join("; ")}`,
+    `outputs:   ${sg.outputs.map(t).join("; ")}`,
+    `operators: ${o.ops.length} (${o.ops.filter((n) => !n.supported).length} unsupported)`,
+    ...o.ops.map((n) =>
+      `  ${n.supported ? "ok " : "NO "} ${String(n.index).padStart(3)} ${`${n.operator} v${n.version}`.padEnd(24)}${n.reason ? ` ${n.reason}` : ""}`.trimEnd(),
+    ),
+    ...(o.error ? [`model:     NOT packable: ${o.error}`] : []),
+  ];
+  return lines.join("\n");
 }
 
 /** A packed image: inputs, outputs, sizes, memory, quantization, steps. */

@@ -10,7 +10,7 @@ import { readImage } from "../format/read.js";
 import { MAX_READ_BYTES, readFileBytes, StreamBytes } from "../io/files.js";
 import { parseRows } from "../io/rows.js";
 import type { OnnxPackOptions } from "../onnx/import.js";
-import { isJsonModel, isPackedImage, pack } from "../pack.js";
+import { isJsonModel, isPackedImage, isTflite, pack } from "../pack.js";
 import { type Io, type OptionSpec, type ParsedArgs, UsageError } from "./options.js";
 
 /** The options that shape packing: `pack` shows them, the other commands apply them to a model they pack in memory. */
@@ -99,7 +99,7 @@ export function parseInputShape(text: string): number[] | Record<string, number[
 export function modelLengthOf(head: Uint8Array): number | undefined {
   if (isPackedImage(head) && head.length >= 16)
     return new DataView(head.buffer, head.byteOffset).getUint32(Header.imageBytes, true) + 1;
-  if (isJsonModel(head)) return undefined;
+  if (isJsonModel(head) || isTflite(head)) return undefined;
   const tag = head[0] ?? 0;
   return tag >> 3 === 0 || ![0, 1, 2, 5].includes(tag & 7) ? head.length : undefined;
 }

@@ -126,6 +126,18 @@ export enum PoolMode {
   Avg = 1,
   /** count_include_pad: divides by the window clipped to the padded input. */
   AvgPad = 2,
+  /** ABI 4. TFLite int8 FULLY_CONNECTED: aux = zero point, clamp, folded i32 biases, Q31 multipliers, shifts, int8 weights. */
+  FcI8 = 30,
+  /** ABI 4. TFLite int8 CONV_2D and DEPTHWISE_CONV_2D on NHWC rows: aux = geometry, requantization, int8 weights. */
+  ConvI8 = 31,
+  /** ABI 4. TFLite int8 AVERAGE_POOL_2D and MAX_POOL_2D on NHWC rows: aux = geometry, kind, clamp. */
+  PoolI8 = 32,
+  /** ABI 4. TFLite int8 SOFTMAX: aux = the exp table TFLite builds, the output scale and zero point. */
+  SoftmaxI8 = 33,
+  /** ABI 4. TFLite int8 ADD of two activations (the row holds both): aux = XNNPACK's multipliers, shift, clamp. */
+  AddI8 = 34,
+  /** ABI 4. TFLite DEQUANTIZE of int8 values: y = (x − alpha) · beta. */
+  DequantI8 = 35,
 }
 
 /** SVM_KERNEL kernels (the act byte), as ONNX-ML SVMClassifier / SVMRegressor name them. */
@@ -178,6 +190,8 @@ export const STEP_FLAG_Q8_I16_INPUT = 2;
 export const STEP_FLAG_Q8_BF16_SCALES = 4;
 /** ABI 3. DENSE_Q8 with int16 rows: aux holds no row sums (only the uint8 rows' zero point needs them). */
 export const STEP_FLAG_Q8_NO_ROW_SUMS = 8;
+/** FC_I8 (and the other TFLite int8 steps): requantize with TFLite's reference kernels' Q31 multiplier and shift; else XNNPACK's f32 scale (what TFLite and LiteRT.js run). */
+export const STEP_FLAG_TFL_FIXED_POINT = 1;
 /** QUANTIZE modes (in the act byte). */
 export enum QuantMode {
   /** y = clamp(round(x / w[i]) + b[i], alpha, beta): QuantizeLinear. */

@@ -18,6 +18,11 @@ import { quantize } from "./quantize.js";
 import { argmax, copy, normalize } from "./reduce.js";
 import type { OpSpec, StepHead } from "./spec.js";
 import { svmKernel, svmProb } from "./svm.js";
+import { addI8 } from "./tfl-add.js";
+import { convI8, poolI8 } from "./tfl-conv.js";
+import { dequantI8 } from "./tfl-dequantize.js";
+import { fcI8 } from "./tfl-fc.js";
+import { softmaxI8 } from "./tfl-softmax.js";
 import { transpose } from "./transpose.js";
 import { trees } from "./trees.js";
 
@@ -46,6 +51,12 @@ export const OPS: ReadonlyMap<number, OpSpec> = new Map(
     binary,
     transpose,
     pad,
+    fcI8,
+    convI8,
+    poolI8,
+    softmaxI8,
+    addI8,
+    dequantI8,
   ].map((o) => [o.opcode, o]),
 );
 

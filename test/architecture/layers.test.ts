@@ -56,7 +56,8 @@ const ALLOWED: Record<string, string[]> = {
   graph: ["plan", "format-base", "errors"],
   json: ["graph", "plan", "format-base", "errors"],
   onnx: ["graph", "plan", "format-base", "errors"],
-  pack: ["json", "onnx", "format-base", "errors"],
+  pack: ["json", "onnx", "tflite", "format-base", "errors"],
+  tflite: ["graph", "plan", "format-base", "errors"],
   build: ["pack", "format", "format-base", "ops", "errors"],
   internal: ["onnx", "plan", "graph", "json"],
   serve: ["pack", "io", "index", "format-base", "errors"],
@@ -77,6 +78,7 @@ const ALLOWED: Record<string, string[]> = {
     "format-base",
     "ops",
     "onnx",
+    "tflite",
     "errors",
   ],
 };
@@ -140,7 +142,7 @@ describe("src/ layering", () => {
       }
     }
     expect(
-      [...seen].filter((f) => /^(plan|graph|onnx|json|pack|build|cli|io|internal|serve|batch|stream)\b/.test(f)),
+      [...seen].filter((f) => /^(plan|graph|onnx|tflite|json|pack|build|cli|io|internal|serve|batch|stream)\b/.test(f)),
     ).toEqual([]);
   });
 });

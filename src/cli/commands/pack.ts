@@ -24,10 +24,10 @@ export function parseByteCount(text: string): number | undefined {
 
 export const packCommand: Command = {
   name: "pack",
-  positionals: ["<model.onnx|model.json>"],
-  summary: `Packs an ONNX model (docs/onnx.md), a JSON model (docs/json-models.md) or XGBoost's own
-JSON model file (save_model; docs/trees.md) into a packed image (docs/format.md). The model can
-be read from stdin ("-").`,
+  positionals: ["<model.onnx|model.tflite|model.json>"],
+  summary: `Packs an ONNX model (docs/onnx.md), a TensorFlow Lite model (docs/tflite.md), a JSON model
+(docs/json-models.md) or XGBoost's own JSON model file (save_model; docs/trees.md) into a packed
+image (docs/format.md). The model can be read from stdin ("-").`,
   options: [
     { name: "output", short: "o", value: "out.eim", required: true, help: "where pack writes the image" },
     ...PACK_OPTIONS.map((o) => ({ ...o, group: undefined })),
