@@ -105,6 +105,8 @@ function describeLiveMemory(info: ImageInfo): string[] {
   return [
     `         per row: ${kb(info.arenaBytes / info.batchRows)} of arena; the largest step alone touches ${kb(4 * most)} (step ${at}: its inputs and output; a residual's input stays live across its block)`,
   ];
+}
+
 /** A TFLite model's operators (subgraph 0) and whether pack lowers each. */
 export function describeTflite(o: ReturnType<typeof listTfliteOps>): string {
   const sg = o.model.subgraphs[0]!;

@@ -112,6 +112,18 @@ export enum Opcode {
   Transpose = 23,
   /** ABI 4. Constant padding (value alpha) of up to four dims: aux = dims, pads before, output dims. */
   Pad = 24,
+  /** ABI 4. TFLite int8 FULLY_CONNECTED: aux = zero point, clamp, folded i32 biases, Q31 multipliers, shifts, int8 weights. */
+  FcI8 = 30,
+  /** ABI 4. TFLite int8 CONV_2D and DEPTHWISE_CONV_2D on NHWC rows: aux = geometry, requantization, int8 weights. */
+  ConvI8 = 31,
+  /** ABI 4. TFLite int8 AVERAGE_POOL_2D and MAX_POOL_2D on NHWC rows: aux = geometry, kind, clamp. */
+  PoolI8 = 32,
+  /** ABI 4. TFLite int8 SOFTMAX: aux = the exp table TFLite builds, the output scale and zero point. */
+  SoftmaxI8 = 33,
+  /** ABI 4. TFLite int8 ADD of two activations (the row holds both): aux = XNNPACK's multipliers, shift, clamp. */
+  AddI8 = 34,
+  /** ABI 4. TFLite DEQUANTIZE of int8 values: y = (x − alpha) · beta. */
+  DequantI8 = 35,
 }
 
 /** CONV: one input and one output channel per group; weights [KH][KW][C4]. */
@@ -126,18 +138,6 @@ export enum PoolMode {
   Avg = 1,
   /** count_include_pad: divides by the window clipped to the padded input. */
   AvgPad = 2,
-  /** ABI 4. TFLite int8 FULLY_CONNECTED: aux = zero point, clamp, folded i32 biases, Q31 multipliers, shifts, int8 weights. */
-  FcI8 = 30,
-  /** ABI 4. TFLite int8 CONV_2D and DEPTHWISE_CONV_2D on NHWC rows: aux = geometry, requantization, int8 weights. */
-  ConvI8 = 31,
-  /** ABI 4. TFLite int8 AVERAGE_POOL_2D and MAX_POOL_2D on NHWC rows: aux = geometry, kind, clamp. */
-  PoolI8 = 32,
-  /** ABI 4. TFLite int8 SOFTMAX: aux = the exp table TFLite builds, the output scale and zero point. */
-  SoftmaxI8 = 33,
-  /** ABI 4. TFLite int8 ADD of two activations (the row holds both): aux = XNNPACK's multipliers, shift, clamp. */
-  AddI8 = 34,
-  /** ABI 4. TFLite DEQUANTIZE of int8 values: y = (x − alpha) · beta. */
-  DequantI8 = 35,
 }
 
 /** SVM_KERNEL kernels (the act byte), as ONNX-ML SVMClassifier / SVMRegressor name them. */
