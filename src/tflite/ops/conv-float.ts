@@ -11,7 +11,7 @@ import { type ConvGeometry, poolAux } from "../../plan/conv.js";
 import type { Fused, TfliteContext } from "../context.js";
 import { TensorType } from "../schema.js";
 import { f32Of } from "../tensors.js";
-import { axis } from "./conv.js";
+import { axis } from "./window.js";
 
 /** Output size, leading and trailing pad of one axis, as TFLite computes them. */
 function axisPads(ctx: TfliteContext, padding: number, size: number, k: number, stride: number, dil: number) {

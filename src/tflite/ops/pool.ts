@@ -9,8 +9,8 @@ import type { TfliteContext } from "../context.js";
 import { int8ActivationRange } from "../quant.js";
 import { TFLITE_OPS } from "../registry.js";
 import { TensorType } from "../schema.js";
-import { axis } from "./conv.js";
 import { floatPool } from "./conv-float.js";
+import { axis } from "./window.js";
 
 // Pool2DOptions: 0 padding, 1 stride_w, 2 stride_h, 3 filter_width, 4 filter_height, 5 activation.
 function lower(ctx: TfliteContext, isMax: boolean) {
