@@ -133,6 +133,29 @@ describe("image classification ResNet-8, float32 (MLPerf Tiny)", () => {
   });
 });
 
+describe("a float net of the other convolutional builtins (make_float_conv.mjs)", () => {
+  // CONV_2D SAME, strides 2×1, RELU6; DEPTHWISE_CONV_2D multiplier 2, dilation 2, RELU; MAX_POOL_2D
+  // SAME; 1×1 CONV_2D VALID; ADD with RELU; AVERAGE_POOL_2D SAME (padding not counted).
+  const f = tfliteFixture("float_conv.tflite");
+  const image = pack(f.bytes);
+
+  it("is CONV, CONV (depthwise), POOL, CONV, BINARY and POOL, the activations fused", () => {
+    expect(Model.load(image).info.steps.map((s) => describeStep(s).replace(/ +/g, " "))).toEqual([
+      "CONV 216 → 160 clip [0, 6]",
+      "CONV 160 → 320 relu",
+      "POOL 320 → 96 max",
+      "CONV 96 → 96",
+      "BINARY 96 → 96 add relu",
+      "POOL 96 → 32 average",
+    ]);
+  });
+
+  it("matches LiteRT.js within 1e-4 + 1e-5 relative, in both builds", () => {
+    for (const simd of ["require", "off"] as const)
+      expectAllClose(Model.load(image, { simd }).predictBatch(f.rows, f.nRows), f.expected, FLOAT_TOL, simd);
+  });
+});
+
 describe.each([
   ["keyword spotting DS-CNN", "kws_ref_model.tflite", ["CONV_I8", "POOL_I8", "FC_I8", "SOFTMAX_I8"]],
   ["visual wake words MobileNetV1 0.25", "vww_96_int8.tflite", ["CONV_I8", "POOL_I8", "FC_I8", "SOFTMAX_I8"]],
