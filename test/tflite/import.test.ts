@@ -117,6 +117,45 @@ describe("anomaly detection ad01, float32 (MLPerf Tiny)", () => {
   });
 });
 
+describe("image classification ResNet-8, float32 (MLPerf Tiny)", () => {
+  const f = tfliteFixture("pretrainedResnet.tflite");
+  const image = pack(f.bytes);
+
+  it("runs as CONV (RELU fused), BINARY add, POOL, DENSE and the softmax: no transposes", () => {
+    const names = new Set(Model.load(image).info.steps.map((s) => describeStep(s).split(" ")[0]));
+    expect(names.has("TRANSPOSE")).toBe(false);
+    expect(names.has("CONV") && names.has("BINARY") && names.has("POOL")).toBe(true);
+  });
+
+  it("matches LiteRT.js within 1e-4 + 1e-5 relative, in both builds", () => {
+    for (const simd of ["require", "off"] as const)
+      expectAllClose(Model.load(image, { simd }).predictBatch(f.rows, f.nRows), f.expected, FLOAT_TOL, simd);
+  });
+});
+
+describe("a float net of the other convolutional builtins (make_float_conv.mjs)", () => {
+  // CONV_2D SAME, strides 2×1, RELU6; DEPTHWISE_CONV_2D multiplier 2, dilation 2, RELU; MAX_POOL_2D
+  // SAME; 1×1 CONV_2D VALID; ADD with RELU; AVERAGE_POOL_2D SAME (padding not counted).
+  const f = tfliteFixture("float_conv.tflite");
+  const image = pack(f.bytes);
+
+  it("is CONV, CONV (depthwise), POOL, CONV, BINARY and POOL, the activations fused", () => {
+    expect(Model.load(image).info.steps.map((s) => describeStep(s).replace(/ +/g, " "))).toEqual([
+      "CONV 216 → 160 clip [0, 6]",
+      "CONV 160 → 320 relu",
+      "POOL 320 → 96 max",
+      "CONV 96 → 96",
+      "BINARY 96 → 96 add relu",
+      "POOL 96 → 32 average",
+    ]);
+  });
+
+  it("matches LiteRT.js within 1e-4 + 1e-5 relative, in both builds", () => {
+    for (const simd of ["require", "off"] as const)
+      expectAllClose(Model.load(image, { simd }).predictBatch(f.rows, f.nRows), f.expected, FLOAT_TOL, simd);
+  });
+});
+
 describe.each([
   ["keyword spotting DS-CNN", "kws_ref_model.tflite", ["CONV_I8", "POOL_I8", "FC_I8", "SOFTMAX_I8"]],
   ["visual wake words MobileNetV1 0.25", "vww_96_int8.tflite", ["CONV_I8", "POOL_I8", "FC_I8", "SOFTMAX_I8"]],
@@ -176,17 +215,17 @@ describe("edgeinfer build of the keyword-spotting model", () => {
 });
 
 describe("refusals", () => {
-  it("float convolutions are refused, naming the subgraph, the operator's index and its builtin", () => {
-    expect(() => pack(tfliteFixture("pretrainedResnet.tflite").bytes)).toThrow(UnsupportedTfliteOpError);
-    expect(() => pack(tfliteFixture("pretrainedResnet.tflite").bytes)).toThrow(
-      /^subgraph 0, operator 0 \(CONV_2D\): float convolutions are not imported yet/,
+  it("hybrid convolutions (float input, int8 weights) are refused, naming the subgraph, the operator's index and its builtin", () => {
+    expect(() => pack(tfliteFixture("kws_ref_model_float32.tflite").bytes)).toThrow(UnsupportedTfliteOpError);
+    expect(() => pack(tfliteFixture("kws_ref_model_float32.tflite").bytes)).toThrow(
+      /^subgraph 0, operator 0 \(CONV_2D\): a hybrid convolution \(float input, int8 weights\) is not supported/,
     );
   });
 
   it("listTfliteOps lowers operator by operator and records the first refusal's reason", () => {
     const { ops } = listTfliteOps(tfliteFixture("kws_ref_model_float32.tflite").bytes);
     expect(ops[0]).toMatchObject({ index: 0, operator: "CONV_2D", version: 2, supported: false });
-    expect(ops[0]!.reason).toMatch(/^float convolutions are not imported yet/);
+    expect(ops[0]!.reason).toMatch(/^a hybrid convolution/);
     expect(ops.map((o) => o.operator).slice(-3)).toEqual(["RESHAPE", "FULLY_CONNECTED", "SOFTMAX"]);
   });
 
@@ -212,9 +251,9 @@ describe("CLI", () => {
   });
 
   it("inspect of a refused model shows each operator's verdict and exits with the refusal", async () => {
-    const r = await cli(["inspect", "test/fixtures/tflite/pretrainedResnet.tflite"]);
+    const r = await cli(["inspect", "test/fixtures/tflite/kws_ref_model_float32.tflite"]);
     expect(r.code).not.toBe(0);
-    expect(r.out).toMatch(/NO {4}0 CONV_2D v1 +float convolutions are not imported yet/);
+    expect(r.out).toMatch(/NO {4}0 CONV_2D v2 +a hybrid convolution/);
     expect(r.err).toContain("subgraph 0, operator 0 (CONV_2D)");
   });
 });

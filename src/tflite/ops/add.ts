@@ -1,8 +1,8 @@
 /**
  * ADD of two int8 activations of one shape: the planner's concat puts b after a in one row, then
  * ADD_I8 with XNNPACK's multipliers (xnn_init_qs8_add_minmax_scalar_params: the scales a/out and
- * b/out in f32, 20 bits for the larger, rounded half to even). Broadcasting, constants and float
- * ADD are refused.
+ * b/out in f32, 20 bits for the larger, rounded half to even). Float: BINARY (./conv-float.ts).
+ * Broadcasting and constants are refused.
  */
 import { Opcode } from "../../format/abi.js";
 import { Builtin } from "../builtins.js";
@@ -10,6 +10,7 @@ import type { TfliteContext } from "../context.js";
 import { int8ActivationRange } from "../quant.js";
 import { TFLITE_OPS } from "../registry.js";
 import { TensorType } from "../schema.js";
+import { floatAdd } from "./conv-float.js";
 
 const roundHalfEven = (v: number) => {
   const r = Math.round(v);
@@ -21,7 +22,12 @@ TFLITE_OPS.set(Builtin.ADD, (ctx: TfliteContext) => {
   const { v: a, t: at } = ctx.row(0);
   const { v: b, t: bt } = ctx.row(1);
   const yt = ctx.output();
-  if (at.type === TensorType.FLOAT32) ctx.refuse("float ADD is not imported yet (int8 is)");
+  if (at.type === TensorType.FLOAT32) {
+    ctx.type(bt, "input 1", TensorType.FLOAT32);
+    if (a.shape.join() !== b.shape.join())
+      ctx.refuse(`shapes [${at.shape}] and [${bt.shape}]: only equal shapes are supported (no broadcasting)`);
+    return floatAdd(ctx, a, b);
+  }
   for (const [t, what] of [
     [at, "input 0"],
     [bt, "input 1"],

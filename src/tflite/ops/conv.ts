@@ -1,7 +1,7 @@
 /**
  * CONV_2D and DEPTHWISE_CONV_2D, int8 (per-channel weights): CONV_I8 on NHWC rows with TFLite's
  * geometry (SAME padding split as ComputePaddingHeightWidth does: the extra row or column at the
- * end). Float convolutions are refused until they go onto the float CONV kernels.
+ * end). Float ones go onto the float CONV kernels (./conv-float.ts).
  */
 import { Opcode, STEP_FLAG_TFL_FIXED_POINT } from "../../format/abi.js";
 import { type ConvGeometry, convI8Aux } from "../aux.js";
@@ -11,24 +11,21 @@ import { int8ActivationRange, requantization } from "../quant.js";
 import { TFLITE_OPS } from "../registry.js";
 import { TensorType } from "../schema.js";
 import { i8Of, i32Of } from "../tensors.js";
-
-/** TFLite's output size and leading padding of one spatial axis (Padding: SAME 0, VALID 1). */
-export function axis(ctx: TfliteContext, padding: number, size: number, k: number, stride: number, dil: number) {
-  const eff = (k - 1) * dil + 1;
-  if (padding !== 0 && padding !== 1) ctx.refuse(`padding ${padding} is not SAME (0) or VALID (1)`);
-  if (!(stride >= 1 && dil >= 1)) ctx.refuse(`stride ${stride} and dilation ${dil} must be ≥ 1`);
-  const out = padding === 0 ? Math.floor((size + stride - 1) / stride) : Math.floor((size + stride - eff) / stride);
-  const total = Math.max(0, (out - 1) * stride + eff - size);
-  return { out, pad: Math.floor(total / 2) };
-}
+import { floatConv } from "./conv-float.js";
+import { axis } from "./window.js";
 
 function lower(ctx: TfliteContext, depthwise: boolean) {
   const { v: x, t: xt } = ctx.row(0);
   const wt = ctx.constant(1)!;
   const bt = ctx.constant(2, true);
   const yt = ctx.output();
-  if (xt.type === TensorType.FLOAT32)
-    ctx.refuse("float convolutions are not imported yet (int8 ones are): they wait for the float CONV kernels");
+  if (xt.type === TensorType.FLOAT32) {
+    if (wt.type === TensorType.INT8)
+      ctx.refuse(
+        "a hybrid convolution (float input, int8 weights) is not supported: TFLite quantizes the row on the fly",
+      );
+    return floatConv(ctx, depthwise, x);
+  }
   ctx.type(xt, "input", TensorType.INT8);
   ctx.type(wt, "weights", TensorType.INT8);
   ctx.type(yt, "output", TensorType.INT8);

@@ -1,4 +1,7 @@
-/** AVERAGE_POOL_2D and MAX_POOL_2D, int8: POOL_I8 on NHWC rows (input and output quantized alike, as TFLite requires). */
+/**
+ * AVERAGE_POOL_2D and MAX_POOL_2D, int8: POOL_I8 on NHWC rows (input and output quantized alike, as
+ * TFLite requires); float: POOL (./conv-float.ts).
+ */
 import { Opcode } from "../../format/abi.js";
 import { poolI8Aux } from "../aux.js";
 import { Builtin } from "../builtins.js";
@@ -6,14 +9,14 @@ import type { TfliteContext } from "../context.js";
 import { int8ActivationRange } from "../quant.js";
 import { TFLITE_OPS } from "../registry.js";
 import { TensorType } from "../schema.js";
-import { axis } from "./conv.js";
+import { floatPool } from "./conv-float.js";
+import { axis } from "./window.js";
 
 // Pool2DOptions: 0 padding, 1 stride_w, 2 stride_h, 3 filter_width, 4 filter_height, 5 activation.
 function lower(ctx: TfliteContext, isMax: boolean) {
   const { v: x, t: xt } = ctx.row(0);
   const yt = ctx.output();
-  if (xt.type === TensorType.FLOAT32)
-    ctx.refuse("float pooling is not imported yet (int8 is): it waits for the float POOL kernels");
+  if (xt.type === TensorType.FLOAT32) return floatPool(ctx, isMax, x);
   ctx.type(xt, "input", TensorType.INT8);
   ctx.type(yt, "output", TensorType.INT8);
   const o = ctx.op.options;
