@@ -4,6 +4,8 @@
  * The worker's typed error comes back as its class name, message and fields and is rebuilt here
  * as the same class (instanceof, code and message as if thrown on this thread). Where worker
  * threads are unavailable, or the worker script is missing or dies, files are packed in-thread.
+ * The worker ends after `idleMs` without work: its heap (the importer, its garbage) is tens of
+ * MiB of RSS that a server swapping now and then should not keep.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -66,13 +68,24 @@ export class Packer {
   #broken: boolean;
   readonly #jobs = new Map<number, Job>();
   #nextId = 0;
+  #idle: ReturnType<typeof setTimeout> | undefined;
 
-  /** @param useWorker false: always in-thread. @param onFallback told once why packing stays in-thread. */
+  /**
+   * @param useWorker false: always in-thread.
+   * @param onFallback told once why packing stays in-thread.
+   * @param idleMs the worker ends after this long without a job (a burst of swaps shares one).
+   */
   constructor(
     useWorker = true,
     private readonly onFallback: (reason: string) => void = () => {},
+    private readonly idleMs = 2_000,
   ) {
     this.#broken = !useWorker;
+  }
+
+  /** Is a worker thread running now? */
+  get running(): boolean {
+    return this.#worker !== undefined;
   }
 
   /** Reads and packs a file, in the worker when there is one. Never rejects: a failure is in the result. */
@@ -83,6 +96,8 @@ export class Packer {
     return new Promise((resolve) => {
       const id = this.#nextId++;
       this.#jobs.set(id, { file, resolve });
+      if (this.#idle) clearTimeout(this.#idle);
+      this.#idle = undefined;
       w.ref(); // a pending job keeps the process alive; an idle worker does not
       w.postMessage({ id, file });
     });
@@ -102,7 +117,11 @@ export class Packer {
     w.on("message", (m: PackReply) => {
       const job = this.#jobs.get(m.id);
       this.#jobs.delete(m.id);
-      if (this.#jobs.size === 0) w.unref();
+      if (this.#jobs.size === 0) {
+        w.unref();
+        this.#idle = setTimeout(() => this.#stop(), this.idleMs);
+        this.#idle.unref?.();
+      }
       if (!job) return;
       job.resolve(
         "image" in m ? { packedIn: "worker", image: m.image } : { packedIn: "worker", error: rebuildError(m.error) },
@@ -128,11 +147,21 @@ export class Packer {
     return undefined;
   }
 
+  /** Ends an idle worker; the next job starts another. */
+  #stop(): void {
+    this.#idle = undefined;
+    const w = this.#worker;
+    if (!w || this.#jobs.size > 0) return;
+    this.#worker = undefined; // its exit is no failure
+    void w.terminate();
+  }
+
   /** Stops the worker (jobs still pending are packed in-thread). */
   async close(): Promise<void> {
+    this.#broken = true; // no new worker after close
+    if (this.#idle) clearTimeout(this.#idle);
     const w = this.#worker;
     if (!w) return;
-    this.#broken = true; // no new worker after close
     this.#worker = undefined; // its exit is no failure
     const jobs = [...this.#jobs.values()];
     this.#jobs.clear();

@@ -53,6 +53,15 @@ describe("Packer", () => {
     expect("error" in missing && (missing.error as NodeJS.ErrnoException).code).toBe("ENOENT");
   });
 
+  it("an idle worker ends, and the next file starts another", async () => {
+    const reasons: string[] = [];
+    packer = new Packer(true, (r) => reasons.push(r), 1);
+    expect((await packer.packFile(LR)).packedIn).toBe("worker");
+    while (packer.running) await new Promise((r) => setTimeout(r, 5));
+    expect((await packer.packFile(LR)).packedIn).toBe("worker");
+    expect(reasons).toEqual([]);
+  });
+
   it("packs in-thread when told to", async () => {
     packer = new Packer(false);
     expect((await packer.packFile(LR)).packedIn).toBe("thread");
