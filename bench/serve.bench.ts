@@ -9,6 +9,7 @@
  * Answers are checked against onnxruntime-node before timing. Latencies are each response's own
  * (autocannon's per-response hook, sub-millisecond), not autocannon's whole-millisecond histogram.
  * Run: npm run build && node dist/bench/serve.bench.js  (SERVE_BENCH_SECONDS=1.5 per run, SERVE_BENCH_REPS=3)
+ * SERVE_BENCH_ONLY=swaps runs only the swaps and rewrites only their rows of bench/results/serve.md.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -21,6 +22,7 @@ import { root } from "./suite.js";
 const autocannon: Any = peerRequire("autocannon");
 const loadAtStart = loadavg()[0]!;
 const SECONDS = Number(process.env.SERVE_BENCH_SECONDS ?? 1.5);
+const SWAPS_ONLY = process.env.SERVE_BENCH_ONLY === "swaps";
 const CONNECTIONS = [1, 10, 100];
 const MODELS = [
   { id: "blog_lr", name: "blog", label: "blog LR (2 features)" },
@@ -159,7 +161,7 @@ const REPS = Number(process.env.SERVE_BENCH_REPS ?? 3);
 // Contenders take turns (REPS rounds of each, medians kept), so that a change in the shared
 // machine's load falls on all of them alike.
 const served = await spawnServer(serveArgs(dir)); // one edgeinfer serve for every model, as a gateway runs
-for (const m of MODELS) {
+for (const m of SWAPS_ONLY ? [] : MODELS) {
   const body = bodyOf(m.id);
   const servers: Record<Contender, Server> = {
     bare: await spawnServer(peerArgs("bare", m.id)),
@@ -198,9 +200,12 @@ for (const m of MODELS) {
 }
 await served.stop();
 
-// ---- 100 swaps under load (MLP 64, 10 connections), as .onnx (packed at load) and as .eim: every request must succeed
+// ---- 100 swaps under load (MLP 64, 10 connections), as .onnx (packed in the worker thread, and
+// on the server's thread for comparison) and as .eim: every request must succeed
 interface SwapRun {
+  model: string;
   ext: string;
+  packedIn: "worker" | "thread";
   swaps: number;
   steady: Run;
   under: Run;
@@ -209,14 +214,28 @@ interface SwapRun {
 }
 const SWAPS = 100;
 const { pack } = await import("../src/pack.js");
-async function swapRun(ext: "onnx" | "eim"): Promise<SwapRun> {
+/** createServer({ packWorker: false }) as the CLI would serve the folder (its listen line on stderr). */
+const threadPackingArgs = (dir: string) => [
+  "--input-type=module",
+  "-e",
+  `import { createServer, jsonLogger } from ${JSON.stringify(root("dist/pkg/serve.js"))};
+const s = createServer({ dir: ${JSON.stringify(dir)}, port: 0, pollMs: 0, packWorker: false,
+  logger: jsonLogger((l) => process.stderr.write(l), "info") });
+await s.listen();
+process.once("SIGTERM", () => s.close().then(() => process.exit(0)));`,
+];
+async function swapRun(
+  ext: "onnx" | "eim",
+  packedIn: "worker" | "thread" = "worker",
+  id = "mlp_64_128_64_10",
+): Promise<SwapRun> {
   const swapDir = mkdtempSync(join(tmpdir(), "edgeinfer-swap-bench-"));
-  const onnxBytes = new Uint8Array(readFileSync(file("mlp_64_128_64_10")));
+  const onnxBytes = new Uint8Array(readFileSync(file(id)));
   const bytes = ext === "onnx" ? onnxBytes : pack(onnxBytes);
   writeFileSync(join(swapDir, `mlp64.${ext}`), bytes);
-  const srv = await spawnServer(serveArgs(swapDir));
-  const body = bodyOf("mlp_64_128_64_10");
-  const url = `http://127.0.0.1:${srv.port}/v2/models/mlp64/infer`;
+  const srv = await spawnServer(packedIn === "thread" ? threadPackingArgs(swapDir) : serveArgs(swapDir));
+  const body = bodyOf(id);
+  const url = `http://127.0.0.1:${srv.port}/v2/models/mlp64/infer`; // the folder's one model, whichever it is
   await load(url, body, 10, 1);
   const steady = await load(url, body, 10, 4);
   const rssBefore = rssOf(srv.child.pid!);
@@ -234,15 +253,63 @@ async function swapRun(ext: "onnx" | "eim"): Promise<SwapRun> {
   const metrics = await (await fetch(`http://127.0.0.1:${srv.port}/metrics`)).text();
   const swaps = Number(/^edgeinfer_model_swaps_total\{model="mlp64"\} (\d+)/m.exec(metrics)?.[1] ?? 0);
   await load(url, body, 10, 1);
+  await new Promise((r) => setTimeout(r, 2_500)); // past the packing worker's 2 s idle end
   const rssAfter = rssOf(srv.child.pid!);
   await srv.stop();
   rmSync(swapDir, { recursive: true, force: true });
   console.log(
-    `swaps (.${ext}): ${swaps}, requests ${under.requests}, errors ${under.errors}, non-2xx ${under.non2xx}, p99 ${under.p99.toFixed(3)} ms (steady ${steady.p99.toFixed(3)} ms), RSS ${mib(rssBefore)} -> ${mib(rssAfter)} MiB`,
+    `swaps (${id}.${ext}, ${ext === "eim" ? "loaded as is" : `packed in the ${packedIn === "worker" ? "worker" : "server's thread"}`}): ${swaps}, requests ${under.requests}, errors ${under.errors}, non-2xx ${under.non2xx}, p99 ${under.p99.toFixed(3)} ms (steady ${steady.p99.toFixed(3)} ms), RSS ${mib(rssBefore)} -> ${mib(rssAfter)} MiB`,
   );
-  return { ext, swaps, steady, under, rssBefore, rssAfter };
+  return { model: MODELS.find((m) => m.id === id)!.label, ext, packedIn, swaps, steady, under, rssBefore, rssAfter };
 }
-const swapRuns = [await swapRun("onnx"), await swapRun("eim")];
+const swapRuns = [
+  await swapRun("onnx"),
+  await swapRun("onnx", "thread"),
+  await swapRun("eim"),
+  // A model whose packing takes milliseconds: where moving it off the server's thread shows.
+  await swapRun("onnx", "worker", "mlp_784_256_128_10"),
+  await swapRun("onnx", "thread", "mlp_784_256_128_10"),
+];
+
+function swapRows(): string[] {
+  const f0 = (x: number) => Math.round(x).toLocaleString("en-US");
+  const f3 = (x: number) => x.toFixed(3);
+  const rows: string[] = [];
+  for (const w of swapRuns) {
+    const how =
+      w.ext === "eim"
+        ? "loaded as it is"
+        : w.packedIn === "worker"
+          ? "packed in the worker thread"
+          : "packed on the server's thread, `packWorker: false`";
+    rows.push(
+      `- ${w.swaps} swaps of ${w.model}'s .${w.ext} file (${how}; a new file renamed over it every ~80 ms, seen by fs.watch) during`,
+    );
+    rows.push(
+      `  ${f0(w.under.requests)} requests at 10 connections: ${w.under.errors} errors, ${w.under.non2xx} non-2xx answers;`,
+    );
+    rows.push(
+      `  p99 ${f3(w.under.p99)} ms against ${f3(w.steady.p99)} ms steady (${(((w.under.p99 - w.steady.p99) / w.steady.p99) * 100).toFixed(0)} %);`,
+    );
+    rows.push(
+      `  req/s ${f0(w.under.rps)} against ${f0(w.steady.rps)}; RSS ${mib(w.rssBefore)} MiB before, ${mib(w.rssAfter)} MiB 2.5 s after (${((w.rssAfter - w.rssBefore) / 1048576).toFixed(2)} MiB).`,
+    );
+  }
+  return rows;
+}
+if (SWAPS_ONLY) {
+  // Only the swap rows of the committed results change (with the conditions of this run).
+  rmSync(dir, { recursive: true, force: true });
+  const path = root("bench/results/serve.md");
+  const md = readFileSync(path, "utf8").split("\n");
+  const from = md.findIndex((l) => l.startsWith("## Swaps under load"));
+  const to = md.findIndex((l, i) => i > from && l.startsWith("- 200 models"));
+  if (from < 0 || to < 0) throw new Error("bench/results/serve.md has no swap rows to replace");
+  const when = `Swap rows from \`SERVE_BENCH_ONLY=swaps\` (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, load average ${loadAtStart.toFixed(1)} at the start, 2 cores shared with other jobs; the other rows are from the full run above).`;
+  md.splice(from + 1, to - from - 1, "", when, "", ...swapRows());
+  writeFileSync(path, md.join("\n"));
+  process.exit(0);
+}
 
 // ---- RSS: 200 models in one process (as .onnx, packed at load, and as .eim), against the bare server
 const manyDir = mkdtempSync(join(tmpdir(), "edgeinfer-many-bench-"));
@@ -337,20 +404,7 @@ for (const m of MODELS) {
 }
 out.push("## Swaps under load, memory, start");
 out.push("");
-for (const w of swapRuns) {
-  out.push(
-    `- ${w.swaps} swaps of MLP 64's .${w.ext} file (a new file renamed over it every ~80 ms, seen by fs.watch) during`,
-  );
-  out.push(
-    `  ${f0(w.under.requests)} requests at 10 connections: ${w.under.errors} errors, ${w.under.non2xx} non-2xx answers;`,
-  );
-  out.push(
-    `  p99 ${f3(w.under.p99)} ms against ${f3(w.steady.p99)} ms steady (${(((w.under.p99 - w.steady.p99) / w.steady.p99) * 100).toFixed(0)} %);`,
-  );
-  out.push(
-    `  req/s ${f0(w.under.rps)} against ${f0(w.steady.rps)}; RSS ${mib(w.rssBefore)} MiB before, ${mib(w.rssAfter)} MiB after (${((w.rssAfter - w.rssBefore) / 1048576).toFixed(2)} MiB).`,
-  );
-}
+out.push(...swapRows());
 out.push(
   `- 200 models (100 × blog LR, 100 × MLP 64, each answered once) in one \`edgeinfer serve\`: RSS ${mib(rssMany)} MiB`,
 );

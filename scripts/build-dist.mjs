@@ -86,6 +86,12 @@ const builds = [
     file: "sql.js",
     share: [...SHARED.map((p) => [p, "./index.js"]), [src("index.js"), "./index.js"]],
   },
+  // The serve command's packing thread (src/serve/packer.ts finds it beside serve.js and cli.js).
+  {
+    input: src("serve/pack-worker.js"),
+    file: "serve-pack-worker.js",
+    share: [...SHARED.map((p) => [p, "./index.js"]), [src("pack.js"), "./pack.js"]],
+  },
   // The batch command's worker thread (src/batch/workers.ts finds it beside cli.js).
   {
     input: src("batch/worker.js"),

@@ -12,7 +12,9 @@ import { isTflite, packTflite } from "./tflite/import.js";
 
 export { type JsonLayer, type JsonModel, type JsonScaler, packJson } from "./json/import.js";
 export { listOnnxNodes, type NodeSupport, packOnnx } from "./onnx/import.js";
+export { UnsupportedTfliteOpError } from "./tflite/context.js";
 export { isTflite, listTfliteOps, packTflite, type TfliteOpSupport } from "./tflite/import.js";
+export { TfliteFormatError } from "./tflite/schema.js";
 
 /** Options of pack(), packJson() and packOnnx(). */
 /**

@@ -4,22 +4,23 @@
  * stays addressable). ext: eim (packed), onnx, json, tflite (packed on load).
  *
  * sync() reads the folder and brings the loaded models in line with it: a new or changed file
- * is packed and loaded beside the version serving (its own block of the runtime's memory), and
- * only once it loaded does it replace that version in the table: a request takes its version
+ * is packed in a worker thread (packer.ts; in-thread where there are none), then loaded on this
+ * thread beside the version serving (its own block of the runtime's memory), and only once it
+ * loaded does it replace that version in the table: a request takes its version
  * from the table when it starts (acquire), so JavaScript's one thread makes the switch fall
  * between two requests. A replaced version is disposed when its last request releases it, and
  * its memory goes to later loads. A file that fails keeps its typed error on the model's entry
  * (and in the log) while the previous version serves on; the same failing file is not retried
- * until it changes.
+ * until it changes. syncNow() packs in-thread (the first load, before the server listens).
  */
-import { readdirSync, readFileSync, realpathSync, type Stats, statSync } from "node:fs";
+import { readdirSync, realpathSync, type Stats, statSync } from "node:fs";
 import { join, sep } from "node:path";
 import type { Runtime } from "../index.js";
 import { FileReadError } from "../io/errors.js";
 import { resultColumns } from "../io/results.js";
-import { pack } from "../pack.js";
 import { errorFields, type Logger, silentLogger } from "./log.js";
 import { defaultVersion, isModelName, ModelEntry, type Version } from "./models.js";
+import { type Packed, type PackedIn, Packer, packInThread } from "./packer.js";
 
 export { defaultVersion, isModelName, type LoadFailure, ModelEntry, type Version } from "./models.js";
 
@@ -33,10 +34,13 @@ export interface RepositoryOptions {
   onEvent?: (event: RepositoryEvent) => void;
   /** Load every file of the folder on start and follow it (default); "explicit": only load() and unload() change what is served. */
   control?: "watch" | "explicit";
+  /** Pack changed files in a worker thread (default true; in-thread where worker threads are unavailable). */
+  packWorker?: boolean;
 }
 
 export type RepositoryEvent =
-  | { type: "load" | "swap" | "unload"; name: string; version: number }
+  | { type: "load" | "swap"; name: string; version: number; packedIn: PackedIn }
+  | { type: "unload"; name: string; version: number }
   | { type: "refuse"; name: string; version: number; error: unknown };
 
 interface Found {
@@ -58,6 +62,11 @@ export class Repository {
   /** Explicit control: only these are followed. */
   readonly #explicit: Set<string> | undefined;
   readonly #realDir: string;
+  readonly #packer: Packer;
+  /** The sync or load running (they never overlap), and the one queued after it. */
+  #running: Promise<void> = Promise.resolve();
+  #queued: Promise<void> | undefined;
+  #closed = false;
 
   constructor(dir: string, runtime: Runtime, options: RepositoryOptions = {}) {
     this.dir = dir;
@@ -72,6 +81,9 @@ export class Repository {
     this.#logger = options.logger ?? silentLogger;
     this.#onEvent = options.onEvent ?? (() => {});
     this.#explicit = options.control === "explicit" ? new Set() : undefined;
+    this.#packer = new Packer(options.packWorker !== false, (reason) =>
+      this.#logger.log("warn", "pack-thread", { reason }),
+    );
   }
 
   get models(): ReadonlyMap<string, ModelEntry> {
@@ -91,15 +103,55 @@ export class Repository {
     if (--v.refs === 0 && v.retired) v.model.dispose();
   }
 
-  /** Reads the folder and loads, swaps or drops versions to match it. Never throws for a model's file. */
-  sync(): void {
-    const found = this.#scan();
+  /**
+   * Reads the folder and loads, swaps or drops versions to match it, packing changed files off
+   * this thread. Never rejects for a model's file. A sync asked for while one runs follows it
+   * (one, however many were asked for).
+   */
+  sync(): Promise<void> {
+    this.#queued ??= this.#running.then(async () => {
+      this.#queued = undefined;
+      const found = this.#scan();
+      const packed = await this.#packChanged(found);
+      this.#apply(found, packed);
+    });
+    const run = this.#queued;
+    this.#running = run.catch((err) => this.#logger.log("error", "sync", errorFields(err)));
+    return run;
+  }
+
+  /** sync() with every file packed on this thread, done when it returns (the first load). */
+  syncNow(): void {
+    this.#apply(this.#scan(), new Map());
+  }
+
+  #apply(found: Map<string, Map<number, Found>>, packed: Map<Found, Packed>): void {
+    if (this.#closed) return;
     for (const [name, files] of found) {
       if (this.#unloaded.has(name) || (this.#explicit && !this.#explicit.has(name))) continue;
-      this.#syncModel(name, files);
+      this.#syncModel(name, files, packed);
     }
     for (const name of [...this.#models.keys()])
-      if (!found.has(name) || this.#unloaded.has(name)) this.#syncModel(name, new Map());
+      if (!found.has(name) || this.#unloaded.has(name)) this.#syncModel(name, new Map(), packed);
+  }
+
+  /** Does this file need (re)loading? */
+  #changed(name: string, f: Found): boolean {
+    const e = this.#models.get(name);
+    return (
+      e?.versions.get(f.version)?.signature !== f.signature && e?.failures.get(f.version)?.signature !== f.signature
+    );
+  }
+
+  /** Packs the files that changed (one at a time: one worker), by file. */
+  async #packChanged(found: Map<string, Map<number, Found>>, retry = false): Promise<Map<Found, Packed>> {
+    const out = new Map<Found, Packed>();
+    for (const [name, files] of found) {
+      if (!retry && (this.#unloaded.has(name) || (this.#explicit && !this.#explicit.has(name)))) continue;
+      for (const f of files.values())
+        if (retry || this.#changed(name, f)) out.set(f, await this.#packer.packFile(f.file));
+    }
+    return out;
   }
 
   /**
@@ -107,14 +159,29 @@ export class Repository {
    * explicit load). Returns the entry, whose `failure` says why a file was refused.
    * @returns undefined when the folder holds no file of that name
    */
-  load(name: string): ModelEntry | undefined {
-    const files = this.#scan(name).get(name);
-    if (!files || files.size === 0) return undefined;
-    this.#unloaded.delete(name);
-    this.#explicit?.add(name);
-    this.#models.get(name)?.failures.clear(); // an explicit load retries a refused file
-    this.#syncModel(name, files);
-    return this.#models.get(name);
+  load(name: string): Promise<ModelEntry | undefined> {
+    const run = this.#running.then(async () => {
+      const found = this.#scan(name);
+      const files = found.get(name);
+      if (!files || files.size === 0) return undefined;
+      // An explicit load retries a refused file: pack every file whose load is not the one serving.
+      const e = this.#models.get(name);
+      const todo = new Map([
+        [name, new Map([...files].filter(([n, f]) => e?.versions.get(n)?.signature !== f.signature))],
+      ]);
+      const packed = await this.#packChanged(todo, true);
+      if (this.#closed) return undefined;
+      this.#unloaded.delete(name);
+      this.#explicit?.add(name);
+      this.#models.get(name)?.failures.clear();
+      this.#syncModel(name, files, packed);
+      return this.#models.get(name);
+    });
+    this.#running = run.then(
+      () => {},
+      (err) => this.#logger.log("error", "load", errorFields(err)),
+    );
+    return run;
   }
 
   /** Stops serving a model (every version); requests already running finish first. */
@@ -123,16 +190,18 @@ export class Repository {
     this.#explicit?.delete(name);
     this.#unloaded.add(name);
     if (!e) return false;
-    this.#syncModel(name, new Map());
+    this.#syncModel(name, new Map(), new Map());
     return true;
   }
 
-  /** Unloads everything (at shutdown). */
-  close(): void {
-    for (const name of [...this.#models.keys()]) this.#syncModel(name, new Map());
+  /** Unloads everything (at shutdown) and stops the packing worker; a sync still packing loads nothing. */
+  close(): Promise<void> {
+    this.#closed = true;
+    for (const name of [...this.#models.keys()]) this.#syncModel(name, new Map(), new Map());
+    return this.#packer.close();
   }
 
-  #syncModel(name: string, files: Map<number, Found>): void {
+  #syncModel(name: string, files: Map<number, Found>, packed: Map<Found, Packed>): void {
     let e = this.#models.get(name);
     if (!e) {
       if (files.size === 0) return;
@@ -150,7 +219,8 @@ export class Repository {
     for (const f of [...files.values()].sort((a, b) => a.version - b.version)) {
       const old = e.versions.get(f.version);
       if (old?.signature === f.signature || e.failures.get(f.version)?.signature === f.signature) continue;
-      const loaded = this.#loadFile(name, f);
+      const result = packed.get(f) ?? packInThread(f.file);
+      const loaded = this.#loadFile(name, f, result);
       if (!loaded) continue;
       e.versions.set(f.version, loaded);
       e.failures.delete(f.version);
@@ -162,19 +232,19 @@ export class Repository {
         file: f.file,
         kind: loaded.info.kind,
         memoryBytes: loaded.model.info.memoryBytes,
+        packedIn: result.packedIn,
       });
-      this.#onEvent({ type, name, version: f.version });
+      this.#onEvent({ type, name, version: f.version, packedIn: result.packedIn });
     }
     if (e.versions.size === 0 && e.failures.size === 0) this.#models.delete(name);
   }
 
-  /** Packs and loads one file beside whatever serves; on failure records it on the entry and logs it. */
-  #loadFile(name: string, f: Found): Version | undefined {
+  /** Loads one packed file beside whatever serves; on failure records it on the entry and logs it. */
+  #loadFile(name: string, f: Found, packed: Packed): Version | undefined {
     const e = this.#models.get(name)!;
     try {
-      const bytes = readFileSync(f.file);
-      const image = pack(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      const model = this.runtime.load(image);
+      if ("error" in packed) throw packed.error;
+      const model = this.runtime.load(packed.image);
       return {
         name,
         version: f.version,
@@ -189,7 +259,13 @@ export class Repository {
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       e.failures.set(f.version, { version: f.version, file: f.file, error, signature: f.signature });
-      this.#logger.log("error", "refuse", { model: name, version: f.version, file: f.file, ...errorFields(err) });
+      this.#logger.log("error", "refuse", {
+        model: name,
+        version: f.version,
+        file: f.file,
+        packedIn: packed.packedIn,
+        ...errorFields(err),
+      });
       this.#onEvent({ type: "refuse", name, version: f.version, error: err });
       return undefined;
     }

@@ -29,7 +29,7 @@ export interface ModelSource {
   readonly models: ReadonlyMap<string, ModelEntry>;
   acquire(name: string, version?: number): Version | undefined;
   release(v: Version): void;
-  load?(name: string): ModelEntry | undefined;
+  load?(name: string): Promise<ModelEntry | undefined>;
   unload?(name: string): boolean;
 }
 
@@ -142,7 +142,10 @@ export class Router {
           ),
         };
       }
-      if (p0 === "v2" && p1 === "repository") return { answer: done(this.#repository(method, parts)) };
+      if (p0 === "v2" && p1 === "repository") {
+        const a = this.#repository(method, parts);
+        return { answer: a instanceof Promise ? a.then(done, (e) => done(this.#error(e))) : done(a) };
+      }
       if ((p0 === "v2" || p0 === "v1") && p1 === "models" && parts.length >= 3) {
         // TF Serving's verb rides on the last segment: /v1/models/iris:predict
         let verb: string | undefined;
@@ -263,7 +266,7 @@ export class Router {
     };
   }
 
-  #repository(method: string, parts: string[]): Answer {
+  #repository(method: string, parts: string[]): Answer | Promise<Answer> {
     if (parts[2] === "index" && parts.length === 3) {
       this.#method(method, "POST");
       const index = [...this.source.models.values()].flatMap((e) => {
@@ -292,17 +295,18 @@ export class Router {
         if (!src.unload(name)) throw notFound(`no model ${JSON.stringify(name)} is loaded`);
         return json(200, "{}");
       }
-      const e = src.load(name);
-      if (!e) throw notFound(`the folder holds no model ${JSON.stringify(name)}`);
-      if (e.failure && e.versions.size === 0) {
-        const err = e.failure.error;
-        throw new RequestError(
-          400,
-          (err as { code?: string }).code ?? "E_MODEL",
-          `cannot load ${e.failure.file}: ${err.message}`,
-        );
-      }
-      return json(200, JSON.stringify(modelMetadata(e, defaultVersion(e))));
+      return src.load(name).then((e) => {
+        if (!e) throw notFound(`the folder holds no model ${JSON.stringify(name)}`);
+        if (e.failure && e.versions.size === 0) {
+          const err = e.failure.error;
+          throw new RequestError(
+            400,
+            (err as { code?: string }).code ?? "E_MODEL",
+            `cannot load ${e.failure.file}: ${err.message}`,
+          );
+        }
+        return json(200, JSON.stringify(modelMetadata(e, defaultVersion(e))));
+      });
     }
     throw notFound(`no route /${parts.join("/")}`);
   }

@@ -38,6 +38,8 @@ export interface ServeOptions {
   keepAliveTimeoutMs?: number;
   /** "watch" (default): serve every file of the folder and follow it; "explicit": only what /load loads. */
   control?: "watch" | "explicit";
+  /** Pack changed .onnx/.json/.tflite files in a worker thread (default true; false: on the server's thread). */
+  packWorker?: boolean;
   /** Use fs.watch (default true; the poll runs anyway). */
   watch?: boolean;
   /** Re-read the folder every this many ms (default 1 000; 0: never, only on watch events). */
@@ -89,6 +91,7 @@ export function createServer(options: ServeOptions): EdgeInferServer {
   repository = new Repository(options.dir, runtime, {
     logger,
     control: options.control ?? "watch",
+    packWorker: options.packWorker,
     onEvent: (e) => metrics?.repositoryEvent(e),
   });
   const repo = repository;
@@ -178,12 +181,12 @@ export function createServer(options: ServeOptions): EdgeInferServer {
     );
   });
 
-  repo.sync();
+  repo.syncNow(); // in-thread: nothing is served yet, and a worker would only delay the start
   ready = true;
   const watch =
     options.control === "explicit"
       ? undefined
-      : new FolderWatch(options.dir, () => repo.sync(), {
+      : new FolderWatch(options.dir, () => void repo.sync(), {
           pollMs: options.pollMs ?? 1_000,
           watch: options.watch,
           logger,
@@ -214,9 +217,10 @@ export function createServer(options: ServeOptions): EdgeInferServer {
         cut.unref?.();
         const finish = () => {
           clearTimeout(cut);
-          repo.close();
-          logger.log("info", "closed", { inFlight });
-          resolve();
+          void repo.close().then(() => {
+            logger.log("info", "closed", { inFlight });
+            resolve();
+          });
         };
         if (!http.listening) return finish();
         http.close(() => finish());

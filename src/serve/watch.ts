@@ -3,8 +3,8 @@
  * soon after a change, and a poll every `pollMs` catches what watching misses (network file
  * systems, hosts without it, a watcher that died). Watchers are not recursive: Node 20's
  * recursive watch on Linux misses most renames (4 of 20 in a test), the way files should be
- * replaced. Syncs never overlap (sync is synchronous) and a burst of events gives one sync
- * after `settleMs`.
+ * replaced. Syncs never overlap (the repository runs one at a time) and a burst of events
+ * gives one sync after `settleMs`.
  */
 import { type FSWatcher, readdirSync, watch } from "node:fs";
 import { join } from "node:path";

@@ -28,6 +28,8 @@ if (missing.length)
 const iris = reference("skl_lr_iris_string_labels");
 const mlp = reference("skl_mlp_iris_string_labels");
 let child: ChildProcess | undefined;
+/** The child's "PACKED <version> <where>" lines. */
+let packed: string[] = [];
 afterEach(() => {
   child?.kill("SIGKILL");
   child = undefined;
@@ -35,8 +37,10 @@ afterEach(() => {
 
 function start(bin: string, args: string[], dir: string): Promise<number> {
   child = spawn(bin, [...args, dir], { stdio: ["ignore", "pipe", "inherit"] });
+  packed = [];
   return new Promise((resolve, reject) => {
     createInterface({ input: child!.stdout! }).on("line", (l) => {
+      if (l.startsWith("PACKED ")) packed.push(l.slice(7));
       const m = /^PORT (\d+)/.exec(l);
       if (m) resolve(Number(m[1]));
     });
@@ -70,6 +74,8 @@ describe.each(hosts.filter(([, bin]) => bin))("edgeinfer serve under %s", (_name
       mlp.expected.predict,
     );
     expect((await post(`${url}/v2/models/iris/infer`, v2Request([[1, 2, 3]]))).status).toBe(400);
+    // The first load in-thread (before listening), the new version in the host's worker thread.
+    expect(packed).toEqual(["1 thread", "2 worker"]);
   });
 });
 

@@ -7,7 +7,9 @@ import { writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { OnnxDecodeError } from "../../src/errors.js";
 import { jsonLogger } from "../../src/serve/log.js";
+import { packInThread } from "../../src/serve/packer.js";
 import { close, modelFolder, ONNX, place, post, type Running, reference, serve, v2Request } from "../helpers/serve.js";
 
 const LR = join(ONNX, "skl_lr_iris_string_labels.onnx");
@@ -59,7 +61,7 @@ describe("hot swap", () => {
     let memoryAfterTwo = 0;
     for (let i = 0; i < 20; i++) {
       place(s.dir, "m.onnx", i % 2 === 0 ? MLP : LR);
-      s.server.repository.sync();
+      await s.server.repository.sync();
       const after = seen.length;
       await until(() => seen.length >= after + 8); // requests on the new version before the next swap
       if (i === 1) memoryAfterTwo = report().memoryBytes;
@@ -92,7 +94,7 @@ describe("hot swap", () => {
     const old = repo.models.get("m")!.versions.get(1)!;
     await until(() => old.refs === 1); // the headers are in: the request holds version 1 as it was
     place(s.dir, "m.onnx", MLP);
-    repo.sync();
+    await repo.sync();
     expect(repo.models.get("m")!.versions.get(1)).not.toBe(old);
     expect(old.retired).toBe(true);
     expect(repo.runtime.models.size).toBe(2); // the old model still in memory
@@ -110,7 +112,7 @@ describe("hot swap", () => {
     s = await serve(modelFolder({ "m/1.onnx": LR }), { logger: jsonLogger((l) => lines.push(l), "info") });
     place(s.dir, "m/2.onnx", new Uint8Array([0x08, 0x07, 0xff, 0xff, 0x0f]));
     place(s.dir, "m/1.onnx", new Uint8Array(0));
-    s.server.repository.sync();
+    await s.server.repository.sync();
     const meta = (await (await fetch(`${s.url}/v2/models/m`)).json()) as Record<string, unknown>;
     expect(meta).toMatchObject({
       state: "READY",
@@ -127,21 +129,53 @@ describe("hot swap", () => {
     expect(r.headers.get("x-model-version")).toBe("1");
     expect(whose(outputsOf(await r.json()))).toBe("lr");
     // The same bad file is not retried (nor logged) on every sync; a good one clears the error.
-    s.server.repository.sync();
+    await s.server.repository.sync();
     expect(lines.filter((l) => l.includes('"refuse"')).length).toBe(2);
     place(s.dir, "m/2.onnx", MLP);
-    s.server.repository.sync();
+    await s.server.repository.sync();
     expect(((await (await fetch(`${s.url}/v2/models/m`)).json()) as { error: unknown }).error).toMatchObject({
       version: "1",
       code: "E_MODEL",
     });
     place(s.dir, "m/1.onnx", LR);
-    s.server.repository.sync();
+    await s.server.repository.sync();
     const now = (await (await fetch(`${s.url}/v2/models/m`)).json()) as Record<string, unknown>;
     expect(now.version).toBe("2");
     expect(now.error).toBe(undefined);
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
     expect(metrics).toMatch(/^edgeinfer_model_load_failures_total\{model="m"\} 2$/m);
+  });
+
+  it("a changed .onnx file is packed in the worker thread; the first load in-thread", async () => {
+    const lines: string[] = [];
+    s = await serve(modelFolder({ "m.onnx": LR }), { logger: jsonLogger((l) => lines.push(l), "info") });
+    place(s.dir, "m.onnx", MLP);
+    await s.server.repository.sync();
+    const events = lines.map((l) => JSON.parse(l)).filter((l) => l.event === "load" || l.event === "swap");
+    expect(events.map((l) => [l.event, l.packedIn])).toEqual([
+      ["load", "thread"],
+      ["swap", "worker"],
+    ]);
+    expect(whose(outputsOf(await (await post(`${s.url}/v2/models/m/infer`, v2Request(mlp.inputs))).json()))).toBe(
+      "mlp",
+    );
+  });
+
+  it("a corrupt file packed in the worker is refused with the error packing it here gives", async () => {
+    const lines: string[] = [];
+    const bad = new Uint8Array([0x08, 0x07, 0xff, 0xff, 0x0f]);
+    s = await serve(modelFolder({ "m/1.onnx": LR }), { logger: jsonLogger((l) => lines.push(l), "info") });
+    place(s.dir, "m/2.onnx", bad);
+    await s.server.repository.sync();
+    const here = packInThread(join(s.dir, "m/2.onnx"));
+    const expected = "error" in here ? here.error : new Error("packed");
+    expect(s.server.repository.models.get("m")!.failures.get(2)!.error).toBeInstanceOf(OnnxDecodeError);
+    const refused = lines.map((l) => JSON.parse(l)).filter((l) => l.event === "refuse");
+    expect(refused.map((l) => [l.packedIn, l.error.name, l.error.code, l.error.message])).toEqual([
+      ["worker", "OnnxDecodeError", "E_ONNX", expected.message],
+    ]);
+    const meta = (await (await fetch(`${s.url}/v2/models/m`)).json()) as { error: unknown };
+    expect(meta.error).toMatchObject({ version: "2", code: "E_ONNX", message: expected.message });
   });
 
   it("a model that never loaded answers 503 with its error", async () => {
@@ -208,7 +242,7 @@ describe("explicit model control", () => {
   it("in watch mode an unloaded model stays unloaded until loaded again", async () => {
     s = await serve(modelFolder({ "a.onnx": LR }));
     expect((await post(`${s.url}/v2/repository/models/a/unload`, {})).status).toBe(200);
-    s.server.repository.sync();
+    await s.server.repository.sync();
     expect((await fetch(`${s.url}/v2/models/a`)).status).toBe(404);
     expect((await post(`${s.url}/v2/repository/models/a/load`, {})).status).toBe(200);
     expect((await fetch(`${s.url}/v2/models/a`)).status).toBe(200);
