@@ -16,32 +16,10 @@ import { q8ScratchBytes } from "../ops/dense-q8.js";
 import { opName, opSpec } from "../ops/index.js";
 import { type ArenaLayout, planArena, type Value } from "./arena.js";
 import { q8Aux, q8Flags } from "./dense-q8.js";
+import { defaultBatchRows, liveSteps, type NamedOutput, type Op } from "./live.js";
 import { quantizeRows } from "./quantize.js";
 
 export type { Value } from "./arena.js";
-
-interface Op {
-  opcode: Opcode;
-  act: Act | Norm | QuantMode;
-  flags: number;
-  src: Value;
-  /** BINARY's second source: an intermediate value (never the input or an output row). */
-  src2?: Value;
-  dst: Value;
-  w?: Tensor;
-  b?: Tensor;
-  aux?: Tensor;
-  alpha: number;
-  beta: number;
-  /** Scratch bytes per step (not per row), DENSE_Q8 only. */
-  scratchBytes: number;
-  /** Column of dst where this step writes (CONCAT parts); 0 otherwise. */
-  dstCol: number;
-  /** Dense layers: the weights in f32 (out × in; dequantized for int8), for the quantizer. */
-  float?: { w: Float32Array; b: Float32Array; act: Act; alpha: number; beta: number; where: string };
-  /** Dense layers: how the layer is stored, for the quantization report. */
-  decision?: QuantDecision;
-}
 
 /** A dense layer of the plan, as the quantizer sees it. */
 export interface DenseLayer {
@@ -109,12 +87,11 @@ export interface GenericStep {
 }
 
 const NARROW_LANES = 4;
-const ACTIVATION_TARGET_BYTES = 32 * 1024;
 
 export class PlanBuilder {
   readonly input: Value;
   private readonly ops: Op[] = [];
-  private readonly outputs: Array<{ name: string; value: Value; labels?: Label[] }> = [];
+  private readonly outputs: NamedOutput[] = [];
   private nextId = 1;
 
   constructor(
@@ -497,7 +474,7 @@ export class PlanBuilder {
    * copies and leaves the builder as it was.
    */
   plan(options: BuildOptions = {}): Plan {
-    const { kept, named } = this.liveSteps();
+    const { kept, named } = liveSteps(this.ops, this.outputs, (width) => this.value(width));
     let outputLength = 0;
     const outputs: OutputInfo[] = named.map((o) => {
       const info: OutputInfo = { name: o.name, offset: outputLength, length: o.value.width, labels: o.labels };
@@ -544,65 +521,6 @@ export class PlanBuilder {
     }
     return { outputs, outputLength, batchRows, arena, steps, quantReport };
   }
-
-  /**
-   * The steps that feed an output, in order, and the outputs, each written by its own step into
-   * the output row: values that are the model input or named as an output twice get a copy.
-   */
-  private liveSteps(): { kept: Op[]; named: Array<{ name: string; value: Value; labels?: Label[] }> } {
-    if (this.outputs.length === 0) throw new ModelSpecError("outputs", "a model needs at least one output");
-    const ops = [...this.ops];
-    const named = this.outputs.map((o) => ({ ...o }));
-    const outputOf = new Map<number, number>(); // value id → output index
-    named.forEach((o, i) => {
-      if (o.value.id === 0 || outputOf.has(o.value.id)) {
-        const copy = this.value(o.value.width);
-        ops.push({
-          opcode: Opcode.Copy,
-          act: 0,
-          src: o.value,
-          dst: copy,
-          alpha: 0,
-          beta: 0,
-          scratchBytes: 0,
-          dstCol: 0,
-          flags: 0,
-        });
-        o.value = copy;
-      }
-      outputOf.set(o.value.id, i);
-    });
-    // A second source named as an output lives in the output row (another stride): read a copy.
-    for (let k = 0; k < ops.length; k++) {
-      const op = ops[k]!;
-      if (!op.src2 || !outputOf.has(op.src2.id)) continue;
-      const copy = this.value(op.src2.width);
-      ops.splice(k, 0, {
-        opcode: Opcode.Copy,
-        act: 0,
-        src: op.src2,
-        dst: copy,
-        alpha: 0,
-        beta: 0,
-        scratchBytes: 0,
-        dstCol: 0,
-        flags: 0,
-      });
-      ops[++k] = { ...op, src2: copy };
-    }
-    // Drop steps whose results nothing reads (dead code), back to front.
-    const live = new Set<number>(named.map((o) => o.value.id));
-    const kept: Op[] = [];
-    for (let k = ops.length - 1; k >= 0; k--) {
-      const op = ops[k]!;
-      if (live.has(op.dst.id)) {
-        kept.unshift(op);
-        live.add(op.src.id);
-        if (op.src2) live.add(op.src2.id);
-      }
-    }
-    return { kept, named };
-  }
 }
 
 /** What build() writes (PlanBuilder.plan). */
@@ -614,12 +532,4 @@ export interface Plan {
   /** The image's steps, tensors not yet placed. */
   steps: PlannedStep[];
   quantReport?: PlannedImage["quantReport"];
-}
-
-/** Rows per predictBatch block: as many as fit ACTIVATION_TARGET_BYTES of input, output and two of the widest values, 4..64. */
-function defaultBatchRows(inputLength: number, outputLength: number, steps: readonly Op[]): number {
-  // A loop, not Math.max(...widths): a spread of 100,000 steps would pass the engine's argument limit.
-  const widest = steps.reduce((w, op) => Math.max(w, op.dst.width), Math.max(inputLength, outputLength));
-  const perRowFloats = inputLength + outputLength + 2 * widest;
-  return Math.max(4, Math.min(64, Math.floor(ACTIVATION_TARGET_BYTES / (4 * perRowFloats)) & ~3));
 }

@@ -10,7 +10,7 @@
 import { HostError, InputLengthError, InputTypeError, KernelError, NaNInputError } from "../errors.js";
 import { Act, FLAG_CHECK_NAN, Opcode, Status } from "../format/abi.js";
 import { type LabelSource, labelOf, labelSource } from "../format/labels.js";
-import type { ImageInfo, Label } from "../format/types.js";
+import type { ImageInfo, Label, StepRecord } from "../format/types.js";
 import { Monitor, type MonitorOptions, monitorLayout } from "./monitor.js";
 import { copyNumbers, copyRow, isFloat32Array, kindOf, valueKind } from "./rows.js";
 import type { Build, KernelExports, SimdOption } from "./wasm.js";
@@ -218,35 +218,29 @@ export class Model {
    */
   private predictRow!: (row: ArrayLike<number>) => Float32Array;
 
-  private makePredictRow(): (row: ArrayLike<number>) => Float32Array {
+  /**
+   * The row check and copy both predict closures share. One rule for every width: a row is an
+   * array or a typed array (a DataView has no length) of exactly n numbers; anything else is a
+   * typed error naming the feature (checkRow). Rows of more than 32 values are checked for NaN
+   * by the wasm (runFlags); shorter ones are copied by copyRow, which also returns their sum,
+   * so that one comparison checks the whole row for NaN here and the wasm need not look again
+   * (the sum is also NaN when +Inf meets −Inf, and copyRow returns NaN for a value that is not
+   * a number: checkRow tells them apart). V8 inlines take into each caller.
+   */
+  private makeTake(): { take: (row: ArrayLike<number>) => void; runFlags: number; short: boolean } {
     const n = this.nIn,
-      input = this.inputView,
-      output = this.outputView,
-      run = this.runFn;
-    const imagePtr = this.imagePtr,
-      arenaPtr = this.arenaPtr,
-      flags = this.flags,
-      mon = this.monitorPtr;
-    if (mon !== 0) return this.makeMonitoredRow();
-    // One rule for every width: a row is an array or a typed array (a DataView has no length)
-    // of exactly n numbers; anything else is a typed error naming the feature (checkRow).
+      input = this.inputView;
     if (n > 32) {
-      return (row) => {
+      const take = (row: ArrayLike<number>) => {
         if (!(ArrayBuffer.isView(row) || Array.isArray(row)) || row.length !== n) this.badRow(row);
         if (ArrayBuffer.isView(row)) {
           // A typed array holds one kind of value: its first tells (a BigInt64Array's are bigints).
           if (typeof row[0] !== "number") this.checkRow(row);
           input.set(row);
         } else if (!copyNumbers(row, n, input)) this.checkRow(row);
-        const status = run(imagePtr, arenaPtr, flags);
-        if (status !== 0) this.fail(status, 0);
-        return output;
       };
+      return { take, runFlags: this.flags, short: false };
     }
-    // Short rows: copied by copyRow, which also returns their sum, so that one comparison
-    // checks the whole row for NaN here and the wasm need not look again (the sum is also NaN
-    // when +Inf meets −Inf, and copyRow returns NaN for a value that is not a number: checkRow
-    // tells them apart). V8 inlines take into each caller.
     const copy = copyRow(n, input);
     const take = (row: ArrayLike<number>) => {
       if (!(ArrayBuffer.isView(row) || Array.isArray(row)) || row.length !== n) this.badRow(row);
@@ -254,9 +248,24 @@ export class Model {
       // biome-ignore lint/suspicious/noSelfCompare: the NaN test of the hot path
       if (sum !== sum) this.checkRow(row);
     };
-    const steps = this.info.steps,
-      s = steps[0]!;
-    if (steps.length === 1 && s.opcode === Opcode.DenseNarrow) {
+    return { take, runFlags: 0, short: true };
+  }
+
+  /** The one-step DENSE_NARROW plan's fields (linear and logistic regressions), else undefined. */
+  private narrowStep(): StepRecord | undefined {
+    const steps = this.info.steps;
+    return steps.length === 1 && steps[0]!.opcode === Opcode.DenseNarrow ? steps[0] : undefined;
+  }
+
+  private makePredictRow(): (row: ArrayLike<number>) => Float32Array {
+    if (this.monitorPtr !== 0) return this.makeMonitoredRow();
+    const output = this.outputView,
+      run = this.runFn,
+      imagePtr = this.imagePtr,
+      arenaPtr = this.arenaPtr;
+    const { take, runFlags, short } = this.makeTake();
+    const s = this.narrowStep();
+    if (short && s) {
       // Linear and logistic regressions: the step's kernel called directly (docs/abi.md),
       // without run() decoding the header and step on each call (bench/predict.bench.ts).
       // Only the step's own fields, which load validated against its tensors and the arena:
@@ -287,7 +296,7 @@ export class Model {
     }
     return (row) => {
       take(row);
-      const status = run(imagePtr, arenaPtr, 0);
+      const status = run(imagePtr, arenaPtr, runFlags);
       if (status !== 0) this.fail(status, 0);
       return output;
     };
@@ -298,42 +307,18 @@ export class Model {
    * and the wasm entries that count the row after predicting it (assembly/run-monitored.ts).
    */
   private makeMonitoredRow(): (row: ArrayLike<number>) => Float32Array {
-    const n = this.nIn,
-      input = this.inputView,
-      output = this.outputView,
+    const output = this.outputView,
       k = this.kernels,
       imagePtr = this.imagePtr,
       arenaPtr = this.arenaPtr,
-      flags = this.flags,
       mon = this.monitorPtr;
     const rowIn = arenaPtr + this.info.inputOffset,
       rowOut = arenaPtr + this.info.outputOffset;
     const run = k.run,
       count = k.monitorRows;
-    if (n > 32) {
-      return (row) => {
-        if (!(ArrayBuffer.isView(row) || Array.isArray(row)) || row.length !== n) this.badRow(row);
-        if (ArrayBuffer.isView(row)) {
-          if (typeof row[0] !== "number") this.checkRow(row);
-          input.set(row);
-        } else if (!copyNumbers(row, n, input)) this.checkRow(row);
-        const status = run(imagePtr, arenaPtr, flags);
-        if (status !== 0) this.fail(status, 0);
-        count(mon, rowIn, rowOut, 0, 1);
-        return output;
-      };
-    }
-    // Short rows: NaN checked here by the copy's sum, as in makePredictRow.
-    const copy = copyRow(n, input);
-    const take = (row: ArrayLike<number>) => {
-      if (!(ArrayBuffer.isView(row) || Array.isArray(row)) || row.length !== n) this.badRow(row);
-      const sum = copy(row);
-      // biome-ignore lint/suspicious/noSelfCompare: the NaN test of the hot path
-      if (sum !== sum) this.checkRow(row);
-    };
-    const steps = this.info.steps,
-      s = steps[0]!;
-    if (steps.length === 1 && s.opcode === Opcode.DenseNarrow) {
+    const { take, runFlags, short } = this.makeTake();
+    const s = this.narrowStep();
+    if (short && s) {
       const x = arenaPtr + s.src,
         wt = imagePtr + s.w,
         b = imagePtr + s.b,
@@ -360,7 +345,7 @@ export class Model {
     }
     return (row) => {
       take(row);
-      const status = run(imagePtr, arenaPtr, 0);
+      const status = run(imagePtr, arenaPtr, runFlags);
       if (status !== 0) this.fail(status, 0);
       count(mon, rowIn, rowOut, 0, 1);
       return output;
