@@ -15,6 +15,7 @@ import {
   ident,
   type JobTables,
   pendingSql,
+  type SqlJob,
   tableIdent,
   targetColumns,
   totalSql,
@@ -34,18 +35,6 @@ export async function openDuckDB(
   const duck = await duckdbModule(neededBy);
   const instance = await duck.DuckDBInstance.create(path);
   return { duck, instance, connection: await instance.connect() };
-}
-
-export interface DuckJob {
-  source: string;
-  into: string;
-  errors: string;
-  key?: string | undefined;
-  features: readonly string[];
-  where?: string | undefined;
-  model: string;
-  version: string;
-  nanOk: boolean;
 }
 
 async function columnsOf(c: Duck.DuckDBConnection, table: string): Promise<Array<{ name: string; type: string }>> {
@@ -68,7 +57,7 @@ export async function duckdbJob(
   duck: DuckModule,
   c: Duck.DuckDBConnection,
   info: Pick<ImageInfo, "outputs" | "outputLength">,
-  job: DuckJob,
+  job: SqlJob,
   /**
    * A second connection to the same database: the pending rows are then read by one query,
    * streamed chunk by chunk (its snapshot is not disturbed by the writes), instead of one

@@ -4,7 +4,8 @@
  * rows, when there are any) copied out as Parquet. Written whole each run, like CSV.
  */
 import type * as Duck from "@duckdb/node-api";
-import { type DuckJob, type DuckModule, openDuckDB } from "./duckdb.js";
+import { type DuckModule, openDuckDB } from "./duckdb.js";
+import type { SqlJob } from "./sql-names.js";
 import { ident, tableIdent } from "./sql-names.js";
 
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -32,7 +33,7 @@ export async function openParquet(
 }
 
 /** Writes the job's target (and its errors, when any) as Parquet files. */
-export async function saveParquet(c: Duck.DuckDBConnection, job: DuckJob, out: string, errorsOut: string) {
+export async function saveParquet(c: Duck.DuckDBConnection, job: SqlJob, out: string, errorsOut: string) {
   await c.run(`COPY (SELECT * FROM ${tableIdent(job.into)} ORDER BY 1) TO ${lit(out)} (FORMAT parquet)`);
   const nBad = (await c.runAndReadAll(`SELECT count(*) FROM ${tableIdent(job.errors)}`)).getRows()[0]![0];
   if (Number(nBad) > 0)

@@ -41,6 +41,20 @@ export function createErrorsSql(errors: string, keyType: string, suffix = ""): s
   return `CREATE TABLE IF NOT EXISTS ${tableIdent(errors)} ("key" ${keyType} NOT NULL, "model" TEXT NOT NULL, "model_version" TEXT NOT NULL, "column" TEXT NOT NULL, "reason" TEXT NOT NULL, "scored_at" TEXT NOT NULL, PRIMARY KEY ("key", "model_version"))${suffix}`;
 }
 
+/** A batch job into a SQL database (SQLite or DuckDB): the tables, the features, the model. */
+export interface SqlJob {
+  source: string;
+  into: string;
+  errors: string;
+  /** The source's key column; undefined: rowid. */
+  key?: string | undefined;
+  features: readonly string[];
+  where?: string | undefined;
+  model: string;
+  version: string;
+  nanOk: boolean;
+}
+
 /** What both tables say about the job, for the pending-rows query. */
 export interface JobTables {
   source: string;

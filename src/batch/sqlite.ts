@@ -14,6 +14,7 @@ import {
   createTargetSql,
   type JobTables,
   pendingSql,
+  type SqlJob,
   tableIdent,
   targetColumns,
   totalSql,
@@ -25,19 +26,6 @@ type Db = BetterSqlite3.Database;
 export async function openSqlite(path: string, neededBy = "edgeinfer batch on a SQLite file"): Promise<Db> {
   const mod = await importOptional<{ default: typeof BetterSqlite3 }>("better-sqlite3", neededBy);
   return new mod.default(path);
-}
-
-export interface SqliteJob {
-  source: string;
-  into: string;
-  errors: string;
-  /** The source's key column; undefined: rowid. */
-  key?: string | undefined;
-  features: readonly string[];
-  where?: string | undefined;
-  model: string;
-  version: string;
-  nanOk: boolean;
 }
 
 function columnsOf(db: Db, table: string): Array<{ name: string; type: string }> {
@@ -53,7 +41,7 @@ function columnsOf(db: Db, table: string): Array<{ name: string; type: string }>
 export function sqliteJob(
   db: Db,
   info: Pick<ImageInfo, "outputs" | "outputLength">,
-  job: SqliteJob,
+  job: SqlJob,
 ): {
   source: BatchSource;
   target: BatchTarget;

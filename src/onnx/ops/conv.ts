@@ -78,7 +78,9 @@ export function windowAttrs(ctx: OnnxContext, spatial: number[], kernel: number[
   const [SH, SW] = two(strides, 1) as [number, number];
   const [DH, DW] = two(dilations, 1) as [number, number];
   const [H, W] = two(spatial, 1) as [number, number];
-  return { H, W, KH, KW, SH, SW, DH, DW, ah, aw, outSpatial: axes.map((a) => a.out) };
+  // The fields every window geometry has (ConvGeometry, POOL's), channels aside.
+  const geometry = { H, W, OH: ah.out, OW: aw.out, KH, KW, SH, SW, PT: ah.padBegin, PL: aw.padBegin, DH, DW };
+  return { H, W, KH, KW, SH, SW, DH, DW, ah, aw, geometry, outSpatial: axes.map((a) => a.out) };
 }
 
 /** A zero Pad before a window without auto_pad: the unpadded row and the pads to add. */
@@ -100,23 +102,7 @@ function conv(ctx: OnnxContext): Sym {
   if (!(G >= 1 && C % G === 0 && M % G === 0 && Cg === C / G))
     ctx.refuse(`group ${G}: W [${wt.dims}] does not fit ${C} input channels`);
   const win = windowAttrs(ctx, spatial, wt.dims.slice(2), taken.pads);
-  const g: ConvGeometry = {
-    C,
-    H: win.H,
-    W: win.W,
-    M,
-    OH: win.ah.out,
-    OW: win.aw.out,
-    KH: win.KH,
-    KW: win.KW,
-    SH: win.SH,
-    SW: win.SW,
-    PT: win.ah.padBegin,
-    PL: win.aw.padBegin,
-    DH: win.DH,
-    DW: win.DW,
-    G,
-  };
+  const g: ConvGeometry = { C, M, G, ...win.geometry };
   const w = ctx.numeric(wt, "W");
   ctx.finiteWeights(w, prod(wt.dims.slice(1)));
   const bt = ctx.sym(2, true) ? ctx.constant(2, "B") : undefined;

@@ -36,23 +36,7 @@ function pool(ctx: OnnxContext, nOutputs: number, avg: boolean): Sym {
   if (avg && (win.DH !== 1 || win.DW !== 1)) ctx.refuse("a dilated AveragePool is not supported");
   const countPad = fold || ctx.attr("count_include_pad", 0) !== 0;
   const mode = !avg ? PoolMode.Max : countPad ? PoolMode.AvgPad : PoolMode.Avg;
-  const g = {
-    C,
-    H: win.H,
-    W: win.W,
-    OH: win.ah.out,
-    OW: win.aw.out,
-    KH: win.KH,
-    KW: win.KW,
-    SH: win.SH,
-    SW: win.SW,
-    PT: win.ah.padBegin,
-    PL: win.aw.padBegin,
-    DH: win.DH,
-    DW: win.DW,
-    PB: win.ah.padEnd,
-    PR: win.aw.padEnd,
-  };
+  const g = { C, ...win.geometry, PB: win.ah.padEnd, PR: win.aw.padEnd };
   const spanH = (g.KH - 1) * g.DH + 1,
     spanW = (g.KW - 1) * g.DW + 1;
   if (g.PT >= spanH || g.PB >= spanH || g.PL >= spanW || g.PR >= spanW)
